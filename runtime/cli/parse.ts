@@ -1,0 +1,66 @@
+import type { FlagSpec, ParsedArgs } from "./command.ts";
+import { UsageError } from "./command.ts";
+
+/** Parses `--name value`, `--name=value`, `-n value` and boolean switches, Go-flag style as runc accepts them. */
+export const parseArgs = (argv: readonly string[], specs: readonly FlagSpec[], stopAtPositional = false): ParsedArgs => {
+  const flags: ParsedArgs["flags"] = {};
+  const positional: string[] = [];
+  const byName = new Map<string, FlagSpec>();
+  for (const s of specs) {
+    byName.set(s.name, s);
+    if (s.short) byName.set(s.short, s);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positional.push(arg);
+      if (stopAtPositional) {
+        positional.push(...argv.slice(i + 1));
+        break;
+      }
+      continue;
+    }
+    const body = arg.replace(/^--?/, "");
+    const eq = body.indexOf("=");
+    const name = eq < 0 ? body : body.slice(0, eq);
+    const spec = byName.get(name);
+    if (!spec) throw new UsageError(`Unknown flag: '${arg}'`);
+    let value: string | undefined = eq < 0 ? undefined : body.slice(eq + 1);
+    if (spec.kind === "bool") {
+      if (value !== undefined && value !== "true" && value !== "false")
+        throw new UsageError(`Flag --${spec.name} takes true or false, not '${value}'`);
+      flags[spec.name] = value !== "false";
+      continue;
+    }
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new UsageError(`Flag --${spec.name} needs a value`);
+    }
+    if (spec.kind === "int") {
+      if (!/^-?\d+$/.test(value)) throw new UsageError(`Flag --${spec.name} takes a whole number, not '${value}'`);
+      flags[spec.name] = Number(value);
+    } else if (spec.kind === "list") {
+      const prev = flags[spec.name];
+      flags[spec.name] = [...(Array.isArray(prev) ? prev : []), value];
+    } else flags[spec.name] = value;
+  }
+  return { flags, positional };
+};
+
+export const flagString = (a: ParsedArgs, name: string): string | undefined => {
+  const v = a.flags[name];
+  return typeof v === "string" ? v : undefined;
+};
+export const flagBool = (a: ParsedArgs, name: string): boolean => a.flags[name] === true;
+export const flagInt = (a: ParsedArgs, name: string): number | undefined => {
+  const v = a.flags[name];
+  return typeof v === "number" ? v : undefined;
+};
+export const flagList = (a: ParsedArgs, name: string): string[] => {
+  const v = a.flags[name];
+  return Array.isArray(v) ? v : [];
+};

@@ -1,0 +1,31 @@
+// Turns any error into one line for the user and, with --log, a log record for engines such as containerd.
+import { appendFileSync } from "node:fs";
+import type { GlobalOptions } from "./command.ts";
+
+/** "outer: inner: innermost", following `cause` links, without repeating a message already contained. */
+export const describeError = (err: unknown): string => {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined && e !== null; e = e instanceof Error ? e.cause : undefined) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (!parts.some((p) => p.includes(msg))) parts.push(msg);
+    if (e instanceof AggregateError) for (const sub of e.errors) parts.push(`(also: ${describeError(sub)})`);
+  }
+  return parts.join(": ");
+};
+
+export const logLine = (opts: GlobalOptions | undefined, level: "error" | "warning" | "info" | "debug", msg: string): void => {
+  if (!opts?.log) return;
+  const time = new Date().toISOString();
+  const line = opts.logFormat === "json" ? JSON.stringify({ level, msg, time }) : `time="${time}" level=${level} msg="${msg}"`;
+  try {
+    appendFileSync(opts.log, `${line}\n`);
+  } catch {
+    // The log is best effort; the error still reaches stderr.
+  }
+};
+
+export const reportError = (err: unknown, opts: GlobalOptions | undefined): void => {
+  const line = describeError(err);
+  process.stderr.write(`bunker: ${line}\n`);
+  logLine(opts, "error", line);
+};
