@@ -10,3 +10,6 @@ export const cstrArray = (items: readonly string[]): { array: BigUint64Array; ke
   keep.forEach((b, i) => (array[i] = BigInt(ptr(b))));
   return { array, keep };
 };
+
+/** A buffer's address as the integer argument of `syscall()`; keep the buffer referenced until the call returns. */
+export const addr = (buf: NodeJS.TypedArray | Buffer): bigint => BigInt(ptr(buf));

@@ -1,0 +1,46 @@
+import { check, q } from "./check.ts";
+import { cstr } from "./cstring.ts";
+import { libc } from "./libc.ts";
+
+export const open = (path: string, flags: number, mode = 0o644): number => check("open", q(path), libc.open(cstr(path), flags, mode));
+
+export const openat = (dirfd: number, path: string, flags: number, mode = 0o644): number =>
+  check("openat", q(path), libc.openat(dirfd, cstr(path), flags, mode));
+
+export const close = (fd: number): void => void check("close", `fd ${fd}`, libc.close(fd));
+
+export const dup3 = (oldfd: number, newfd: number, flags: number): void =>
+  void check("dup3", `${oldfd} -> ${newfd}`, libc.dup3(oldfd, newfd, flags));
+
+export const pipe2 = (flags: number): [read: number, write: number] => {
+  const fds = new Int32Array(2);
+  check("pipe2", "", libc.pipe2(fds, flags));
+  return [fds[0]!, fds[1]!];
+};
+
+/** Reads up to `max` bytes; an empty result means end of file. Retries on EINTR. */
+export const read = (fd: number, max: number): Buffer => {
+  const buf = Buffer.alloc(max);
+  const n = check("read", `fd ${fd}`, libc.read(fd, buf, BigInt(max)));
+  return buf.subarray(0, n);
+};
+
+/** Writes all of `data`, looping over short writes. */
+export const writeAll = (fd: number, data: Uint8Array, what = `fd ${fd}`): void => {
+  let off = 0;
+  while (off < data.length) {
+    const chunk = data.subarray(off);
+    off += check("write", what, libc.write(fd, chunk, BigInt(chunk.length)));
+  }
+};
+
+export const ioctl = (fd: number, request: number, arg: bigint | number): number =>
+  check("ioctl", `fd ${fd} 0x${request.toString(16)}`, libc.ioctl(fd, BigInt(request), BigInt(arg)));
+
+export const mknod = (path: string, mode: number, dev: bigint): void => void check("mknod", q(path), libc.mknod(cstr(path), mode, dev));
+
+export const mkfifo = (path: string, mode: number): void => void check("mkfifo", q(path), libc.mkfifo(cstr(path), mode));
+
+/** makedev() of glibc and musl: the 64-bit dev_t encoding. */
+export const makedev = (major: number, minor: number): bigint =>
+  (BigInt(major & 0xfffff000) << 32n) | (BigInt(major & 0xfff) << 8n) | (BigInt(minor & 0xffffff00) << 12n) | BigInt(minor & 0xff);
