@@ -1,6 +1,8 @@
 import { check, q } from "./check.ts";
 import { cstr } from "./cstring.ts";
-import { libc } from "./libc.ts";
+import { errno, libc } from "./libc.ts";
+
+const EINTR = 4;
 
 export const open = (path: string, flags: number, mode = 0o644): number => check("open", q(path), libc.open(cstr(path), flags, mode));
 
@@ -21,8 +23,11 @@ export const pipe2 = (flags: number): [read: number, write: number] => {
 /** Reads up to `max` bytes; an empty result means end of file. Retries on EINTR. */
 export const read = (fd: number, max: number): Buffer => {
   const buf = Buffer.alloc(max);
-  const n = check("read", `fd ${fd}`, libc.read(fd, buf, BigInt(max)));
-  return buf.subarray(0, n);
+  for (;;) {
+    const ret = Number(libc.read(fd, buf, BigInt(max)));
+    if (ret >= 0) return buf.subarray(0, ret);
+    if (errno() !== EINTR) check("read", `fd ${fd}`, ret);
+  }
 };
 
 /** Writes all of `data`, looping over short writes. */
