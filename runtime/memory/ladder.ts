@@ -1,0 +1,170 @@
+// The memory ladder as a pure function: an observation in, the steps to take out (reconciliation style).
+// Rungs: proactive reclaim while calm; throttle (memory.high) when tight; freeze when severe; kill the cgroup when
+// critical or when nothing is left to freeze; restart per policy. Always the lowest class first, the largest first.
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { CLASS_PROFILES, type LadderAction, type MemoryClass } from "./classes.ts";
+import type { ContainerView, Observation } from "./observation.ts";
+import { restartDecision } from "./restart.ts";
+
+export const LadderConfigSchema = Type.Object({
+  tightAvailablePercent: Type.Number({ default: 10, description: "MemAvailable below this share of MemTotal: throttle" }),
+  severeAvailablePercent: Type.Number({ default: 5, description: "MemAvailable below this share: freeze" }),
+  criticalAvailablePercent: Type.Number({ default: 2.5, description: "MemAvailable below this share: kill" }),
+  tightSomeAvg10: Type.Number({ default: 10, description: "System PSI some avg10 (percent) at or above which memory is tight" }),
+  severeFullAvg10: Type.Number({ default: 10, description: "System PSI full avg10 (percent) at or above which memory is severe" }),
+  signalFreshMs: Type.Integer({ default: 1000, description: "How long a fired trigger counts as current pressure" }),
+  actionIntervalMs: Type.Integer({ default: 250, description: "Least time between two escalating actions, so each can take effect" }),
+  sampleMs: Type.Integer({ default: 500, description: "Sampling interval while pressure lasts (none while calm)" }),
+  releaseAfterMs: Type.Integer({ default: 30_000, description: "Calm time before one throttle or freeze is undone" }),
+  throttleRatio: Type.Number({ default: 0.2, description: "Throttle sets memory.high this fraction below memory.current" }),
+  reclaimIntervalMs: Type.Integer({ default: 10_000, description: "Time between proactive reclaim passes of one container" }),
+  reclaimRecheckMs: Type.Integer({ default: 60_000, description: "Time before a settled container is tried again" }),
+  reclaimRatio: Type.Number({ default: 0.05, description: "Share of memory.current one reclaim pass asks for, at zero pressure" }),
+  reclaimMinBytes: Type.Integer({ default: 1 << 20, description: "Smallest reclaim request; a pass freeing less settles the container" }),
+});
+export type LadderConfig = Static<typeof LadderConfigSchema>;
+
+export const defaultLadderConfig = (overrides: Partial<LadderConfig> = {}): LadderConfig =>
+  Value.Default(LadderConfigSchema, { ...overrides }) as LadderConfig;
+
+export type Level = "calm" | "tight" | "severe" | "critical";
+
+interface StepBase {
+  id: string;
+  class: MemoryClass;
+  reason: string;
+}
+export type Step =
+  | (StepBase & { action: "reclaim"; bytes: number })
+  | (StepBase & { action: "throttle"; high: number })
+  | (StepBase & { action: "freeze" })
+  | (StepBase & { action: "kill" })
+  | (StepBase & { action: "release" })
+  | (StepBase & { action: "restart" })
+  | (StepBase & { action: "give-up" });
+
+export interface Plan {
+  level: Level;
+  /** Why the level is what it is, for the event log. */
+  why: string;
+  steps: Step[];
+  /** When the plan must be computed again even if no signal arrives; undefined: only on the next signal. */
+  nextAt?: number;
+}
+
+const pct = (n: number): string => `${n.toFixed(1)}%`;
+
+const assess = (o: Observation, c: LadderConfig): { level: Level; why: string } => {
+  const { memTotal, memAvailable, psi } = o.system;
+  const avail = memTotal > 0 ? (100 * memAvailable) / memTotal : 100;
+  const fresh = o.signals.filter((s) => o.now - s.at <= c.signalFreshMs);
+  if (avail < c.criticalAvailablePercent) return { level: "critical", why: `MemAvailable ${pct(avail)} < ${c.criticalAvailablePercent}%` };
+  if (fresh.some((s) => s.source === "system" && s.kind === "full")) return { level: "severe", why: "system full-stall trigger fired" };
+  if (avail < c.severeAvailablePercent) return { level: "severe", why: `MemAvailable ${pct(avail)} < ${c.severeAvailablePercent}%` };
+  if (psi?.full && psi.full.avg10 >= c.severeFullAvg10) return { level: "severe", why: `system PSI full avg10 ${psi.full.avg10}%` };
+  if (fresh.some((s) => s.source === "system" && s.kind === "some")) return { level: "tight", why: "system some-stall trigger fired" };
+  const squeezed = o.containers.find(
+    (v) => CLASS_PROFILES[v.policy.class].actions.length === 0 && fresh.some((s) => s.source === v.id && (s.kind === "some" || s.kind === "full")) && !atOwnLimit(v),
+  );
+  if (squeezed) return { level: "tight", why: `${squeezed.policy.class} container '${squeezed.id}' stalls on memory` };
+  if (avail < c.tightAvailablePercent) return { level: "tight", why: `MemAvailable ${pct(avail)} < ${c.tightAvailablePercent}%` };
+  if (psi && psi.some.avg10 >= c.tightSomeAvg10) return { level: "tight", why: `system PSI some avg10 ${psi.some.avg10}%` };
+  return { level: "calm", why: "no pressure" };
+};
+
+/** A container stalling because it reached its own limit is its own business, not a reason to squeeze others. */
+const atOwnLimit = (v: ContainerView): boolean => v.memory !== undefined && v.memory.max !== "max" && v.memory.current >= 0.9 * v.memory.max;
+
+const live = (v: ContainerView): boolean => v.status !== "stopped" && v.memory !== undefined && v.memory.populated;
+
+const may = (v: ContainerView, action: LadderAction): boolean => CLASS_PROFILES[v.policy.class].actions.includes(action);
+
+/** Victims in ladder order: lowest class first, then largest memory.current first. */
+const victims = (o: Observation, action: LadderAction, eligible: (v: ContainerView) => boolean): ContainerView[] =>
+  o.containers
+    .filter((v) => live(v) && may(v, action) && eligible(v))
+    .sort((a, b) => CLASS_PROFILES[a.policy.class].rank - CLASS_PROFILES[b.policy.class].rank || b.memory!.current - a.memory!.current);
+
+const step = <A extends Step["action"]>(v: ContainerView, action: A, reason: string, extra: Omit<Extract<Step, { action: A }>, keyof StepBase | "action">) =>
+  ({ id: v.id, class: v.policy.class, action, reason, ...extra }) as Extract<Step, { action: A }>;
+
+const escalation = (o: Observation, c: LadderConfig, level: Level, why: string): Step[] => {
+  if (o.lastActionAt !== undefined && o.now - o.lastActionAt < c.actionIntervalMs) return [];
+  const kill = () => victims(o, "kill", (v) => v.managed.killedAt === undefined).slice(0, 1).map((v) => step(v, "kill", why, {}));
+  if (level === "critical") return kill();
+  if (level === "severe") {
+    const next = victims(o, "freeze", (v) => !v.memory!.frozen && v.managed.frozenAt === undefined)[0];
+    return next ? [step(next, "freeze", why, {})] : kill();
+  }
+  const next = victims(o, "throttle", (v) => v.managed.throttledTo === undefined && !v.memory!.frozen)[0];
+  return next ? [step(next, "throttle", why, { high: Math.floor(next.memory!.current * (1 - c.throttleRatio)) })] : [];
+};
+
+/** Undo one throttle or freeze at a time, most important and smallest first, once calm has lasted. */
+const release = (o: Observation): Step[] => {
+  const held = o.containers
+    .filter((v) => live(v) && (v.managed.throttledTo !== undefined || v.managed.frozenAt !== undefined))
+    .sort((a, b) => CLASS_PROFILES[b.policy.class].rank - CLASS_PROFILES[a.policy.class].rank || a.memory!.current - b.memory!.current);
+  return held.slice(0, 1).map((v) => step(v, "release", "calm since the last pressure", {}));
+};
+
+const reclaimDueAt = (v: ContainerView, c: LadderConfig): number =>
+  v.managed.reclaimedAt === undefined ? 0 : v.managed.reclaimedAt + (v.managed.reclaimSettled ? c.reclaimRecheckMs : c.reclaimIntervalMs);
+
+const reclaimable = (v: ContainerView): boolean =>
+  live(v) && v.policy.reclaim.enabled && !v.memory!.frozen && v.managed.throttledTo === undefined;
+
+/** senpai's idea: ask for less the closer the container's own pressure is to its target, nothing at or above it. */
+const reclaim = (o: Observation, c: LadderConfig): Step[] =>
+  o.containers
+    .filter((v) => reclaimable(v) && reclaimDueAt(v, c) <= o.now)
+    .flatMap((v) => {
+      const own = v.memory!.psi?.some.avg10 ?? 0;
+      const target = v.policy.reclaim.targetPercent;
+      if (own >= target) return [];
+      const bytes = Math.max(c.reclaimMinBytes, Math.floor(v.memory!.current * c.reclaimRatio * (1 - own / target)));
+      if (bytes >= v.memory!.current) return [];
+      return [step(v, "reclaim", `own PSI some avg10 ${own}% < target ${target}%`, { bytes })];
+    });
+
+const restarts = (o: Observation, level: Level): { steps: Step[]; dueAt: number[] } => {
+  const steps: Step[] = [];
+  const dueAt: number[] = [];
+  for (const v of o.containers) {
+    if (v.status !== "stopped" || !v.exit || v.managed.gaveUp) continue;
+    const d = restartDecision(v.policy.restart, v.exit, v.restarts);
+    if (!d.restart) {
+      if (d.crashLoop) steps.push(step(v, "give-up", d.reason, {}));
+      continue;
+    }
+    // Restarting into severe pressure would only feed the ladder another victim; wait for it to ease.
+    if (d.at <= o.now && (level === "calm" || level === "tight")) steps.push(step(v, "restart", `restart policy '${v.policy.restart.mode}' after status ${v.exit.status}${v.exit.killedBy ? ` (killed by ${v.exit.killedBy})` : ""}, delay ${d.delayMs} ms`, {}));
+    else dueAt.push(Math.max(d.at, o.now + 1));
+  }
+  return { steps, dueAt };
+};
+
+export const planLadder = (o: Observation, c: LadderConfig): Plan => {
+  const { level, why } = assess(o, c);
+  const r = restarts(o, level);
+  const calmFor = o.lastPressureAt === undefined ? Infinity : o.now - o.lastPressureAt;
+  const steps: Step[] = [];
+  const due: number[] = [...r.dueAt];
+  if (level !== "calm") {
+    steps.push(...escalation(o, c, level, why));
+    due.push(o.now + c.sampleMs);
+  } else {
+    const held = o.containers.some((v) => v.managed.throttledTo !== undefined || v.managed.frozenAt !== undefined);
+    if (held && calmFor >= c.releaseAfterMs) steps.push(...release(o));
+    else if (held) due.push(o.lastPressureAt! + c.releaseAfterMs);
+    const rec = reclaim(o, c);
+    steps.push(...rec);
+    for (const v of o.containers.filter(reclaimable)) {
+      const at = rec.some((s) => s.id === v.id) ? o.now + c.reclaimIntervalMs : reclaimDueAt(v, c);
+      if (at > o.now) due.push(at);
+    }
+  }
+  steps.push(...r.steps);
+  return { level, why, steps, ...(due.length ? { nextAt: Math.min(...due) } : {}) };
+};

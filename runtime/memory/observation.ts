@@ -1,0 +1,80 @@
+// What the memory core sees at one moment: the system, every supervised container, and the kernel signals that woke it.
+import type { PsiFigures } from "./psi.ts";
+import type { MemoryPolicy } from "./policy.ts";
+import type { ExitRecord } from "./restart.ts";
+
+export interface SystemMemory {
+  memTotal: number;
+  memAvailable: number;
+  swapTotal: number;
+  swapFree: number;
+  /** Absent when the kernel has no PSI. */
+  psi?: PsiFigures;
+}
+
+/** Counters of memory.events (v2) or their v1 equivalents (failcnt as max, under_oom, oom_kill of memory.oom_control). */
+export interface MemoryEvents {
+  low: number;
+  high: number;
+  max: number;
+  oom: number;
+  oomKill: number;
+}
+
+export interface CgroupMemory {
+  current: number;
+  /** memory.max (v2) / memory.limit_in_bytes (v1); "max" when unlimited. */
+  max: number | "max";
+  high: number | "max";
+  swapCurrent: number;
+  events: MemoryEvents;
+  psi?: PsiFigures;
+  frozen: boolean;
+  populated: boolean;
+}
+
+/** What the memory core itself did to a container and has not undone yet. */
+export interface Managed {
+  /** memory.high bunker set, so that release can lift it. */
+  throttledTo?: number;
+  frozenAt?: number;
+  killedAt?: number;
+  /** Proactive reclaim: when it last ran, and whether it has stopped finding anything to take. */
+  reclaimedAt?: number;
+  reclaimSettled?: boolean;
+  /** Set when the restart policy gave up (crash loop). */
+  gaveUp?: boolean;
+}
+
+export interface ContainerView {
+  id: string;
+  policy: MemoryPolicy;
+  status: "running" | "paused" | "stopped";
+  /** Present while the container's cgroup exists. */
+  memory?: CgroupMemory;
+  exit?: ExitRecord;
+  /** Times of earlier restarts by the daemon, for backoff and the crash-loop limit. */
+  restarts: number[];
+  managed: Managed;
+}
+
+/** A kernel notification: a PSI trigger fired, memory.events changed, a v1 eventfd fired, or a container exited. */
+export interface Signal {
+  /** "system" or a container id. */
+  source: string;
+  kind: "some" | "full" | "events" | "oom" | "pressure-level" | "exit" | "timer";
+  /** Wall-clock milliseconds when the kernel's notification reached bunker. */
+  at: number;
+}
+
+export interface Observation {
+  now: number;
+  system: SystemMemory;
+  containers: ContainerView[];
+  /** Signals received since the last plan, oldest first. */
+  signals: Signal[];
+  /** When the memory level was last seen above calm (undefined: never since start). */
+  lastPressureAt?: number;
+  /** When the ladder last throttled, froze or killed anything. */
+  lastActionAt?: number;
+}
