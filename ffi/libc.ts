@@ -57,6 +57,8 @@ const symbols = {
   grantpt: { args: [i32], returns: i32 },
   unlockpt: { args: [i32], returns: i32 },
   ptsname_r: { args: [i32, ptr, u64], returns: i32 },
+  eventfd: { args: [u32, i32], returns: i32 },
+  flock: { args: [i32, i32], returns: i32 },
   syscall: { args: [i64, u64, u64, u64, u64, u64, u64], returns: i64 },
 } as const;
 
