@@ -1,0 +1,185 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { readCgroupMemory, readSystemMemory } from "../../../../runtime/memory/cgroup-memory.ts";
+import { defaultLadderConfig, planLadder } from "../../../../runtime/memory/ladder.ts";
+import type { ContainerView, Managed, Observation, Signal } from "../../../../runtime/memory/observation.ts";
+import { memoryPolicy } from "../../../../runtime/memory/policy.ts";
+import type { MemoryClass } from "../../../../runtime/memory/classes.ts";
+import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs, type V2Fixture } from "./fake-cgroupfs.ts";
+
+const MiB = 2 ** 20;
+const NOW = 1_000_000;
+const config = defaultLadderConfig();
+
+let f: FakeCgroupFs;
+beforeEach(() => (f = fakeCgroupFs()));
+afterEach(() => f.cleanup());
+
+interface Spec extends V2Fixture {
+  id: string;
+  cls: MemoryClass;
+  annotations?: Record<string, string>;
+  managed?: Managed;
+}
+
+/** Lays the containers out in the fake cgroupfs and reads them back, as the daemon does. */
+const observe = (system: Parameters<typeof putSystem>[1], specs: Spec[], extra: Partial<Observation> = {}): Observation => {
+  putSystem(f, system);
+  const containers: ContainerView[] = specs.map((s) => {
+    putV2(f, `/sys/fs/cgroup/bunker/${s.id}`, s);
+    return {
+      id: s.id,
+      policy: memoryPolicy({ "bunker.memory.class": s.cls, "bunker.reclaim": "off", ...s.annotations }),
+      status: "running",
+      memory: readCgroupMemory(f.fs, { v2: `/sys/fs/cgroup/bunker/${s.id}` }),
+      restarts: [],
+      managed: s.managed ?? {},
+    };
+  });
+  return { now: NOW, system: readSystemMemory(f.fs), containers, signals: [], ...extra };
+};
+
+const fleet: Spec[] = [
+  { id: "db", cls: "critical", current: 120 * MiB },
+  { id: "web", cls: "normal", current: 40 * MiB },
+  { id: "indexer", cls: "background", current: 30 * MiB },
+  { id: "hog", cls: "background", current: 60 * MiB },
+];
+const signal = (source: string, kind: Signal["kind"], ago = 5): Signal => ({ source, kind, at: NOW - ago });
+
+describe("planLadder()", () => {
+  test("does nothing and asks for no wake-up while memory is calm and reclaim is off", () => {
+    const plan = planLadder(observe({ availableMiB: 120 }, fleet), config);
+    expect(plan).toEqual({ level: "calm", why: "no pressure", steps: [] });
+  });
+
+  test("throttles the largest background container first when the system some-trigger fires", () => {
+    const plan = planLadder(observe({ availableMiB: 60 }, fleet, { signals: [signal("system", "some")] }), config);
+    expect(plan.level).toBe("tight");
+    expect(plan.steps).toEqual([{ id: "hog", class: "background", action: "throttle", high: Math.floor(60 * MiB * 0.8), reason: "system some-stall trigger fired" }]);
+    expect(plan.nextAt).toBe(NOW + config.sampleMs);
+  });
+
+  test("moves up to the normal class once every background container is throttled", () => {
+    const specs = fleet.map((s) => (s.cls === "background" ? { ...s, managed: { throttledTo: s.current } } : s));
+    const plan = planLadder(observe({ availableMiB: 20 }, specs), config);
+    expect(plan.why).toBe("MemAvailable 7.8% < 10%");
+    expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["throttle web"]);
+  });
+
+  test("freezes the largest background container when the system full-trigger fires", () => {
+    const plan = planLadder(observe({ availableMiB: 30 }, fleet, { signals: [signal("system", "full")] }), config);
+    expect(plan.level).toBe("severe");
+    expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["freeze hog"]);
+  });
+
+  test("ignores a trigger older than the freshness window", () => {
+    const plan = planLadder(observe({ availableMiB: 120 }, fleet, { signals: [signal("system", "full", 5000)] }), config);
+    expect(plan.level).toBe("calm");
+  });
+
+  test("kills a frozen background container, largest first, when MemAvailable falls below the critical share", () => {
+    const specs = fleet.map((s) => (s.id === "hog" ? { ...s, frozen: true, managed: { frozenAt: NOW - 1000 } } : s));
+    const plan = planLadder(observe({ availableMiB: 5 }, specs), config);
+    expect(plan.level).toBe("critical");
+    expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["kill hog"]);
+  });
+
+  test("never picks the critical container, even when it is the largest", () => {
+    const plan = planLadder(observe({ availableMiB: 5 }, [fleet[0]!, { id: "tiny", cls: "normal", current: 2 * MiB }]), config);
+    expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["kill tiny"]);
+    expect(planLadder(observe({ availableMiB: 5 }, [fleet[0]!]), config).steps).toEqual([]);
+  });
+
+  test("kills instead of freezing when nothing is left to freeze under severe pressure", () => {
+    const specs = fleet.map((s) => (s.cls !== "critical" ? { ...s, frozen: true, managed: { frozenAt: NOW - 2000 } } : s));
+    const plan = planLadder(observe({ availableMiB: 10 }, specs), config);
+    expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["kill hog"]);
+  });
+
+  test("waits for the last action to take effect before escalating again", () => {
+    const obs = observe({ availableMiB: 5 }, fleet, { lastActionAt: NOW - 100 });
+    expect(planLadder(obs, config).steps).toEqual([]);
+    expect(planLadder({ ...obs, lastActionAt: NOW - 300 }, config).steps.map((s) => s.action)).toEqual(["kill"]);
+  });
+
+  test("treats a critical container's own stall as tight memory, unless it stalls against its own limit", () => {
+    const squeezed = planLadder(observe({ availableMiB: 60 }, fleet, { signals: [signal("db", "some")] }), config);
+    expect(squeezed.why).toBe("critical container 'db' stalls on memory");
+    expect(squeezed.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["throttle hog"]);
+    const atLimit = fleet.map((s) => (s.id === "db" ? { ...s, max: 125 * MiB } : s));
+    expect(planLadder(observe({ availableMiB: 60 }, atLimit, { signals: [signal("db", "some")] }), config).level).toBe("calm");
+  });
+
+  test("undoes one hold at a time, most important first, after calm has lasted", () => {
+    const specs = fleet.map((s) =>
+      s.id === "web" ? { ...s, managed: { throttledTo: 30 * MiB } } : s.id === "hog" ? { ...s, frozen: true, managed: { frozenAt: NOW - 60_000 } } : s,
+    );
+    const early = planLadder(observe({ availableMiB: 120 }, specs, { lastPressureAt: NOW - 10_000 }), config);
+    expect(early.steps).toEqual([]);
+    expect(early.nextAt).toBe(NOW - 10_000 + config.releaseAfterMs);
+    const late = planLadder(observe({ availableMiB: 120 }, specs, { lastPressureAt: NOW - 40_000 }), config);
+    expect(late.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["release web"]);
+  });
+
+  test("reclaims less the closer a container's own pressure is to its target, and nothing above it", () => {
+    const on = { "bunker.reclaim": "on", "bunker.reclaim.target": "1%" };
+    const specs: Spec[] = [
+      { id: "idle", cls: "normal", current: 100 * MiB, someAvg10: 0, annotations: on },
+      { id: "warm", cls: "normal", current: 100 * MiB, someAvg10: 0.5, annotations: on },
+      { id: "hot", cls: "normal", current: 100 * MiB, someAvg10: 2, annotations: on },
+    ];
+    const plan = planLadder(observe({ availableMiB: 120 }, specs), config);
+    expect(plan.steps).toEqual([
+      { id: "idle", class: "normal", action: "reclaim", bytes: 5 * MiB, reason: "own PSI some avg10 0% < target 1%" },
+      { id: "warm", class: "normal", action: "reclaim", bytes: 2.5 * MiB, reason: "own PSI some avg10 0.5% < target 1%" },
+    ]);
+    expect(plan.nextAt).toBe(NOW + config.reclaimIntervalMs);
+  });
+
+  test("leaves a settled container alone until the recheck time", () => {
+    const spec: Spec = { id: "idle", cls: "background", current: 50 * MiB, annotations: { "bunker.reclaim": "on" }, managed: { reclaimedAt: NOW - 20_000, reclaimSettled: true } };
+    const plan = planLadder(observe({ availableMiB: 120 }, [spec]), config);
+    expect(plan.steps).toEqual([]);
+    expect(plan.nextAt).toBe(NOW - 20_000 + config.reclaimRecheckMs);
+  });
+});
+
+describe("planLadder() restarts", () => {
+  const stopped = (restart: string, exit: ContainerView["exit"], restarts: number[] = []): ContainerView => ({
+    id: "job",
+    policy: memoryPolicy({ "bunker.restart": restart, "bunker.restart.limit": "3" }),
+    status: "stopped",
+    ...(exit ? { exit } : {}),
+    restarts,
+    managed: {},
+  });
+  const calm = (c: ContainerView, extra: Partial<Observation> = {}): Observation => ({
+    now: NOW,
+    system: { memTotal: 256 * MiB, memAvailable: 120 * MiB, swapTotal: 0, swapFree: 0 },
+    containers: [c],
+    signals: [],
+    ...extra,
+  });
+
+  test("restarts a container once its backoff has passed", () => {
+    const plan = planLadder(calm(stopped("always", { at: NOW - 1500, status: 1 })), config);
+    expect(plan.steps).toEqual([{ id: "job", class: "normal", action: "restart", reason: "restart policy 'always' after status 1, delay 1000 ms" }]);
+  });
+
+  test("asks to be woken when the backoff ends instead of restarting early", () => {
+    const plan = planLadder(calm(stopped("always", { at: NOW - 200, status: 1 })), config);
+    expect(plan.steps).toEqual([]);
+    expect(plan.nextAt).toBe(NOW + 800);
+  });
+
+  test("holds a restart back while memory is severe", () => {
+    const obs = calm(stopped("on-failure", { at: NOW - 5000, status: 137, killedBy: "ladder" }), { signals: [signal("system", "full")] });
+    expect(planLadder(obs, config).steps).toEqual([]);
+  });
+
+  test("gives up on a crash loop once", () => {
+    const looping = stopped("always", { at: NOW, status: 1 }, [NOW - 3000, NOW - 2000, NOW - 1000]);
+    expect(planLadder(calm(looping), config).steps.map((s) => s.action)).toEqual(["give-up"]);
+    expect(planLadder(calm({ ...looping, managed: { gaveUp: true } }), config).steps).toEqual([]);
+  });
+});
