@@ -1,0 +1,372 @@
+// config.json of the OCI runtime-spec 1.2, Linux part: the TypeBox schema, its static types, and loadConfig().
+// Unknown properties are allowed, as the spec asks of runtimes (they must be ignored, not rejected).
+import { Type, type Static, type TLiteral } from "@sinclair/typebox";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Int32, Int64, Uint32, Uint64 } from "./integers.ts";
+import { NAMESPACE_TYPES, type NamespaceType } from "./namespaces.ts";
+import { LinuxResourcesSchema } from "./resources.ts";
+import { isCapabilityName } from "./capabilities.ts";
+import { isRlimitName } from "./rlimits.ts";
+import { sysctlNamespace } from "./sysctl.ts";
+import { decode, InvalidDocumentError, parseJson } from "./validate.ts";
+
+export type { LinuxResources } from "./resources.ts";
+
+/** The runtime-spec version bunker writes and implements. */
+export const OCI_VERSION = "1.2.0";
+
+const OneOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((v): TLiteral<T> => Type.Literal(v)));
+const Strings = () => Type.Array(Type.String());
+const StringMap = () => Type.Record(Type.String(), Type.String());
+
+export const LinuxIDMappingSchema = Type.Object({
+  containerID: Uint32(),
+  hostID: Uint32(),
+  size: Uint32(),
+});
+export type LinuxIDMapping = Static<typeof LinuxIDMappingSchema>;
+
+export const RootSchema = Type.Object(
+  {
+    /** Relative paths are taken from the bundle; loadConfig() makes it absolute. */
+    path: Type.String({ default: "rootfs" }),
+    readonly: Type.Optional(Type.Boolean()),
+  },
+  { default: {} },
+);
+export type Root = Static<typeof RootSchema>;
+
+export const MountSchema = Type.Object({
+  destination: Type.String(),
+  source: Type.Optional(Type.String()),
+  type: Type.Optional(Type.String()),
+  options: Type.Optional(Strings()),
+  uidMappings: Type.Optional(Type.Array(LinuxIDMappingSchema)),
+  gidMappings: Type.Optional(Type.Array(LinuxIDMappingSchema)),
+});
+export type Mount = Static<typeof MountSchema>;
+
+export const UserSchema = Type.Object({
+  uid: Uint32(),
+  gid: Uint32(),
+  umask: Type.Optional(Uint32({ maximum: 0o777 })),
+  additionalGids: Type.Optional(Type.Array(Uint32())),
+});
+export type User = Static<typeof UserSchema>;
+
+export const LinuxCapabilitiesSchema = Type.Object({
+  bounding: Type.Optional(Strings()),
+  effective: Type.Optional(Strings()),
+  inheritable: Type.Optional(Strings()),
+  permitted: Type.Optional(Strings()),
+  ambient: Type.Optional(Strings()),
+});
+export type LinuxCapabilities = Static<typeof LinuxCapabilitiesSchema>;
+export type CapabilitySet = keyof LinuxCapabilities;
+
+export const POSIXRlimitSchema = Type.Object({
+  /** RLIMIT_NOFILE, ... (see rlimits.ts). */
+  type: Type.String(),
+  hard: Uint64(),
+  soft: Uint64(),
+});
+export type POSIXRlimit = Static<typeof POSIXRlimitSchema>;
+
+export const SCHEDULER_POLICIES = [
+  "SCHED_OTHER",
+  "SCHED_FIFO",
+  "SCHED_RR",
+  "SCHED_BATCH",
+  "SCHED_ISO",
+  "SCHED_IDLE",
+  "SCHED_DEADLINE",
+] as const;
+
+export const SchedulerSchema = Type.Object({
+  policy: OneOf(SCHEDULER_POLICIES),
+  nice: Type.Optional(Int32({ minimum: -20, maximum: 19 })),
+  priority: Type.Optional(Int32()),
+  flags: Type.Optional(Strings()),
+  runtime: Type.Optional(Uint64()),
+  deadline: Type.Optional(Uint64()),
+  period: Type.Optional(Uint64()),
+});
+export type Scheduler = Static<typeof SchedulerSchema>;
+
+export const IOPrioritySchema = Type.Object({
+  class: OneOf(["IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE"] as const),
+  priority: Type.Integer({ minimum: 0, maximum: 7 }),
+});
+export type IOPriority = Static<typeof IOPrioritySchema>;
+
+export const ProcessSchema = Type.Object({
+  terminal: Type.Optional(Type.Boolean()),
+  consoleSize: Type.Optional(Type.Object({ height: Uint32(), width: Uint32() })),
+  user: UserSchema,
+  args: Strings(),
+  env: Type.Optional(Strings()),
+  cwd: Type.String({ default: "/" }),
+  capabilities: Type.Optional(LinuxCapabilitiesSchema),
+  rlimits: Type.Optional(Type.Array(POSIXRlimitSchema)),
+  noNewPrivileges: Type.Optional(Type.Boolean()),
+  apparmorProfile: Type.Optional(Type.String()),
+  oomScoreAdj: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+  selinuxLabel: Type.Optional(Type.String()),
+  ioPriority: Type.Optional(IOPrioritySchema),
+  scheduler: Type.Optional(SchedulerSchema),
+  execCPUAffinity: Type.Optional(Type.Object({ initial: Type.Optional(Type.String()), final: Type.Optional(Type.String()) })),
+});
+export type Process = Static<typeof ProcessSchema>;
+
+export const HookSchema = Type.Object({
+  path: Type.String(),
+  args: Type.Optional(Strings()),
+  env: Type.Optional(Strings()),
+  /** Seconds. */
+  timeout: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+export type Hook = Static<typeof HookSchema>;
+
+const HookList = () => Type.Optional(Type.Array(HookSchema));
+export const HooksSchema = Type.Object({
+  prestart: HookList(),
+  createRuntime: HookList(),
+  createContainer: HookList(),
+  startContainer: HookList(),
+  poststart: HookList(),
+  poststop: HookList(),
+});
+export type Hooks = Static<typeof HooksSchema>;
+export type HookName = keyof Hooks;
+/** In the order the lifecycle runs them. */
+export const HOOK_NAMES = Object.keys(HooksSchema.properties) as HookName[];
+
+export const LinuxNamespaceSchema = Type.Object({
+  type: OneOf(NAMESPACE_TYPES),
+  /** An existing namespace to join (setns) instead of creating one. */
+  path: Type.Optional(Type.String()),
+});
+export type LinuxNamespace = Static<typeof LinuxNamespaceSchema>;
+
+export const LinuxTimeOffsetSchema = Type.Object({ secs: Type.Optional(Int64()), nanosecs: Type.Optional(Uint32()) });
+export type LinuxTimeOffset = Static<typeof LinuxTimeOffsetSchema>;
+
+export const LinuxDeviceSchema = Type.Object({
+  /** c (character), b (block), u (unbuffered character), p (FIFO). */
+  type: OneOf(["c", "b", "u", "p"] as const),
+  path: Type.String(),
+  major: Type.Optional(Int64()),
+  minor: Type.Optional(Int64()),
+  fileMode: Type.Optional(Uint32()),
+  uid: Type.Optional(Uint32()),
+  gid: Type.Optional(Uint32()),
+});
+export type LinuxDevice = Static<typeof LinuxDeviceSchema>;
+
+export const SECCOMP_ACTIONS = [
+  "SCMP_ACT_KILL",
+  "SCMP_ACT_KILL_PROCESS",
+  "SCMP_ACT_KILL_THREAD",
+  "SCMP_ACT_TRAP",
+  "SCMP_ACT_ERRNO",
+  "SCMP_ACT_TRACE",
+  "SCMP_ACT_ALLOW",
+  "SCMP_ACT_LOG",
+  "SCMP_ACT_NOTIFY",
+] as const;
+export const SECCOMP_OPERATORS = [
+  "SCMP_CMP_NE",
+  "SCMP_CMP_LT",
+  "SCMP_CMP_LE",
+  "SCMP_CMP_EQ",
+  "SCMP_CMP_GE",
+  "SCMP_CMP_GT",
+  "SCMP_CMP_MASKED_EQ",
+] as const;
+
+export const LinuxSeccompSchema = Type.Object({
+  defaultAction: OneOf(SECCOMP_ACTIONS),
+  defaultErrnoRet: Type.Optional(Uint32()),
+  architectures: Type.Optional(Strings()),
+  flags: Type.Optional(Strings()),
+  listenerPath: Type.Optional(Type.String()),
+  listenerMetadata: Type.Optional(Type.String()),
+  syscalls: Type.Optional(
+    Type.Array(
+      Type.Object({
+        names: Strings(),
+        action: OneOf(SECCOMP_ACTIONS),
+        errnoRet: Type.Optional(Uint32()),
+        args: Type.Optional(
+          Type.Array(
+            Type.Object({
+              index: Type.Integer({ minimum: 0, maximum: 5 }),
+              value: Uint64(),
+              valueTwo: Type.Optional(Uint64()),
+              op: OneOf(SECCOMP_OPERATORS),
+            }),
+          ),
+        ),
+      }),
+    ),
+  ),
+});
+export type LinuxSeccomp = Static<typeof LinuxSeccompSchema>;
+
+/** runc also takes the recursive spellings; the spec lists the four plain ones. */
+export const ROOTFS_PROPAGATIONS = ["private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"] as const;
+
+export const LinuxPersonalitySchema = Type.Object({
+  domain: OneOf(["LINUX", "LINUX32"] as const),
+  flags: Type.Optional(Strings()),
+});
+export type LinuxPersonality = Static<typeof LinuxPersonalitySchema>;
+
+export const LinuxSchema = Type.Object({
+  namespaces: Type.Optional(Type.Array(LinuxNamespaceSchema)),
+  uidMappings: Type.Optional(Type.Array(LinuxIDMappingSchema)),
+  gidMappings: Type.Optional(Type.Array(LinuxIDMappingSchema)),
+  timeOffsets: Type.Optional(
+    Type.Object({ monotonic: Type.Optional(LinuxTimeOffsetSchema), boottime: Type.Optional(LinuxTimeOffsetSchema) }),
+  ),
+  devices: Type.Optional(Type.Array(LinuxDeviceSchema)),
+  /** Network devices moved into the container's network namespace, keyed by host name. */
+  netDevices: Type.Optional(Type.Record(Type.String(), Type.Object({ name: Type.Optional(Type.String()) }))),
+  cgroupsPath: Type.Optional(Type.String()),
+  resources: Type.Optional(LinuxResourcesSchema),
+  /** Accepted so that configs written for runc load; bunker does not apply it. */
+  intelRdt: Type.Optional(
+    Type.Object({
+      closID: Type.Optional(Type.String()),
+      l3CacheSchema: Type.Optional(Type.String()),
+      memBwSchema: Type.Optional(Type.String()),
+      schemata: Type.Optional(Strings()),
+      enableMonitoring: Type.Optional(Type.Boolean()),
+    }),
+  ),
+  sysctl: Type.Optional(StringMap()),
+  seccomp: Type.Optional(LinuxSeccompSchema),
+  rootfsPropagation: Type.Optional(OneOf(ROOTFS_PROPAGATIONS)),
+  maskedPaths: Type.Optional(Strings()),
+  readonlyPaths: Type.Optional(Strings()),
+  mountLabel: Type.Optional(Type.String()),
+  personality: Type.Optional(LinuxPersonalitySchema),
+});
+export type Linux = Static<typeof LinuxSchema>;
+
+export const ConfigSchema = Type.Object(
+  {
+    ociVersion: Type.String(),
+    root: RootSchema,
+    mounts: Type.Optional(Type.Array(MountSchema)),
+    /** Optional in the spec until `start`; bunker reads config.json only to create a container, so it is required. */
+    process: ProcessSchema,
+    hostname: Type.Optional(Type.String()),
+    domainname: Type.Optional(Type.String()),
+    hooks: Type.Optional(HooksSchema),
+    annotations: Type.Optional(StringMap()),
+    linux: Type.Optional(LinuxSchema),
+  },
+  { $id: "https://bunker.invalid/schemas/config.json", title: "OCI runtime config (bunker)" },
+);
+export type Config = Static<typeof ConfigSchema>;
+
+/** A problem found by the cross-field rules: where (JSON pointer) and what. */
+export interface Problem {
+  pointer: string;
+  detail: string;
+}
+
+const notAbsolute = (pointer: string, path: string): Problem[] =>
+  path.startsWith("/") ? [] : [{ pointer, detail: `Not an absolute path: '${path}'` }];
+
+/** Rules on `process` that the schema cannot say; shared with exec's process.json (pass its own pointer prefix). */
+export const processProblems = (p: Process, at = "/process"): Problem[] => {
+  const out: Problem[] = [];
+  if (p.args.length === 0) out.push({ pointer: `${at}/args`, detail: "Empty: the first element names the program to run" });
+  out.push(...notAbsolute(`${at}/cwd`, p.cwd));
+  for (const [set, names] of Object.entries(p.capabilities ?? {}))
+    names.forEach((n, i) => {
+      if (!isCapabilityName(n)) out.push({ pointer: `${at}/capabilities/${set}/${i}`, detail: `Unknown capability '${n}'` });
+    });
+  const seen = new Set<string>();
+  p.rlimits?.forEach((r, i) => {
+    if (!isRlimitName(r.type)) out.push({ pointer: `${at}/rlimits/${i}/type`, detail: `Unknown rlimit '${r.type}'` });
+    else if (seen.has(r.type)) out.push({ pointer: `${at}/rlimits/${i}/type`, detail: `Duplicate rlimit '${r.type}'` });
+    seen.add(r.type);
+    if (r.soft > r.hard) out.push({ pointer: `${at}/rlimits/${i}`, detail: `Soft limit ${r.soft} exceeds hard limit ${r.hard}` });
+  });
+  return out;
+};
+
+const escapePointer = (key: string): string => key.replace(/~/g, "~0").replace(/\//g, "~1");
+
+const linuxProblems = (c: Config): Problem[] => {
+  const linux = c.linux ?? {};
+  const out: Problem[] = [];
+  const namespaces = new Map<NamespaceType, string | undefined>();
+  linux.namespaces?.forEach((n, i) => {
+    if (namespaces.has(n.type)) out.push({ pointer: `/linux/namespaces/${i}/type`, detail: `Duplicate namespace '${n.type}'` });
+    namespaces.set(n.type, n.path);
+    if (n.path !== undefined) out.push(...notAbsolute(`/linux/namespaces/${i}/path`, n.path));
+  });
+  const needs = (pointer: string, type: NamespaceType): void => {
+    if (!namespaces.has(type)) out.push({ pointer, detail: `Needs a '${type}' namespace in /linux/namespaces` });
+  };
+  const newUserNamespace = namespaces.has("user") && namespaces.get("user") === undefined;
+  for (const key of ["uidMappings", "gidMappings"] as const) {
+    if (linux[key]?.length) needs(`/linux/${key}`, "user");
+    else if (newUserNamespace) out.push({ pointer: `/linux/${key}`, detail: "Required with a new user namespace" });
+  }
+  if (linux.timeOffsets) needs("/linux/timeOffsets", "time");
+  // runc's rule: setting the name of the host's UTS namespace would rename the host.
+  if (c.hostname) needs("/hostname", "uts");
+  if (c.domainname) needs("/domainname", "uts");
+  for (const key of Object.keys(linux.sysctl ?? {})) {
+    const pointer = `/linux/sysctl/${escapePointer(key)}`;
+    const type = sysctlNamespace(key);
+    if (type === undefined) out.push({ pointer, detail: `Not namespaced: setting '${key}' would change the host` });
+    else needs(pointer, type);
+  }
+  for (const key of ["maskedPaths", "readonlyPaths"] as const)
+    linux[key]?.forEach((p, i) => out.push(...notAbsolute(`/linux/${key}/${i}`, p)));
+  linux.devices?.forEach((d, i) => out.push(...notAbsolute(`/linux/devices/${i}/path`, d.path)));
+  return out;
+};
+
+/** Cross-field rules of the spec and of runc that a schema cannot express, in document order. */
+export const configProblems = (c: Config): Problem[] => {
+  const out: Problem[] = [];
+  if (!/^1\.\d+\.\d+/.test(c.ociVersion))
+    out.push({ pointer: "/ociVersion", detail: `Unsupported version '${c.ociVersion}' (bunker reads 1.x)` });
+  c.mounts?.forEach((m, i) => out.push(...notAbsolute(`/mounts/${i}/destination`, m.destination)));
+  out.push(...processProblems(c.process));
+  for (const name of HOOK_NAMES) c.hooks?.[name]?.forEach((h, i) => out.push(...notAbsolute(`/hooks/${name}/${i}/path`, h.path)));
+  out.push(...linuxProblems(c));
+  return out;
+};
+
+/**
+ * Checks a parsed config.json (schema, then configProblems), applies the spec's defaults and makes
+ * root.path absolute against `bundleDir`. Throws one InvalidDocumentError naming the field.
+ */
+export const parseConfig = (json: unknown, bundleDir: string): Config => {
+  const config = decode(ConfigSchema, json, "config.json");
+  const problem = configProblems(config)[0];
+  if (problem) throw new InvalidDocumentError("config.json", problem.pointer, problem.detail);
+  config.root.path = resolve(bundleDir, config.root.path);
+  return config;
+};
+
+/** Reads and checks `<bundleDir>/config.json`. */
+export const loadConfig = (bundleDir: string): Config => {
+  const file = join(resolve(bundleDir), "config.json");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new Error(`Cannot read the bundle's config: '${file}'`, { cause: err });
+  }
+  return parseConfig(parseJson(text, "config.json"), resolve(bundleDir));
+};

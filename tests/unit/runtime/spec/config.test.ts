@@ -1,0 +1,247 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, parseConfig, processProblems } from "../../../../runtime/spec/config.ts";
+
+// Plain JSON as a user would write it; each test changes one thing.
+const minimal = (): any => ({
+  ociVersion: "1.2.0",
+  process: { user: { uid: 0, gid: 0 }, args: ["sh"] },
+  linux: { namespaces: [{ type: "pid" }, { type: "mount" }, { type: "uts" }] },
+});
+
+const errorOf = (change: (c: any) => void): string => {
+  const c = minimal();
+  change(c);
+  try {
+    parseConfig(c, "/bundle");
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error("parseConfig accepted the config");
+};
+
+describe("parseConfig()", () => {
+  test("accepts a minimal config and applies the spec's defaults", () => {
+    const c = parseConfig(minimal(), "/bundle");
+    expect(c.process.cwd).toBe("/");
+    expect(c.root.path).toBe("/bundle/rootfs");
+  });
+
+  test("resolves a relative root.path against the bundle and keeps an absolute one", () => {
+    expect(parseConfig({ ...minimal(), root: { path: "fs", readonly: true } }, "/b").root).toEqual({ path: "/b/fs", readonly: true });
+    expect(parseConfig({ ...minimal(), root: { path: "/srv/fs" } }, "/b").root.path).toBe("/srv/fs");
+  });
+
+  test("ignores unknown properties, as the spec asks of runtimes", () => {
+    expect(() => parseConfig({ ...minimal(), vm: { hypervisor: {} }, "org.example.x": 1 }, "/b")).not.toThrow();
+  });
+
+  test("accepts a config that uses every Linux section", () => {
+    const c = minimal();
+    c.hostname = "box";
+    c.domainname = "example";
+    c.mounts = [{ destination: "/proc", type: "proc", source: "proc", options: ["nosuid"] }];
+    c.hooks = { prestart: [{ path: "/bin/true", args: ["true"], env: ["A=1"], timeout: 5 }], poststop: [] };
+    c.annotations = { a: "b" };
+    Object.assign(c.process, {
+      terminal: true,
+      consoleSize: { height: 24, width: 80 },
+      env: ["PATH=/bin"],
+      cwd: "/tmp",
+      capabilities: { bounding: ["CAP_KILL"], effective: [], inheritable: [], permitted: ["CAP_KILL"], ambient: [] },
+      rlimits: [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 4096 }],
+      noNewPrivileges: true,
+      apparmorProfile: "p",
+      oomScoreAdj: -500,
+      selinuxLabel: "l",
+      ioPriority: { class: "IOPRIO_CLASS_BE", priority: 4 },
+      scheduler: { policy: "SCHED_OTHER", nice: 5 },
+      execCPUAffinity: { initial: "0", final: "1" },
+      user: { uid: 1000, gid: 1000, umask: 0o22, additionalGids: [5] },
+    });
+    c.linux = {
+      namespaces: [{ type: "pid" }, { type: "mount" }, { type: "uts" }, { type: "ipc" }, { type: "network" }, { type: "user" }, { type: "cgroup" }, { type: "time" }],
+      uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+      gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+      timeOffsets: { monotonic: { secs: 10, nanosecs: 0 }, boottime: { secs: -5 } },
+      devices: [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }],
+      netDevices: { eth1: { name: "eth0" } },
+      cgroupsPath: "/bunker/x",
+      resources: {
+        devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "rw" }],
+        memory: { limit: 64 << 20, reservation: -1, swap: -1, swappiness: 0, disableOOMKiller: false },
+        cpu: { shares: 512, quota: 50000, period: 100000, cpus: "0-1", mems: "0", idle: 0 },
+        pids: { limit: 64 },
+        blockIO: { weight: 500, weightDevice: [{ major: 8, minor: 0, weight: 100 }], throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1 << 20 }] },
+        hugepageLimits: [{ pageSize: "2MB", limit: 0 }],
+        network: { classID: 1, priorities: [{ name: "eth0", priority: 1 }] },
+        rdma: { mlx5_0: { hcaHandles: 3 } },
+        unified: { "memory.high": "50M" },
+      },
+      intelRdt: { closID: "x" },
+      sysctl: { "net.ipv4.ip_forward": "1", "kernel.shmmax": "1", "fs.mqueue.msg_max": "10", "kernel.domainname": "d" },
+      seccomp: {
+        defaultAction: "SCMP_ACT_ERRNO",
+        defaultErrnoRet: 1,
+        architectures: ["SCMP_ARCH_AARCH64"],
+        syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: 1, op: "SCMP_CMP_EQ" }] }],
+      },
+      rootfsPropagation: "rslave",
+      maskedPaths: ["/proc/kcore"],
+      readonlyPaths: ["/proc/sys"],
+      mountLabel: "m",
+      personality: { domain: "LINUX" },
+    };
+    expect(parseConfig(c, "/b").linux?.resources?.pids?.limit).toBe(64);
+  });
+
+  test("names the field of a wrong type", () => {
+    expect(errorOf((c) => (c.process.args = "sh"))).toBe("Invalid config.json: /process/args: Expected array");
+  });
+
+  test("names a missing required field", () => {
+    expect(errorOf((c) => delete c.process.user)).toBe("Invalid config.json: /process/user: Expected required property");
+    expect(errorOf((c) => delete c.ociVersion)).toBe("Invalid config.json: /ociVersion: Expected required property");
+  });
+
+  test("lists the allowed values of an unknown namespace type", () => {
+    expect(errorOf((c) => (c.linux.namespaces[1].type = "net"))).toBe(
+      "Invalid config.json: /linux/namespaces/1/type: Expected one of 'pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time', not 'net'",
+    );
+  });
+
+  test("rejects a duplicate namespace", () => {
+    expect(errorOf((c) => c.linux.namespaces.push({ type: "pid", path: "/proc/1/ns/pid" }))).toBe(
+      "Invalid config.json: /linux/namespaces/3/type: Duplicate namespace 'pid'",
+    );
+  });
+
+  test("rejects a relative mount destination", () => {
+    expect(errorOf((c) => (c.mounts = [{ destination: "/proc" }, { destination: "dev" }]))).toBe(
+      "Invalid config.json: /mounts/1/destination: Not an absolute path: 'dev'",
+    );
+  });
+
+  test("rejects uid mappings without a user namespace", () => {
+    expect(errorOf((c) => (c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]))).toBe(
+      "Invalid config.json: /linux/uidMappings: Needs a 'user' namespace in /linux/namespaces",
+    );
+  });
+
+  test("rejects a new user namespace without mappings", () => {
+    expect(errorOf((c) => c.linux.namespaces.push({ type: "user" }))).toBe(
+      "Invalid config.json: /linux/uidMappings: Required with a new user namespace",
+    );
+  });
+
+  test("accepts joining a user namespace without mappings", () => {
+    const c = minimal();
+    c.linux.namespaces.push({ type: "user", path: "/proc/1/ns/user" });
+    expect(() => parseConfig(c, "/b")).not.toThrow();
+  });
+
+  test("rejects timeOffsets without a time namespace", () => {
+    expect(errorOf((c) => (c.linux.timeOffsets = { boottime: { secs: 1 } }))).toBe(
+      "Invalid config.json: /linux/timeOffsets: Needs a 'time' namespace in /linux/namespaces",
+    );
+  });
+
+  test("rejects a hostname or domainname without a uts namespace, as runc does", () => {
+    const noUts = (c: any) => (c.linux.namespaces = [{ type: "mount" }]);
+    expect(errorOf((c) => (noUts(c), (c.hostname = "box")))).toBe("Invalid config.json: /hostname: Needs a 'uts' namespace in /linux/namespaces");
+    expect(errorOf((c) => (noUts(c), (c.domainname = "d")))).toBe("Invalid config.json: /domainname: Needs a 'uts' namespace in /linux/namespaces");
+  });
+
+  test("rejects empty args", () => {
+    expect(errorOf((c) => (c.process.args = []))).toBe("Invalid config.json: /process/args: Empty: the first element names the program to run");
+  });
+
+  test("rejects a relative cwd", () => {
+    expect(errorOf((c) => (c.process.cwd = "tmp"))).toBe("Invalid config.json: /process/cwd: Not an absolute path: 'tmp'");
+  });
+
+  test("rejects an unknown capability, naming the set and index", () => {
+    expect(errorOf((c) => (c.process.capabilities = { permitted: ["CAP_KILL", "KILL"] }))).toBe(
+      "Invalid config.json: /process/capabilities/permitted/1: Unknown capability 'KILL'",
+    );
+  });
+
+  test("rejects unknown and duplicate rlimits and a soft limit above the hard one", () => {
+    const rl = (type: string, soft = 1, hard = 1) => ({ type, soft, hard });
+    expect(errorOf((c) => (c.process.rlimits = [rl("RLIMIT_FOO")]))).toBe("Invalid config.json: /process/rlimits/0/type: Unknown rlimit 'RLIMIT_FOO'");
+    expect(errorOf((c) => (c.process.rlimits = [rl("RLIMIT_CORE"), rl("RLIMIT_CORE")]))).toBe(
+      "Invalid config.json: /process/rlimits/1/type: Duplicate rlimit 'RLIMIT_CORE'",
+    );
+    expect(errorOf((c) => (c.process.rlimits = [rl("RLIMIT_NOFILE", 2048, 1024)]))).toBe(
+      "Invalid config.json: /process/rlimits/0: Soft limit 2048 exceeds hard limit 1024",
+    );
+  });
+
+  test("accepts 2^64-1 as an unlimited rlimit", () => {
+    const c = minimal();
+    c.process.rlimits = [{ type: "RLIMIT_CORE", soft: 18446744073709551615, hard: 18446744073709551615 }];
+    expect(() => parseConfig(c, "/b")).not.toThrow();
+  });
+
+  test("rejects a sysctl whose namespace is not private, and one that no namespace isolates", () => {
+    expect(errorOf((c) => (c.linux.sysctl = { "net.ipv4.ip_forward": "1" }))).toBe(
+      "Invalid config.json: /linux/sysctl/net.ipv4.ip_forward: Needs a 'network' namespace in /linux/namespaces",
+    );
+    expect(errorOf((c) => (c.linux.sysctl = { "vm/swappiness": "1" }))).toBe(
+      "Invalid config.json: /linux/sysctl/vm~1swappiness: Not namespaced: setting 'vm/swappiness' would change the host",
+    );
+  });
+
+  test("rejects relative hook, masked, readonly, device and namespace paths", () => {
+    expect(errorOf((c) => (c.hooks = { poststart: [{ path: "hook" }] }))).toBe("Invalid config.json: /hooks/poststart/0/path: Not an absolute path: 'hook'");
+    expect(errorOf((c) => (c.linux.maskedPaths = ["proc/kcore"]))).toBe("Invalid config.json: /linux/maskedPaths/0: Not an absolute path: 'proc/kcore'");
+    expect(errorOf((c) => (c.linux.readonlyPaths = ["/a", "b"]))).toBe("Invalid config.json: /linux/readonlyPaths/1: Not an absolute path: 'b'");
+    expect(errorOf((c) => (c.linux.devices = [{ type: "c", path: "fuse" }]))).toBe("Invalid config.json: /linux/devices/0/path: Not an absolute path: 'fuse'");
+    expect(errorOf((c) => (c.linux.namespaces[0].path = "ns/pid"))).toBe("Invalid config.json: /linux/namespaces/0/path: Not an absolute path: 'ns/pid'");
+  });
+
+  test("rejects an ociVersion other than 1.x", () => {
+    expect(errorOf((c) => (c.ociVersion = "2.0.0"))).toBe("Invalid config.json: /ociVersion: Unsupported version '2.0.0' (bunker reads 1.x)");
+  });
+
+  test("checks numbers against the spec's integer types", () => {
+    expect(errorOf((c) => (c.process.user.uid = -1))).toBe("Invalid config.json: /process/user/uid: Expected integer to be greater or equal to 0");
+    expect(errorOf((c) => (c.linux.resources = { memory: { limit: 1.5 } }))).toBe("Invalid config.json: /linux/resources/memory/limit: Expected integer");
+    expect(errorOf((c) => (c.linux.rootfsPropagation = "none"))).toContain("/linux/rootfsPropagation: Expected one of 'private', 'rprivate'");
+  });
+});
+
+describe("processProblems()", () => {
+  test("reports under the pointer prefix it is given, for exec's process.json", () => {
+    expect(processProblems({ user: { uid: 0, gid: 0 }, args: [], cwd: "/" }, "")).toEqual([
+      { pointer: "/args", detail: "Empty: the first element names the program to run" },
+    ]);
+  });
+});
+
+describe("loadConfig()", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bunker-spec-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const bundle = (name: string, text: string | null): string => {
+    const b = join(dir, name);
+    mkdirSync(b);
+    if (text !== null) writeFileSync(join(b, "config.json"), text);
+    return b;
+  };
+
+  test("reads config.json and resolves the root against the bundle", () => {
+    const b = bundle("ok", JSON.stringify(minimal()));
+    expect(loadConfig(b).root.path).toBe(join(b, "rootfs"));
+  });
+
+  test("says when config.json is not JSON", () => {
+    expect(() => loadConfig(bundle("bad", "{ociVersion"))).toThrow(/^Invalid config\.json: Not JSON: /);
+  });
+
+  test("names the file when it cannot be read", () => {
+    const b = bundle("none", null);
+    expect(() => loadConfig(b)).toThrow(`Cannot read the bundle's config: '${join(b, "config.json")}'`);
+  });
+});
