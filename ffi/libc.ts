@@ -58,6 +58,9 @@ const symbols = {
   unlockpt: { args: [i32], returns: i32 },
   ptsname_r: { args: [i32, ptr, u64], returns: i32 },
   eventfd: { args: [u32, i32], returns: i32 },
+  epoll_create1: { args: [i32], returns: i32 },
+  epoll_ctl: { args: [i32, i32, i32, ptr], returns: i32 },
+  epoll_wait: { args: [i32, ptr, i32, i32], returns: i32 },
   flock: { args: [i32, i32], returns: i32 },
   syscall: { args: [i64, u64, u64, u64, u64, u64, u64], returns: i64 },
 } as const;
