@@ -1,0 +1,165 @@
+// The state journal: what bunker did to which container, durable before `record()` returns, recovered at open.
+// Files in `dir`: `journal` (a fixed-size segment, see journal-segment.ts) and `state.snap` (the compacted state,
+// replaced by write-new-then-rename, see docs/checkpoint-format.md for why).
+import { join } from "node:path";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { FormatError } from "./bytes.ts";
+import { DEFAULT_SEGMENT_BYTES, emptySegment, encodeEntry, headerSector, scanSegment } from "./journal-segment.ts";
+import { applyChange, deviceState, LifecycleChange, refuseChange, type ContainerState, type DeviceState } from "./lifecycle.ts";
+import { decodeSnapshot, encodeSnapshot } from "./snapshot.ts";
+import { fsStorage, SECTOR, type Storage, type StorageFile } from "./storage.ts";
+
+export interface RecoveryReport {
+  /** Last sequence number held by the snapshot (0 without one). */
+  snapshotSeq: number;
+  /** Journal records applied on top of it. */
+  replayed: number;
+  lastSeq: number;
+  /** A torn write found at the journal's tail and zeroed: the change in flight when the power went. */
+  dropped?: { offset: number; bytes: number; reason: string };
+  /** Other repairs made while opening (leftover temporary files, a journal re-created). */
+  notes: string[];
+}
+
+export interface StateJournal {
+  readonly recovery: RecoveryReport;
+  state(): DeviceState;
+  /** Returns once the change is durable; throws without recording when the change does not apply. */
+  record(change: LifecycleChange): void;
+  close(): void;
+}
+
+export interface JournalOptions {
+  /** Size of the journal segment; compaction runs when it is full. */
+  segmentBytes?: number;
+}
+
+const checkChange = TypeCompiler.Compile(LifecycleChange);
+
+export const openStateJournal = (dir: string, storage: Storage = fsStorage(), opts: JournalOptions = {}): StateJournal => {
+  const paths = { journal: join(dir, "journal"), snap: join(dir, "state.snap") };
+  const tmp = (p: string): string => `${p}.tmp`;
+  const notes: string[] = [];
+  const containers = new Map<string, ContainerState>();
+  storage.ensureDir(dir);
+
+  for (const p of [tmp(paths.journal), tmp(paths.snap)])
+    if (storage.read(p) !== undefined) {
+      storage.remove(p);
+      notes.push(`removed the unfinished '${p}'`);
+    }
+
+  let snapshotSeq = 0;
+  const snapBytes = storage.read(paths.snap);
+  if (snapBytes !== undefined) {
+    try {
+      const snap = decodeSnapshot(snapBytes);
+      snapshotSeq = snap.seq;
+      for (const c of snap.containers) containers.set(c.id, c);
+    } catch (err) {
+      throw new Error(`Open state journal: snapshot '${paths.snap}' is unreadable`, { cause: err });
+    }
+  }
+  let seq = snapshotSeq;
+
+  /** Writes a whole new file beside `path`, syncs it, renames it over `path` and syncs the directory. */
+  const replaceFile = (path: string, bytes: Uint8Array, direct: boolean): void => {
+    const f = storage.open(tmp(path), { create: true, direct });
+    f.writeAt(0, bytes);
+    f.fsync();
+    f.close();
+    storage.rename(tmp(path), path);
+    storage.fsyncDir(dir);
+  };
+
+  let segmentBytes = Math.max(2 * SECTOR, Math.ceil((opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES) / SECTOR) * SECTOR);
+  let tail = SECTOR;
+  let dropped: RecoveryReport["dropped"];
+  let replayed = 0;
+  const journalBytes = storage.read(paths.journal);
+  let scan: ReturnType<typeof scanSegment> | undefined;
+  if (journalBytes !== undefined) {
+    try {
+      if (journalBytes.length % SECTOR !== 0 || journalBytes.length < 2 * SECTOR) throw new FormatError(`size ${journalBytes.length} is not whole sectors`);
+      scan = scanSegment(journalBytes);
+      segmentBytes = journalBytes.length;
+    } catch (err) {
+      notes.push(`re-created the journal: ${(err as Error).message}`);
+    }
+  }
+  if (scan) {
+    if (scan.firstSeq > snapshotSeq + 1)
+      throw new Error(`Open state journal: '${paths.journal}' starts at change ${scan.firstSeq} but the snapshot ends at ${snapshotSeq}: changes are missing`);
+    for (const e of scan.entries) {
+      if (e.seq <= snapshotSeq) continue;
+      seq = e.seq;
+      if (!e.change) notes.push(`skipped change ${e.seq} of unknown type '${e.type}'`);
+      else {
+        const refused = refuseChange(containers, e.change);
+        if (refused) notes.push(`skipped change ${e.seq} ('${e.change.kind}'): ${refused}`);
+        else applyChange(containers, e.change);
+      }
+      replayed++;
+    }
+    tail = scan.tail;
+    dropped = scan.dropped;
+  } else replaceFile(paths.journal, emptySegment(segmentBytes, snapshotSeq + 1), true);
+
+  let file: StorageFile | undefined = storage.open(paths.journal, { direct: true });
+  if (dropped) {
+    file.writeAt(dropped.offset, new Uint8Array(dropped.bytes));
+    file.fsync();
+  }
+
+  const compact = (): void => {
+    replaceFile(paths.snap, encodeSnapshot(seq, containers.values()), false);
+    // No fsync here: the next record's fsync carries the header too, and a header lost before it only looks like
+    // an interrupted compaction, which the next open finishes.
+    journalFile().writeAt(0, headerSector(seq + 1));
+    tail = SECTOR;
+  };
+
+  const journalFile = (): StorageFile => {
+    if (!file) throw new Error(`Record lifecycle change: the state journal in '${dir}' is closed or failed; reopen it`);
+    return file;
+  };
+
+  // A journal left behind by an interrupted compaction starts at or below the snapshot: finish that compaction.
+  if (scan && scan.firstSeq <= snapshotSeq) {
+    compact();
+    notes.push(`finished an interrupted compaction at change ${seq}`);
+  }
+
+  return {
+    recovery: { snapshotSeq, replayed, lastSeq: seq, dropped, notes },
+    state: () => deviceState(seq, containers),
+    record(change) {
+      if (!checkChange.Check(change)) {
+        const e = checkChange.Errors(change).First();
+        throw new Error(`Record lifecycle change: '${e?.path ?? ""}' is invalid: ${e?.message ?? "no detail"}`);
+      }
+      const refused = refuseChange(containers, change);
+      if (refused) throw new Error(`Record lifecycle change '${change.kind}': ${refused}`);
+      const entry = encodeEntry(seq + 1, change);
+      if (entry.length > segmentBytes - SECTOR) throw new Error(`Record lifecycle change '${change.kind}': ${entry.length} bytes do not fit a journal of ${segmentBytes}`);
+      const f = journalFile();
+      try {
+        if (tail + entry.length > segmentBytes) compact();
+        f.writeAt(tail, entry);
+        f.fsync();
+      } catch (err) {
+        // What reached the disk is unknown now: refuse further changes until a reopen recovers.
+        file = undefined;
+        f.close();
+        throw new Error(`Record lifecycle change '${change.kind}' for '${change.id}': the journal write failed`, { cause: err });
+      }
+      seq++;
+      tail += entry.length;
+      applyChange(containers, change);
+    },
+    close() {
+      file?.close();
+      file = undefined;
+    },
+  };
+};
