@@ -199,4 +199,3 @@ export const S_IFBLK = 0o060000;
 export const S_IFIFO = 0o010000;
 
 export const TIOCSCTTY = 0x540e;
-export const TIOCSWINSZ = 0x5414;

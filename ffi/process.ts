@@ -55,3 +55,9 @@ export const resetSignals = (): void => {
   const empty = new Uint8Array(128);
   check("sigprocmask", "SIG_SETMASK", libc.sigprocmask(2, empty, null));
 };
+
+const CLOSE_RANGE_CLOEXEC = 1 << 2;
+
+/** Marks every fd from `first` up close-on-exec, so nothing of the runtime leaks into the container. */
+export const closeRangeCloexec = (first: number): void =>
+  void check("close_range", `${first}..`, libc.syscall(syscallNumber("close_range"), BigInt(first), 0xffffffffn, BigInt(CLOSE_RANGE_CLOEXEC), 0n, 0n, 0n));

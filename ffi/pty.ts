@@ -50,3 +50,10 @@ export const sendFd = (sock: number, fd: number, message: string): void => {
   msg.writeBigUInt64LE(24n, 40);
   check("sendmsg", `fd ${sock}`, libc.sendmsg(sock, msg, 0));
 };
+
+const TIOCSWINSZ = 0x5414;
+
+export const setWindowSize = (fd: number, rows: number, cols: number): void => {
+  const ws = new Uint16Array([rows, cols, 0, 0]);
+  check("ioctl", `fd ${fd} TIOCSWINSZ`, libc.ioctl(fd, BigInt(TIOCSWINSZ), BigInt(ptr(ws))));
+};

@@ -29,3 +29,9 @@ export const reportError = (err: unknown, opts: GlobalOptions | undefined): void
   process.stderr.write(`bunker: ${line}\n`);
   logLine(opts, "error", line);
 };
+
+/** A problem that does not fail the command (a poststart hook, say): stderr and the log. */
+export const warn = (opts: GlobalOptions | undefined, msg: string): void => {
+  process.stderr.write(`bunker: warning: ${msg}\n`);
+  logLine(opts, "warning", msg);
+};

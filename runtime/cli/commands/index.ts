@@ -3,6 +3,16 @@ import type { Command } from "../command.ts";
 
 type Loader = () => Promise<{ command: Command }>;
 
-export const commands: Record<string, Loader> = {};
+export const commands: Record<string, Loader> = {
+  create: () => import("./create.ts"),
+  start: () => import("./start.ts"),
+  run: () => import("./run.ts"),
+  state: () => import("./state.ts"),
+  kill: () => import("./kill.ts"),
+  delete: () => import("./delete.ts"),
+  list: () => import("./list.ts"),
+  ps: () => import("./ps.ts"),
+  exec: () => import("./exec.ts"),
+};
 
 export const commandNames = (): string[] => Object.keys(commands).sort();

@@ -1,0 +1,136 @@
+// `create`: state directory, cgroup, setup stage; on any failure everything made so far is taken down again.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { S_IFIFO } from "../../ffi/constants.ts";
+import { mkfifo } from "../../ffi/fd.ts";
+import { lockFile } from "../../ffi/lock.ts";
+import { kill } from "../../ffi/process.ts";
+import { cgroupManager, type CgroupManager } from "../cgroups/manager.ts";
+import { runHooks } from "../hooks.ts";
+import { buildPlan, hookSteps } from "../process/build-plan.ts";
+import { decodeStage, encode, type StageMessage } from "../process/messages.ts";
+import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
+import { loadConfig, type Config } from "../spec/config.ts";
+import { writeIdMaps } from "./id-maps.ts";
+import { procStat } from "./proc.ts";
+import { checkId, fifoPath, lockPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
+import { ociState } from "./status.ts";
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+}
+
+export interface Created {
+  record: ContainerRecord;
+  stage: StageProcess;
+  cgroup: CgroupManager;
+}
+
+/** The setup stage's own account of a failure: "setup stage: <step>: <call>: <errno>". */
+export class StageFailedError extends Error {
+  override readonly name = "StageFailedError";
+  constructor(readonly report: Extract<StageMessage, { t: "failed" }>) {
+    super(`Setup stage failed at '${report.step}': ${report.message}`);
+  }
+}
+
+/** Runs cleanups newest first; keeps every cleanup error beside the main one. */
+const unwind = (main: unknown, cleanups: (() => unknown)[]): Promise<never> =>
+  (async () => {
+    const errors: unknown[] = [];
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length) throw new AggregateError(errors, main instanceof Error ? main.message : String(main), { cause: main });
+    throw main;
+  })();
+
+const writePidFile = (path: string, pid: number): void => {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, path);
+};
+
+const pidNamespaceOf = (config: Config): "new" | string | null => {
+  const ns = config.linux?.namespaces?.find((n) => n.type === "pid");
+  return ns ? (ns.path ?? "new") : null;
+};
+
+export const createContainer = async (opts: CreateOptions): Promise<Created> => {
+  checkId(opts.id);
+  const bundle = resolve(opts.bundle);
+  const config = loadConfig(bundle);
+  if (config.linux?.namespaces?.some((n) => n.type === "user" && !n.path) && pidNamespaceOf(config) === "new")
+    throw new Error("A new user namespace together with a new PID namespace is not supported yet: join an existing one with 'path'");
+  mkdirSync(opts.root, { recursive: true, mode: 0o711 });
+  const dir = stateDir(opts.root, opts.id);
+  try {
+    mkdirSync(dir, { mode: 0o711 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`Container '${opts.id}' already exists`);
+    throw err;
+  }
+  const cleanups: (() => unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const lock = lockFile(lockPath(opts.root, opts.id));
+  cleanups.push(() => lock.release());
+  try {
+    const record: ContainerRecord = {
+      id: opts.id, pid: 0, startTime: "", bundle, rootfs: config.root.path, created: new Date().toISOString(), creating: true,
+      cgroupsPath: "", annotations: config.annotations ?? {}, config,
+    };
+    writeRecord(opts.root, record);
+    const cgroup = cgroupManager({ cgroupsPath: config.linux?.cgroupsPath, id: opts.id });
+    record.cgroupsPath = cgroup.path;
+    cleanups.push(() => cgroup.destroy());
+    cgroup.create();
+    cgroup.apply(config.linux?.resources ?? {});
+    mkfifo(fifoPath(opts.root, opts.id), S_IFIFO | 0o622);
+    const state = (pid: number, status: string): string => JSON.stringify(ociState(record, status, pid));
+    const plan = buildPlan({
+      id: opts.id, bundle, config, execFifo: fifoPath(opts.root, opts.id), consoleSocket: opts.consoleSocket ?? null,
+      cgroupProcs: cgroup.procsFiles(), cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
+      stateJson: state(0, "creating"),
+    });
+    const stage = spawnStage(pidNamespaceOf(config), "setup");
+    cleanups.push(async () => {
+      if (stage.proc.exitCode === null && stage.proc.signalCode === null) kill(stage.proc.pid, 9);
+      await stage.proc.exited;
+    });
+    stage.channel.send(encode({ t: "plan", plan }));
+    for (;;) {
+      const line = stage.channel.receive();
+      if (line === undefined) {
+        const code = await stage.proc.exited;
+        throw new Error(`The setup stage exited before it was ready (exit status ${code})`);
+      }
+      const msg = decodeStage(line);
+      if (msg.t === "failed") throw new StageFailedError(msg);
+      if (msg.t === "userns-ready") {
+        writeIdMaps(msg.pid, config.linux?.uidMappings ?? [], config.linux?.gidMappings ?? []);
+        stage.channel.send(encode({ t: "continue" }));
+      } else if (msg.t === "mounts-ready") {
+        const json = state(stage.proc.pid, "creating");
+        runHooks("prestart", hookSteps(config.hooks?.prestart), json);
+        runHooks("createRuntime", hookSteps(config.hooks?.createRuntime), json);
+        stage.channel.send(encode({ t: "continue" }));
+      } else break;
+    }
+    const stat = procStat(stage.proc.pid);
+    if (!stat) throw new Error("The setup stage died right after it was ready");
+    Object.assign(record, { pid: stage.proc.pid, startTime: stat.startTime, creating: false });
+    writeRecord(opts.root, record);
+    if (opts.pidFile) writePidFile(opts.pidFile, stage.proc.pid);
+    lock.release();
+    return { record, stage, cgroup };
+  } catch (err) {
+    return unwind(err, cleanups);
+  }
+};

@@ -1,0 +1,55 @@
+// `exec`: a new process in a running container, made by a setup stage that joins its namespaces and cgroup.
+import { cgroupManager } from "../cgroups/manager.ts";
+import { buildExecPlan } from "../process/build-exec-plan.ts";
+import { decodeStage, encode } from "../process/messages.ts";
+import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
+import type { Config, Process } from "../spec/config.ts";
+import { namespacePath } from "../spec/namespaces.ts";
+import { StageFailedError } from "./create.ts";
+import { readRecord } from "./record.ts";
+import { requireStatus } from "./status.ts";
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  process: Process;
+  consoleSocket?: string;
+}
+
+/** The container's own process settings with the caller's overrides on top (runc's exec defaults). */
+export const execProcess = (config: Config, overrides: Partial<Process> & { extraEnv?: string[] }): Process => {
+  const base = config.process;
+  const { extraEnv = [], ...rest } = overrides;
+  return { ...base, terminal: false, ...rest, env: [...(rest.env ?? base.env ?? []), ...extraEnv] } as Process;
+};
+
+export const execInContainer = async (opts: ExecOptions): Promise<StageProcess> => {
+  const rec = readRecord(opts.root, opts.id);
+  requireStatus(opts.root, rec, ["created", "running"], "exec in");
+  const config = rec.config as Config;
+  const types = (config.linux?.namespaces ?? []).map((n) => n.type);
+  const plan = buildExecPlan({
+    id: rec.id,
+    bundle: rec.bundle,
+    pid: rec.pid,
+    namespaces: types,
+    process: opts.process,
+    consoleSocket: opts.consoleSocket ?? null,
+    cgroupProcs: cgroupManager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles(),
+  });
+  const stage = spawnStage(types.includes("pid") ? namespacePath(rec.pid, "pid") : null, "exec");
+  stage.channel.send(encode({ t: "plan", plan }));
+  // After "ready" the channel closes when the stage execs (close-on-exec); a failure comes as a message instead.
+  try {
+    for (let line = stage.channel.receive(); line !== undefined; line = stage.channel.receive()) {
+      const msg = decodeStage(line);
+      if (msg.t === "failed") {
+        await stage.proc.exited;
+        throw new StageFailedError(msg);
+      }
+    }
+  } finally {
+    stage.channel.close();
+  }
+  return stage;
+};

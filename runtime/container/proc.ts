@@ -1,0 +1,20 @@
+// Facts about a host process read from /proc.
+import { readFileSync } from "node:fs";
+
+/** Start time (clock ticks since boot) and state letter of a PID, or undefined if it is gone. */
+export const procStat = (pid: number): { startTime: string; state: string } | undefined => {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0]!, startTime: fields[19]! };
+  } catch {
+    return undefined;
+  }
+};
+
+/** True when `pid` still is the process that had `startTime`, and has not exited. */
+export const isAlive = (pid: number, startTime: string): boolean => {
+  const st = procStat(pid);
+  return st !== undefined && st.startTime === startTime && st.state !== "Z" && st.state !== "X";
+};

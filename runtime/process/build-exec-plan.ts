@@ -1,0 +1,51 @@
+// The plan of an `exec`: join every namespace of the running container and its cgroup, then run the program.
+import type { Process } from "../spec/config.ts";
+import { NAMESPACES, namespacePath, type NamespaceType } from "../spec/namespaces.ts";
+import { processPlan } from "./build-plan.ts";
+import type { StagePlan } from "./plan.ts";
+
+export interface ExecPlanInputs {
+  id: string;
+  bundle: string;
+  /** Host PID of the container's init, whose namespaces are joined. */
+  pid: number;
+  namespaces: readonly NamespaceType[];
+  process: Process;
+  consoleSocket: string | null;
+  cgroupProcs: string[];
+}
+
+export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
+  id: p.id,
+  bundle: p.bundle,
+  rootfs: "/",
+  unshareFlags: 0,
+  join: p.namespaces
+    .filter((t) => t !== "pid")
+    .sort((a, b) => Number(b === "user") - Number(a === "user"))
+    .map((t) => ({ path: namespacePath(p.pid, t), flag: NAMESPACES[t].flag })),
+  newUserNamespace: false,
+  newCgroupNamespace: false,
+  newMountNamespace: false,
+  rootPropagation: 0,
+  readonlyRoot: false,
+  mounts: [],
+  populateDev: false,
+  bindDevices: false,
+  devices: [],
+  maskedPaths: [],
+  readonlyPaths: [],
+  hostname: null,
+  domainname: null,
+  sysctl: {},
+  timeOffsets: null,
+  ...processPlan(p.process),
+  consoleSocket: p.consoleSocket,
+  execFifo: null,
+  cgroupProcs: p.cgroupProcs,
+  cgroupDirs: [],
+  cgroupV2: false,
+  pauseForHooks: false,
+  hooks: { createContainer: [], startContainer: [] },
+  stateJson: "",
+});

@@ -1,0 +1,144 @@
+// Turns a validated config into the setup stage's plan: every name resolved to a number, every path made absolute.
+import { existsSync, statSync } from "node:fs";
+import { posix } from "node:path";
+import { MS } from "../../ffi/constants.ts";
+import type { Config, Hook, LinuxCapabilities, LinuxNamespace, Mount, Process } from "../spec/config.ts";
+import { DEFAULT_DEVICES } from "../spec/devices.ts";
+import { parseMountOptions } from "../spec/mount-options.ts";
+import { NAMESPACES, type NamespaceType } from "../spec/namespaces.ts";
+import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
+import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
+import { secureJoin } from "../rootfs/secure-join.ts";
+import type { CapabilityMasks, DeviceStep, HookStep, MountStep, StagePlan } from "./plan.ts";
+
+const ROOT_PROPAGATION: Record<string, number> = {
+  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+export const namespaceFlags = (namespaces: readonly LinuxNamespace[], pred: (n: LinuxNamespace) => boolean): number =>
+  namespaces.filter(pred).reduce((f, n) => f | NAMESPACES[n.type].flag, 0);
+
+const toMountStep = (m: Mount, rootfs: string, bundle: string): MountStep => {
+  const opts = parseMountOptions(m.options ?? []);
+  const isBind = m.type === "bind" || (opts.flags & MS.BIND) !== 0;
+  const source = m.source === undefined ? null : isBind ? posix.resolve(bundle, m.source) : m.source;
+  if (isBind && (source === null || !existsSync(source)))
+    throw new Error(`Invalid mount '${m.destination}': source '${m.source ?? ""}' does not exist`);
+  return {
+    source,
+    target: secureJoin(rootfs, m.destination),
+    fstype: isBind ? "bind" : (m.type ?? null),
+    flags: opts.flags | (isBind ? MS.BIND : 0),
+    data: opts.data || null,
+    propagation: opts.propagation,
+    targetIsFile: isBind && source !== null && !statSync(source).isDirectory(),
+    destination: m.destination,
+    kind: m.type === "cgroup" || m.type === "cgroup2" ? "cgroup" : isBind ? "bind" : "plain",
+  };
+};
+
+const capabilityMasks = (c: LinuxCapabilities | undefined): CapabilityMasks | null => {
+  if (!c) return null;
+  const mask = (names: readonly string[] | undefined): string => {
+    const m = capabilityMask(names ?? []);
+    return String((BigInt(m.high) << 32n) | BigInt(m.low));
+  };
+  return {
+    bounding: mask(c.bounding),
+    effective: mask(c.effective),
+    permitted: mask(c.permitted),
+    inheritable: mask(c.inheritable),
+    ambient: (c.ambient ?? []).map(capabilityNumber),
+  };
+};
+
+export const hookSteps = (hooks: readonly Hook[] | undefined): HookStep[] =>
+  (hooks ?? []).map((h) => ({ path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? null }));
+
+/** The part of the plan that describes the program itself; shared by `create` and `exec`. */
+export const processPlan = (proc: Process) => ({
+  oomScoreAdj: proc.oomScoreAdj ?? null,
+  rlimits: (proc.rlimits ?? []).map((r) => ({
+    name: r.type,
+    resource: rlimitResource(r.type),
+    soft: String(rlimitValue(r.soft)),
+    hard: String(rlimitValue(r.hard)),
+  })),
+  capabilities: capabilityMasks(proc.capabilities),
+  noNewPrivileges: proc.noNewPrivileges ?? false,
+  user: { uid: proc.user.uid, gid: proc.user.gid, additionalGids: proc.user.additionalGids ?? [], umask: proc.user.umask ?? null },
+  cwd: proc.cwd,
+  args: proc.args,
+  env: proc.env ?? [],
+  terminal: proc.terminal ?? false,
+  consoleSize: proc.consoleSize ?? null,
+});
+
+export interface PlanInputs {
+  id: string;
+  bundle: string;
+  config: Config;
+  execFifo: string | null;
+  consoleSocket: string | null;
+  cgroupProcs: string[];
+  cgroupDirs: { hierarchy: string; dir: string }[];
+  cgroupV2: boolean;
+  stateJson: string;
+}
+
+export const buildPlan = (p: PlanInputs): StagePlan => {
+  const { config } = p;
+  const linux = config.linux ?? {};
+  const namespaces = linux.namespaces ?? [];
+  const has = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t);
+  const fresh = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t && !n.path);
+  const rootfs = config.root.path;
+  const mounts = (config.mounts ?? []).map((m) => toMountStep(m, rootfs, p.bundle));
+  const devMount = mounts.find((m) => m.destination === "/dev");
+  const userns = has("user");
+  const devices: DeviceStep[] = [...DEFAULT_DEVICES, ...(linux.devices ?? [])].map((d) => ({
+    path: d.path,
+    type: d.type,
+    major: d.major ?? 0,
+    minor: d.minor ?? 0,
+    mode: d.fileMode ?? 0o666,
+    uid: d.uid ?? 0,
+    gid: d.gid ?? 0,
+  }));
+  return {
+    id: p.id,
+    bundle: p.bundle,
+    rootfs,
+    // PID namespaces are made by the parent for its child; the time namespace is entered at execve.
+    unshareFlags: namespaceFlags(namespaces, (n) => !n.path && n.type !== "pid"),
+    join: namespaces
+      .filter((n) => n.path && n.type !== "pid")
+      .sort((a, b) => Number(b.type === "user") - Number(a.type === "user"))
+      .map((n) => ({ path: n.path!, flag: NAMESPACES[n.type].flag })),
+    newUserNamespace: fresh("user"),
+    newCgroupNamespace: fresh("cgroup"),
+    newMountNamespace: has("mount"),
+    rootPropagation: ROOT_PROPAGATION[linux.rootfsPropagation ?? "rslave"]!,
+    readonlyRoot: config.root.readonly ?? false,
+    mounts,
+    populateDev: devMount !== undefined && devMount.kind !== "bind",
+    bindDevices: userns,
+    devices,
+    maskedPaths: linux.maskedPaths ?? [],
+    readonlyPaths: linux.readonlyPaths ?? [],
+    hostname: config.hostname ?? null,
+    domainname: config.domainname ?? null,
+    sysctl: linux.sysctl ?? {},
+    timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
+    ...processPlan(config.process),
+    consoleSocket: p.consoleSocket,
+    execFifo: p.execFifo,
+    cgroupProcs: p.cgroupProcs,
+    cgroupDirs: p.cgroupDirs,
+    cgroupV2: p.cgroupV2,
+    pauseForHooks: (config.hooks?.prestart?.length ?? 0) + (config.hooks?.createRuntime?.length ?? 0) > 0,
+    hooks: { createContainer: hookSteps(config.hooks?.createContainer), startContainer: hookSteps(config.hooks?.startContainer) },
+    stateJson: p.stateJson,
+  };
+};

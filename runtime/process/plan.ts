@@ -1,0 +1,98 @@
+// What the setup stage must do, computed by the parent from a validated config: numbers and absolute paths only,
+// so the stage does no interpretation and its steps can be tested against a recording fake.
+
+export interface MountStep {
+  source: string | null;
+  /** Absolute path inside the rootfs, before pivot_root. */
+  target: string;
+  fstype: string | null;
+  flags: number;
+  data: string | null;
+  /** MS_SHARED/MS_SLAVE/... (with MS_REC when recursive), applied one by one after the mount. */
+  propagation: number[];
+  /** Create the target as a file (a bind of a non-directory) rather than a directory. */
+  targetIsFile: boolean;
+  /** The spec destination, for error messages. */
+  destination: string;
+  /** "cgroup" mounts are expanded by the stage from cgroupDirs. */
+  kind: "plain" | "bind" | "cgroup";
+}
+
+export interface DeviceStep {
+  path: string;
+  type: "c" | "b" | "p" | "u";
+  major: number;
+  minor: number;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface CapabilityMasks {
+  bounding: string;
+  effective: string;
+  permitted: string;
+  inheritable: string;
+  ambient: number[];
+}
+
+export interface StagePlan {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  /** CLONE_* flags the stage unshares itself (PID and time namespaces are made by the parent for its child). */
+  unshareFlags: number;
+  /** Namespaces to join, user namespace first. */
+  join: { path: string; flag: number }[];
+  newUserNamespace: boolean;
+  newCgroupNamespace: boolean;
+  newMountNamespace: boolean;
+  rootPropagation: number;
+  readonlyRoot: boolean;
+  mounts: MountStep[];
+  /** Create the default devices and /dev symlinks (only when /dev is a fresh mount). */
+  populateDev: boolean;
+  /** In a user namespace mknod is not allowed: bind-mount the host's device nodes instead. */
+  bindDevices: boolean;
+  devices: DeviceStep[];
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  hostname: string | null;
+  domainname: string | null;
+  sysctl: Record<string, string>;
+  /** Offsets written to /proc/self/timens_offsets after unsharing the time namespace. */
+  timeOffsets: { monotonic?: { secs?: number; nanosecs?: number }; boottime?: { secs?: number; nanosecs?: number } } | null;
+  oomScoreAdj: number | null;
+  rlimits: { resource: number; soft: string; hard: string; name: string }[];
+  capabilities: CapabilityMasks | null;
+  noNewPrivileges: boolean;
+  user: { uid: number; gid: number; additionalGids: number[]; umask: number | null };
+  cwd: string;
+  args: string[];
+  env: string[];
+  terminal: boolean;
+  consoleSocket: string | null;
+  consoleSize: { height: number; width: number } | null;
+  /** The stage blocks reading this fifo until `start` writes to it; null for `exec`, which runs at once. */
+  execFifo: string | null;
+  /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise right before execve. */
+  cgroupProcs: string[];
+  /** Container cgroup directories per hierarchy, for cgroup mounts ("" = the unified hierarchy). */
+  cgroupDirs: { hierarchy: string; dir: string }[];
+  cgroupV2: boolean;
+  /** Pause after the mounts for the parent's prestart/createRuntime hooks. */
+  pauseForHooks: boolean;
+  hooks: {
+    createContainer: HookStep[];
+    startContainer: HookStep[];
+  };
+  /** The OCI state JSON hooks receive on stdin. */
+  stateJson: string;
+}
+
+export interface HookStep {
+  path: string;
+  args: string[];
+  env: string[];
+  timeout: number | null;
+}

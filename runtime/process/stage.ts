@@ -1,0 +1,206 @@
+// The container's setup stage: a copy of bunker started single-threaded by the parent. It joins or makes the
+// namespaces, builds the root filesystem, waits for `start`, and finally execve()s the user's program.
+import { writeFileSync } from "node:fs";
+import { CLONE, O, TIOCSCTTY } from "../../ffi/constants.ts";
+import { SysError } from "../../ffi/errno.ts";
+import { realSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
+import { runHooks } from "../hooks.ts";
+import { createDevice, createDevSymlinks } from "../rootfs/devices.ts";
+import { mountCgroups, mountOne, prepareRoot } from "../rootfs/mounts.ts";
+import { maskPath, readonlyPath, readonlyRoot } from "../rootfs/paths.ts";
+import { switchRoot } from "../rootfs/pivot.ts";
+import { LineChannel } from "./channel.ts";
+import { applyIdentity, applyRlimits } from "./credentials.ts";
+import { resolveExecutable } from "./exec-path.ts";
+import { decodeParent, encode } from "./messages.ts";
+import type { StagePlan } from "./plan.ts";
+
+/** The pipe fds the parent passes as extra stdio entries. */
+export const STAGE_FDS = { fromParent: 3, toParent: 4 } as const;
+const MOVED_FDS = { fromParent: 100, toParent: 101 } as const;
+
+class StepError extends Error {
+  constructor(
+    readonly step: string,
+    cause: unknown,
+  ) {
+    super(step, { cause });
+  }
+}
+
+const step = <T>(name: string, fn: () => T): T => {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof StepError ? err : new StepError(name, err);
+  }
+};
+
+const innermostSysError = (err: unknown): SysError | undefined => {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof SysError) return e;
+  return undefined;
+};
+
+const messageOf = (err: unknown): string => {
+  const parts: string[] = [];
+  for (let e: unknown = err instanceof StepError ? err.cause : err; e instanceof Error || typeof e === "string"; e = e instanceof Error ? e.cause : undefined)
+    parts.push(e instanceof Error ? e.message : e);
+  return parts.join(": ");
+};
+
+const writeProcFile = (path: string, value: string, what: string): void => {
+  try {
+    writeFileSync(path, value);
+  } catch (err) {
+    throw new Error(`Writing ${what} '${path}' failed`, { cause: err });
+  }
+};
+
+const timeOffsetsText = (t: NonNullable<StagePlan["timeOffsets"]>): string =>
+  (["monotonic", "boottime"] as const)
+    .filter((c) => t[c])
+    .map((c) => `${c} ${t[c]!.secs ?? 0} ${t[c]!.nanosecs ?? 0}\n`)
+    .join("");
+
+/** Everything up to the point where the stage waits for `start`. Exported for tests with a recording fake. */
+export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineChannel): { fifo: number; cgroupFds: number[]; path: string } => {
+  const awaitContinue = (): void => {
+    const line = channel.receive();
+    if (line === undefined) throw new Error("The parent went away");
+    if (decodeParent(line).t !== "continue") throw new Error(`Unexpected message from the parent: ${line}`);
+  };
+
+  // Files on the host that must stay reachable after the root switch are opened now.
+  const cgroupFds = step("open cgroup", () => plan.cgroupProcs.map((p) => sys.open(p, O.WRONLY | O.CLOEXEC)));
+  const fifo = plan.execFifo === null ? -1 : step("open exec fifo", () => sys.open(plan.execFifo!, O.RDWR | O.CLOEXEC));
+  const consoleSock = plan.consoleSocket ? step("connect console socket", () => sys.connectUnix(plan.consoleSocket!)) : -1;
+
+  const userJoin = plan.join.filter((j) => j.flag === CLONE.NEWUSER);
+  for (const j of userJoin) step("join user namespace", () => sys.setns(sys.open(j.path, O.RDONLY | O.CLOEXEC), j.flag));
+  if (plan.newUserNamespace) {
+    step("unshare user namespace", () => sys.unshare(CLONE.NEWUSER));
+    channel.send(encode({ t: "userns-ready", pid: process.pid }));
+    step("wait for id mappings", awaitContinue);
+  }
+  if (plan.newUserNamespace || userJoin.length) {
+    step("become root in the user namespace", () => {
+      sys.setresgid(0);
+      sys.setresuid(0);
+    });
+  }
+  for (const j of plan.join.filter((j) => j.flag !== CLONE.NEWUSER))
+    step(`join namespace '${j.path}'`, () => sys.setns(sys.open(j.path, O.RDONLY | O.CLOEXEC), j.flag));
+
+  if (plan.newCgroupNamespace) {
+    // The cgroup namespace is rooted where the process is when it is made, so placement happens first.
+    step("join cgroup", () => cgroupFds.forEach((fd) => sys.writeAll(fd, Buffer.from("0"), "cgroup.procs")));
+  }
+  step("unshare namespaces", () => sys.unshare(plan.unshareFlags & ~CLONE.NEWUSER));
+  if (plan.timeOffsets) step("time offsets", () => writeProcFile("/proc/self/timens_offsets", timeOffsetsText(plan.timeOffsets!), "timeOffsets"));
+
+  step("sysctl", () => {
+    for (const [key, value] of Object.entries(plan.sysctl)) writeProcFile(`/proc/sys/${key.replaceAll(".", "/")}`, value, "sysctl");
+  });
+  if (plan.oomScoreAdj !== null) step("oom score", () => writeProcFile("/proc/self/oom_score_adj", String(plan.oomScoreAdj), "oomScoreAdj"));
+  if (plan.hostname !== null) step("sethostname", () => sys.sethostname(plan.hostname!));
+  if (plan.domainname !== null) step("setdomainname", () => sys.setdomainname(plan.domainname!));
+
+  if (plan.newMountNamespace) {
+    step("prepare root", () => prepareRoot(sys, plan));
+    for (const m of plan.mounts)
+      step("mount", () => (m.kind === "cgroup" ? mountCgroups(sys, m, plan) : mountOne(sys, m)));
+    if (plan.populateDev) {
+      step("create devices", () => {
+        for (const d of plan.devices) createDevice(sys, plan.rootfs, d, plan.bindDevices);
+        createDevSymlinks(plan.rootfs, plan.mounts.some((m) => m.destination === "/dev/pts"));
+      });
+    }
+  }
+  if (plan.pauseForHooks) {
+    channel.send(encode({ t: "mounts-ready" }));
+    step("wait for createRuntime hooks", awaitContinue);
+  }
+  if (plan.newMountNamespace) {
+    step("switch root", () => switchRoot(sys, plan.rootfs));
+    for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, p));
+    for (const p of plan.readonlyPaths) step(`make '${p}' read-only`, () => readonlyPath(sys, p));
+  } else step("chdir to root", () => sys.chdir(plan.rootfs));
+
+  if (plan.terminal) step("set up console", () => setupConsole(sys, plan, consoleSock));
+  step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
+  if (plan.newMountNamespace && plan.readonlyRoot) step("read-only root", () => readonlyRoot(sys));
+  step("rlimits", () => applyRlimits(sys, plan));
+  // Looked up now, so that a missing program fails `create` rather than a detached start.
+  const path = step("find executable", () => resolveExecutable(plan.args[0]!, plan.env, plan.cwd));
+  return { fifo, cgroupFds, path };
+};
+
+const setupConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): void => {
+  const { master, slavePath } = sys.openPty();
+  if (plan.consoleSize) {
+    sys.setWindowSize(master, plan.consoleSize.height, plan.consoleSize.width);
+  }
+  if (consoleSock >= 0) {
+    sys.sendFd(consoleSock, master, slavePath);
+    sys.close(consoleSock);
+  }
+  sys.close(master);
+  sys.setsid();
+  const slave = sys.open(slavePath, O.RDWR);
+  sys.ioctl(slave, TIOCSCTTY, 0);
+  for (const fd of [0, 1, 2]) sys.dup3(slave, fd, 0);
+  if (slave > 2) sys.close(slave);
+};
+
+/** Blocks until `start` writes to the fifo, then runs the last steps and replaces itself with the user's program. */
+export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo: number, cgroupFds: number[]): never => {
+  if (fifo >= 0)
+    step("wait for start", () => {
+      if (sys.read(fifo, 1).length !== 1) throw new Error("The exec fifo was closed without a start");
+    });
+  step("startContainer hooks", () => runHooks("startContainer", plan.hooks.startContainer, plan.stateJson));
+  if (!plan.newCgroupNamespace) {
+    // Joined last, so that the setup stage's own memory is never charged to the container.
+    step("join cgroup", () => cgroupFds.forEach((fd) => sys.writeAll(fd, Buffer.from("0"), "cgroup.procs")));
+  }
+  step("set user and capabilities", () => applyIdentity(sys, plan));
+  step("chdir to cwd", () => sys.chdir(plan.cwd));
+  sys.resetSignals();
+  sys.closeRangeCloexec(3);
+  return step("execve", () => sys.execve(path, plan.args, plan.env));
+};
+
+export const runStage = async (): Promise<void> => {
+  const sys = realSyscalls;
+  sys.dup3(STAGE_FDS.fromParent, MOVED_FDS.fromParent, O.CLOEXEC);
+  sys.dup3(STAGE_FDS.toParent, MOVED_FDS.toParent, O.CLOEXEC);
+  sys.close(STAGE_FDS.fromParent);
+  sys.close(STAGE_FDS.toParent);
+  const channel = new LineChannel(sys, MOVED_FDS.fromParent, MOVED_FDS.toParent);
+  let plan: StagePlan | undefined;
+  try {
+    const first = channel.receive();
+    if (first === undefined) process.exit(1);
+    const msg = decodeParent(first);
+    if (msg.t !== "plan") throw new StepError("receive plan", new Error(`Expected the plan, got '${msg.t}'`));
+    plan = msg.plan as StagePlan;
+    const { fifo, cgroupFds, path } = prepareContainer(sys, plan, channel);
+    channel.send(encode({ t: "ready", pid: process.pid }));
+    finishAndExec(sys, plan, path, fifo, cgroupFds);
+  } catch (err) {
+    const sysErr = innermostSysError(err);
+    const failed = {
+      t: "failed" as const,
+      step: err instanceof StepError ? err.step : "setup",
+      message: messageOf(err),
+      ...(sysErr ? { call: sysErr.call, errno: sysErr.code } : {}),
+    };
+    try {
+      channel.send(encode(failed));
+    } catch {
+      // The parent is gone (a detached container after `create`): the exit status is all that is left.
+      process.stderr.write(`bunker: setup stage: ${failed.step}: ${failed.message}\n`);
+    }
+    process.exit(1);
+  }
+};
