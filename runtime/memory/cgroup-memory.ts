@@ -23,19 +23,23 @@ export const keyedNumbers = (text: string): Map<string, number> => {
   return out;
 };
 
+/** memory.events of cgroup v2. */
+export const parseMemoryEvents = (text: string): MemoryEvents => {
+  const ev = keyedNumbers(text);
+  return { low: ev.get("low") ?? 0, high: ev.get("high") ?? 0, max: ev.get("max") ?? 0, oom: ev.get("oom") ?? 0, oomKill: ev.get("oom_kill") ?? 0 };
+};
+
 const optional = (fs: CgroupFs, path: string): string | undefined => (fs.exists(path) ? fs.read(path) : undefined);
 
 const readV2 = (fs: CgroupFs, dir: string): CgroupMemory => {
-  const ev = keyedNumbers(fs.read(`${dir}/memory.events`));
   const cg = keyedNumbers(fs.read(`${dir}/cgroup.events`));
   const pressure = optional(fs, `${dir}/memory.pressure`);
-  const events: MemoryEvents = { low: ev.get("low") ?? 0, high: ev.get("high") ?? 0, max: ev.get("max") ?? 0, oom: ev.get("oom") ?? 0, oomKill: ev.get("oom_kill") ?? 0 };
   return {
     current: Number(fs.read(`${dir}/memory.current`).trim()),
     max: limit(fs.read(`${dir}/memory.max`)),
     high: limit(fs.read(`${dir}/memory.high`)),
     swapCurrent: Number(optional(fs, `${dir}/memory.swap.current`)?.trim() ?? 0),
-    events,
+    events: parseMemoryEvents(fs.read(`${dir}/memory.events`)),
     ...(pressure ? { psi: parsePsi(pressure, `${dir}/memory.pressure`) } : {}),
     frozen: cg.get("frozen") === 1,
     populated: cg.get("populated") === 1,

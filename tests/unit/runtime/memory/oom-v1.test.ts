@@ -1,0 +1,52 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { applyOomDecision, decideOom, heldProcesses, underOom } from "../../../../runtime/memory/oom-v1.ts";
+import { fakeCgroupFs, putV1, type FakeCgroupFs } from "./fake-cgroupfs.ts";
+
+const MiB = 2 ** 20;
+const DIRS = { memory: "/sys/fs/cgroup/memory/bunker/app", freezer: "/sys/fs/cgroup/freezer/bunker/app" };
+const procs = [
+  { pid: 10, comm: "sh", rss: 1 * MiB },
+  { pid: 11, comm: "worker", rss: 30 * MiB },
+];
+
+describe("decideOom()", () => {
+  test("grants a step from the reserve to a critical container", () => {
+    expect(decideOom("critical", 32 * MiB, procs, { left: 16 * MiB, step: 8 * MiB })).toEqual({
+      action: "grant", bytes: 8 * MiB, limit: 40 * MiB, reason: `critical container at its limit, reserve has ${16 * MiB} bytes`,
+    });
+  });
+
+  test("kills the largest process of a normal container even when the reserve could grant", () => {
+    const d = decideOom("normal", 32 * MiB, procs, { left: 16 * MiB, step: 8 * MiB });
+    expect(d).toEqual({ action: "kill-process", pid: 11, comm: "worker", rss: 30 * MiB, reason: "largest process at the limit; normal containers get no grants" });
+  });
+
+  test("kills the largest process of a critical container once the reserve is spent", () => {
+    const d = decideOom("critical", 32 * MiB, procs, { left: 4 * MiB, step: 8 * MiB });
+    expect(d.action === "kill-process" && d.reason).toBe("largest process at the limit; the reserve is spent");
+  });
+});
+
+describe("the v1 OOM handler on a fake cgroupfs", () => {
+  let f: FakeCgroupFs;
+  beforeEach(() => (f = fakeCgroupFs()));
+  afterEach(() => f.cleanup());
+
+  test("sees the hold, lists members with their RSS and kills the chosen one", () => {
+    putV1(f, DIRS, { current: 32 * MiB, limit: 32 * MiB, underOom: true, procs: [10, 11, 12] });
+    f.put("/proc/10/status", "Name:\tsh\nVmRSS:\t    1024 kB\n");
+    f.put("/proc/11/status", "Name:\tworker\nVmRSS:\t   30720 kB\n");
+    expect(underOom(f.fs, DIRS.memory)).toBe(true);
+    expect(heldProcesses(f.fs, DIRS.memory)).toEqual(procs);
+    applyOomDecision(f.fs, DIRS.memory, decideOom("background", 32 * MiB, heldProcesses(f.fs, DIRS.memory), { left: 0, step: MiB }));
+    expect(f.kills).toEqual([{ pid: 11, signal: "SIGKILL" }]);
+  });
+
+  test("raises memsw before the limit when granting", () => {
+    putV1(f, DIRS, { current: 32 * MiB, limit: 32 * MiB, underOom: true });
+    f.put(`${DIRS.memory}/memory.memsw.limit_in_bytes`, `${48 * MiB}\n`);
+    applyOomDecision(f.fs, DIRS.memory, { action: "grant", bytes: 8 * MiB, limit: 40 * MiB, reason: "" });
+    expect(f.get(`${DIRS.memory}/memory.memsw.limit_in_bytes`)).toBe(String(56 * MiB));
+    expect(f.get(`${DIRS.memory}/memory.limit_in_bytes`)).toBe(String(40 * MiB));
+  });
+});
