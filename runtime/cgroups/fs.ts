@@ -1,6 +1,7 @@
 // The kernel surface the cgroup drivers touch: cgroupfs files, signals to member processes, and the v2 device filter.
 // Drivers receive it as a parameter, so unit tests run them against a temporary directory laid out like cgroupfs.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync, constants } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from "node:fs";
+import { attachDeviceFilter } from "./devices/attach.ts";
 
 export interface CgroupFs {
   /** Whole file as text. */
@@ -23,7 +24,7 @@ export interface CgroupFs {
 export const codeOf = (err: unknown): string => ((err as NodeJS.ErrnoException | undefined)?.code ?? "");
 
 /** cgroupfs as seen from this process, with every path under `prefix` (empty on a real host). */
-export const hostCgroupFs = (prefix = "", setDeviceFilter: CgroupFs["setDeviceFilter"] = unsupportedFilter): CgroupFs => {
+export const hostCgroupFs = (prefix = "", setDeviceFilter: CgroupFs["setDeviceFilter"] = attachDeviceFilter): CgroupFs => {
   const p = (path: string): string => prefix + path;
   return {
     read: (path) => readFileSync(p(path), "utf8"),
@@ -43,8 +44,4 @@ export const hostCgroupFs = (prefix = "", setDeviceFilter: CgroupFs["setDeviceFi
     setDeviceFilter,
     real: p,
   };
-};
-
-const unsupportedFilter = (dir: string): never => {
-  throw new Error(`Setting the device filter of '${dir}': no eBPF loader given`);
 };

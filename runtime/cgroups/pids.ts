@@ -1,0 +1,16 @@
+// pids: pids.max and pids.current are the same files on cgroup v1 and v2.
+import type { Controller } from "./controller.ts";
+import { readNumber, writeFile } from "./files.ts";
+
+export const pids: Controller = {
+  name: "pids",
+  wanted: (r) => r.pids !== undefined,
+  apply: (r, dir, fs) => {
+    if (!r.pids) return;
+    writeFile(fs, dir, "pids.max", r.pids.limit > 0 ? String(r.pids.limit) : "max");
+  },
+  stats: (dir, fs, out) => {
+    out.pids.current = readNumber(fs, dir, "pids.current");
+    out.pids.limit = readNumber(fs, dir, "pids.max");
+  },
+};

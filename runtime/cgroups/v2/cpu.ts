@@ -1,0 +1,34 @@
+// cgroup v2 cpu: cpu.weight (converted from shares), cpu.max (quota and period), cpu.max.burst, cpu.idle.
+// Realtime budgets have no v2 interface; asking for one is an error rather than a silent no-op.
+import type { Controller } from "../controller.ts";
+import { sharesToWeight } from "../convert.ts";
+import { readKeyed, writeFile } from "../files.ts";
+
+export const cpuV2: Controller = {
+  name: "cpu",
+  wanted: (r) => {
+    const c = r.cpu;
+    return !!c && [c.shares, c.quota, c.period, c.burst, c.idle, c.realtimePeriod, c.realtimeRuntime].some((v) => v !== undefined);
+  },
+  apply: (r, dir, fs) => {
+    const c = r.cpu;
+    if (!c) return;
+    if (c.realtimePeriod || c.realtimeRuntime) {
+      throw new Error(`Applying linux.resources.cpu to '${dir}': realtimePeriod and realtimeRuntime need cgroup v1`);
+    }
+    const weight = sharesToWeight(c.shares ?? 0);
+    if (weight) writeFile(fs, dir, "cpu.weight", weight);
+    if (c.idle !== undefined) writeFile(fs, dir, "cpu.idle", c.idle);
+    if (c.quota || c.period) {
+      const quota = c.quota && c.quota > 0 ? String(c.quota) : "max";
+      writeFile(fs, dir, "cpu.max", c.period ? `${quota} ${c.period}` : quota);
+    }
+    if (c.burst !== undefined) writeFile(fs, dir, "cpu.max.burst", c.burst);
+  },
+  stats: (dir, fs, out) => {
+    // cpu.stat is in microseconds; the stats are in nanoseconds, as v1's cpuacct.
+    const s = readKeyed(fs, dir, "cpu.stat");
+    out.cpu.usage = { ...out.cpu.usage, total: (s.usage_usec ?? 0) * 1000, user: (s.user_usec ?? 0) * 1000, kernel: (s.system_usec ?? 0) * 1000 };
+    out.cpu.throttling = { periods: s.nr_periods ?? 0, throttled_periods: s.nr_throttled ?? 0, throttled_time: (s.throttled_usec ?? 0) * 1000 };
+  },
+};

@@ -1,0 +1,10 @@
+// cgroup v2 devices: no interface file; an eBPF program attached to the cgroup decides (runc's semantics).
+import type { Controller } from "../controller.ts";
+import { deviceFilterInsns, encodeInsns } from "../devices/program.ts";
+import { containerDeviceRules } from "../devices/rules.ts";
+
+export const devicesV2: Controller = {
+  name: "devices",
+  wanted: () => true,
+  apply: (r, dir, fs) => fs.setDeviceFilter(dir, encodeInsns(deviceFilterInsns(containerDeviceRules(r.devices)))),
+};
