@@ -13,6 +13,8 @@ export const commands: Record<string, Loader> = {
   list: () => import("./list.ts"),
   ps: () => import("./ps.ts"),
   exec: () => import("./exec.ts"),
+  spec: () => import("./spec.ts"),
+  features: () => import("./features.ts"),
 };
 
 export const commandNames = (): string[] => Object.keys(commands).sort();

@@ -1,0 +1,44 @@
+// `npm run schemas`: writes the JSON Schemas of config.json, the state JSON and the features document to docs/schemas/.
+import type { TSchema } from "@sinclair/typebox";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigSchema } from "./config.ts";
+import { FeaturesSchema } from "./features.ts";
+import { StateSchema } from "./state.ts";
+
+export const SCHEMA_DIR = join(import.meta.dir, "../../docs/schemas");
+
+/**
+ * A property with a default is required in the TypeBox schema (so the static type has it after Value.Default) but
+ * optional in the document a user writes; the exported schema describes that document.
+ */
+const asWritten = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(asWritten);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = asWritten(v);
+  const props = out.properties as Record<string, object> | undefined;
+  if (props && Array.isArray(out.required)) {
+    out.required = out.required.filter((k: string) => !("default" in (props[k] ?? {})));
+    if ((out.required as string[]).length === 0) delete out.required;
+  }
+  return out;
+};
+
+const document = (schema: TSchema): string =>
+  `${JSON.stringify({ $schema: "http://json-schema.org/draft-07/schema#", ...(asWritten(schema) as object) }, null, 2)}\n`;
+
+/** File name in docs/schemas -> its content. */
+export const schemaDocuments = (): Record<string, string> => ({
+  "config.schema.json": document(ConfigSchema),
+  "state.schema.json": document(StateSchema),
+  "features.schema.json": document(FeaturesSchema),
+});
+
+if (import.meta.main) {
+  mkdirSync(SCHEMA_DIR, { recursive: true });
+  for (const [name, text] of Object.entries(schemaDocuments())) {
+    writeFileSync(join(SCHEMA_DIR, name), text);
+    console.log(`docs/schemas/${name}`);
+  }
+}

@@ -1,0 +1,74 @@
+// The OCI features document (runtime-spec 1.2 features.md): what this build of bunker supports, from its own tables.
+import { Type, type Static } from "@sinclair/typebox";
+import { VERSION } from "../version.ts";
+import { CAPABILITY_NAMES } from "./capabilities.ts";
+import { HOOK_NAMES, OCI_VERSION } from "./config.ts";
+import { MOUNT_OPTION_NAMES } from "./mount-options.ts";
+import { NAMESPACE_TYPES } from "./namespaces.ts";
+
+const Enabled = () => Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean()) }));
+const Strings = () => Type.Optional(Type.Array(Type.String()));
+
+export const FeaturesSchema = Type.Object(
+  {
+    ociVersionMin: Type.String(),
+    ociVersionMax: Type.String(),
+    hooks: Strings(),
+    mountOptions: Strings(),
+    linux: Type.Optional(
+      Type.Object({
+        namespaces: Strings(),
+        capabilities: Strings(),
+        cgroup: Type.Optional(
+          Type.Object({
+            v1: Type.Optional(Type.Boolean()),
+            v2: Type.Optional(Type.Boolean()),
+            systemd: Type.Optional(Type.Boolean()),
+            systemdUser: Type.Optional(Type.Boolean()),
+            rdma: Type.Optional(Type.Boolean()),
+          }),
+        ),
+        seccomp: Type.Optional(
+          Type.Object({
+            enabled: Type.Optional(Type.Boolean()),
+            actions: Strings(),
+            operators: Strings(),
+            archs: Strings(),
+            knownFlags: Strings(),
+            supportedFlags: Strings(),
+          }),
+        ),
+        apparmor: Enabled(),
+        selinux: Enabled(),
+        intelRdt: Enabled(),
+        mountExtensions: Type.Optional(Type.Object({ idmap: Enabled() })),
+      }),
+    ),
+    annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+    potentiallyUnsafeConfigAnnotations: Strings(),
+  },
+  { $id: "https://bunker.invalid/schemas/features.json", title: "OCI runtime features (bunker)" },
+);
+export type Features = Static<typeof FeaturesSchema>;
+
+/**
+ * cgroup v1, v2 and the hybrid layout are driven through cgroupfs (rdma included); there is no systemd driver. Seccomp, AppArmor,
+ * SELinux, Intel RDT and idmapped mounts are not implemented, so they are reported disabled.
+ */
+export const features = (): Features => ({
+  ociVersionMin: "1.0.0",
+  ociVersionMax: OCI_VERSION,
+  hooks: [...HOOK_NAMES],
+  mountOptions: [...MOUNT_OPTION_NAMES],
+  linux: {
+    namespaces: [...NAMESPACE_TYPES].sort(),
+    capabilities: [...CAPABILITY_NAMES],
+    cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+    seccomp: { enabled: false },
+    apparmor: { enabled: false },
+    selinux: { enabled: false },
+    intelRdt: { enabled: false },
+    mountExtensions: { idmap: { enabled: false } },
+  },
+  annotations: { "org.opencontainers.bunker.version": VERSION },
+});
