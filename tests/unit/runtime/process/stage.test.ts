@@ -1,0 +1,90 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CLONE, MS, O } from "../../../../ffi/constants.ts";
+import { LineChannel } from "../../../../runtime/process/channel.ts";
+import type { StagePlan } from "../../../../runtime/process/plan.ts";
+import { prepareContainer } from "../../../../runtime/process/stage.ts";
+import { recordingSyscalls } from "../../fakes/syscalls.ts";
+
+const plan = (over: Partial<StagePlan> = {}): StagePlan => {
+  const rootfs = mkdtempSync(join(tmpdir(), "stage-test-"));
+  mkdirSync(join(rootfs, "bin"));
+  return {
+    id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, join: [], newUserNamespace: false,
+    newCgroupNamespace: false, newMountNamespace: true, rootPropagation: MS.SLAVE | MS.REC, readonlyRoot: false,
+    mounts: [], populateDev: false, bindDevices: false, devices: [], maskedPaths: [], readonlyPaths: [], hostname: "box",
+    domainname: null, sysctl: {}, timeOffsets: null, oomScoreAdj: null, rlimits: [], capabilities: null,
+    noNewPrivileges: false, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
+    env: [], terminal: false, consoleSocket: null, consoleSize: null, execFifo: "/run/x/exec.fifo",
+    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
+    hooks: { createContainer: [], startContainer: [] }, stateJson: "{}",
+    ...over,
+  };
+};
+
+describe("prepareContainer()", () => {
+  test("opens host files first, then unshares, names the host, mounts and switches root", () => {
+    const r = recordingSyscalls();
+    const p = plan();
+    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow("find executable");
+    expect(r.names()).toEqual(["open", "open", "unshare", "sethostname", "mount", "mount", "chdir", "pivotRoot", "mount", "umount2", "chdir"]);
+    expect(r.calls[0]!.args).toEqual(["/sys/fs/cgroup/memory/x/cgroup.procs", O.WRONLY | O.CLOEXEC]);
+    expect(r.calls[1]!.args).toEqual(["/run/x/exec.fifo", O.RDWR | O.CLOEXEC]);
+    expect(r.calls[2]!.args).toEqual([CLONE.NEWNS | CLONE.NEWUTS]);
+  });
+
+  test("does not join the cgroup early without a cgroup namespace, so the stage's memory is not charged", () => {
+    const r = recordingSyscalls();
+    expect(() => prepareContainer(r.sys, plan(), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(r.names()).not.toContain("writeAll");
+  });
+
+  test("joins the cgroup before making a cgroup namespace, so the namespace is rooted at the container's cgroup", () => {
+    const r = recordingSyscalls();
+    const p = plan({ newCgroupNamespace: true, unshareFlags: CLONE.NEWNS | CLONE.NEWCGROUP });
+    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
+    const names = r.names();
+    expect(names.indexOf("writeAll")).toBeLessThan(names.indexOf("unshare"));
+  });
+
+  test("waits for the parent's id mappings after making a user namespace", () => {
+    const r = recordingSyscalls();
+    r.feed(1, '{"t":"continue"}\n');
+    const p = plan({ newUserNamespace: true, unshareFlags: CLONE.NEWUSER | CLONE.NEWNS });
+    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
+    const names = r.names();
+    expect(names.slice(2, 7)).toEqual(["unshare", "writeAll", "read", "setresgid", "setresuid"]);
+    expect(String(r.calls[3]!.args[1])).toContain('"t":"userns-ready"');
+    // The user namespace alone first; the others once mapped (creating them needs the new capabilities).
+    expect(r.calls[2]!.args).toEqual([CLONE.NEWUSER]);
+    expect(r.calls[7]!.args).toEqual([CLONE.NEWNS]);
+  });
+
+  test("fails with the step and the mount destination when a mount fails", () => {
+    const r = recordingSyscalls();
+    r.failNext("mount", "ENODEV", 1, (a) => a[2] === "mqueue");
+    const p = plan({
+      mounts: [
+        { source: "mqueue", target: join("/nonexistent-root", "dev/mqueue"), fstype: "mqueue", flags: 0, data: null, propagation: [], targetIsFile: false, destination: "/dev/mqueue", kind: "plain" },
+      ],
+    });
+    p.mounts[0]!.target = join(p.rootfs, "dev/mqueue");
+    let err: unknown;
+    try {
+      prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2));
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { step: string }).step).toBe("mount");
+    expect(String((err as Error).cause)).toContain("Mount of '/dev/mqueue' failed");
+  });
+
+  test("falls back from pivot_root on an initramfs root", () => {
+    const r = recordingSyscalls();
+    r.failNext("pivotRoot", "EINVAL");
+    expect(() => prepareContainer(r.sys, plan(), new LineChannel(r.sys, 1, 2))).toThrow("find executable");
+    expect(r.names()).toContain("chroot");
+  });
+});
