@@ -4,7 +4,7 @@ import { StateSchema } from "../../../../runtime/spec/state.ts";
 
 describe("StateSchema", () => {
   test("accepts the state of a running container", () => {
-    const s = { ociVersion: "1.2.0", id: "c1", status: "running", pid: 4242, bundle: "/b", annotations: { a: "b" } };
+    const s = { ociVersion: "1.2.0", id: "c1", status: "running" as const, pid: 4242, bundle: "/b", annotations: { a: "b" } };
     expect(decode(StateSchema, s, "state")).toEqual(s);
   });
 
