@@ -1,24 +1,15 @@
 // Capability names as the OCI config writes them (CAP_KILL) -> numbers, and the bit masks capset(2) takes.
 import { CAP } from "../../ffi/constants.ts";
+import { nameTable } from "./name-table.ts";
 
-export type CapabilityName = `CAP_${keyof typeof CAP}`;
+const table = nameTable("CAP_", CAP, "capability");
+export type CapabilityName = (typeof table.names)[number];
 
 /** Every capability bunker knows, in number order (0..40). */
-export const CAPABILITY_NAMES: readonly CapabilityName[] = (Object.keys(CAP) as (keyof typeof CAP)[])
-  .sort((a, b) => CAP[a] - CAP[b])
-  .map((n) => `CAP_${n}` as const);
-
+export const CAPABILITY_NAMES = table.names;
 export const LAST_CAPABILITY = Math.max(...Object.values(CAP));
-
-const BY_NAME = new Map<string, number>(CAPABILITY_NAMES.map((n) => [n, CAP[n.slice(4) as keyof typeof CAP]]));
-
-export const isCapabilityName = (name: string): name is CapabilityName => BY_NAME.has(name);
-
-export const capabilityNumber = (name: string): number => {
-  const n = BY_NAME.get(name);
-  if (n === undefined) throw new Error(`Unknown capability: '${name}'`);
-  return n;
-};
+export const isCapabilityName = table.has;
+export const capabilityNumber = table.number;
 
 /** A capability set as capset(2) takes it with _LINUX_CAPABILITY_VERSION_3: bits 0..31 and bits 32..63. */
 export interface CapabilityMask {

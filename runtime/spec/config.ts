@@ -347,16 +347,27 @@ export const configProblems = (c: Config): Problem[] => {
   return out;
 };
 
+const rejectFirst = (problems: Problem[], file: string): void => {
+  const [first] = problems;
+  if (first) throw new InvalidDocumentError(file, first.pointer, first.detail);
+};
+
 /**
- * Checks a parsed config.json (schema, then configProblems), applies the spec's defaults and makes
- * root.path absolute against `bundleDir`. Throws one InvalidDocumentError naming the field.
+ * Checks a parsed config.json (schema, then configProblems), applies the spec's defaults and makes root.path
+ * absolute against `bundleDir`. Throws one InvalidDocumentError naming the field.
  */
 export const parseConfig = (json: unknown, bundleDir: string): Config => {
   const config = decode(ConfigSchema, json, "config.json");
-  const problem = configProblems(config)[0];
-  if (problem) throw new InvalidDocumentError("config.json", problem.pointer, problem.detail);
+  rejectFirst(configProblems(config), "config.json");
   config.root.path = resolve(bundleDir, config.root.path);
   return config;
+};
+
+/** Checks a parsed OCI process document, such as the file `exec --process` reads, the same way. */
+export const parseProcess = (json: unknown, file = "process.json"): Process => {
+  const p = decode(ProcessSchema, json, file);
+  rejectFirst(processProblems(p, ""), file);
+  return p;
 };
 
 /** Reads and checks `<bundleDir>/config.json`. */

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, parseConfig, processProblems } from "../../../../runtime/spec/config.ts";
+import { loadConfig, parseConfig, parseProcess, processProblems } from "../../../../runtime/spec/config.ts";
 
 // Plain JSON as a user would write it; each test changes one thing.
 const minimal = (): any => ({
@@ -218,6 +218,14 @@ describe("processProblems()", () => {
     expect(processProblems({ user: { uid: 0, gid: 0 }, args: [], cwd: "/" }, "")).toEqual([
       { pointer: "/args", detail: "Empty: the first element names the program to run" },
     ]);
+  });
+});
+
+describe("parseProcess()", () => {
+  test("applies the defaults of a process and names problems from the document's root", () => {
+    expect(parseProcess({ user: { uid: 0, gid: 0 }, args: ["ls"] }).cwd).toBe("/");
+    expect(() => parseProcess({ user: { uid: 0, gid: 0 }, args: ["ls"], cwd: "x" })).toThrow("Invalid process.json: /cwd: Not an absolute path: 'x'");
+    expect(() => parseProcess({ args: ["ls"] }, "p.json")).toThrow("Invalid p.json: /user: Expected required property");
   });
 });
 
