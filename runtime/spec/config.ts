@@ -19,6 +19,7 @@ export const OCI_VERSION = "1.2.0";
 const OneOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((v): TLiteral<T> => Type.Literal(v)));
 const Strings = () => Type.Array(Type.String());
 const StringMap = () => Type.Record(Type.String(), Type.String());
+const CpuList = () => Type.String({ pattern: "^[0-9, -]*$" });
 
 export const LinuxIDMappingSchema = Type.Object({
   containerID: Uint32(),
@@ -115,7 +116,10 @@ export const ProcessSchema = Type.Object({
   selinuxLabel: Type.Optional(Type.String()),
   ioPriority: Type.Optional(IOPrioritySchema),
   scheduler: Type.Optional(SchedulerSchema),
-  execCPUAffinity: Type.Optional(Type.Object({ initial: Type.Optional(Type.String()), final: Type.Optional(Type.String()) })),
+  /** cpuset lists ("0-2,7") for the process before and after execve. */
+  execCPUAffinity: Type.Optional(
+    Type.Object({ initial: Type.Optional(CpuList()), final: Type.Optional(CpuList()) }),
+  ),
 });
 export type Process = Static<typeof ProcessSchema>;
 
@@ -195,7 +199,7 @@ export const LinuxSeccompSchema = Type.Object({
   syscalls: Type.Optional(
     Type.Array(
       Type.Object({
-        names: Strings(),
+        names: Type.Array(Type.String(), { minItems: 1 }),
         action: OneOf(SECCOMP_ACTIONS),
         errnoRet: Type.Optional(Uint32()),
         args: Type.Optional(
