@@ -1,0 +1,67 @@
+// Puts the board together from Debian's packages and the repo: kernel, initramfs, disk image. Everything lands in
+// .cache/board/ (git-ignored); downloads and unpacked packages are reused, images are rebuilt per run.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Debian, TARGET_PACKAGES } from "./debian.ts";
+import { buildDiskTree } from "./disk-tree.ts";
+import { makeExt4Image } from "./disk-image.ts";
+import { baseInitramfs, jobInitramfs } from "./initramfs.ts";
+import { ModuleIndex } from "./kmod.ts";
+import type { BoardProfile } from "./profile.ts";
+
+export const REPO_ROOT = join(import.meta.dir, "..");
+export const CACHE_DIR = join(REPO_ROOT, ".cache/board");
+export const BUILD_DIR = join(CACHE_DIR, "build");
+
+/** What the board loads at boot: the virtio disk, its filesystem, and what bunker's features use. */
+export const BOOT_MODULES = ["virtio_pci", "virtio_blk", "ext4", "overlay", "zram", "lz4", "zstd", "squashfs", "erofs", "loop"];
+
+export type Log = (line: string) => void;
+
+export interface BoardBase {
+  kernel: string;
+  /** The gzip'd initramfs without a job. */
+  baseInitrd: string;
+  packages: Record<(typeof TARGET_PACKAGES)[number], string>;
+}
+
+/** Host tools, the arm64 packages, the kernel and the base initramfs. */
+export const prepareBase = (log: Log): BoardBase => {
+  const debian = new Debian(CACHE_DIR, log);
+  debian.installHostTools();
+  const kernelDir = debian.unpack(debian.kernelPackage());
+  const packages = Object.fromEntries(TARGET_PACKAGES.map((p) => [p, debian.unpack(p)])) as BoardBase["packages"];
+  const version = readdirSync(join(kernelDir, "lib/modules"))[0];
+  if (!version) throw new Error(`Prepare the board kernel: no lib/modules/<version> in '${kernelDir}'`);
+  const modulesDir = join(kernelDir, "lib/modules", version);
+  const modules = ModuleIndex.load(modulesDir).loadOrder(BOOT_MODULES);
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const baseInitrd = join(BUILD_DIR, "initramfs-base.cpio.gz");
+  writeFileSync(baseInitrd, baseInitramfs({ busybox: packages["busybox-static"], modulesDir, modules }));
+  log(`kernel ${version}, ${modules.length} modules: ${modules.map((m) => m.name).join(" ")}`);
+  return { kernel: join(kernelDir, "boot", `vmlinuz-${version}`), baseInitrd, packages };
+};
+
+/** The base initramfs with `script` appended as the board's job; returns the file written. */
+export const writeJobInitrd = (base: BoardBase, script: string, out: string): string => {
+  writeFileSync(out, Buffer.concat([readFileSync(base.baseInitrd), jobInitramfs(script)]));
+  return out;
+};
+
+/** The board's disk image, holding `executables` (name in /opt/bunker/bin -> file on the host). */
+export const buildDisk = (base: BoardBase, profile: BoardProfile, executables: Record<string, string>, image: string): number => {
+  const tree = join(BUILD_DIR, "disk-tree");
+  const p = base.packages;
+  buildDiskTree(tree, {
+    busybox: p["busybox-static"],
+    libc6: p.libc6,
+    musl: p.musl,
+    muslDev: p["musl-dev"],
+    libstdcxx: p["libstdc++6"],
+    libgcc: p["libgcc-s1"],
+    executables,
+    suiteDir: join(REPO_ROOT, "tests/board"),
+    compatSource: join(import.meta.dir, "musl/compat.c"),
+  });
+  return makeExt4Image(tree, image, profile.storage.sizeMiB);
+};

@@ -1,0 +1,95 @@
+// The OCI bundles the board suite runs: one busybox rootfs each, configs written the way runc's `spec` would, checked
+// with bunker's own config schema before they go on the disk.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Config, parseConfig } from "../runtime/spec/config.ts";
+
+/** Applets linked into each test rootfs; the suite calls only these. */
+export const ROOTFS_APPLETS = [
+  "sh", "cat", "echo", "sleep", "true", "false", "hostname", "id", "ls", "readlink", "head", "dd", "tail", "grep", "env", "mount",
+] as const;
+
+const ALL_NAMESPACES = ["pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time"] as const;
+const DEFAULT_NAMESPACES = ["pid", "network", "ipc", "uts", "mount", "cgroup"] as const;
+
+const CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
+
+interface BundleSpec {
+  args: string[];
+  namespaces: readonly (typeof ALL_NAMESPACES)[number][];
+  resources?: NonNullable<Config["linux"]>["resources"];
+}
+
+/** Each bundle by name; the suite refers to them by these names. */
+export const BUNDLES: Record<string, BundleSpec> = {
+  // Prints what the suite compares with the host's view: namespaces, PID, hostname, uptime.
+  hello: {
+    args: ["/bin/sh", "-c", 'echo "BOARD-MARK container-running uptime=$(cat /proc/uptime)"; echo "pid=$$ host=$(hostname)"; for n in pid net ipc uts mnt cgroup user time; do echo "ns $n $(readlink /proc/self/ns/$n)"; done'],
+    namespaces: ALL_NAMESPACES,
+  },
+  sleeper: { args: ["/bin/sleep", "600"], namespaces: ALL_NAMESPACES },
+  limits: {
+    args: ["/bin/sleep", "600"],
+    namespaces: DEFAULT_NAMESPACES,
+    resources: {
+      memory: { limit: 48 * 2 ** 20, reservation: 16 * 2 ** 20, swap: 64 * 2 ** 20 },
+      cpu: { quota: 50000, period: 100000, shares: 512 },
+      pids: { limit: 32 },
+    },
+  },
+  // dd allocates a 64 MiB buffer and fills it: far over the 16 MiB limit with no swap allowed.
+  oom: {
+    args: ["/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=4"],
+    namespaces: DEFAULT_NAMESPACES,
+    resources: { memory: { limit: 16 * 2 ** 20, swap: 16 * 2 ** 20 } },
+  },
+  // A short foreground run during which the suite samples bunker's RSS.
+  rss: { args: ["/bin/sleep", "8"], namespaces: DEFAULT_NAMESPACES },
+};
+
+export const bundleConfig = (name: string, spec: BundleSpec): Config => {
+  const userns = spec.namespaces.includes("user");
+  return {
+    ociVersion: "1.2.0",
+    root: { path: "rootfs", readonly: true },
+    hostname: `board-${name}`,
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: spec.args,
+      env: ["PATH=/bin", "TERM=dumb"],
+      cwd: "/",
+      capabilities: { bounding: CAPS, effective: CAPS, permitted: CAPS },
+      rlimits: [{ type: "RLIMIT_NOFILE", hard: 1024, soft: 1024 }],
+      noNewPrivileges: true,
+    },
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+      { destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "size=8m"] },
+      { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+    ],
+    linux: {
+      namespaces: spec.namespaces.map((type) => ({ type })),
+      ...(userns
+        ? { uidMappings: [{ containerID: 0, hostID: 0, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 0, size: 65536 }] }
+        : {}),
+      cgroupsPath: `/bunker-board/${name}`,
+      ...(spec.resources ? { resources: spec.resources } : {}),
+      maskedPaths: ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
+      readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+    },
+  };
+};
+
+/** Writes every bundle under `dir` (dir/<name>/config.json and an empty rootfs/ for `fillRootfs`). */
+export const writeBundles = (dir: string, fillRootfs: (rootfs: string) => void): string[] =>
+  Object.entries(BUNDLES).map(([name, spec]) => {
+    const bundle = join(dir, name);
+    const config = bundleConfig(name, spec);
+    parseConfig(structuredClone(config), bundle);
+    mkdirSync(join(bundle, "rootfs"), { recursive: true });
+    writeFileSync(join(bundle, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    fillRootfs(join(bundle, "rootfs"));
+    return name;
+  });

@@ -1,0 +1,60 @@
+// The board's root filesystem as a directory tree, later written into the ext4 disk image: busybox, the glibc and musl
+// loaders and libraries, both arm64 bunker executables, the board suite, the test bundles and persistent state.
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOTFS_APPLETS, writeBundles } from "./bundles.ts";
+import { installMuslCxx, type MuslPackages } from "./musl-userland.ts";
+
+export interface DiskTreeInputs extends MuslPackages {
+  busybox: string;
+  libc6: string;
+  musl: string;
+  /** Executables to put in /opt/bunker/bin, by their name there. */
+  executables: Record<string, string>;
+  suiteDir: string;
+  compatSource: string;
+}
+
+/** Where things are inside the board; the guest scripts and the suite use the same paths. */
+export const BOARD_PATHS = {
+  bin: "/opt/bunker/bin",
+  suite: "/opt/bunker/tests",
+  bundles: "/opt/bunker/bundles",
+  state: "/var/lib/bunker",
+} as const;
+
+const rel = (p: string): string => p.replace(/^\/+/, "");
+
+const fillBusyboxRootfs = (busybox: string) => (rootfs: string): void => {
+  for (const d of ["bin", "proc", "sys", "dev", "tmp", "etc"]) mkdirSync(join(rootfs, d), { recursive: true });
+  copyFileSync(busybox, join(rootfs, "bin/busybox"));
+  chmodSync(join(rootfs, "bin/busybox"), 0o755);
+  for (const a of ROOTFS_APPLETS) symlinkSync("busybox", join(rootfs, "bin", a));
+  writeFileSync(join(rootfs, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
+  writeFileSync(join(rootfs, "etc/group"), "root:x:0:\n");
+};
+
+/** Builds the tree at `dir` from scratch. */
+export const buildDiskTree = (dir: string, inputs: DiskTreeInputs): void => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const d of ["proc", "sys", "dev", "run", "tmp", "mnt", "root", "etc", "bin", rel(BOARD_PATHS.bin), rel(BOARD_PATHS.state)])
+    mkdirSync(join(dir, d), { recursive: true });
+  const busybox = join(inputs.busybox, "bin/busybox");
+  copyFileSync(busybox, join(dir, "bin/busybox"));
+  chmodSync(join(dir, "bin/busybox"), 0o755);
+  symlinkSync("busybox", join(dir, "bin/sh"));
+  // Loaders and libraries keep Debian's layout, so PT_INTERP paths and the default search paths hold.
+  for (const pkg of [inputs.libc6, inputs.musl]) cpSync(join(pkg, "lib"), join(dir, "lib"), { recursive: true, verbatimSymlinks: true });
+  cpSync(join(inputs.musl, "etc"), join(dir, "etc"), { recursive: true });
+  installMuslCxx(inputs, dir, inputs.compatSource);
+  for (const [name, src] of Object.entries(inputs.executables)) {
+    if (!existsSync(src)) throw new Error(`Stage the board disk: executable missing: '${src}'`);
+    copyFileSync(src, join(dir, rel(BOARD_PATHS.bin), name));
+    chmodSync(join(dir, rel(BOARD_PATHS.bin), name), 0o755);
+  }
+  cpSync(inputs.suiteDir, join(dir, rel(BOARD_PATHS.suite)), { recursive: true, filter: (src) => !src.endsWith(".ts") });
+  writeBundles(join(dir, rel(BOARD_PATHS.bundles)), fillBusyboxRootfs(busybox));
+  writeFileSync(join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+  writeFileSync(join(dir, "etc/group"), "root:x:0:\n");
+  writeFileSync(join(dir, "etc/hostname"), "board\n");
+};

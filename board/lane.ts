@@ -1,0 +1,108 @@
+// The emulated board lane (`npm run test:board`): builds the arm64 executables, assembles the board from Debian's
+// packages, boots it under QEMU, runs the board suite for the glibc and the musl executable, and exits with its status.
+// usage: bun board/lane.ts [--profile NAME] [--no-build]
+import { statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BUILD_DIR, buildDisk, CACHE_DIR, prepareBase, REPO_ROOT, writeJobInitrd } from "./assemble.ts";
+import { BOARD_PATHS } from "./disk-tree.ts";
+import { loadProfile } from "./profile.ts";
+import { BoardBoot } from "./qemu.ts";
+import { emptyResults, problems, readLine } from "./results.ts";
+
+/** Flavour label -> the executable build.ts makes and its name on the board. */
+const FLAVOURS = {
+  glibc: { target: "bunker-linux-arm64", onBoard: "bunker" },
+  musl: { target: "bunker-linux-arm64-musl", onBoard: "bunker-musl" },
+} as const;
+
+/** The board's whole run must fit the lane's 15 minutes with the build and assembly before it. */
+const BOOT_TIMEOUT_MS = 11 * 60_000;
+
+const started = performance.now();
+const secs = (from: number): string => ((performance.now() - from) / 1000).toFixed(1);
+const log = (line: string): void => console.log(`lane [${secs(started)}s] ${line}`);
+
+const step = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
+  const t = performance.now();
+  log(`${name}...`);
+  const out = await fn();
+  log(`${name}: done in ${secs(t)}s`);
+  return out;
+};
+
+const argValue = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+
+const buildExecutables = (): void => {
+  const targets = Object.values(FLAVOURS).map((f) => f.target);
+  const p = Bun.spawnSync([process.execPath, "build.ts", ...targets], { cwd: REPO_ROOT, stdout: "inherit", stderr: "inherit" });
+  if (p.exitCode !== 0) throw new Error(`Build the arm64 executables: 'bun build.ts ${targets.join(" ")}' exited ${p.exitCode}`);
+};
+
+const jobScript = (): string =>
+  [
+    "rc=0",
+    ...Object.entries(FLAVOURS).map(
+      ([label, f]) => `sh ${BOARD_PATHS.suite}/suite.sh ${label} ${BOARD_PATHS.bin}/${f.onBoard} ${BOARD_PATHS.bundles} || rc=1`,
+    ),
+    "exit $rc",
+    "",
+  ].join("\n");
+
+const main = async (): Promise<number> => {
+  const profile = loadProfile(argValue("--profile") ?? "qemu-virt-a53");
+  if (!process.argv.includes("--no-build")) await step("build arm64 executables", buildExecutables);
+  const executables = Object.fromEntries(Object.values(FLAVOURS).map((f) => [f.onBoard, join(REPO_ROOT, "dist", f.target)]));
+  const base = await step("prepare kernel, packages and initramfs", () => prepareBase(log));
+  const disk = join(BUILD_DIR, "disk.img");
+  const usedMiB = await step("make disk image", () => buildDisk(base, profile, executables, disk));
+  const initrd = writeJobInitrd(base, jobScript(), join(BUILD_DIR, "initramfs-lane.cpio.gz"));
+  log(`disk ${usedMiB} MiB used of ${profile.storage.sizeMiB} MiB; initramfs ${(statSync(initrd).size / 2 ** 20).toFixed(1)} MiB`);
+
+  const results = emptyResults();
+  const consoleLog: string[] = [];
+  const boot = new BoardBoot(profile, { kernel: base.kernel, initrd, disk }, (l) => {
+    consoleLog.push(`${(l.ms / 1000).toFixed(3)} ${l.text}`);
+    readLine(results, l.text);
+    console.log(`board [${(l.ms / 1000).toFixed(1)}s] ${l.text}`);
+  });
+  log(`boot ${profile.name}: ${profile.cpu.cores}x ${profile.cpu.model}, ${profile.memoryMiB} MiB`);
+  const timer = setTimeout(() => {
+    log(`the board did not finish in ${BOOT_TIMEOUT_MS / 60_000} minutes: cutting power`);
+    void boot.cutPower();
+  }, BOOT_TIMEOUT_MS);
+  const end = await boot.ended;
+  clearTimeout(timer);
+  writeFileSync(join(CACHE_DIR, "console.log"), `${consoleLog.join("\n")}\n`);
+
+  const ready = boot.lines.find((l) => l.text.startsWith("BOARD-READY"));
+  const firstRun = boot.lines.find((l) => /^BOARD-FIGURE \S+ container_running_uptime_s=/.test(l.text));
+  const issues = problems(results, Object.keys(FLAVOURS));
+  if (end.jobExit === null) issues.push(`The board stopped without a job status (QEMU exit ${end.code ?? "killed"})`);
+  const summary = {
+    profile: profile.name,
+    seconds: { lane: Number(secs(started)), board: end.ms / 1000 },
+    executablesMiB: Object.fromEntries(Object.values(FLAVOURS).map((f) => [f.target, Number((statSync(executables[f.onBoard]!).size / 2 ** 20).toFixed(1))])),
+    bootToReadyS: ready ? ready.ms / 1000 : null,
+    bootToFirstContainerS: firstRun ? firstRun.ms / 1000 : null,
+    totals: results.totals,
+    figures: results.figures,
+    failed: results.tests.filter((t) => t.status === "fail").map((t) => `${t.flavour}: ${t.name}: ${t.why ?? ""}`),
+    pending: results.tests.filter((t) => t.status === "pending").map((t) => `${t.flavour}: ${t.name}: ${t.why ?? ""}`),
+    problems: issues,
+  };
+  writeFileSync(join(CACHE_DIR, "last-run.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(JSON.stringify(summary, null, 2));
+  const ok = end.jobExit === 0 && issues.length === 0;
+  log(ok ? "board suite passed" : `board suite FAILED: ${[...issues, ...summary.failed].join("; ") || `job exit ${end.jobExit}`}`);
+  return ok ? 0 : 1;
+};
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  console.error(`lane: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,179 @@
+#!/bin/sh
+# The board suite: runs inside the emulated board (busybox sh) against one bunker executable, with runc's command line.
+# Prints `ok N <label>: <name>`, `not ok N <label>: <name> # <why>`, figures as `BOARD-FIGURE <label> key=value`, and
+# last `<label>: N passed, N failed, N pending`. A test whose bunker command has not landed yet is reported as
+# `not ok ... # TODO` and counted as pending, not hidden and not failed.
+# usage: suite.sh <label> <bunker-executable> <bundles-dir>
+set -u
+label=$1
+bunker=$2
+bundles=$3
+root=/run/bunker-suite-$label
+cgroot=/sys/fs/cgroup/bunker-board
+tmp=/tmp/suite-$label
+mkdir -p "$tmp"
+n=0 passed=0 failed=0 pending=0
+
+pass() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n $label: $1"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $label: $1 # $2"; }
+pend() { n=$((n + 1)); pending=$((pending + 1)); echo "not ok $n $label: $1 # TODO $2"; }
+
+# A command has landed when `bunker <cmd> --help` is not "Unknown command".
+landed() { "$bunker" "$1" --help > /dev/null 2>&1; }
+b() { timeout 120 "$bunker" --root "$root" "$@"; }
+oneline() { tr '\n' ' ' < "$1" | cut -c1-200; }
+
+# check <name> "<commands it needs>" <function>: the function sets $why and returns non-zero when the test fails.
+check() {
+  name=$1 needs=$2 fn=$3
+  for c in $needs; do
+    if ! landed "$c"; then
+      pend "$name" "'bunker $c' has not landed"
+      return
+    fi
+  done
+  why=""
+  if $fn; then pass "$name"; else fail "$name" "${why:-failed}"; fi
+}
+
+status_of() { b state "$1" 2> /dev/null | grep -o '"status": *"[a-z]*"' | grep -o '[a-z]*"$' | tr -d '"'; }
+
+# wait_empty <cgroup dir> <seconds>: until the cgroup has no process left.
+wait_empty() {
+  i=0
+  while [ $i -lt $(($2 * 10)) ]; do
+    grep -q '^populated 0' "$1/cgroup.events" 2> /dev/null && return 0
+    sleep 0.1
+    i=$((i + 1))
+  done
+  return 1
+}
+
+t_version() {
+  "$bunker" --version > "$tmp/out" 2>&1 || { why="exit $?: $(oneline "$tmp/out")"; return 1; }
+  grep -q '^bunker version ' "$tmp/out" || { why="no version line: $(oneline "$tmp/out")"; return 1; }
+}
+
+t_board_check() {
+  "$bunker" board check --json > "$tmp/out" 2> "$tmp/err"
+  rc=$?
+  grep -q '"items"' "$tmp/out" || { why="no JSON report: $(oneline "$tmp/err")"; return 1; }
+  [ $rc -eq 0 ] || { why="exit $rc, missing: $(grep -o '"id": *"[^"]*", *"status": *"missing"' "$tmp/out" | tr '\n' ' ')"; return 1; }
+}
+
+t_spec() {
+  mkdir -p "$tmp/spec" && cd "$tmp/spec" && rm -f config.json
+  "$bunker" spec > "$tmp/out" 2>&1 || { why="exit $?: $(oneline "$tmp/out")"; cd /; return 1; }
+  cd /
+  grep -q '"ociVersion"' "$tmp/spec/config.json" || { why="no config.json written"; return 1; }
+}
+
+t_run_namespaces() {
+  b run --bundle "$bundles/hello" "$label-hello" > "$tmp/out" 2>&1 || { why="exit $?: $(oneline "$tmp/out")"; return 1; }
+  up=$(sed -n 's/^BOARD-MARK container-running uptime=\([0-9.]*\).*/\1/p' "$tmp/out")
+  [ -n "$up" ] || { why="the container printed nothing: $(oneline "$tmp/out")"; return 1; }
+  echo "BOARD-FIGURE $label container_running_uptime_s=$up"
+  grep -q '^pid=1 host=board-hello$' "$tmp/out" || { why="not PID 1 with its hostname: $(grep '^pid=' "$tmp/out")"; return 1; }
+  for ns in pid net ipc uts mnt cgroup user time; do
+    inside=$(sed -n "s/^ns $ns //p" "$tmp/out")
+    [ -n "$inside" ] && [ "$inside" != "$(readlink /proc/self/ns/$ns)" ] || { why="shares the $ns namespace ($inside)"; return 1; }
+  done
+}
+
+t_lifecycle() {
+  id=$label-life
+  b run -d --bundle "$bundles/sleeper" "$id" > "$tmp/out" 2>&1 || { why="run -d exit $?: $(oneline "$tmp/out")"; return 1; }
+  st=$(status_of "$id")
+  [ "$st" = running ] || { why="state after run -d: '$st'"; return 1; }
+  b exec "$id" /bin/hostname > "$tmp/out" 2>&1 || { why="exec exit $?: $(oneline "$tmp/out")"; return 1; }
+  [ "$(cat "$tmp/out")" = board-sleeper ] || { why="exec saw hostname '$(oneline "$tmp/out")'"; return 1; }
+  b exec "$id" /bin/cat /proc/1/cmdline > "$tmp/out" 2>&1 || { why="exec exit $?"; return 1; }
+  grep -q sleep "$tmp/out" || { why="PID 1 in the container is not sleep: $(oneline "$tmp/out")"; return 1; }
+  b kill "$id" KILL > "$tmp/out" 2>&1 || { why="kill exit $?: $(oneline "$tmp/out")"; return 1; }
+  wait_empty "$cgroot/sleeper" 20 || { why="still running 20 s after kill"; return 1; }
+  st=$(status_of "$id")
+  [ "$st" = stopped ] || { why="state after kill: '$st'"; return 1; }
+  b delete "$id" > "$tmp/out" 2>&1 || { why="delete exit $?: $(oneline "$tmp/out")"; return 1; }
+  b state "$id" > /dev/null 2>&1 && { why="state still answers after delete"; return 1; }
+  [ ! -d "$cgroot/sleeper" ] || { why="cgroup left behind after delete"; return 1; }
+}
+
+# expect <file> <value>
+expect() {
+  got=$(cat "$1" 2> /dev/null)
+  [ "$got" = "$2" ] || { why="${why}$(basename "$1")='$got' (want '$2') "; return 1; }
+}
+
+t_resources() {
+  id=$label-limits
+  b run -d --bundle "$bundles/limits" "$id" > "$tmp/out" 2>&1 || { why="run -d exit $?: $(oneline "$tmp/out")"; return 1; }
+  d=$cgroot/limits
+  ok=0
+  expect "$d/memory.max" 50331648 || ok=1
+  expect "$d/memory.low" 16777216 || ok=1
+  expect "$d/memory.swap.max" 16777216 || ok=1
+  expect "$d/cpu.max" "50000 100000" || ok=1
+  expect "$d/cpu.weight" 20 || ok=1
+  expect "$d/pids.max" 32 || ok=1
+  b delete -f "$id" > /dev/null 2>&1
+  return $ok
+}
+
+t_oom() {
+  id=$label-oom
+  b run -d --bundle "$bundles/oom" "$id" > "$tmp/out" 2>&1 || { why="run -d exit $?: $(oneline "$tmp/out")"; return 1; }
+  wait_empty "$cgroot/oom" 60 || { why="the allocation was not stopped in 60 s"; b delete -f "$id" > /dev/null 2>&1; return 1; }
+  kills=$(sed -n 's/^oom_kill //p' "$cgroot/oom/memory.events")
+  b delete -f "$id" > /dev/null 2>&1
+  [ "${kills:-0}" -ge 1 ] || { why="memory.events oom_kill='$kills'"; return 1; }
+}
+
+t_oom_status() {
+  b run --bundle "$bundles/oom" "$label-oom2" > "$tmp/out" 2>&1
+  rc=$?
+  [ $rc -eq 137 ] || { why="exit $rc (want 137, SIGKILL): $(oneline "$tmp/out")"; return 1; }
+}
+
+t_pause_resume() {
+  id=$label-pause
+  b run -d --bundle "$bundles/sleeper" "$id" > "$tmp/out" 2>&1 || { why="run -d exit $?: $(oneline "$tmp/out")"; return 1; }
+  ok=0
+  b pause "$id" > "$tmp/out" 2>&1 || { why="pause exit $?: $(oneline "$tmp/out")"; ok=1; }
+  [ $ok -eq 0 ] && { grep -q '^frozen 1' "$cgroot/sleeper/cgroup.events" || { why="cgroup not frozen after pause"; ok=1; }; }
+  [ $ok -eq 0 ] && { st=$(status_of "$id"); [ "$st" = paused ] || { why="state after pause: '$st'"; ok=1; }; }
+  [ $ok -eq 0 ] && { b resume "$id" > "$tmp/out" 2>&1 || { why="resume exit $?: $(oneline "$tmp/out")"; ok=1; }; }
+  [ $ok -eq 0 ] && { grep -q '^frozen 0' "$cgroot/sleeper/cgroup.events" || { why="cgroup still frozen after resume"; ok=1; }; }
+  [ $ok -eq 0 ] && { st=$(status_of "$id"); [ "$st" = running ] || { why="state after resume: '$st'"; ok=1; }; }
+  b delete -f "$id" > /dev/null 2>&1
+  return $ok
+}
+
+# Samples the RSS of a foreground `bunker run` while its container sleeps (idle) and its high-water mark (peak).
+t_rss() {
+  b run --bundle "$bundles/rss" "$label-rss" > "$tmp/out" 2>&1 &
+  pid=$!
+  sleep 6
+  idle=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2> /dev/null)
+  peak=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2> /dev/null)
+  anon=$(sed -n 's/^RssAnon: *\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2> /dev/null)
+  wait $pid
+  rc=$?
+  [ -n "$idle" ] || { why="bunker run had already exited ($rc): $(oneline "$tmp/out")"; return 1; }
+  echo "BOARD-FIGURE $label run_idle_rss_kb=$idle run_peak_rss_kb=$peak run_idle_anon_kb=$anon"
+  [ $rc -eq 0 ] || { why="exit $rc: $(oneline "$tmp/out")"; return 1; }
+}
+
+echo "# $label: $("$bunker" --version 2>&1 | head -1) ($bunker)"
+check "bunker --version prints the version" "" t_version
+check "bunker board check --json reports every required feature present" "board" t_board_check
+check "bunker spec writes a default config.json" "spec" t_spec
+check "run of a busybox container with every namespace" "run" t_run_namespaces
+check "run -d, state, exec, kill and delete" "run state exec kill delete" t_lifecycle
+check "cgroup v2 resources are applied and read back" "run delete" t_resources
+check "an allocation over memory.max is OOM-killed and counted in memory.events" "run delete" t_oom
+check "a foreground run killed by the OOM killer exits 137" "run" t_oom_status
+check "pause freezes the cgroup and resume thaws it" "run pause resume state delete" t_pause_resume
+check "bunker run RSS while its container sleeps" "run" t_rss
+if landed delete; then for id in hello life limits oom oom2 pause rss; do b delete -f "$label-$id" > /dev/null 2>&1; done; fi
+echo "$label: $passed passed, $failed failed, $pending pending"
+[ $failed -eq 0 ]
