@@ -57,7 +57,9 @@ export const putV2 = (f: FakeCgroupFs, dir: string, x: V2Fixture): void => {
   f.put(`${dir}/memory.current`, `${x.current}\n`);
   f.put(`${dir}/memory.max`, `${x.max ?? "max"}\n`);
   f.put(`${dir}/memory.high`, `${x.high ?? "max"}\n`);
+  f.put(`${dir}/memory.low`, "0\n");
   f.put(`${dir}/memory.swap.current`, "0\n");
+  f.put(`${dir}/memory.swap.max`, "max\n");
   f.put(`${dir}/memory.events`, `low 0\nhigh 0\nmax 0\noom ${x.oomKill ?? 0}\noom_kill ${x.oomKill ?? 0}\noom_group_kill 0\n`);
   f.put(`${dir}/memory.pressure`, psiText(x.someAvg10 ?? 0, x.fullAvg10 ?? 0));
   f.put(`${dir}/cgroup.events`, `populated ${x.populated === false ? 0 : 1}\nfrozen ${x.frozen ? 1 : 0}\n`);

@@ -1,0 +1,293 @@
+// The memory core: kernel notifications in (PSI triggers, memory.events, v1 eventfds, exits), the ladder's plan
+// computed, its steps carried out one apply at a time, every action recorded. Idle, it has no timer at all; it
+// samples only while pressure lasts or a reclaim or restart is due (the plan's nextAt).
+import { existsSync } from "node:fs";
+import type { CgroupFs } from "../cgroups/fs.ts";
+import { applyStep } from "./actuator.ts";
+import { readCgroupMemory, readSystemMemory, type MemoryCgroupPaths } from "./cgroup-memory.ts";
+import { CLASS_PROFILES, SYSTEM_TRIGGERS } from "./classes.ts";
+import type { EventSink, MemoryEvent } from "./event-log.ts";
+import { watchMemoryEvents } from "./events-watch.ts";
+import { planLadder, type LadderConfig, type Plan, type Step } from "./ladder.ts";
+import type { ContainerView, Managed, Observation, Signal, SystemMemory } from "./observation.ts";
+import { applyOomDecision, decideOom, heldProcesses, underOom, type OomReserve } from "./oom-v1.ts";
+import type { MemoryPolicy } from "./policy.ts";
+import { applyMemoryPolicy } from "./protect.ts";
+import { startPsiWatch, type PsiWatch, type PsiWatchHandlers } from "./psi-watch.ts";
+import type { ExitRecord } from "./restart.ts";
+import { watchV1 } from "./v1-notify.ts";
+
+/** What the supervisor tells the core about one container. */
+export interface CoreContainer {
+  id: string;
+  policy: MemoryPolicy;
+  status: ContainerView["status"];
+  paths?: MemoryCgroupPaths;
+  exit?: ExitRecord;
+  restarts: number[];
+}
+
+export interface CoreDeps {
+  fs: CgroupFs;
+  config: LadderConfig;
+  sink: EventSink;
+  containers(): CoreContainer[];
+  restart(id: string): Promise<void>;
+  /** Memory the v1 OOM handler may grant; spent grants are subtracted. */
+  reserve: OomReserve;
+  /** cgroup v1: the memory hierarchy's root, whose memory.pressure_level speaks for the whole system. */
+  v1Root?: string;
+  now?: () => number;
+  watchPsi?: (h: PsiWatchHandlers) => PsiWatch;
+}
+
+const SYSTEM_PRESSURE = "/proc/pressure/memory";
+const ESCALATING = new Set<Step["action"]>(["throttle", "freeze", "kill"]);
+
+export class MemoryCore {
+  private psi: PsiWatch | undefined;
+  private readonly closers = new Map<string, (() => void)[]>();
+  private readonly managed = new Map<string, Managed>();
+  private signals: Signal[] = [];
+  private pending: Signal[] = [];
+  private lastPressureAt: number | undefined;
+  private lastActionAt: number | undefined;
+  private busy = false;
+  private again = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly d: CoreDeps) {
+    this.now = d.now ?? Date.now;
+  }
+
+  start(): void {
+    this.psi = (this.d.watchPsi ?? startPsiWatch)({
+      fired: ({ label, at }) => {
+        const [source = "", kind = ""] = label.split(" ");
+        this.signal({ source, kind: kind as Signal["kind"], at });
+      },
+      lost: (label) => this.record({ container: label.split(" ")[0]!, action: "watch-lost", outcome: "done", reason: `trigger '${label}' reported an error or hang-up` }),
+    });
+    const closers: (() => void)[] = [];
+    if (existsSync(this.d.fs.real(SYSTEM_PRESSURE)))
+      for (const t of SYSTEM_TRIGGERS) this.arm("system", `system ${t.kind}`, SYSTEM_PRESSURE, t);
+    if (this.d.v1Root) {
+      // vmpressure of the root memory cgroup covers every task: medium means reclaim is working hard, critical that
+      // the system is about to OOM; they stand in for the some and full triggers v1 kernels may lack.
+      for (const [level, kind] of [["medium", "some"], ["critical", "full"]] as const) {
+        const w = this.watchOrRecord("system", `memory.pressure_level ${level}`, () =>
+          watchV1(this.d.fs, this.d.v1Root!, { file: "memory.pressure_level", level }, (at) => this.signal({ source: "system", kind, at })),
+        );
+        if (w) closers.push(w);
+      }
+    }
+    this.closers.set("system", closers);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    for (const id of [...this.closers.keys()]) this.detach(id);
+    await this.psi?.close();
+    this.psi = undefined;
+  }
+
+  /** Starts watching a running container's cgroup and applies its policy's protection and swap settings. */
+  attach(c: CoreContainer): void {
+    if (!c.paths || this.closers.has(c.id)) return;
+    const where = c.paths;
+    const closers: (() => void)[] = [];
+    this.closers.set(c.id, closers);
+    this.managed.set(c.id, this.managed.get(c.id) ?? {});
+    try {
+      applyMemoryPolicy(this.d.fs, where, c.policy);
+    } catch (err) {
+      this.record({ container: c.id, class: c.policy.class, action: "watch-failed", outcome: "failed", reason: "memory policy not applied", detail: message(err) });
+    }
+    if ("v2" in where) {
+      const pressure = `${where.v2}/memory.pressure`;
+      if (this.d.fs.exists(pressure)) for (const t of CLASS_PROFILES[c.policy.class].triggers) this.arm(c.id, `${c.id} ${t.kind}`, pressure, t);
+      const w = this.watchOrRecord(c.id, "memory.events", () =>
+        watchMemoryEvents(this.d.fs, where.v2, (ch) => {
+          if (ch.grew.includes("oomKill")) this.kernelOomKill(c.id, ch.at);
+          if (ch.grew.includes("high") || ch.grew.includes("max")) this.signal({ source: c.id, kind: "events", at: ch.at });
+        }),
+      );
+      if (w) closers.push(w);
+    } else {
+      const w = this.watchOrRecord(c.id, "memory.oom_control", () =>
+        watchV1(this.d.fs, where.v1.memory, { file: "memory.oom_control" }, (at) => this.onV1Oom(c.id, where.v1.memory, at)),
+      );
+      if (w) closers.push(w);
+    }
+  }
+
+  detach(id: string): void {
+    for (const close of this.closers.get(id) ?? []) close();
+    this.closers.delete(id);
+    for (const label of this.psi?.labels() ?? []) if (label.startsWith(`${id} `)) this.psi?.disarm(label);
+  }
+
+  /** Whether the last kill of this container was the ladder's (the supervisor tags the exit with it). */
+  killedByLadder(id: string): boolean {
+    return this.managed.get(id)?.killedAt !== undefined;
+  }
+
+  /** A container was (re)started: what the core did to its previous run no longer holds. */
+  restarted(id: string): void {
+    this.managed.set(id, {});
+  }
+
+  signal(s: Signal): void {
+    this.pending.push(s);
+    this.schedule();
+  }
+
+  private arm(container: string, label: string, path: string, t: (typeof SYSTEM_TRIGGERS)[number]): void {
+    try {
+      this.psi!.arm(label, path, t);
+      this.record({ container, action: "watch", outcome: "done", reason: `PSI trigger '${t.kind} ${t.stallUs} ${t.windowUs}' on '${path}'` });
+    } catch (err) {
+      this.record({ container, action: "watch-failed", outcome: "failed", reason: `PSI trigger on '${path}'`, detail: message(err) });
+    }
+  }
+
+  private watchOrRecord(container: string, what: string, open: () => { close(): void }): (() => void) | undefined {
+    try {
+      const w = open();
+      return () => w.close();
+    } catch (err) {
+      this.record({ container, action: "watch-failed", outcome: "failed", reason: what, detail: message(err) });
+      return undefined;
+    }
+  }
+
+  private kernelOomKill(id: string, at: number): void {
+    this.record({ container: id, class: this.policyOf(id)?.class, action: "kernel-oom-kill", outcome: "done", reason: "memory.events oom_kill grew", signal: `${id} events`, latencyMs: this.now() - at });
+    this.signal({ source: id, kind: "oom", at });
+  }
+
+  /** The v1 handler: with the OOM killer disabled the cgroup is held until bunker frees or grants memory. */
+  private onV1Oom(id: string, dir: string, at: number): void {
+    const policy = this.policyOf(id);
+    if (!policy || !this.d.fs.exists(dir) || !underOom(this.d.fs, dir)) return;
+    try {
+      const limit = Number(this.d.fs.read(`${dir}/memory.limit_in_bytes`).trim());
+      const decision = decideOom(policy.class, limit, heldProcesses(this.d.fs, dir), this.d.reserve);
+      applyOomDecision(this.d.fs, dir, decision);
+      if (decision.action === "grant") this.d.reserve.left -= decision.bytes;
+      const detail =
+        decision.action === "grant" ? `limit raised to ${decision.limit}` : decision.action === "kill-process" ? `pid ${decision.pid} (${decision.comm}), rss ${decision.rss}` : undefined;
+      this.record({
+        container: id, class: policy.class, action: decision.action === "grant" ? "oom-grant" : "oom-kill-process", outcome: decision.action === "none" ? "skipped" : "done",
+        reason: decision.reason, ...(detail ? { detail } : {}), signal: `${id} oom`, latencyMs: this.now() - at,
+      });
+    } catch (err) {
+      this.record({ container: id, class: policy.class, action: "oom-kill-process", outcome: "failed", reason: "v1 OOM handler", detail: message(err), latencyMs: this.now() - at });
+    }
+  }
+
+  private policyOf(id: string): MemoryPolicy | undefined {
+    return this.d.containers().find((c) => c.id === id)?.policy;
+  }
+
+  private schedule(): void {
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    queueMicrotask(() => void this.run());
+  }
+
+  /** One apply at a time; signals that arrive meanwhile lead to one more pass. */
+  private async run(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.evaluate();
+      } while (this.again);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private observe(): { o: Observation; system: SystemMemory } {
+    const now = this.now();
+    const fresh = this.d.config.signalFreshMs;
+    this.signals = [...this.signals, ...this.pending].filter((s) => now - s.at <= fresh);
+    const system = readSystemMemory(this.d.fs);
+    const containers: ContainerView[] = this.d.containers().map((c) => {
+      let memory: ContainerView["memory"];
+      if (c.paths && c.status !== "stopped") {
+        try {
+          memory = readCgroupMemory(this.d.fs, c.paths);
+        } catch {
+          // The cgroup went away between the list and the read: treat as stopped until the supervisor says so.
+        }
+      }
+      return { id: c.id, policy: c.policy, status: c.status, restarts: c.restarts, managed: this.managed.get(c.id) ?? {}, ...(memory ? { memory } : {}), ...(c.exit ? { exit: c.exit } : {}) };
+    });
+    const o: Observation = { now, system, containers, signals: this.signals, ...(this.lastPressureAt !== undefined ? { lastPressureAt: this.lastPressureAt } : {}), ...(this.lastActionAt !== undefined ? { lastActionAt: this.lastActionAt } : {}) };
+    return { o, system };
+  }
+
+  private async evaluate(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const cause = this.pending[0];
+    const { o, system } = this.observe();
+    this.pending = [];
+    const plan = planLadder(o, this.d.config);
+    if (plan.level !== "calm") this.lastPressureAt = o.now;
+    for (const step of plan.steps) await this.execute(step, plan, o, system, cause);
+    if (plan.nextAt !== undefined) this.timer = setTimeout(() => this.signal({ source: "system", kind: "timer", at: this.now() }), Math.max(0, plan.nextAt - this.now()));
+  }
+
+  private async execute(step: Step, plan: Plan, o: Observation, system: SystemMemory, cause: Signal | undefined): Promise<void> {
+    const r = await applyStep({ fs: this.d.fs, restart: this.d.restart, paths: (id) => this.d.containers().find((c) => c.id === id)?.paths }, step);
+    const done = this.now();
+    const m = this.managed.get(step.id) ?? {};
+    if (r.outcome === "done") {
+      if (step.action === "throttle") m.throttledTo = step.high;
+      if (step.action === "freeze") m.frozenAt = done;
+      if (step.action === "kill") m.killedAt = done;
+      if (step.action === "release") {
+        delete m.throttledTo;
+        delete m.frozenAt;
+      }
+      if (step.action === "give-up") m.gaveUp = true;
+      if (step.action === "reclaim") {
+        m.reclaimedAt = done;
+        m.reclaimSettled = (r.freedBytes ?? 0) < this.d.config.reclaimMinBytes;
+      }
+    } else if (step.action === "reclaim") {
+      // A reclaim that cannot run (v1, a failing file) must not be retried at once: settle it.
+      m.reclaimedAt = done;
+      m.reclaimSettled = true;
+    }
+    this.managed.set(step.id, m);
+    if (ESCALATING.has(step.action)) this.lastActionAt = done;
+    const own = o.containers.find((c) => c.id === step.id)?.memory;
+    this.record({
+      container: step.id, class: step.class, action: step.action, outcome: r.outcome, reason: step.reason, detail: r.detail, level: plan.level,
+      pressure: {
+        ...(system.psi ? { someAvg10: system.psi.some.avg10, ...(system.psi.full ? { fullAvg10: system.psi.full.avg10 } : {}) } : {}),
+        memAvailable: system.memAvailable,
+        ...(own ? { memoryCurrent: own.current } : {}),
+      },
+      ...(cause ? { signal: `${cause.source} ${cause.kind}`, latencyMs: done - cause.at } : {}),
+    });
+  }
+
+  private record(e: Omit<MemoryEvent, "time">): void {
+    const clean = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Omit<MemoryEvent, "time">;
+    this.d.sink({ time: new Date(this.now()).toISOString(), ...clean });
+  }
+}
+
+const message = (err: unknown): string => {
+  const parts: string[] = [];
+  for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
+  return parts.join(": ");
+};

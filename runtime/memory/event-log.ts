@@ -1,0 +1,55 @@
+// Every action of the memory core is one event: what, to whom, why, at what pressure, how long after the kernel's
+// signal. The daemon appends them as JSON lines to a bounded file (rare writes: only actions, never samples).
+import { Type, type Static } from "@sinclair/typebox";
+import { appendFileSync, renameSync, statSync } from "node:fs";
+import { MemoryClassSchema } from "./classes.ts";
+
+export const MemoryEventSchema = Type.Object({
+  time: Type.String({ description: "ISO 8601 time of the action" }),
+  /** A container id, or "system" for the core's own events (trigger set-up, lost triggers). */
+  container: Type.String(),
+  class: Type.Optional(MemoryClassSchema),
+  action: Type.Union(
+    ["reclaim", "throttle", "freeze", "kill", "release", "restart", "give-up", "exit", "kernel-oom-kill", "oom-grant", "oom-kill-process", "watch", "watch-failed", "watch-lost"].map((a) =>
+      Type.Literal(a),
+    ),
+  ),
+  outcome: Type.Union([Type.Literal("done"), Type.Literal("skipped"), Type.Literal("failed")]),
+  reason: Type.String(),
+  detail: Type.Optional(Type.String()),
+  level: Type.Optional(Type.Union(["calm", "tight", "severe", "critical"].map((l) => Type.Literal(l)))),
+  pressure: Type.Optional(
+    Type.Object({
+      someAvg10: Type.Optional(Type.Number()),
+      fullAvg10: Type.Optional(Type.Number()),
+      memAvailable: Type.Optional(Type.Integer()),
+      memoryCurrent: Type.Optional(Type.Integer()),
+    }),
+  ),
+  /** The kernel notification that led here: "system some", "<id> full", "events", "oom", "timer"... */
+  signal: Type.Optional(Type.String()),
+  /** Milliseconds from that notification reaching bunker to the action being done. */
+  latencyMs: Type.Optional(Type.Number()),
+});
+export type MemoryEvent = Static<typeof MemoryEventSchema>;
+
+export type EventSink = (e: MemoryEvent) => void;
+
+/** Appends events to `path`; past `maxBytes` the file becomes `<path>.1` (one generation kept), so flash sees bounded writes. */
+export const fileEventSink = (path: string, maxBytes = 256 * 1024): EventSink => {
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    // Not there yet: the first append creates it.
+  }
+  return (e) => {
+    const line = `${JSON.stringify(e)}\n`;
+    if (size + line.length > maxBytes && size > 0) {
+      renameSync(path, `${path}.1`);
+      size = 0;
+    }
+    appendFileSync(path, line);
+    size += line.length;
+  };
+};

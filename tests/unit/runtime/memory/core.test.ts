@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { MemoryCore, type CoreContainer } from "../../../../runtime/memory/core.ts";
+import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
+import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
+import { memoryPolicy } from "../../../../runtime/memory/policy.ts";
+import type { PsiWatch, PsiWatchHandlers } from "../../../../runtime/memory/psi-watch.ts";
+import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs } from "./fake-cgroupfs.ts";
+
+const MiB = 2 ** 20;
+const NOW = 5_000_000;
+
+/** Stands in for the epoll worker: records what was armed, refuses paths listed in `refuse`, fires on demand. */
+const fakePsi = (refuse: string[] = []) => {
+  const armed: string[] = [];
+  let handlers: PsiWatchHandlers | undefined;
+  const make = (h: PsiWatchHandlers): PsiWatch => {
+    handlers = h;
+    return {
+      arm(label, path) {
+        if (refuse.includes(path)) throw new Error(`Arming PSI trigger on '${path}'`, { cause: new Error("EINVAL: invalid argument, write") });
+        armed.push(label);
+      },
+      watchFd: () => {},
+      disarm: (label) => void armed.splice(armed.indexOf(label), 1),
+      labels: () => [...armed],
+      close: async () => {},
+    };
+  };
+  return { make, armed, fire: (label: string, at: number) => handlers!.fired({ label, at }) };
+};
+
+let f: FakeCgroupFs;
+let events: MemoryEvent[];
+let core: MemoryCore | undefined;
+beforeEach(() => {
+  f = fakeCgroupFs();
+  events = [];
+});
+afterEach(async () => {
+  await core?.stop();
+  f.cleanup();
+});
+
+const container = (id: string, cls: string, current: number): CoreContainer => {
+  putV2(f, `/sys/fs/cgroup/bunker/${id}`, { current });
+  return { id, policy: memoryPolicy({ "bunker.memory.class": cls, "bunker.reclaim": "off" }), status: "running", paths: { v2: `/sys/fs/cgroup/bunker/${id}` }, restarts: [] };
+};
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await Bun.sleep(1);
+};
+
+describe("MemoryCore", () => {
+  test("arms the system triggers and each container's class triggers, recording each", () => {
+    putSystem(f, { availableMiB: 100 });
+    const psi = fakePsi();
+    const fleet = [container("db", "critical", 100 * MiB), container("hog", "background", 60 * MiB)];
+    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watchPsi: psi.make, now: () => NOW });
+    core.start();
+    for (const c of fleet) core.attach(c);
+    expect(psi.armed).toEqual(["system some", "system full", "db some", "hog full"]);
+    expect(events.filter((e) => e.action === "watch")).toHaveLength(4);
+    // Critical containers are protected; background ones keep nothing under pressure.
+    expect(f.get("/sys/fs/cgroup/bunker/db/memory.low")).toBe("max");
+    expect(f.get("/sys/fs/cgroup/bunker/hog/memory.low")).toBe("0");
+  });
+
+  test("records a refused trigger and does not count it as watched", () => {
+    putSystem(f, { availableMiB: 100 });
+    const psi = fakePsi(["/proc/pressure/memory"]);
+    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => [], restart: async () => {}, reserve: { left: 0, step: MiB }, watchPsi: psi.make, now: () => NOW });
+    core.start();
+    expect(psi.armed).toEqual([]);
+    expect(events.map((e) => [e.action, e.detail])).toEqual([
+      ["watch-failed", "Arming PSI trigger on '/proc/pressure/memory': EINVAL: invalid argument, write"],
+      ["watch-failed", "Arming PSI trigger on '/proc/pressure/memory': EINVAL: invalid argument, write"],
+    ]);
+  });
+
+  test("freezes the background hog when the system full trigger fires, recording the latency from the signal", async () => {
+    putSystem(f, { availableMiB: 40, fullAvg10: 12 });
+    const psi = fakePsi();
+    const fleet = [container("db", "critical", 100 * MiB), container("web", "normal", 30 * MiB), container("hog", "background", 60 * MiB)];
+    let clock = NOW;
+    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watchPsi: psi.make, now: () => clock });
+    core.start();
+    for (const c of fleet) core.attach(c);
+    clock = NOW + 3;
+    psi.fire("system full", NOW);
+    await settle();
+    const acted = events.filter((e) => e.action !== "watch");
+    expect(acted).toEqual([
+      {
+        time: new Date(NOW + 3).toISOString(), container: "hog", class: "background", action: "freeze", outcome: "done", reason: "system full-stall trigger fired", detail: "frozen", level: "severe",
+        pressure: { someAvg10: 0, fullAvg10: 12, memAvailable: 40 * MiB, memoryCurrent: 60 * MiB }, signal: "system full", latencyMs: 3,
+      },
+    ]);
+    expect(f.get("/sys/fs/cgroup/bunker/hog/cgroup.freeze")).toBe("1");
+  });
+
+  test("records a kernel OOM kill seen in memory.events", async () => {
+    putSystem(f, { availableMiB: 100 });
+    const fleet = [container("web", "normal", 30 * MiB)];
+    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watchPsi: fakePsi().make });
+    core.start();
+    core.attach(fleet[0]!);
+    f.put("/sys/fs/cgroup/bunker/web/memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\noom_group_kill 0\n");
+    for (let i = 0; i < 500 && !events.some((e) => e.action === "kernel-oom-kill"); i++) await Bun.sleep(2);
+    expect(events.find((e) => e.action === "kernel-oom-kill")).toMatchObject({ container: "web", class: "normal", reason: "memory.events oom_kill grew" });
+  });
+});
