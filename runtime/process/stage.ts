@@ -1,12 +1,12 @@
 // The container's setup stage: a copy of bunker started single-threaded by the parent. It joins or makes the
 // namespaces, builds the root filesystem, waits for `start`, and finally execve()s the user's program.
 import { writeFileSync } from "node:fs";
-import { CLONE, O, TIOCSCTTY } from "../../ffi/constants.ts";
+import { CLONE, MS, O, TIOCSCTTY } from "../../ffi/constants.ts";
 import { SysError } from "../../ffi/errno.ts";
 import { realSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
 import { runHooks } from "../hooks.ts";
 import { createDevice, createDevSymlinks } from "../rootfs/devices.ts";
-import { mountCgroups, mountOne, prepareRoot } from "../rootfs/mounts.ts";
+import { mountCgroups, mountOne, prepareRoot, setPropagation } from "../rootfs/mounts.ts";
 import { maskPath, readonlyPath, readonlyRoot } from "../rootfs/paths.ts";
 import { switchRoot } from "../rootfs/pivot.ts";
 import { LineChannel } from "./channel.ts";
@@ -122,6 +122,8 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   }
   if (plan.newMountNamespace) {
     step("switch root", () => switchRoot(sys, plan.rootfs));
+    if (plan.rootPropagation & MS.SHARED) step("root propagation", () => sys.mount(null, "/", null, plan.rootPropagation, null));
+    for (const m of plan.mounts) step("mount propagation", () => setPropagation(sys, m));
     for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, p));
     for (const p of plan.readonlyPaths) step(`make '${p}' read-only`, () => readonlyPath(sys, p));
   } else step("chdir to root", () => sys.chdir(plan.rootfs));

@@ -32,7 +32,6 @@ export const mountOne = (sys: Pick<Syscalls, "mount">, m: MountStep): void => {
       // A bind mount ignores most flags; they take effect through a remount of the new mount.
       if (m.flags & BIND_REMOUNT_FLAGS) sys.mount(null, m.target, null, MS.BIND | MS.REMOUNT | (m.flags & (BIND_REMOUNT_FLAGS | MS.REC)), null);
     } else sys.mount(m.source, m.target, m.fstype, m.flags, m.data);
-    for (const p of m.propagation) sys.mount(null, m.target, null, p, null);
   } catch (err) {
     throw withDestination(m, err);
   }
@@ -61,6 +60,15 @@ export const mountCgroups = (sys: Pick<Syscalls, "mount">, m: MountStep, plan: P
       if (ro) sys.mount(null, t, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
     }
     if (ro) sys.mount(null, m.target, null, MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "mode=755");
+  } catch (err) {
+    throw withDestination(m, err);
+  }
+};
+
+/** Propagation flags, set after the root switch: moving the old root away would turn shared mounts into slaves. */
+export const setPropagation = (sys: Pick<Syscalls, "mount">, m: MountStep): void => {
+  try {
+    for (const p of m.propagation) sys.mount(null, m.destination, null, p, null);
   } catch (err) {
     throw withDestination(m, err);
   }

@@ -1,0 +1,58 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { readlinkSync, rmSync } from "node:fs";
+import { makeBundle } from "../support/bundle.ts";
+import { bunker, newRoot, skipReason } from "../support/cli.ts";
+
+const skip = skipReason();
+if (skip) console.log(`SKIP namespaces: ${skip}`);
+
+describe.skipIf(!!skip)("namespaces", () => {
+  const root = newRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test("a container gets its own pid, net, ipc, uts and mount namespaces", () => {
+    const bundle = makeBundle(["sleep", "100"]);
+    expect(bunker(root, ["run", "-d", "--bundle", bundle, "ns1"]).code).toBe(0);
+    const pid = JSON.parse(bunker(root, ["state", "ns1"]).stdout).pid;
+    for (const ns of ["pid", "net", "ipc", "uts", "mnt"]) expect(readlinkSync(`/proc/${pid}/ns/${ns}`)).not.toBe(readlinkSync(`/proc/self/ns/${ns}`));
+    // Not asked for: shared with the host.
+    for (const ns of ["user", "cgroup"]) expect(readlinkSync(`/proc/${pid}/ns/${ns}`)).toBe(readlinkSync(`/proc/self/ns/${ns}`));
+    expect(bunker(root, ["delete", "--force", "ns1"]).code).toBe(0);
+  });
+
+  test("a namespace with a path is joined, not made", () => {
+    const first = makeBundle(["sleep", "100"]);
+    expect(bunker(root, ["run", "-d", "--bundle", first, "ns-a"]).code).toBe(0);
+    const pid = JSON.parse(bunker(root, ["state", "ns-a"]).stdout).pid;
+    const second = makeBundle(["sleep", "100"], (c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === "network" || n.type === "uts" ? { ...n, path: `/proc/${pid}/ns/${n.type === "network" ? "net" : "uts"}` } : n));
+      return c;
+    });
+    const r = bunker(root, ["run", "-d", "--bundle", second, "ns-b"]);
+    expect(r.stderr).toBe("");
+    const pid2 = JSON.parse(bunker(root, ["state", "ns-b"]).stdout).pid;
+    expect(readlinkSync(`/proc/${pid2}/ns/net`)).toBe(readlinkSync(`/proc/${pid}/ns/net`));
+    expect(readlinkSync(`/proc/${pid2}/ns/uts`)).toBe(readlinkSync(`/proc/${pid}/ns/uts`));
+    expect(readlinkSync(`/proc/${pid2}/ns/pid`)).not.toBe(readlinkSync(`/proc/${pid}/ns/pid`));
+    bunker(root, ["delete", "--force", "ns-b"]);
+    bunker(root, ["delete", "--force", "ns-a"]);
+  });
+
+  test("the program is PID 1 of its PID namespace and sees the configured hostname", () => {
+    const bundle = makeBundle(["sh", "-c", "echo $$ $(hostname)"]);
+    const r = bunker(root, ["run", "--bundle", bundle, "pid1"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("1 bunker");
+    expect(r.code).toBe(0);
+  });
+
+  test("a time namespace applies its offsets", () => {
+    const bundle = makeBundle(["cat", "/proc/uptime"], (c) => ({
+      ...c,
+      linux: { ...c.linux, namespaces: [...c.linux.namespaces, { type: "time" }], timeOffsets: { boottime: { secs: 86400 * 365, nanosecs: 0 } } },
+    }));
+    const r = bunker(root, ["run", "--bundle", bundle, "time1"]);
+    expect(r.stderr).toBe("");
+    expect(Number(r.stdout.split(" ")[0])).toBeGreaterThan(86400 * 365);
+  });
+});

@@ -1,0 +1,86 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeBundle } from "../support/bundle.ts";
+import { bunker, newRoot, skipReason } from "../support/cli.ts";
+
+const skip = skipReason();
+if (skip) console.log(`SKIP rootfs: ${skip}`);
+
+const mountinfo = (out: string): Map<string, { opts: string; optional: string }> =>
+  new Map(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => {
+        const f = l.split(" ");
+        const sep = f.indexOf("-");
+        return [f[4]!, { opts: f[5]!, optional: f.slice(6, sep).join(" ") }];
+      }),
+  );
+
+describe.skipIf(!!skip)("root filesystem", () => {
+  const root = newRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test("the configured mounts are there, the root is read-only, masked and read-only paths are applied", () => {
+    const bundle = makeBundle(["sh", "-c", "cat /proc/self/mountinfo; echo ---; wc -c < /etc/group; ls /root | wc -l; touch /x 2>&1; echo 1 > /proc/sys/kernel/domainname 2>&1"], (c) => ({
+      ...c,
+      linux: { ...c.linux, maskedPaths: [...c.linux.maskedPaths, "/etc/group", "/root"] },
+    }));
+    const r = bunker(root, ["run", "--bundle", bundle, "mnt1"]);
+    const [mi, rest] = r.stdout.split("---\n") as [string, string];
+    const m = mountinfo(mi);
+    for (const p of ["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/tmp"]) expect(m.has(p)).toBe(true);
+    expect(m.get("/")!.opts).toContain("ro");
+    expect(m.get("/sys")!.opts).toContain("ro");
+    expect(m.get("/proc/sys")!.opts).toContain("ro");
+    expect(m.has("/etc/group")).toBe(true);
+    expect(m.get("/root")!.opts).toContain("ro");
+    expect(rest).toStartWith("0\n0\n");
+    expect(rest).toContain("Read-only file system");
+  });
+
+  test("bind mounts honour ro, nosuid, nodev, noexec and their propagation flags", () => {
+    const src = mkdtempSync(join(tmpdir(), "bind-src-"));
+    writeFileSync(join(src, "file"), "from the host\n");
+    const bundle = makeBundle(["sh", "-c", "cat /data/file; cat /proc/self/mountinfo"], (c) => ({
+      ...c,
+      mounts: [
+        ...c.mounts,
+        { destination: "/data", type: "bind", source: src, options: ["rbind", "ro", "nosuid", "nodev", "noexec", "rprivate"] },
+        { destination: "/shared", type: "tmpfs", source: "tmpfs", options: ["shared"] },
+      ],
+      linux: { ...c.linux, rootfsPropagation: "private" },
+    }));
+    const r = bunker(root, ["run", "--bundle", bundle, "bind1"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toStartWith("from the host\n");
+    const m = mountinfo(r.stdout.slice(r.stdout.indexOf("\n") + 1));
+    expect(m.get("/data")!.opts.split(",")).toEqual(expect.arrayContaining(["ro", "nosuid", "nodev", "noexec"]));
+    expect(m.get("/data")!.optional).not.toContain("shared:");
+    expect(m.get("/shared")!.optional).toContain("shared:");
+    rmSync(src, { recursive: true });
+  });
+
+  test("the default devices and /dev symlinks exist", () => {
+    const bundle = makeBundle(["sh", "-c", "ls /dev; readlink /dev/fd; readlink /dev/ptmx; echo x > /dev/null && head -c 4 /dev/zero | wc -c"]);
+    const r = bunker(root, ["run", "--bundle", bundle, "dev1"]);
+    expect(r.stderr).toBe("");
+    for (const d of ["null", "zero", "full", "random", "urandom", "tty", "fd", "stdin", "stdout", "stderr", "ptmx", "pts", "shm", "mqueue"])
+      expect(r.stdout.split("\n")).toContain(d);
+    expect(r.stdout).toContain("/proc/self/fd\npts/ptmx\n4\n");
+  });
+
+  test("sysctls and the domain name are set in the container's namespaces", () => {
+    const bundle = makeBundle(["sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/domainname"], (c) => ({
+      ...c,
+      domainname: "fleet.example",
+      linux: { ...c.linux, sysctl: { "net.ipv4.ip_forward": "1" } },
+    }));
+    const r = bunker(root, ["run", "--bundle", bundle, "sysctl1"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("1\nfleet.example\n");
+  });
+});

@@ -1,0 +1,49 @@
+// Runs the compiled executable, as the integration tests must: it is what ships.
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const BIN = join(import.meta.dir, "../../dist", process.arch === "arm64" ? "bunker-linux-arm64" : "bunker-linux-x64");
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Why integration tests cannot run here, or undefined when they can. Printed by each suite that skips. */
+export const skipReason = (): string | undefined => {
+  if (process.getuid?.() !== 0) return "integration tests need root (namespaces, mounts, cgroups)";
+  if (!existsSync(BIN)) return `the compiled executable is missing: run 'bun build.ts' first (${BIN})`;
+  if (!existsSync("/bin/busybox")) return "busybox-static is not installed (apt-get install busybox-static)";
+  return undefined;
+};
+
+export const newRoot = (): string => mkdtempSync(join(tmpdir(), "bunker-state-"));
+
+/**
+ * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio
+ * (as with runc) and would hold a pipe open long after bunker has exited.
+ */
+export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Result => {
+  const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
+  const out = openSync(join(dir, "out"), "w+");
+  const err = openSync(join(dir, "err"), "w+");
+  try {
+    const p = Bun.spawnSync([BIN, "--root", root, ...args], {
+      cwd: opts.cwd,
+      stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
+      stdout: out,
+      stderr: err,
+    });
+    return { code: p.exitCode ?? 128 + 9, stdout: readFileSync(join(dir, "out"), "utf8"), stderr: readFileSync(join(dir, "err"), "utf8") };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** Starts a command without waiting (for foreground runs that a test signals). */
+export const bunkerAsync = (root: string, args: string[], cwd?: string) =>
+  Bun.spawn([BIN, "--root", root, ...args], { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
