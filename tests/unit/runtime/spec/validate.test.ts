@@ -9,6 +9,13 @@ describe("decode()", () => {
     expect(decode(S, { kind: "a" }, "x.json")).toEqual({ n: 3, kind: "a" });
   });
 
+  test("fills defaults inside arrays and nested objects, without sharing the default object", () => {
+    const L = Type.Object({ items: Type.Array(Type.Object({ opts: Type.Object({ on: Type.Boolean({ default: true }) }, { default: {} }) })) });
+    const v = decode(L, { items: [{}, { opts: { on: false } }, {}] }, "l.json");
+    expect(v).toEqual({ items: [{ opts: { on: true } }, { opts: { on: false } }, { opts: { on: true } }] });
+    expect(v.items[0]!.opts).not.toBe(v.items[2]!.opts);
+  });
+
   test("reports the first problem with its JSON pointer and the file", () => {
     expect(() => decode(S, { n: "3", kind: "a" }, "x.json")).toThrow("Invalid x.json: /n: Expected integer");
   });
