@@ -196,6 +196,20 @@ export class FaultStorage implements Storage {
     return ino === undefined ? undefined : this.data.get(ino)!.slice();
   }
 
+  readAt(path: string, offset: number, length: number): Uint8Array {
+    if (this.cut) throw new PowerCut("Power is off");
+    return this.data.get(this.inode(path))!.slice(offset, offset + length);
+  }
+
+  size(path: string): number | undefined {
+    const ino = this.names.get(path);
+    return ino === undefined ? undefined : this.data.get(ino)!.length;
+  }
+
+  list(dir: string): string[] {
+    return [...this.names.keys()].filter((p) => dirname(p) === dir).map((p) => p.slice(dir.length + 1));
+  }
+
   /** Directories are implicit here: every path can hold files. */
   ensureDir(): void {}
 

@@ -82,3 +82,45 @@ export const readRecord = (buf: Uint8Array, pos: number, end: number, maxPayload
   if (stored !== crc32c(buf, pos, crcAt)) return { ok: false, reason: "record checksum does not match" };
   return { ok: true, type, payload: buf.subarray(payloadStart, crcAt), end: crcAt + 4 };
 };
+
+/** Where a record sits in a file too large to load: found from its first bytes, checked when loaded. */
+export interface RecordRef {
+  type: number;
+  offset: number;
+  payloadAt: number;
+  length: number;
+  end: number;
+}
+
+/** Reads `length` bytes at `offset` of one file. */
+export type ReadAt = (offset: number, length: number) => Uint8Array;
+
+/**
+ * Walks the records of a file `size` bytes long from `start`, reading only their first bytes. Stops at the first
+ * record whose type or length is impossible and returns why, or undefined at a clean end.
+ */
+export const walkRecords = (read: ReadAt, start: number, size: number, maxPayload: number, visit: (ref: RecordRef) => void): string | undefined => {
+  for (let offset = start; offset < size; ) {
+    const head = read(offset, 9);
+    if (head[0] === 0) return `zero type byte at offset ${offset}`;
+    const r = new ByteReader(head, 1);
+    let length: number;
+    try {
+      length = r.uvarint();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    const end = offset + r.pos + length + 4;
+    if (length > maxPayload || end > size) return `record at offset ${offset} claims ${length} bytes, beyond ${end > size ? "the end of the file" : `the bound of ${maxPayload}`}`;
+    visit({ type: head[0]!, offset, payloadAt: offset + r.pos, length, end });
+    offset = end;
+  }
+  return undefined;
+};
+
+/** Loads a record found by `walkRecords` and checks its checksum. */
+export const loadRecord = (read: ReadAt, ref: RecordRef): RecordRead => {
+  const bytes = read(ref.offset, ref.end - ref.offset);
+  const rec = readRecord(bytes, 0, bytes.length, ref.length);
+  return rec.ok ? { ...rec, end: ref.end } : rec;
+};

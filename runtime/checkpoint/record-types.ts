@@ -2,6 +2,7 @@
 // Numbers are forever: add new ones, never reuse. Readers skip numbers they do not know.
 import { Type, type TSchema } from "@sinclair/typebox";
 import { codecFor, type Codec } from "./schema-codec.ts";
+import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, TreeEntry } from "./checkpoint-records.ts";
 import { ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Started, type LifecycleChange } from "./lifecycle.ts";
 
 export interface RecordType {
@@ -23,9 +24,15 @@ const table: [number, string, TSchema][] = [
   [6, "deleted", Deleted],
   [7, "resourcesUpdated", ResourcesUpdated],
   [8, "desired", Desired],
-  // Snapshot.
+  // Snapshot, and a container's state wherever it is stored.
   [16, "snapshotHead", SnapshotHead],
   [17, "container", ContainerState],
+  // Container checkpoint; its state is a "container" record.
+  [32, "checkpointHead", CheckpointHead],
+  [33, "config", ConfigText],
+  [34, "entry", TreeEntry],
+  [35, "chunk", Chunk],
+  [36, "checkpointEnd", CheckpointEnd],
 ];
 
 export const recordTypes: ReadonlyMap<number, RecordType> = new Map(

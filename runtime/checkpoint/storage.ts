@@ -1,6 +1,6 @@
 // The storage layer the journal and checkpoints write through: small enough to fake with power-loss semantics
 // (fault-storage.ts), and counted, so benchmarks can report writes and syncs per change.
-import { closeSync, constants, fdatasyncSync, fsyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, fdatasyncSync, fsyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 
 /** Device sector size assumed by the journal's layout and by the power-loss models. */
 export const SECTOR = 512;
@@ -30,6 +30,12 @@ export interface Storage {
   open(path: string, opts?: { create?: boolean; direct?: boolean }): StorageFile;
   /** The whole file, or undefined when it does not exist. */
   read(path: string): Uint8Array | undefined;
+  /** Up to `length` bytes at `offset` (fewer at the end of the file): for files too large to hold in memory. */
+  readAt(path: string, offset: number, length: number): Uint8Array;
+  /** The file's size, or undefined when it does not exist. */
+  size(path: string): number | undefined;
+  /** Names of the entries in `dir` (not paths), or none when it does not exist. */
+  list(dir: string): string[];
   /** Creates the directory and its parents when missing. */
   ensureDir(dir: string): void;
   rename(from: string, to: string): void;
@@ -124,6 +130,31 @@ export const fsStorage = (): Storage => {
         return readFileSync(path);
       } catch (err) {
         if (isCode(err, "ENOENT")) return undefined;
+        throw err;
+      }
+    },
+    readAt(path, offset, length) {
+      const fd = openSync(path, constants.O_RDONLY);
+      try {
+        const buf = new Uint8Array(length);
+        return buf.subarray(0, readSync(fd, buf, 0, length, offset));
+      } finally {
+        closeSync(fd);
+      }
+    },
+    size(path) {
+      try {
+        return statSync(path).size;
+      } catch (err) {
+        if (isCode(err, "ENOENT")) return undefined;
+        throw err;
+      }
+    },
+    list(dir) {
+      try {
+        return readdirSync(dir);
+      } catch (err) {
+        if (isCode(err, "ENOENT")) return [];
         throw err;
       }
     },
