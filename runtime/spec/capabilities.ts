@@ -7,7 +7,6 @@ export type CapabilityName = (typeof table.names)[number];
 
 /** Every capability bunker knows, in number order (0..40). */
 export const CAPABILITY_NAMES = table.names;
-export const LAST_CAPABILITY = Math.max(...Object.values(CAP));
 export const isCapabilityName = table.has;
 export const capabilityNumber = table.number;
 

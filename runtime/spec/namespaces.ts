@@ -22,12 +22,5 @@ export const NAMESPACES: Readonly<Record<NamespaceType, NamespaceKind>> = {
   time: { flag: CLONE.NEWTIME, procFile: "time" },
 };
 
-/** The CLONE_NEW* flags of several namespace types, or-ed together for one unshare(2). */
-export const cloneFlags = (types: Iterable<NamespaceType>): number => {
-  let flags = 0;
-  for (const t of types) flags |= NAMESPACES[t].flag;
-  return flags;
-};
-
 /** /proc/<pid>/ns/<file> of a process's namespace of the given type. */
 export const namespacePath = (pid: number | "self", type: NamespaceType): string => `/proc/${pid}/ns/${NAMESPACES[type].procFile}`;
