@@ -29,7 +29,7 @@ export const hostCgroupFs = (prefix = "", setDeviceFilter: CgroupFs["setDeviceFi
   return {
     read: (path) => readFileSync(p(path), "utf8"),
     write: (path, data) => {
-      const fd = openSync(p(path), constants.O_WRONLY);
+      const fd = openSync(p(path), constants.O_WRONLY | constants.O_TRUNC);
       try {
         writeSync(fd, data);
       } finally {

@@ -10,7 +10,7 @@ export const resolveCgroupPath = (cgroupsPath: string | undefined, id: string, o
   if (!wanted || wanted.split("/").some((part) => part === "..")) {
     throw new Error(`Resolving linux.cgroupsPath '${wanted}': must be non-empty and must not contain '..'`);
   }
-  if (wanted.startsWith("/")) return posix.normalize(wanted);
-  const base = unified ? posix.dirname(own) : own;
-  return posix.join(base, wanted);
+  const trim = (p: string): string => (p.length > 1 ? p.replace(/\/+$/, "") : p);
+  if (wanted.startsWith("/")) return trim(posix.normalize(wanted));
+  return trim(posix.join(unified ? posix.dirname(own) : own, wanted));
 };
