@@ -1,5 +1,6 @@
-// config.json of the OCI runtime-spec 1.2, Linux part: the TypeBox schema, its static types, and loadConfig().
-// Unknown properties are allowed, as the spec asks of runtimes (they must be ignored, not rejected).
+// config.json of the OCI runtime-spec 1.2, Linux part: the TypeBox schema and its static types, the cross-field rules
+// a schema cannot say, and loadConfig(). Unknown properties are allowed, as the spec asks of runtimes (they must be
+// ignored, not rejected).
 import { Type, type Static, type TLiteral } from "@sinclair/typebox";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
