@@ -15,6 +15,7 @@ export const commands: Record<string, Loader> = {
   exec: () => import("./exec.ts"),
   spec: () => import("./spec.ts"),
   features: () => import("./features.ts"),
+  checkpoint: () => import("./checkpoint.ts"),
 };
 
 export const commandNames = (): string[] => Object.keys(commands).sort();
