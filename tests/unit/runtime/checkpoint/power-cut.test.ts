@@ -1,5 +1,7 @@
 // The linear power-cut proof of the state journal: every cut point of a workload, under every failure model.
 import { describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { CHECKPOINT_SUFFIX, readCheckpoint, writeCheckpoint } from "../../../../runtime/checkpoint/checkpoint-file.ts";
 import { FaultStorage, PowerCut } from "../../../../runtime/checkpoint/fault-storage.ts";
 import { openStateJournal } from "../../../../runtime/checkpoint/journal.ts";
 import { applyChange, deviceState, type ContainerState, type DeviceState, type LifecycleChange } from "../../../../runtime/checkpoint/lifecycle.ts";
@@ -107,5 +109,38 @@ describe("state journal under power cuts", () => {
     console.log(`state journal: ${cuts} power cuts, ${failures.length} failures`);
     expect(failures).toEqual([]);
     expect(cuts).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe("checkpoint files under power cuts", () => {
+  test("every checkpoint file a cut leaves is complete, and every write that returned is there", () => {
+    const tree = mkdtempSync("/tmp/bunker-cut-tree-");
+    try {
+      mkdirSync(`${tree}/data`);
+      writeFileSync(`${tree}/data/a`, "x".repeat(100_000));
+      writeFileSync(`${tree}/data/b`, "y".repeat(10));
+      const state: ContainerState = { id: "c", bundle: "/b", status: "running", oomKilled: false, restarts: 0, shouldRun: true };
+      const names = ["1", "2", "3"];
+      const workload: CutWorkload<string[]> = {
+        run(storage, committed) {
+          for (const n of names) {
+            writeCheckpoint({ file: `/store/${n}${CHECKPOINT_SUFFIX}`, id: "c", tree, config: "{}", state, storage, standalone: n === "3" });
+            committed();
+          }
+        },
+        expected: (n) => names.slice(0, n),
+        recover(storage) {
+          const files = storage.list("/store").filter((f) => f.endsWith(CHECKPOINT_SUFFIX)).sort();
+          for (const f of files) readCheckpoint(`/store/${f}`, storage);
+          return files.map((f) => f.slice(0, -CHECKPOINT_SUFFIX.length));
+        },
+      };
+      const report = runPowerCuts(workload);
+      console.log(`checkpoint files: ${report.cuts} power cuts, ${report.failures.length} failures`);
+      expect(report.failures.slice(0, 3)).toEqual([]);
+      expect(report.cuts).toBeGreaterThan(40);
+    } finally {
+      rmSync(tree, { recursive: true });
+    }
   });
 });
