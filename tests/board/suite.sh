@@ -58,7 +58,7 @@ t_board_check() {
   "$bunker" board check --json > "$tmp/out" 2> "$tmp/err"
   rc=$?
   grep -q '"items"' "$tmp/out" || { why="no JSON report: $(oneline "$tmp/err")"; return 1; }
-  [ $rc -eq 0 ] || { why="exit $rc, missing: $(grep -o '"id": *"[^"]*", *"status": *"missing"' "$tmp/out" | tr '\n' ' ')"; return 1; }
+  [ $rc -eq 0 ] || { why="exit $rc, missing: $("$bunker" board check | grep MISSING | cut -c3-42 | tr -s ' ' | tr '\n' ';')"; return 1; }
 }
 
 t_spec() {

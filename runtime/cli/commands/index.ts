@@ -16,6 +16,7 @@ export const commands: Record<string, Loader> = {
   spec: () => import("./spec.ts"),
   features: () => import("./features.ts"),
   checkpoint: () => import("./checkpoint.ts"),
+  board: () => import("./board.ts"),
 };
 
 export const commandNames = (): string[] => Object.keys(commands).sort();
