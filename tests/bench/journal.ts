@@ -1,10 +1,12 @@
 // bench:journal: the same 10,000 durable state changes through bunker's state journal and through bun:sqlite
 // (WAL, synchronous=FULL), side by side: bytes written to storage (/proc/self/io write_bytes, around each phase),
 // fsyncs per change (the storage layer's count, and strace's for both when strace exists) and recovery time.
-// Each phase runs in its own process so strace sees only that phase.
+// Each phase runs in its own process so strace sees only that phase. Last, the size of a checkpoint of a busybox
+// container with 1 MiB of writable data next to a tar.gz of the same data and its config.json.
 import { Database } from "bun:sqlite";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeCheckpoint } from "../../runtime/checkpoint/checkpoint-file.ts";
 import { openStateJournal } from "../../runtime/checkpoint/journal.ts";
 import type { LifecycleChange } from "../../runtime/checkpoint/lifecycle.ts";
 import { fsStorage, SECTOR } from "../../runtime/checkpoint/storage.ts";
@@ -132,6 +134,50 @@ const runPhase = async (phase: string, strace: boolean): Promise<PhaseResult & {
   }
 };
 
+/** A busybox rootfs whose /data holds 1 MiB: half application log text, half random bytes (a database, a key). */
+const busyboxBundle = (dir: string): { rootfs: string; data: string; config: string } => {
+  const rootfs = join(dir, "rootfs");
+  for (const d of ["bin", "etc", "data", "tmp"]) mkdirSync(join(rootfs, d), { recursive: true });
+  copyFileSync("/usr/bin/busybox", join(rootfs, "bin/busybox"));
+  for (const applet of ["sh", "ls", "cat", "sleep", "echo"]) symlinkSync("busybox", join(rootfs, "bin", applet));
+  writeFileSync(join(rootfs, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+  const lines: string[] = [];
+  for (let i = 0; lines.join("").length < 512 * 1024; i++) lines.push(`2026-11-29T18:${String(i % 60).padStart(2, "0")}:00Z sensor=${i % 17} value=${(i * 37) % 1000} ok\n`);
+  writeFileSync(join(rootfs, "data/app.log"), lines.join("").slice(0, 512 * 1024));
+  writeFileSync(join(rootfs, "data/store.bin"), crypto.getRandomValues(new Uint8Array(512 * 1024)));
+  const config = JSON.stringify({ ociVersion: "1.2.0", process: { args: ["/bin/sh", "-c", "sleep 1000"], cwd: "/" }, root: { path: "rootfs" }, hostname: "board" }, null, 2);
+  writeFileSync(join(dir, "config.json"), config);
+  return { rootfs, data: join(rootfs, "data"), config };
+};
+
+const checkpointSizes = (): void => {
+  const dir = mkdtempSync(join(process.env.BENCH_DIR ?? "/var/tmp", "bunker-bench-ckpt-"));
+  try {
+    const b = busyboxBundle(dir);
+    const state = { id: "bb", bundle: dir, status: "running" as const, pid: 1, oomKilled: false, restarts: 0, shouldRun: true };
+    const tgz = (name: string, paths: string[]): number => {
+      const out = join(dir, name);
+      const r = Bun.spawnSync(["tar", "-czf", out, "-C", dir, ...paths]);
+      if (r.exitCode !== 0) throw new Error(`tar -czf ${out} failed: ${r.stderr.toString()}`);
+      return statSync(out).size;
+    };
+    const ckpt = (name: string, tree: string): number => writeCheckpoint({ file: join(dir, "store", name), id: "bb", tree, config: b.config, state }).fileBytes;
+    const dataCkpt = ckpt("data-1.bnkc", b.data);
+    const dataTgz = tgz("data.tar.gz", ["config.json", "rootfs/data"]);
+    const rootCkpt = writeCheckpoint({ file: join(dir, "alone", "root.bnkc"), id: "bb", tree: b.rootfs, config: b.config, state, standalone: true }).fileBytes;
+    const rootTgz = tgz("root.tar.gz", ["config.json", "rootfs"]);
+    appendFileSync(join(b.data, "app.log"), "2026-11-29T19:00:00Z sensor=3 value=1 ok\n".repeat(100));
+    const nextCkpt = ckpt("data-2.bnkc", b.data);
+    const nextTgz = tgz("data2.tar.gz", ["config.json", "rootfs/data"]);
+    console.log(`\ncheckpoint of a busybox container with 1 MiB of writable data (bytes)   bunker checkpoint   tar.gz + config.json`);
+    console.log(`${"writable data (/data, 1 MiB) + config".padEnd(72)}${String(dataCkpt).padEnd(20)}${dataTgz}`);
+    console.log(`${"whole rootfs (busybox 1.9 MB + /data) + config, standalone".padEnd(72)}${String(rootCkpt).padEnd(20)}${rootTgz}`);
+    console.log(`${"next checkpoint after 4 KiB appended to the log (same store)".padEnd(72)}${String(nextCkpt).padEnd(20)}${nextTgz}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
 const main = async (): Promise<void> => {
   const strace = Bun.which("strace") !== null;
   if (!strace) console.log("strace is not installed: SQLite's fsync count is not measured (apt-get install strace)");
@@ -154,6 +200,7 @@ const main = async (): Promise<void> => {
   for (const [name, a, b] of rows) console.log(`${name.padEnd(40)}${a.padEnd(52)}${b}`);
   console.log(`recovery of one journal segment holding ${replay.recovered}: ${replay.recoveryMs.toFixed(2)} ms (median of 21)`);
   console.log(`journal bytes / sqlite bytes: ${(j.bytes / s.bytes).toFixed(3)} (goal <= 0.1); recovery goal <= 50 ms`);
+  checkpointSizes();
 };
 
 const phaseAt = process.argv.indexOf("--phase");
