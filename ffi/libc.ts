@@ -61,6 +61,9 @@ const symbols = {
   epoll_create1: { args: [i32], returns: i32 },
   epoll_ctl: { args: [i32, i32, i32, ptr], returns: i32 },
   epoll_wait: { args: [i32, ptr, i32, i32], returns: i32 },
+  swapon: { args: [ptr, i32], returns: i32 },
+  swapoff: { args: [ptr], returns: i32 },
+  getpagesize: { args: [], returns: i32 },
   flock: { args: [i32, i32], returns: i32 },
   syscall: { args: [i64, u64, u64, u64, u64, u64, u64], returns: i64 },
 } as const;
