@@ -1,4 +1,4 @@
-// Container checkpoint files: one file per checkpoint, holding the container's config, state and tree. The files
+// Container checkpoint files: one file per checkpoint, holding the container's config, state and trees. The files
 // in one directory form a chunk store: a new checkpoint writes only the chunks none of its neighbours hold, and
 // reading or restoring it looks there for the rest. `standalone` writes every chunk, for carrying a file elsewhere.
 import { closeSync, openSync, readSync } from "node:fs";
@@ -18,8 +18,8 @@ export interface WriteCheckpointOptions {
   /** Where to write; the other checkpoint files in its directory are the chunk store. */
   file: string;
   id: string;
-  /** The directory whose contents the checkpoint holds (the rootfs or a state mount). */
-  tree: string;
+  /** The directories whose contents the checkpoint holds: the rootfs, or the mounts marked as state. */
+  trees: { name: string; dir: string }[];
   /** The bundle's config.json text. */
   config: string;
   state: ContainerState;
@@ -31,6 +31,7 @@ export interface WriteCheckpointOptions {
 
 export interface CheckpointWritten {
   file: string;
+  /** Entries over all trees. */
   entries: number;
   /** Chunks the manifest names, chunks written into this file, chunks found in the store. */
   chunks: { named: number; written: number; reused: number };
@@ -49,7 +50,7 @@ export interface CheckpointContents {
   head: CheckpointHead;
   config: string;
   state: ContainerState;
-  entries: TreeEntry[];
+  trees: { name: string; entries: TreeEntry[] }[];
   /** Chunks this file holds, by hex hash. */
   chunks: Map<string, ChunkLocation>;
   /** Records of types this version does not know. */
@@ -60,6 +61,7 @@ const types = {
   head: recordType("checkpointHead"),
   config: recordType("config"),
   state: recordType("container"),
+  tree: recordType("tree"),
   entry: recordType("entry"),
   chunk: recordType("chunk"),
   end: recordType("checkpointEnd"),
@@ -109,6 +111,24 @@ function* fileChunks(path: string): Generator<Uint8Array> {
   }
 }
 
+/** A file's chunk hashes and, packed, the chunks `known` does not have (each once). */
+const chunkFile = (path: string | undefined, known: (hex: string) => boolean): { hashes: Uint8Array[]; fresh: Chunk[]; size: number } => {
+  const out = { hashes: [] as Uint8Array[], fresh: [] as Chunk[], size: 0 };
+  if (path === undefined) return out;
+  const seen = new Set<string>();
+  for (const data of fileChunks(path)) {
+    const hash = hashChunk(data);
+    const hex = hashHex(hash);
+    out.hashes.push(hash);
+    out.size += data.length;
+    if (!known(hex) && !seen.has(hex)) {
+      seen.add(hex);
+      out.fresh.push(packChunk(data, hash));
+    }
+  }
+  return out;
+};
+
 export const writeCheckpoint = (opts: WriteCheckpointOptions): CheckpointWritten => {
   const storage = opts.storage ?? fsStorage();
   const dir = dirname(opts.file);
@@ -134,31 +154,24 @@ export const writeCheckpoint = (opts: WriteCheckpointOptions): CheckpointWritten
   put(types.head, { id: opts.id, createdAt: opts.now ?? Date.now(), chunkBytes: CHUNK_BYTES });
   put(types.config, { json: opts.config });
   put(types.state, opts.state);
-  for (const item of walkTree(opts.tree, (path, why) => result.skipped.push(`${path}: ${why}`))) {
-    const hashes: Uint8Array[] = [];
-    const pending: Chunk[] = [];
-    let size = 0;
-    if (item.entry.type === "file")
-      for (const data of fileChunks(item.abs)) {
-        const hash = hashChunk(data);
-        const hex = hashHex(hash);
-        hashes.push(hash);
-        size += data.length;
-        if (store.has(hex) || written.has(hex)) result.chunks.reused++;
-        else {
-          written.add(hex);
-          pending.push(packChunk(data, hash));
-        }
+  for (const tree of opts.trees) {
+    put(types.tree, { name: tree.name });
+    for (const item of walkTree(tree.dir, (path, why) => result.skipped.push(`${tree.name}: ${path}: ${why}`))) {
+      const { hashes, fresh, size } = chunkFile(item.entry.type === "file" ? item.abs : undefined, (hex) => store.has(hex) || written.has(hex));
+      // The entry goes first, then the chunks only it introduced: one pass over each file.
+      put(types.entry, { ...item.entry, size, chunks: hashes });
+      for (const c of fresh) {
+        written.add(hashHex(c.hash));
+        put(types.chunk, c);
       }
-    // The entry goes first, then the chunks only it introduced: one pass over each file.
-    put(types.entry, { ...item.entry, size, chunks: hashes });
-    for (const c of pending) put(types.chunk, c);
-    result.treeBytes += size;
-    result.entries++;
-    result.chunks.named += hashes.length;
-    result.chunks.written += pending.length;
+      result.entries++;
+      result.treeBytes += size;
+      result.chunks.named += hashes.length;
+      result.chunks.written += fresh.length;
+      result.chunks.reused += hashes.length - fresh.length;
+    }
   }
-  put(types.end, { entries: result.entries, chunks: result.chunks.written });
+  put(types.end, { trees: opts.trees.length, entries: result.entries, chunks: result.chunks.written });
   flush();
   out.fsync();
   result.fileBytes = out.size();
@@ -181,8 +194,8 @@ export const readCheckpoint = (file: string, storage: Storage = fsStorage()): Ch
     if (err instanceof FormatError && err.message.startsWith("Read checkpoint")) throw err;
     fail((err as Error).message, err);
   }
-  const found: Partial<CheckpointContents> & { entries: TreeEntry[]; chunks: Map<string, ChunkLocation>; skipped: number } = { entries: [], chunks: new Map(), skipped: 0 };
-  let end: { entries: number; chunks: number } | undefined;
+  const found: Partial<CheckpointContents> & Pick<CheckpointContents, "trees" | "chunks" | "skipped"> = { trees: [], chunks: new Map(), skipped: 0 };
+  let end: { trees: number; entries: number; chunks: number } | undefined;
   const stop = walkRecords(read, HEADER_SIZE, size, CHECKPOINT_MAX_RECORD, (ref) => {
     if (end) fail(`record at offset ${ref.offset} follows the end record`);
     const rec = loadRecord(read, ref);
@@ -201,15 +214,19 @@ export const readCheckpoint = (file: string, storage: Storage = fsStorage()): Ch
     if (type === types.head) found.head = value as CheckpointHead;
     else if (type === types.config) found.config = (value as { json: string }).json;
     else if (type === types.state) found.state = value as ContainerState;
-    else if (type === types.entry) found.entries.push(value as TreeEntry);
+    else if (type === types.tree) found.trees.push({ name: (value as { name: string }).name, entries: [] });
+    else if (type === types.entry) (found.trees.at(-1) ?? fail(`entry at offset ${ref.offset} precedes every tree record`)).entries.push(value as TreeEntry);
     else if (type === types.chunk) found.chunks.set(hashHex((value as Chunk).hash), { file, ref });
     else if (type === types.end) end = value as typeof end;
     else fail(`a checkpoint holds no '${type.name}' records`);
   });
   if (stop) fail(stop);
   if (!end) fail("the end record is missing: the file is incomplete");
-  if (end!.entries !== found.entries.length || end!.chunks !== found.chunks.size)
-    fail(`the end record counts ${end!.entries} entries and ${end!.chunks} chunks, the file holds ${found.entries.length} and ${found.chunks.size}`);
+  const entries = found.trees.reduce((n, t) => n + t.entries.length, 0);
+  if (end!.trees !== found.trees.length || end!.entries !== entries || end!.chunks !== found.chunks.size)
+    fail(
+      `the end record counts ${end!.trees} trees, ${end!.entries} entries and ${end!.chunks} chunks; the file holds ${found.trees.length}, ${entries} and ${found.chunks.size}`,
+    );
   if (!found.head || found.config === undefined || !found.state) fail("the head, config or state record is missing");
   return found as CheckpointContents;
 };
@@ -217,7 +234,7 @@ export const readCheckpoint = (file: string, storage: Storage = fsStorage()): Ch
 /** Every chunk a checkpoint names, located in the file itself or its store; throws naming the first missing one. */
 export const locateChunks = (file: string, contents: CheckpointContents, storage: Storage = fsStorage()): Map<string, ChunkLocation> => {
   const all = new Map(contents.chunks);
-  const needed = contents.entries.flatMap((e) => e.chunks.map(hashHex)).filter((h) => !all.has(h));
+  const needed = contents.trees.flatMap((t) => t.entries.flatMap((e) => e.chunks.map(hashHex))).filter((h) => !all.has(h));
   if (needed.length === 0) return all;
   const store = storeIndex(dirname(file), storage, file);
   for (const h of needed) {

@@ -1,5 +1,6 @@
-// What a container checkpoint file holds: a head, the config, the container's state, its tree as a manifest of
-// entries that name their content by chunk hash, the chunks the store did not have yet, and an end record.
+// What a container checkpoint file holds: a head, the config, the container's state, its trees (the rootfs, or the
+// mounts the config marks as state) as manifests of entries that name their content by chunk hash, the chunks the
+// store did not have yet, and an end record.
 import { Type, type Static } from "@sinclair/typebox";
 
 export const CHUNK_BYTES = 64 * 1024;
@@ -16,6 +17,12 @@ export type CheckpointHead = Static<typeof CheckpointHead>;
 
 /** The bundle's config.json as text: the OCI schema lives elsewhere and stays the judge of it. */
 export const ConfigText = Type.Object({ json: Type.String({ maxLength: 1024 * 1024 }) });
+
+/** Starts a tree: the entries up to the next tree record belong to it. */
+export const TreeStart = Type.Object({
+  /** "rootfs", or the mount's destination inside the container. */
+  name: Type.String({ minLength: 1, maxLength: 4096 }),
+});
 
 export const Hash = Type.Uint8Array({ minByteLength: 32, maxByteLength: 32 });
 
@@ -47,6 +54,7 @@ export type Chunk = Static<typeof Chunk>;
 
 /** A checkpoint file is complete only with this record, whose counts must match what came before. */
 export const CheckpointEnd = Type.Object({
+  trees: Type.Integer({ minimum: 0 }),
   entries: Type.Integer({ minimum: 0 }),
   chunks: Type.Integer({ minimum: 0 }),
 });

@@ -2,7 +2,7 @@
 // Numbers are forever: add new ones, never reuse. Readers skip numbers they do not know.
 import { Type, type TSchema } from "@sinclair/typebox";
 import { codecFor, type Codec } from "./schema-codec.ts";
-import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, TreeEntry } from "./checkpoint-records.ts";
+import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, TreeEntry, TreeStart } from "./checkpoint-records.ts";
 import { ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Started, type LifecycleChange } from "./lifecycle.ts";
 
 export interface RecordType {
@@ -33,6 +33,7 @@ const table: [number, string, TSchema][] = [
   [34, "entry", TreeEntry],
   [35, "chunk", Chunk],
   [36, "checkpointEnd", CheckpointEnd],
+  [37, "tree", TreeStart],
 ];
 
 export const recordTypes: ReadonlyMap<number, RecordType> = new Map(

@@ -31,19 +31,30 @@ const loadChunk = (storage: Storage, at: ChunkLocation): Uint8Array => {
   return unpackChunk(chunkType.codec.decode(new ByteReader(rec.payload)) as Chunk);
 };
 
-/** Restores `file`'s tree into `target`, which must not exist yet. */
-export const restoreTree = (file: string, target: string, opts: { storage?: Storage; contents?: CheckpointContents } = {}): TreeRestored => {
+export interface RestoreTreeOptions {
+  storage?: Storage;
+  /** Already read by the caller. */
+  contents?: CheckpointContents;
+  /** Swap out an existing `target` (it is removed once the restored tree is in place). */
+  replace?: boolean;
+}
+
+/** Restores the tree named `tree` of `file` into `target`. */
+export const restoreTree = (file: string, tree: string, target: string, opts: RestoreTreeOptions = {}): TreeRestored => {
   const storage = opts.storage ?? fsStorage();
   const contents = opts.contents ?? readCheckpoint(file, storage);
+  const entries = contents.trees.find((t) => t.name === tree)?.entries;
+  if (!entries) throw new Error(`Restore checkpoint '${file}': it holds no tree '${tree}' (it holds ${contents.trees.map((t) => `'${t.name}'`).join(", ") || "none"})`);
   const chunks = locateChunks(file, contents, storage);
-  if (existsSync(target)) throw new Error(`Restore checkpoint '${file}': target '${target}' already exists`);
+  if (existsSync(target) && !opts.replace) throw new Error(`Restore checkpoint '${file}': target '${target}' already exists`);
   const building = `${target}.restoring`;
   rmSync(building, { recursive: true, force: true });
+  rmSync(`${target}.replaced`, { recursive: true, force: true });
   const root = process.getuid?.() === 0;
   const dirs = new Map<string, TreeEntry>();
   let bytes = 0;
   try {
-    for (const e of contents.entries) {
+    for (const e of entries) {
       checkPath(e.path);
       const parent = e.path.includes("/") ? e.path.slice(0, e.path.lastIndexOf("/")) : "";
       if (e.path !== "" && !dirs.has(parent)) throw new FormatError(`Restore entry '${e.path}': its directory is not an earlier directory entry`);
@@ -82,13 +93,17 @@ export const restoreTree = (file: string, target: string, opts: { storage?: Stor
       utimesSync(abs, e.mtimeMs / 1000, e.mtimeMs / 1000);
       syncDir(abs);
     }
-    renameSync(building, target);
+    if (existsSync(target)) {
+      renameSync(target, `${target}.replaced`);
+      renameSync(building, target);
+      rmSync(`${target}.replaced`, { recursive: true, force: true });
+    } else renameSync(building, target);
     syncDir(dirname(target));
   } catch (err) {
     rmSync(building, { recursive: true, force: true });
     throw new Error(`Restore checkpoint '${file}' into '${target}'`, { cause: err });
   }
-  return { target, entries: contents.entries.length, bytes };
+  return { target, entries: entries.length, bytes };
 };
 
 const syncDir = (dir: string): void => {

@@ -161,10 +161,10 @@ const checkpointSizes = (): void => {
       if (r.exitCode !== 0) throw new Error(`tar -czf ${out} failed: ${r.stderr.toString()}`);
       return statSync(out).size;
     };
-    const ckpt = (name: string, tree: string): number => writeCheckpoint({ file: join(dir, "store", name), id: "bb", tree, config: b.config, state }).fileBytes;
+    const ckpt = (name: string, tree: string): number => writeCheckpoint({ file: join(dir, "store", name), id: "bb", trees: [{ name: "/data", dir: tree }], config: b.config, state }).fileBytes;
     const dataCkpt = ckpt("data-1.bnkc", b.data);
     const dataTgz = tgz("data.tar.gz", ["config.json", "rootfs/data"]);
-    const rootCkpt = writeCheckpoint({ file: join(dir, "alone", "root.bnkc"), id: "bb", tree: b.rootfs, config: b.config, state, standalone: true }).fileBytes;
+    const rootCkpt = writeCheckpoint({ file: join(dir, "alone", "root.bnkc"), id: "bb", trees: [{ name: "rootfs", dir: b.rootfs }], config: b.config, state, standalone: true }).fileBytes;
     const rootTgz = tgz("root.tar.gz", ["config.json", "rootfs"]);
     appendFileSync(join(b.data, "app.log"), "2026-11-29T19:00:00Z sensor=3 value=1 ok\n".repeat(100));
     const nextCkpt = ckpt("data-2.bnkc", b.data);

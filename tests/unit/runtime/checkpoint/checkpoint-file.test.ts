@@ -69,14 +69,14 @@ describe("checkpoint files", () => {
     const tree = join(work, "rootfs");
     makeTree(tree);
     const file = join(work, "store", "a.bnkc");
-    const written = writeCheckpoint({ file, id: "web", tree, config, state, now: 1 });
+    const written = writeCheckpoint({ file, id: "web", trees: [{ name: "rootfs", dir: tree }], config, state, now: 1 });
     expect(written.entries).toBe(8);
     expect(written.treeBytes).toBe(200 * 1024 + 8);
     const back = readCheckpoint(file);
     expect(back.head).toEqual({ id: "web", createdAt: 1, chunkBytes: 64 * 1024 });
     expect(back.config).toBe(config);
     expect(back.state).toEqual(state);
-    restoreTree(file, join(work, "restored"));
+    restoreTree(file, "rootfs", join(work, "restored"));
     expect(describeTree(join(work, "restored"))).toEqual(describeTree(tree));
   });
 
@@ -84,13 +84,13 @@ describe("checkpoint files", () => {
     const tree = join(work, "rootfs");
     makeTree(tree);
     const store = join(work, "store");
-    const first = writeCheckpoint({ file: join(store, "1.bnkc"), id: "web", tree, config, state });
+    const first = writeCheckpoint({ file: join(store, "1.bnkc"), id: "web", trees: [{ name: "rootfs", dir: tree }], config, state });
     writeFileSync(join(tree, "etc/hostname"), "board-8\n");
-    const second = writeCheckpoint({ file: join(store, "2.bnkc"), id: "web", tree, config, state });
+    const second = writeCheckpoint({ file: join(store, "2.bnkc"), id: "web", trees: [{ name: "rootfs", dir: tree }], config, state });
     expect(first.chunks.written).toBe(first.chunks.named);
     expect(second.chunks.written).toBe(1);
     expect(second.fileBytes).toBeLessThan(first.fileBytes / 4);
-    restoreTree(join(store, "2.bnkc"), join(work, "restored"));
+    restoreTree(join(store, "2.bnkc"), "rootfs", join(work, "restored"));
     expect(readFileSync(join(work, "restored/etc/hostname"), "utf8")).toBe("board-8\n");
     expect(describeTree(join(work, "restored"))).toEqual(describeTree(tree));
   });
@@ -99,23 +99,39 @@ describe("checkpoint files", () => {
     const tree = join(work, "rootfs");
     makeTree(tree);
     const store = join(work, "store");
-    writeCheckpoint({ file: join(store, "1.bnkc"), id: "web", tree, config, state });
-    writeCheckpoint({ file: join(store, "2.bnkc"), id: "web", tree, config, state });
-    writeCheckpoint({ file: join(store, "3.bnkc"), id: "web", tree, config, state, standalone: true });
+    writeCheckpoint({ file: join(store, "1.bnkc"), id: "web", trees: [{ name: "rootfs", dir: tree }], config, state });
+    writeCheckpoint({ file: join(store, "2.bnkc"), id: "web", trees: [{ name: "rootfs", dir: tree }], config, state });
+    writeCheckpoint({ file: join(store, "3.bnkc"), id: "web", trees: [{ name: "rootfs", dir: tree }], config, state, standalone: true });
     for (const n of ["2", "3"]) {
       mkdirSync(join(work, `board${n}`));
       renameSync(join(store, `${n}.bnkc`), join(work, `board${n}/${n}.bnkc`));
     }
-    restoreTree(join(work, "board3/3.bnkc"), join(work, "r3"));
+    restoreTree(join(work, "board3/3.bnkc"), "rootfs", join(work, "r3"));
     expect(describeTree(join(work, "r3"))).toEqual(describeTree(tree));
-    expect(messages(() => restoreTree(join(work, "board2/2.bnkc"), join(work, "r2")))).toMatch(/chunk [0-9a-f]{64} is neither in the file nor in its store/);
+    expect(messages(() => restoreTree(join(work, "board2/2.bnkc"), "rootfs", join(work, "r2")))).toMatch(/chunk [0-9a-f]{64} is neither in the file nor in its store/);
+  });
+
+  test("hold several trees and restore each by name, replacing what is there when asked", () => {
+    const tree = join(work, "rootfs");
+    makeTree(tree);
+    mkdirSync(join(work, "data"));
+    writeFileSync(join(work, "data/db"), "rows");
+    const file = join(work, "two.bnkc");
+    writeCheckpoint({ file, id: "web", trees: [{ name: "rootfs", dir: tree }, { name: "/data", dir: join(work, "data") }], config, state });
+    expect(readCheckpoint(file).trees.map((t) => [t.name, t.entries.length])).toEqual([["rootfs", 8], ["/data", 2]]);
+    writeFileSync(join(work, "data/db"), "changed");
+    restoreTree(file, "/data", join(work, "data"), { replace: true });
+    expect(readFileSync(join(work, "data/db"), "utf8")).toBe("rows");
+    expect(readdirSync(work).sort()).toEqual(["data", "rootfs", "two.bnkc"]);
+    expect(() => restoreTree(file, "/data", join(work, "data"))).toThrow("already exists");
+    expect(() => restoreTree(file, "/logs", join(work, "logs"))).toThrow("it holds no tree '/logs' (it holds 'rootfs', '/data')");
   });
 
   test("refuse a truncated file, a flipped bit and a wrong file with errors naming the file", () => {
     const tree = join(work, "rootfs");
     makeTree(tree);
     const file = join(work, "a.bnkc");
-    writeCheckpoint({ file, id: "web", tree, config, state });
+    writeCheckpoint({ file, id: "web", trees: [{ name: "rootfs", dir: tree }], config, state });
     const bytes = readFileSync(file);
     writeFileSync(join(work, "cut.bnkc"), bytes.subarray(0, bytes.length - 30));
     expect(() => readCheckpoint(join(work, "cut.bnkc"))).toThrow(`Read checkpoint '${join(work, "cut.bnkc")}'`);
@@ -143,9 +159,10 @@ const hostile = (file: string, entries: object[], chunks: object[] = []): void =
   put("checkpointHead", { id: "x", createdAt: 0, chunkBytes: 65536 });
   put("config", { json: "{}" });
   put("container", state);
+  put("tree", { name: "rootfs" });
   for (const e of entries) put("entry", e);
   for (const c of chunks) put("chunk", c);
-  put("checkpointEnd", { entries: entries.length, chunks: chunks.length });
+  put("checkpointEnd", { trees: 1, entries: entries.length, chunks: chunks.length });
   writeFileSync(file, w.take());
 };
 
@@ -157,7 +174,7 @@ describe("restoring hostile checkpoints", () => {
     const data = new TextEncoder().encode("owned");
     for (const path of ["../escape", "a/../../escape", "/etc/escape"]) {
       hostile(join(work, "h.bnkc"), [dir, fileEntry(path, data)], [packChunk(data)]);
-      expect(messages(() => restoreTree(join(work, "h.bnkc"), join(work, "out")))).toContain(`Restore entry '${path}': the path must be relative and stay inside the tree`);
+      expect(messages(() => restoreTree(join(work, "h.bnkc"), "rootfs", join(work, "out")))).toContain(`Restore entry '${path}': the path must be relative and stay inside the tree`);
     }
     expect(readdirSync(work).sort()).toEqual(["h.bnkc"]);
   });
@@ -166,7 +183,7 @@ describe("restoring hostile checkpoints", () => {
     const data = new TextEncoder().encode("owned");
     const link = { path: "l", type: "symlink", mode: 0o777, uid: 0, gid: 0, mtimeMs: 0, size: 0, target: work, chunks: [] };
     hostile(join(work, "h.bnkc"), [dir, link, fileEntry("l/escape", data)], [packChunk(data)]);
-    expect(messages(() => restoreTree(join(work, "h.bnkc"), join(work, "out")))).toContain("its directory is not an earlier directory entry");
+    expect(messages(() => restoreTree(join(work, "h.bnkc"), "rootfs", join(work, "out")))).toContain("its directory is not an earlier directory entry");
     expect(readdirSync(work)).not.toContain("escape");
   });
 
@@ -174,7 +191,7 @@ describe("restoring hostile checkpoints", () => {
     const data = new TextEncoder().encode("real");
     const forged = { ...packChunk(new TextEncoder().encode("fake")), hash: hashChunk(data) };
     hostile(join(work, "h.bnkc"), [dir, fileEntry("f", data)], [forged]);
-    expect(messages(() => restoreTree(join(work, "h.bnkc"), join(work, "out")))).toContain("does not match its hash");
+    expect(messages(() => restoreTree(join(work, "h.bnkc"), "rootfs", join(work, "out")))).toContain("does not match its hash");
     expect(readdirSync(work)).toEqual(["h.bnkc"]);
   });
 
@@ -182,6 +199,6 @@ describe("restoring hostile checkpoints", () => {
     const bomb = Bun.zstdCompressSync(new Uint8Array(64 * 1024 * 64));
     const small = new Uint8Array(10);
     hostile(join(work, "h.bnkc"), [dir, fileEntry("f", small)], [{ hash: hashChunk(small), compression: "zstd", size: 10, data: bomb }]);
-    expect(messages(() => restoreTree(join(work, "h.bnkc"), join(work, "out")))).toContain("does not decompress");
+    expect(messages(() => restoreTree(join(work, "h.bnkc"), "rootfs", join(work, "out")))).toContain("does not decompress");
   });
 });

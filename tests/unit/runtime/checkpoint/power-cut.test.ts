@@ -124,7 +124,7 @@ describe("checkpoint files under power cuts", () => {
       const workload: CutWorkload<string[]> = {
         run(storage, committed) {
           for (const n of names) {
-            writeCheckpoint({ file: `/store/${n}${CHECKPOINT_SUFFIX}`, id: "c", tree, config: "{}", state, storage, standalone: n === "3" });
+            writeCheckpoint({ file: `/store/${n}${CHECKPOINT_SUFFIX}`, id: "c", trees: [{ name: "rootfs", dir: tree }], config: "{}", state, storage, standalone: n === "3" });
             committed();
           }
         },
