@@ -1,10 +1,10 @@
-// epoll(7): the memory core waits on PSI trigger fds (POLLPRI) with it, from a Worker, since Bun's loop cannot.
+// epoll(7): the memory core waits on PSI trigger fds (POLLPRI) and pidfds with it, from a Worker, since Bun's loop cannot.
 import { arch } from "./arch.ts";
 import { check } from "./check.ts";
 import { SysError } from "./errno.ts";
 import { errno, libc } from "./libc.ts";
 
-export const EPOLL = { IN: 0x1, PRI: 0x2, ERR: 0x8, HUP: 0x10, ET: 0x80000000, CLOEXEC: 0o2000000 } as const;
+export const EPOLL = { IN: 0x1, PRI: 0x2, ERR: 0x8, HUP: 0x10, ONESHOT: 0x40000000, ET: 0x80000000, CLOEXEC: 0o2000000 } as const;
 const EINTR = 4;
 const CTL = { ADD: 1, DEL: 2 } as const;
 

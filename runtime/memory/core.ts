@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import type { CgroupFs } from "../cgroups/fs.ts";
 import { applyStep } from "./actuator.ts";
 import { readCgroupMemory, readSystemMemory, type MemoryCgroupPaths } from "./cgroup-memory.ts";
-import { CLASS_PROFILES, SYSTEM_TRIGGERS } from "./classes.ts";
+import { CLASS_PROFILES, SYSTEM_TRIGGERS, type PsiTrigger } from "./classes.ts";
 import type { EventSink, MemoryEvent } from "./event-log.ts";
 import { watchMemoryEvents } from "./events-watch.ts";
 import { planLadder, type LadderConfig, type Plan, type Step } from "./ladder.ts";
@@ -13,7 +13,7 @@ import type { ContainerView, Managed, Observation, Signal, SystemMemory } from "
 import { applyOomDecision, decideOom, heldProcesses, underOom, type OomReserve } from "./oom-v1.ts";
 import type { MemoryPolicy } from "./policy.ts";
 import { applyMemoryPolicy } from "./protect.ts";
-import { startPsiWatch, type PsiWatch, type PsiWatchHandlers } from "./psi-watch.ts";
+import type { EpollWatch } from "./epoll-watch.ts";
 import type { ExitRecord } from "./restart.ts";
 import { watchV1 } from "./v1-notify.ts";
 
@@ -37,15 +37,15 @@ export interface CoreDeps {
   reserve: OomReserve;
   /** cgroup v1: the memory hierarchy's root, whose memory.pressure_level speaks for the whole system. */
   v1Root?: string;
+  /** The epoll worker, shared with the supervisor's pidfd watches. */
+  watch: EpollWatch;
   now?: () => number;
-  watchPsi?: (h: PsiWatchHandlers) => PsiWatch;
 }
 
 const SYSTEM_PRESSURE = "/proc/pressure/memory";
 const ESCALATING = new Set<Step["action"]>(["throttle", "freeze", "kill"]);
 
 export class MemoryCore {
-  private psi: PsiWatch | undefined;
   private readonly closers = new Map<string, (() => void)[]>();
   private readonly managed = new Map<string, Managed>();
   private signals: Signal[] = [];
@@ -62,16 +62,9 @@ export class MemoryCore {
   }
 
   start(): void {
-    this.psi = (this.d.watchPsi ?? startPsiWatch)({
-      fired: ({ label, at }) => {
-        const [source = "", kind = ""] = label.split(" ");
-        this.signal({ source, kind: kind as Signal["kind"], at });
-      },
-      lost: (label) => this.record({ container: label.split(" ")[0]!, action: "watch-lost", outcome: "done", reason: `trigger '${label}' reported an error or hang-up` }),
-    });
     const closers: (() => void)[] = [];
     if (existsSync(this.d.fs.real(SYSTEM_PRESSURE)))
-      for (const t of SYSTEM_TRIGGERS) this.arm("system", `system ${t.kind}`, SYSTEM_PRESSURE, t);
+      for (const t of SYSTEM_TRIGGERS) this.arm("system", SYSTEM_PRESSURE, t);
     if (this.d.v1Root) {
       // vmpressure of the root memory cgroup covers every task: medium means reclaim is working hard, critical that
       // the system is about to OOM; they stand in for the some and full triggers v1 kernels may lack.
@@ -85,11 +78,9 @@ export class MemoryCore {
     this.closers.set("system", closers);
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     clearTimeout(this.timer);
     for (const id of [...this.closers.keys()]) this.detach(id);
-    await this.psi?.close();
-    this.psi = undefined;
   }
 
   /** Starts watching a running container's cgroup and applies its policy's protection and swap settings. */
@@ -106,7 +97,7 @@ export class MemoryCore {
     }
     if ("v2" in where) {
       const pressure = `${where.v2}/memory.pressure`;
-      if (this.d.fs.exists(pressure)) for (const t of CLASS_PROFILES[c.policy.class].triggers) this.arm(c.id, `${c.id} ${t.kind}`, pressure, t);
+      if (this.d.fs.exists(pressure)) for (const t of CLASS_PROFILES[c.policy.class].triggers) this.arm(c.id, pressure, t);
       const w = this.watchOrRecord(c.id, "memory.events", () =>
         watchMemoryEvents(this.d.fs, where.v2, (ch) => {
           if (ch.grew.includes("oomKill")) this.kernelOomKill(c.id, ch.at);
@@ -125,7 +116,7 @@ export class MemoryCore {
   detach(id: string): void {
     for (const close of this.closers.get(id) ?? []) close();
     this.closers.delete(id);
-    for (const label of this.psi?.labels() ?? []) if (label.startsWith(`${id} `)) this.psi?.disarm(label);
+    for (const label of this.d.watch.labels()) if (label.startsWith(`psi ${id} `)) this.d.watch.disarm(label);
   }
 
   /** Whether the last kill of this container was the ladder's (the supervisor tags the exit with it). */
@@ -143,9 +134,15 @@ export class MemoryCore {
     this.schedule();
   }
 
-  private arm(container: string, label: string, path: string, t: (typeof SYSTEM_TRIGGERS)[number]): void {
+  /** Labels are "psi <source> <kind>"; a trigger fires as a signal from `source`. */
+  private arm(source: string, path: string, t: PsiTrigger): void {
+    const label = `psi ${source} ${t.kind}`;
+    const container = source;
     try {
-      this.psi!.arm(label, path, t);
+      this.d.watch.arm(label, path, t, {
+        fired: (at) => this.signal({ source, kind: t.kind, at }),
+        lost: () => this.record({ container, action: "watch-lost", outcome: "done", reason: `trigger '${label}' reported an error or hang-up` }),
+      });
       this.record({ container, action: "watch", outcome: "done", reason: `PSI trigger '${t.kind} ${t.stallUs} ${t.windowUs}' on '${path}'` });
     } catch (err) {
       this.record({ container, action: "watch-failed", outcome: "failed", reason: `PSI trigger on '${path}'`, detail: message(err) });

@@ -3,7 +3,7 @@ import { MemoryCore, type CoreContainer } from "../../../../runtime/memory/core.
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { memoryPolicy } from "../../../../runtime/memory/policy.ts";
-import type { PsiWatch, PsiWatchHandlers } from "../../../../runtime/memory/psi-watch.ts";
+import type { EpollWatch, WatchCallbacks } from "../../../../runtime/memory/epoll-watch.ts";
 import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs } from "./fake-cgroupfs.ts";
 
 const MiB = 2 ** 20;
@@ -11,22 +11,18 @@ const NOW = 5_000_000;
 
 /** Stands in for the epoll worker: records what was armed, refuses paths listed in `refuse`, fires on demand. */
 const fakePsi = (refuse: string[] = []) => {
-  const armed: string[] = [];
-  let handlers: PsiWatchHandlers | undefined;
-  const make = (h: PsiWatchHandlers): PsiWatch => {
-    handlers = h;
-    return {
-      arm(label, path) {
-        if (refuse.includes(path)) throw new Error(`Arming PSI trigger on '${path}'`, { cause: new Error("EINVAL: invalid argument, write") });
-        armed.push(label);
-      },
-      watchFd: () => {},
-      disarm: (label) => void armed.splice(armed.indexOf(label), 1),
-      labels: () => [...armed],
-      close: async () => {},
-    };
+  const armed = new Map<string, WatchCallbacks>();
+  const make: EpollWatch = {
+    arm(label, path, _t, cb) {
+      if (refuse.includes(path)) throw new Error(`Arming PSI trigger on '${path}'`, { cause: new Error("EINVAL: invalid argument, write") });
+      armed.set(label, cb);
+    },
+    watchFd: () => {},
+    disarm: (label) => void armed.delete(label),
+    labels: () => [...armed.keys()],
+    close: async () => {},
   };
-  return { make, armed, fire: (label: string, at: number) => handlers!.fired({ label, at }) };
+  return { make, armed: () => [...armed.keys()], fire: (label: string, at: number) => armed.get(label)!.fired(at) };
 };
 
 let f: FakeCgroupFs;
@@ -37,7 +33,7 @@ beforeEach(() => {
   events = [];
 });
 afterEach(async () => {
-  await core?.stop();
+  core?.stop();
   f.cleanup();
 });
 
@@ -55,10 +51,10 @@ describe("MemoryCore", () => {
     putSystem(f, { availableMiB: 100 });
     const psi = fakePsi();
     const fleet = [container("db", "critical", 100 * MiB), container("hog", "background", 60 * MiB)];
-    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watchPsi: psi.make, now: () => NOW });
+    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => NOW });
     core.start();
     for (const c of fleet) core.attach(c);
-    expect(psi.armed).toEqual(["system some", "system full", "db some", "hog full"]);
+    expect(psi.armed()).toEqual(["psi system some", "psi system full", "psi db some", "psi hog full"]);
     expect(events.filter((e) => e.action === "watch")).toHaveLength(4);
     // Critical containers are protected; background ones keep nothing under pressure.
     expect(f.get("/sys/fs/cgroup/bunker/db/memory.low")).toBe("max");
@@ -68,9 +64,9 @@ describe("MemoryCore", () => {
   test("records a refused trigger and does not count it as watched", () => {
     putSystem(f, { availableMiB: 100 });
     const psi = fakePsi(["/proc/pressure/memory"]);
-    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => [], restart: async () => {}, reserve: { left: 0, step: MiB }, watchPsi: psi.make, now: () => NOW });
+    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => [], restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => NOW });
     core.start();
-    expect(psi.armed).toEqual([]);
+    expect(psi.armed()).toEqual([]);
     expect(events.map((e) => [e.action, e.detail])).toEqual([
       ["watch-failed", "Arming PSI trigger on '/proc/pressure/memory': EINVAL: invalid argument, write"],
       ["watch-failed", "Arming PSI trigger on '/proc/pressure/memory': EINVAL: invalid argument, write"],
@@ -82,11 +78,11 @@ describe("MemoryCore", () => {
     const psi = fakePsi();
     const fleet = [container("db", "critical", 100 * MiB), container("web", "normal", 30 * MiB), container("hog", "background", 60 * MiB)];
     let clock = NOW;
-    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watchPsi: psi.make, now: () => clock });
+    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => clock });
     core.start();
     for (const c of fleet) core.attach(c);
     clock = NOW + 3;
-    psi.fire("system full", NOW);
+    psi.fire("psi system full", NOW);
     await settle();
     const acted = events.filter((e) => e.action !== "watch");
     expect(acted).toEqual([
@@ -101,7 +97,7 @@ describe("MemoryCore", () => {
   test("records a kernel OOM kill seen in memory.events", async () => {
     putSystem(f, { availableMiB: 100 });
     const fleet = [container("web", "normal", 30 * MiB)];
-    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watchPsi: fakePsi().make });
+    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: fakePsi().make });
     core.start();
     core.attach(fleet[0]!);
     f.put("/sys/fs/cgroup/bunker/web/memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\noom_group_kill 0\n");
