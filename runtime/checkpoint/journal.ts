@@ -9,6 +9,9 @@ import { applyChange, deviceState, LifecycleChange, refuseChange, type Container
 import { decodeSnapshot, encodeSnapshot } from "./snapshot.ts";
 import { fsStorage, SECTOR, type Storage, type StorageFile } from "./storage.ts";
 
+/** On persistent storage: the container state directory (`--root`, /run/bunker) is tmpfs and gone after a boot. */
+export const DEFAULT_JOURNAL_DIR = "/var/lib/bunker/journal";
+
 export interface RecoveryReport {
   /** Last sequence number held by the snapshot (0 without one). */
   snapshotSeq: number;

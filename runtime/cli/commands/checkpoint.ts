@@ -1,7 +1,10 @@
-// `bunker checkpoint inspect FILE [--json]`: decode any bunker state or checkpoint file.
+// `bunker checkpoint ID [--file F] [--leave-running]` and `bunker checkpoint inspect FILE [--json]`.
+import { checkpointContainer, DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
 import { inspectFile, type InspectReport } from "../../checkpoint/inspect.ts";
-import type { Command } from "../command.ts";
+import { DEFAULT_JOURNAL_DIR, openStateJournal } from "../../checkpoint/journal.ts";
+import type { Command, GlobalOptions, ParsedArgs } from "../command.ts";
 import { UsageError } from "../command.ts";
+import { flagBool, flagString } from "../parse.ts";
 
 const line = (r: InspectReport["records"][number]): string =>
   `  ${String(r.offset).padStart(8)}  ${r.seq !== undefined ? `#${r.seq} ` : ""}${r.type}${r.value === undefined ? "" : ` ${JSON.stringify(r.value)}`}`;
@@ -13,18 +16,52 @@ const text = (r: InspectReport): string =>
     `  end: ${r.end}`,
   ].join("\n");
 
+const inspect = (global: GlobalOptions, file: string): number => {
+  const report = inspectFile(file);
+  console.log(global.json ? JSON.stringify(report, null, 2) : text(report));
+  return 0;
+};
+
+const checkpoint = async (global: GlobalOptions, id: string, args: ParsedArgs): Promise<number> => {
+  const journal = openStateJournal(flagString(args, "journal") ?? DEFAULT_JOURNAL_DIR);
+  try {
+    const w = await checkpointContainer({
+      root: global.root,
+      id,
+      file: flagString(args, "file"),
+      store: flagString(args, "store") ?? DEFAULT_CHECKPOINT_STORE,
+      leaveRunning: flagBool(args, "leave-running"),
+      standalone: flagBool(args, "standalone"),
+      journal,
+    });
+    if (global.json) console.log(JSON.stringify(w));
+    else console.log(`${w.file}: ${w.fileBytes} bytes; ${w.entries} entries, ${w.treeBytes} bytes of data; ${w.chunks.written} chunks written, ${w.chunks.reused} already stored`);
+    for (const s of w.skipped) process.stderr.write(`bunker: checkpoint '${id}': skipped ${s}\n`);
+    return 0;
+  } finally {
+    journal.close();
+  }
+};
+
 export const command: Command = {
   name: "checkpoint",
-  summary: "inspect bunker state and checkpoint files",
-  args: "inspect <file>",
-  arity: [2, 2],
-  flags: [{ name: "json", kind: "bool", help: "print the decoded file as JSON" }],
-  description: "`inspect` decodes a state journal, a state snapshot or a container checkpoint file: every record with its offset and value, and how the file ends.",
+  summary: "checkpoint a container's data to a file, or inspect bunker state and checkpoint files",
+  args: "<container-id> | inspect <file>",
+  arity: [1, 2],
+  flags: [
+    { name: "file", kind: "string", value: "FILE", help: "checkpoint file to write (default: STORE/ID-<unix ms>.bnkc)" },
+    { name: "store", kind: "string", value: "DIR", help: `directory of checkpoint files sharing chunks (default ${DEFAULT_CHECKPOINT_STORE})` },
+    { name: "leave-running", kind: "bool", help: "thaw the container afterwards instead of stopping it" },
+    { name: "standalone", kind: "bool", help: "write every chunk into the file, to restore it on another board" },
+    { name: "journal", kind: "string", value: "DIR", help: `state journal directory (default ${DEFAULT_JOURNAL_DIR})` },
+    { name: "json", kind: "bool", help: "print the result (or the decoded file) as JSON" },
+  ],
+  description:
+    "`checkpoint ID` freezes the container, writes its config, state and writable trees (the rootfs, or the mounts listed in the annotation org.bunker.checkpoint.state) as content-addressed zstd chunks, then stops it or, with --leave-running, thaws it. `checkpoint inspect FILE` decodes a state journal, a state snapshot or a checkpoint file.",
   run(global, args) {
-    const [sub, file] = args.positional as [string, string];
-    if (sub !== "inspect") throw new UsageError(`'checkpoint' knows the subcommand 'inspect', not '${sub}'`);
-    const report = inspectFile(file);
-    console.log(global.json ? JSON.stringify(report, null, 2) : text(report));
-    return 0;
+    const [first, second] = args.positional as [string, string | undefined];
+    if (first === "inspect" && second !== undefined) return inspect(global, second);
+    if (second !== undefined) throw new UsageError(`'checkpoint' takes one container ID, or 'inspect' and a file`);
+    return checkpoint(global, first, args);
   },
 };

@@ -16,6 +16,8 @@ export const commands: Record<string, Loader> = {
   spec: () => import("./spec.ts"),
   features: () => import("./features.ts"),
   checkpoint: () => import("./checkpoint.ts"),
+  restore: () => import("./restore.ts"),
+  resume: () => import("./resume.ts"),
   board: () => import("./board.ts"),
 };
 

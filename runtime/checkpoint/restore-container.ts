@@ -1,0 +1,61 @@
+// `bunker restore ID --file F`: put a checkpoint's config and trees back into a bundle, then create and start the
+// container from it. The bundle may be on another board: paths come from the checkpoint's own config.json.
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { deleteContainer } from "../container/delete.ts";
+import { readRecord } from "../container/record.ts";
+import { runContainer } from "../container/run.ts";
+import { statusOf } from "../container/status.ts";
+import { readCheckpoint } from "./checkpoint-file.ts";
+import type { StateJournal } from "./journal.ts";
+import { restoreTree } from "./restore-tree.ts";
+import { stateTrees } from "./state-trees.ts";
+
+export interface RestoreContainerOptions {
+  root: string;
+  id: string;
+  file: string;
+  /** Default: the bundle the container had when it was checkpointed. */
+  bundle?: string;
+  journal?: StateJournal;
+  onWarning?: (msg: string) => void;
+}
+
+export interface ContainerRestored {
+  id: string;
+  bundle: string;
+  pid: number;
+  trees: { name: string; dir: string; entries: number; bytes: number }[];
+}
+
+/** Takes away a stopped container of the same ID; refuses one that still runs. */
+const clearId = async (root: string, id: string): Promise<void> => {
+  if (!existsSync(join(root, id))) return;
+  const status = statusOf(root, readRecord(root, id));
+  if (status !== "stopped") throw new Error(`Restore container '${id}': a container of that ID is ${status} (stop it first)`);
+  await deleteContainer(root, id, true);
+};
+
+export const restoreContainer = async (opts: RestoreContainerOptions): Promise<ContainerRestored> => {
+  const contents = readCheckpoint(opts.file);
+  const bundle = resolve(opts.bundle ?? contents.state.bundle);
+  await clearId(opts.root, opts.id);
+  mkdirSync(bundle, { recursive: true });
+  const configPath = join(bundle, "config.json");
+  writeFileSync(`${configPath}.tmp`, contents.config);
+  renameSync(`${configPath}.tmp`, configPath);
+  const trees = stateTrees(bundle, JSON.parse(contents.config)).map((t) => ({
+    ...t,
+    ...restoreTree(opts.file, t.name, t.dir, { contents, replace: true }),
+  }));
+  await runContainer({ root: opts.root, id: opts.id, bundle, detach: true }, opts.onWarning ?? (() => {}));
+  const rec = readRecord(opts.root, opts.id);
+  const j = opts.journal;
+  if (j) {
+    if (j.state().containers[opts.id]) j.record({ kind: "deleted", id: opts.id });
+    j.record({ kind: "created", id: opts.id, bundle });
+    j.record({ kind: "started", id: opts.id, pid: rec.pid, startTime: Number(rec.startTime) });
+    j.record({ kind: "desired", id: opts.id, running: true });
+  }
+  return { id: opts.id, bundle, pid: rec.pid, trees: trees.map(({ name, dir, entries, bytes }) => ({ name, dir, entries, bytes })) };
+};

@@ -1,0 +1,94 @@
+// `bunker resume`, what a board's init runs at boot: recover the state journal, say what happened to the device
+// (clean shutdown or power cut, records dropped), and bring back every container that should run, with its data as
+// left on disk or rolled back to its newest checkpoint.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { deleteContainer } from "../container/delete.ts";
+import { readRecord } from "../container/record.ts";
+import { runContainer } from "../container/run.ts";
+import { statusOf } from "../container/status.ts";
+import { CHECKPOINT_SUFFIX, readCheckpoint } from "./checkpoint-file.ts";
+import type { RecoveryReport, StateJournal } from "./journal.ts";
+import { restoreContainer } from "./restore-container.ts";
+import { fsStorage, type Storage } from "./storage.ts";
+
+export interface ResumeOptions {
+  root: string;
+  journal: StateJournal;
+  /** Where checkpoint files are looked for. */
+  store: string;
+  /** Containers whose data goes back to their newest checkpoint; the others keep their data as left on disk. */
+  rollback: (id: string) => boolean;
+  storage?: Storage;
+  onWarning?: (msg: string) => void;
+}
+
+export interface Resumed {
+  recovery: RecoveryReport;
+  /** "clean": nothing torn and no container recorded as running; otherwise the device went down under them. */
+  shutdown: "clean" | "power cut or crash";
+  containers: { id: string; action: string; error?: string }[];
+}
+
+/** The newest checkpoint of `id` in the store (by the time it records), or undefined. */
+export const newestCheckpoint = (store: string, id: string, storage: Storage = fsStorage()): string | undefined => {
+  let best: { file: string; at: number } | undefined;
+  for (const name of storage.list(store)) {
+    if (!name.startsWith(`${id}-`) || !name.endsWith(CHECKPOINT_SUFFIX)) continue;
+    const file = join(store, name);
+    try {
+      const head = readCheckpoint(file, storage).head;
+      if (head.id === id && (!best || head.createdAt > best.at)) best = { file, at: head.createdAt };
+    } catch {
+      // A damaged checkpoint is not a candidate; an older intact one is.
+    }
+  }
+  return best?.file;
+};
+
+/** The message with its causes, on one line. */
+const errorText = (err: unknown): string => {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) parts.push(e.message);
+  return parts.join(": ") || String(err);
+};
+
+export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
+  const { journal } = opts;
+  const before = journal.state();
+  const wasRunning = Object.values(before.containers).some((c) => c.status === "running");
+  const out: Resumed = {
+    recovery: journal.recovery,
+    shutdown: journal.recovery.dropped || wasRunning ? "power cut or crash" : "clean",
+    containers: [],
+  };
+  for (const c of Object.values(before.containers)) {
+    if (!c.shouldRun) continue;
+    try {
+      if (existsSync(join(opts.root, c.id))) {
+        const status = statusOf(opts.root, readRecord(opts.root, c.id));
+        if (status === "running" || status === "paused") {
+          out.containers.push({ id: c.id, action: `already ${status}` });
+          continue;
+        }
+        await deleteContainer(opts.root, c.id, true);
+      }
+      if (c.status === "running") journal.record({ kind: "exited", id: c.id, signal: 9 });
+      const file = opts.rollback(c.id) ? newestCheckpoint(opts.store, c.id, opts.storage) : undefined;
+      if (opts.rollback(c.id) && !file) throw new Error(`Roll back container '${c.id}': no checkpoint of it in '${opts.store}'`);
+      if (file) {
+        await restoreContainer({ root: opts.root, id: c.id, file, bundle: c.bundle, journal, onWarning: opts.onWarning });
+        out.containers.push({ id: c.id, action: `rolled back to '${file}' and started` });
+        continue;
+      }
+      await runContainer({ root: opts.root, id: c.id, bundle: c.bundle, detach: true }, opts.onWarning ?? (() => {}));
+      const rec = readRecord(opts.root, c.id);
+      journal.record({ kind: "restarted", id: c.id, count: c.restarts + 1 });
+      journal.record({ kind: "started", id: c.id, pid: rec.pid, startTime: Number(rec.startTime) });
+      out.containers.push({ id: c.id, action: "started with its data as left on disk" });
+    } catch (err) {
+      out.containers.push({ id: c.id, action: "failed", error: errorText(err) });
+    }
+  }
+  return out;
+};

@@ -1,0 +1,50 @@
+// `bunker resume`: run by a board's init at boot: recover the state journal and bring back what should run.
+import { DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
+import { DEFAULT_JOURNAL_DIR, openStateJournal } from "../../checkpoint/journal.ts";
+import { resume, type Resumed } from "../../checkpoint/resume.ts";
+import type { Command } from "../command.ts";
+import { flagBool, flagList, flagString } from "../parse.ts";
+import { logLine } from "../report.ts";
+
+const text = (r: Resumed): string => {
+  const rec = r.recovery;
+  return [
+    `shutdown: ${r.shutdown}`,
+    `journal: snapshot to change #${rec.snapshotSeq}, ${rec.replayed} records replayed, last change #${rec.lastSeq}`,
+    rec.dropped ? `journal: dropped ${rec.dropped.bytes} bytes at offset ${rec.dropped.offset} (a write the power cut tore): ${rec.dropped.reason}` : "journal: nothing dropped",
+    ...rec.notes.map((n) => `journal: ${n}`),
+    ...r.containers.map((c) => `${c.id}: ${c.action}${c.error ? `: ${c.error}` : ""}`),
+  ].join("\n");
+};
+
+export const command: Command = {
+  name: "resume",
+  summary: "at boot: recover the state journal and start every container that should run",
+  args: "",
+  arity: [0, 0],
+  flags: [
+    { name: "rollback", kind: "list", value: "ID", help: "restore this container's data from its newest checkpoint first (repeatable)" },
+    { name: "rollback-all", kind: "bool", help: "roll back every container's data to its newest checkpoint" },
+    { name: "store", kind: "string", value: "DIR", help: `checkpoint directory (default ${DEFAULT_CHECKPOINT_STORE})` },
+    { name: "journal", kind: "string", value: "DIR", help: `state journal directory (default ${DEFAULT_JOURNAL_DIR})` },
+    { name: "json", kind: "bool", help: "print the result as JSON" },
+  ],
+  async run(global, args) {
+    const rollback = new Set(flagList(args, "rollback"));
+    const all = flagBool(args, "rollback-all");
+    const journal = openStateJournal(flagString(args, "journal") ?? DEFAULT_JOURNAL_DIR);
+    try {
+      const r = await resume({
+        root: global.root,
+        journal,
+        store: flagString(args, "store") ?? DEFAULT_CHECKPOINT_STORE,
+        rollback: (id) => all || rollback.has(id),
+        onWarning: (msg) => logLine(global, "warning", msg),
+      });
+      console.log(global.json ? JSON.stringify(r, null, 2) : text(r));
+      return r.containers.some((c) => c.error) ? 1 : 0;
+    } finally {
+      journal.close();
+    }
+  },
+};
