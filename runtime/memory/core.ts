@@ -43,11 +43,14 @@ export interface CoreDeps {
 }
 
 const SYSTEM_PRESSURE = "/proc/pressure/memory";
-const ESCALATING = new Set<Step["action"]>(["throttle", "freeze", "kill"]);
+// Actions that change what the ladder holds: the next escalation, or release, waits for their effect.
+const HOLDING = new Set<Step["action"]>(["throttle", "freeze", "kill", "release"]);
+const MAX_PASSES = 8;
 
 export class MemoryCore {
   private readonly closers = new Map<string, (() => void)[]>();
   private readonly managed = new Map<string, Managed>();
+  private readonly oomKilled = new Set<string>();
   private signals: Signal[] = [];
   private pending: Signal[] = [];
   private lastPressureAt: number | undefined;
@@ -119,14 +122,16 @@ export class MemoryCore {
     for (const label of this.d.watch.labels()) if (label.startsWith(`psi ${id} `)) this.d.watch.disarm(label);
   }
 
-  /** Whether the last kill of this container was the ladder's (the supervisor tags the exit with it). */
-  killedByLadder(id: string): boolean {
-    return this.managed.get(id)?.killedAt !== undefined;
+  /** Who killed this run of the container, if the core knows (the supervisor tags the exit with it). */
+  killedBy(id: string): ExitRecord["killedBy"] {
+    if (this.managed.get(id)?.killedAt !== undefined) return "ladder";
+    return this.oomKilled.has(id) ? "kernel-oom" : undefined;
   }
 
   /** A container was (re)started: what the core did to its previous run no longer holds. */
   restarted(id: string): void {
     this.managed.set(id, {});
+    this.oomKilled.delete(id);
   }
 
   signal(s: Signal): void {
@@ -160,6 +165,7 @@ export class MemoryCore {
   }
 
   private kernelOomKill(id: string, at: number): void {
+    this.oomKilled.add(id);
     this.record({ container: id, class: this.policyOf(id)?.class, action: "kernel-oom-kill", outcome: "done", reason: "memory.events oom_kill grew", signal: `${id} events`, latencyMs: this.now() - at });
     this.signal({ source: id, kind: "oom", at });
   }
@@ -197,13 +203,18 @@ export class MemoryCore {
     queueMicrotask(() => void this.run());
   }
 
-  /** One apply at a time; signals that arrive meanwhile lead to one more pass. */
+  /**
+   * One apply at a time. A pass that carried out steps is followed by another (their effects change the plan, e.g. a
+   * failed restart now waits for its backoff), as are signals that arrived meanwhile; bounded, in case a step keeps
+   * coming back.
+   */
   private async run(): Promise<void> {
     try {
-      do {
+      for (let pass = 0; pass < MAX_PASSES; pass++) {
         this.again = false;
-        await this.evaluate();
-      } while (this.again);
+        const acted = await this.evaluate();
+        if (!acted && !this.again) break;
+      }
     } finally {
       this.busy = false;
     }
@@ -229,7 +240,8 @@ export class MemoryCore {
     return { o, system };
   }
 
-  private async evaluate(): Promise<void> {
+  /** Returns whether any step was carried out. */
+  private async evaluate(): Promise<boolean> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const cause = this.pending[0];
@@ -239,6 +251,7 @@ export class MemoryCore {
     if (plan.level !== "calm") this.lastPressureAt = o.now;
     for (const step of plan.steps) await this.execute(step, plan, o, system, cause);
     if (plan.nextAt !== undefined) this.timer = setTimeout(() => this.signal({ source: "system", kind: "timer", at: this.now() }), Math.max(0, plan.nextAt - this.now()));
+    return plan.steps.length > 0;
   }
 
   private async execute(step: Step, plan: Plan, o: Observation, system: SystemMemory, cause: Signal | undefined): Promise<void> {
@@ -264,7 +277,7 @@ export class MemoryCore {
       m.reclaimSettled = true;
     }
     this.managed.set(step.id, m);
-    if (ESCALATING.has(step.action)) this.lastActionAt = done;
+    if (HOLDING.has(step.action)) this.lastActionAt = done;
     const own = o.containers.find((c) => c.id === step.id)?.memory;
     this.record({
       container: step.id, class: step.class, action: step.action, outcome: r.outcome, reason: step.reason, detail: r.detail, level: plan.level,

@@ -148,7 +148,6 @@ const restarts = (o: Observation, level: Level): { steps: Step[]; dueAt: number[
 export const planLadder = (o: Observation, c: LadderConfig): Plan => {
   const { level, why } = assess(o, c);
   const r = restarts(o, level);
-  const calmFor = o.lastPressureAt === undefined ? Infinity : o.now - o.lastPressureAt;
   const steps: Step[] = [];
   const due: number[] = [...r.dueAt];
   if (level !== "calm") {
@@ -156,8 +155,10 @@ export const planLadder = (o: Observation, c: LadderConfig): Plan => {
     due.push(o.now + c.sampleMs);
   } else {
     const held = o.containers.some((v) => v.managed.throttledTo !== undefined || v.managed.frozenAt !== undefined);
-    if (held && calmFor >= c.releaseAfterMs) steps.push(...release(o));
-    else if (held) due.push(o.lastPressureAt! + c.releaseAfterMs);
+    // Holds are undone one at a time, each after calm has lasted and the previous action has had time to show.
+    const releaseAt = Math.max(o.lastPressureAt ?? -Infinity, o.lastActionAt ?? -Infinity) + c.releaseAfterMs;
+    if (held && releaseAt <= o.now) steps.push(...release(o));
+    else if (held) due.push(releaseAt);
     const rec = reclaim(o, c);
     steps.push(...rec);
     for (const v of o.containers.filter(reclaimable)) {

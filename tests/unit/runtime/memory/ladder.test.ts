@@ -119,6 +119,10 @@ describe("planLadder()", () => {
     expect(early.nextAt).toBe(NOW - 10_000 + config.releaseAfterMs);
     const late = planLadder(observe({ availableMiB: 120 }, specs, { lastPressureAt: NOW - 40_000 }), config);
     expect(late.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["release web"]);
+    // The next release waits until the previous one has had its time.
+    const next = planLadder(observe({ availableMiB: 120 }, specs, { lastPressureAt: NOW - 40_000, lastActionAt: NOW - 1 }), config);
+    expect(next.steps).toEqual([]);
+    expect(next.nextAt).toBe(NOW - 1 + config.releaseAfterMs);
   });
 
   test("reclaims less the closer a container's own pressure is to its target, and nothing above it", () => {
