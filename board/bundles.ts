@@ -27,7 +27,7 @@ export const BUNDLES: Record<string, BundleSpec> = {
     args: ["/bin/sh", "-c", 'echo "BOARD-MARK container-running uptime=$(cat /proc/uptime)"; echo "pid=$$ host=$(hostname)"; for n in pid net ipc uts mnt cgroup user time; do echo "ns $n $(readlink /proc/self/ns/$n)"; done'],
     namespaces: ALL_NAMESPACES,
   },
-  sleeper: { args: ["/bin/sleep", "600"], namespaces: ALL_NAMESPACES },
+  sleeper: { args: ["/bin/sleep", "600"], namespaces: DEFAULT_NAMESPACES },
   limits: {
     args: ["/bin/sleep", "600"],
     namespaces: DEFAULT_NAMESPACES,
@@ -43,8 +43,8 @@ export const BUNDLES: Record<string, BundleSpec> = {
     namespaces: DEFAULT_NAMESPACES,
     resources: { memory: { limit: 16 * 2 ** 20, swap: 16 * 2 ** 20 } },
   },
-  // A short foreground run during which the suite samples bunker's RSS.
-  rss: { args: ["/bin/sleep", "8"], namespaces: DEFAULT_NAMESPACES },
+  // A foreground run during which the suite samples bunker's RSS (its start takes seconds when emulated).
+  rss: { args: ["/bin/sleep", "10"], namespaces: DEFAULT_NAMESPACES },
 };
 
 export const bundleConfig = (name: string, spec: BundleSpec): Config => {

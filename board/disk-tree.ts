@@ -34,15 +34,22 @@ const fillBusyboxRootfs = (busybox: string) => (rootfs: string): void => {
   writeFileSync(join(rootfs, "etc/group"), "root:x:0:\n");
 };
 
-/** Builds the tree at `dir` from scratch. */
-export const buildDiskTree = (dir: string, inputs: DiskTreeInputs): void => {
+/** The smallest bootable tree: what stage 2 of the boot needs (busybox and the mount points), nothing of bunker. */
+export const buildMinimalTree = (dir: string, busyboxPkg: string): void => {
   rmSync(dir, { recursive: true, force: true });
-  for (const d of ["proc", "sys", "dev", "run", "tmp", "mnt", "root", "etc", "bin", rel(BOARD_PATHS.bin), rel(BOARD_PATHS.state)])
-    mkdirSync(join(dir, d), { recursive: true });
-  const busybox = join(inputs.busybox, "bin/busybox");
-  copyFileSync(busybox, join(dir, "bin/busybox"));
+  for (const d of ["proc", "sys", "dev", "run", "tmp", "mnt", "root", "etc", "bin", rel(BOARD_PATHS.state)]) mkdirSync(join(dir, d), { recursive: true });
+  copyFileSync(join(busyboxPkg, "bin/busybox"), join(dir, "bin/busybox"));
   chmodSync(join(dir, "bin/busybox"), 0o755);
   symlinkSync("busybox", join(dir, "bin/sh"));
+  writeFileSync(join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+  writeFileSync(join(dir, "etc/group"), "root:x:0:\n");
+  writeFileSync(join(dir, "etc/hostname"), "board\n");
+};
+
+/** Builds the full tree at `dir` from scratch. */
+export const buildDiskTree = (dir: string, inputs: DiskTreeInputs): void => {
+  buildMinimalTree(dir, inputs.busybox);
+  mkdirSync(join(dir, rel(BOARD_PATHS.bin)), { recursive: true });
   // Loaders and libraries keep Debian's layout, so PT_INTERP paths and the default search paths hold.
   for (const pkg of [inputs.libc6, inputs.musl]) cpSync(join(pkg, "lib"), join(dir, "lib"), { recursive: true, verbatimSymlinks: true });
   cpSync(join(inputs.musl, "etc"), join(dir, "etc"), { recursive: true });
@@ -53,8 +60,5 @@ export const buildDiskTree = (dir: string, inputs: DiskTreeInputs): void => {
     chmodSync(join(dir, rel(BOARD_PATHS.bin), name), 0o755);
   }
   cpSync(inputs.suiteDir, join(dir, rel(BOARD_PATHS.suite)), { recursive: true, filter: (src) => !src.endsWith(".ts") });
-  writeBundles(join(dir, rel(BOARD_PATHS.bundles)), fillBusyboxRootfs(busybox));
-  writeFileSync(join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-  writeFileSync(join(dir, "etc/group"), "root:x:0:\n");
-  writeFileSync(join(dir, "etc/hostname"), "board\n");
+  writeBundles(join(dir, rel(BOARD_PATHS.bundles)), fillBusyboxRootfs(join(inputs.busybox, "bin/busybox")));
 };

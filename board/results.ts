@@ -63,3 +63,41 @@ export const problems = (r: SuiteResults, flavours: readonly string[]): string[]
   }
   return out;
 };
+
+export interface KnownFailure {
+  /** A flavour label, or "*" for every flavour. */
+  flavour: string;
+  name: string;
+  reason: string;
+}
+
+/**
+ * tests/board/known-failures.txt: `<flavour|*>: <test name> # <reason>` per line, `#` lines are comments. A test listed
+ * there still prints `not ok`; it only does not fail the lane, until it passes and must be taken off the list.
+ */
+export const parseKnownFailures = (text: string, file: string): KnownFailure[] =>
+  text.split("\n").flatMap((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) return [];
+    const m = /^([\w*-]+): (.+?) # (.+)$/.exec(line);
+    if (!m) throw new Error(`Read known failures '${file}': line ${i + 1}: expected '<flavour|*>: <test name> # <reason>', not '${line}'`);
+    return [{ flavour: m[1]!, name: m[2]!, reason: m[3]! }];
+  });
+
+export interface Verdict {
+  /** Failures not on the list: these fail the lane. */
+  unexpected: TestLine[];
+  known: TestLine[];
+  /** Listed tests that passed: take them off the list. */
+  fixed: TestLine[];
+}
+
+export const judge = (r: SuiteResults, known: readonly KnownFailure[]): Verdict => {
+  const listed = (t: TestLine) => known.some((k) => (k.flavour === "*" || k.flavour === t.flavour) && k.name === t.name);
+  const failed = r.tests.filter((t) => t.status === "fail");
+  return {
+    unexpected: failed.filter((t) => !listed(t)),
+    known: failed.filter(listed),
+    fixed: r.tests.filter((t) => t.status === "pass" && listed(t)),
+  };
+};

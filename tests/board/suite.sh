@@ -150,12 +150,12 @@ t_pause_resume() {
 
 # Samples the RSS of a foreground `bunker run` while its container sleeps (idle) and its high-water mark (peak).
 t_rss() {
-  b run --bundle "$bundles/rss" "$label-rss" > "$tmp/out" 2>&1 &
+  # Started directly (not through b) so that $! is bunker itself.
+  "$bunker" --root "$root" run --bundle "$bundles/rss" "$label-rss" > "$tmp/out" 2>&1 &
   pid=$!
   sleep 6
-  idle=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2> /dev/null)
-  peak=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2> /dev/null)
-  anon=$(sed -n 's/^RssAnon: *\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2> /dev/null)
+  kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$pid/status" 2> /dev/null; }
+  idle=$(kb VmRSS) peak=$(kb VmHWM) anon=$(kb RssAnon)
   wait $pid
   rc=$?
   [ -n "$idle" ] || { why="bunker run had already exited ($rc): $(oneline "$tmp/out")"; return 1; }
