@@ -32,9 +32,10 @@ export const checkpointContainer = async (opts: CheckpointContainerOptions): Pro
   const rec = readRecord(opts.root, opts.id);
   requireStatus(opts.root, rec, ["running", "paused"], "checkpoint");
   // The bundle's own config.json keeps relative paths, so the file restores into another bundle directory.
+  // Stored without its indentation: a third of a typical config.json is white space.
   const config = (() => {
     try {
-      return readFileSync(join(rec.bundle, "config.json"), "utf8");
+      return JSON.stringify(JSON.parse(readFileSync(join(rec.bundle, "config.json"), "utf8")));
     } catch {
       return JSON.stringify(rec.config);
     }

@@ -39,6 +39,15 @@ const printable = (v: unknown): unknown => {
   return v;
 };
 
+/** The config as JSON rather than as a string of JSON, when it parses. */
+const configValue = (v: { json: string }): unknown => {
+  try {
+    return { json: JSON.parse(v.json) };
+  } catch {
+    return v;
+  }
+};
+
 /** Throws only when the file is missing or its header is unreadable. */
 export const inspectFile = (file: string, storage: Storage = fsStorage()): InspectReport => {
   const size = storage.size(file);
@@ -70,7 +79,8 @@ export const inspectFile = (file: string, storage: Storage = fsStorage()): Inspe
     const type = recordTypes.get(rec.type);
     if (!type) return void report.records.push({ offset: ref.offset, type: `unknown(${rec.type})` });
     try {
-      report.records.push({ offset: ref.offset, type: type.name, value: printable(type.codec.decode(new ByteReader(rec.payload))) });
+      const value = type.codec.decode(new ByteReader(rec.payload));
+      report.records.push({ offset: ref.offset, type: type.name, value: type.name === "config" ? configValue(value as { json: string }) : printable(value) });
     } catch (err) {
       damaged = `'${type.name}' record at offset ${ref.offset}: ${(err as Error).message}`;
     }

@@ -1,0 +1,96 @@
+// checkpoint / restore / resume through the compiled executable, with a container whose state is a bind mount.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeBundle } from "../support/bundle.ts";
+import { bunker, newRoot, skipReason } from "../support/cli.ts";
+
+const skip = skipReason();
+if (skip) console.log(`SKIP checkpoint: ${skip}`);
+
+/** A container that keeps writing into /state, which the annotation marks as its state. */
+const stateBundle = (): string => {
+  const b = makeBundle(["sh", "-c", "echo started >> /state/log; while true; do sleep 1; done"], (c) => ({
+    ...c,
+    mounts: [...c.mounts, { destination: "/state", type: "bind", source: "state-data", options: ["rbind", "rw"] }],
+    annotations: { "org.bunker.checkpoint.state": "/state" },
+  }));
+  mkdirSync(join(b, "state-data"));
+  return b;
+};
+
+const status = (root: string, id: string): string => JSON.parse(bunker(root, ["state", id]).stdout || "{}").status ?? "gone";
+
+const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8") : "");
+
+const waitFor = async (what: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !what(); i++) await Bun.sleep(10);
+};
+
+describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
+  const dirs: string[] = [];
+  const temp = (): string => {
+    const d = mkdtempSync(join(tmpdir(), "bunker-ckpt-it-"));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test("checkpoint --leave-running keeps it running; without, it stops; restore brings back the data and starts it", async () => {
+    const [root, journal, store, bundle] = [newRoot(), temp(), temp(), stateBundle()];
+    dirs.push(root, bundle);
+    const log = join(bundle, "state-data/log");
+    expect(bunker(root, ["run", "-d", "--bundle", bundle, "keeper"]).code).toBe(0);
+    await waitFor(() => read(log).includes("started"));
+    const first = bunker(root, ["checkpoint", "--leave-running", "--store", store, "--journal", journal, "--json", "keeper"]);
+    expect(first.stderr).toBe("");
+    expect(status(root, "keeper")).toBe("running");
+    const file = JSON.parse(first.stdout).file as string;
+    writeFileSync(log, "changed after the checkpoint\n");
+    expect(bunker(root, ["checkpoint", "--store", store, "--journal", journal, "keeper"]).code).toBe(0);
+    await waitFor(() => status(root, "keeper") === "stopped");
+    expect(status(root, "keeper")).toBe("stopped");
+    expect(readdirSync(store).length).toBe(2);
+
+    const restored = bunker(root, ["restore", "--file", file, "--journal", journal, "keeper"]);
+    expect(restored.stderr).toBe("");
+    expect(status(root, "keeper")).toBe("running");
+    await waitFor(() => read(log).split("\n").length > 2);
+    expect(read(log)).toBe("started\nstarted\n");
+    const inspected = JSON.parse(bunker(root, ["checkpoint", "inspect", "--json", join(journal, "journal")]).stdout);
+    expect(inspected.records.map((r: { type: string }) => r.type)).toEqual(["created", "started", "desired"]);
+    bunker(root, ["delete", "--force", "keeper"]);
+  });
+
+  test("resume after a lost root brings back what should run, as left on disk or rolled back", async () => {
+    const [root, journal, store, bundle] = [newRoot(), temp(), temp(), stateBundle()];
+    dirs.push(root, bundle);
+    const log = join(bundle, "state-data/log");
+    expect(bunker(root, ["run", "-d", "--bundle", bundle, "app"]).code).toBe(0);
+    await waitFor(() => read(log).includes("started"));
+    expect(bunker(root, ["checkpoint", "--store", store, "--journal", journal, "app"]).code).toBe(0);
+    expect(bunker(root, ["restore", "--file", join(store, readdirSync(store)[0]!), "--journal", journal, "app"]).code).toBe(0);
+    // A power cut: the container dies, and the root (tmpfs) is empty after the boot.
+    bunker(root, ["kill", "app", "KILL"]);
+    const booted = newRoot();
+    dirs.push(booted);
+    const r = bunker(booted, ["resume", "--journal", journal, "--store", store]);
+    expect(r.stdout).toContain("shutdown: power cut or crash");
+    expect(r.stdout).toContain("app: started with its data as left on disk");
+    expect(status(booted, "app")).toBe("running");
+    await waitFor(() => read(log) === "started\nstarted\nstarted\n");
+    expect(read(log)).toBe("started\nstarted\nstarted\n");
+
+    bunker(booted, ["kill", "app", "KILL"]);
+    const again = newRoot();
+    dirs.push(again);
+    const rolled = bunker(again, ["resume", "--journal", journal, "--store", store, "--rollback", "app"]);
+    expect(rolled.stdout).toMatch(/app: rolled back to '.*\.bnkc' and started/);
+    await waitFor(() => read(log) === "started\nstarted\n");
+    expect(read(log)).toBe("started\nstarted\n");
+    bunker(again, ["delete", "--force", "app"]);
+  });
+});
