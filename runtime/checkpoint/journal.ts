@@ -83,7 +83,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
   let scan: ReturnType<typeof scanSegment> | undefined;
   if (journalBytes !== undefined) {
     try {
-      if (journalBytes.length % SECTOR !== 0 || journalBytes.length < 2 * SECTOR) throw new FormatError(`size ${journalBytes.length} is not whole sectors`);
+      if (journalBytes.length % SECTOR !== 0 || journalBytes.length < 2 * SECTOR) throw new FormatError(`its size ${journalBytes.length} is not a segment of whole sectors`);
       scan = scanSegment(journalBytes);
       segmentBytes = journalBytes.length;
     } catch (err) {
