@@ -157,6 +157,7 @@ export class MemoryCore {
   private watchOrRecord(container: string, what: string, open: () => { close(): void }): (() => void) | undefined {
     try {
       const w = open();
+      this.record({ container, action: "watch", outcome: "done", reason: what });
       return () => w.close();
     } catch (err) {
       this.record({ container, action: "watch-failed", outcome: "failed", reason: what, detail: message(err) });
@@ -286,7 +287,8 @@ export class MemoryCore {
         memAvailable: system.memAvailable,
         ...(own ? { memoryCurrent: own.current } : {}),
       },
-      ...(cause ? { signal: `${cause.source} ${cause.kind}`, latencyMs: done - cause.at } : {}),
+      // A timer is bunker's own sampling, not a kernel signal: no signal-to-action latency to report.
+      ...(cause && cause.kind !== "timer" ? { signal: `${cause.source} ${cause.kind}`, latencyMs: done - cause.at } : {}),
     });
   }
 

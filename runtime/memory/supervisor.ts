@@ -1,7 +1,7 @@
 // `bunker daemon`: one process supervising every container of a state root. It notices exits (its own children
 // through their exit promise, others through a pidfd in the epoll worker), applies restart policies through the
 // memory core's plan, and runs the memory core. New and deleted containers are noticed through inotify on the root.
-import { watch, type FSWatcher } from "node:fs";
+import { mkdirSync, watch, type FSWatcher } from "node:fs";
 import { EPOLL } from "../../ffi/epoll.ts";
 import type { ContainerOps, ListedContainer } from "./container-ops.ts";
 import type { CoreContainer, MemoryCore } from "./core.ts";
@@ -49,7 +49,10 @@ export class Supervisor {
     this.scan();
     // A container created or deleted by the CLI shows as an entry of the root; a start removes <id>/exec.fifo,
     // which a recursive watch sees. Bursts (create writes several files) are folded into one scan.
-    this.rootWatch = watch(this.d.root, { recursive: true }, () => {
+    mkdirSync(this.d.root, { recursive: true, mode: 0o711 });
+    this.rootWatch = watch(this.d.root, { recursive: true }, (_event, name) => {
+      // Hidden entries are the daemon's own (its event log), never containers.
+      if (name?.startsWith(".")) return;
       clearTimeout(this.rescanTimer);
       this.rescanTimer = setTimeout(() => this.scan(), 20);
     });

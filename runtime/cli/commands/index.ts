@@ -19,6 +19,7 @@ export const commands: Record<string, Loader> = {
   restore: () => import("./restore.ts"),
   resume: () => import("./resume.ts"),
   board: () => import("./board.ts"),
+  daemon: () => import("./daemon.ts"),
 };
 
 export const commandNames = (): string[] => Object.keys(commands).sort();

@@ -55,7 +55,14 @@ describe("MemoryCore", () => {
     core.start();
     for (const c of fleet) core.attach(c);
     expect(psi.armed()).toEqual(["psi system some", "psi system full", "psi db some", "psi hog full"]);
-    expect(events.filter((e) => e.action === "watch")).toHaveLength(4);
+    expect(events.filter((e) => e.action === "watch").map((e) => `${e.container}: ${e.reason}`)).toEqual([
+      "system: PSI trigger 'some 70000 1000000' on '/proc/pressure/memory'",
+      "system: PSI trigger 'full 700000 1000000' on '/proc/pressure/memory'",
+      "db: PSI trigger 'some 50000 1000000' on '/sys/fs/cgroup/bunker/db/memory.pressure'",
+      "db: memory.events",
+      "hog: PSI trigger 'full 300000 2000000' on '/sys/fs/cgroup/bunker/hog/memory.pressure'",
+      "hog: memory.events",
+    ]);
     // Critical containers are protected; background ones keep nothing under pressure.
     expect(f.get("/sys/fs/cgroup/bunker/db/memory.low")).toBe("max");
     expect(f.get("/sys/fs/cgroup/bunker/hog/memory.low")).toBe("0");
