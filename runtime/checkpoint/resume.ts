@@ -1,12 +1,13 @@
 // `bunker resume`, what a board's init runs at boot: recover the state journal, say what happened to the device
 // (clean shutdown or power cut, records dropped), and bring back every container that should run, with its data as
-// left on disk or rolled back to its newest checkpoint.
+// left on disk or rolled back to its newest checkpoint. `bunker resume ID` is runc's: thaw a paused container.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { cgroupManager } from "../cgroups/manager.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { readRecord } from "../container/record.ts";
 import { runContainer } from "../container/run.ts";
-import { statusOf } from "../container/status.ts";
+import { requireStatus, statusOf } from "../container/status.ts";
 import { CHECKPOINT_SUFFIX, readCheckpoint } from "./checkpoint-file.ts";
 import type { RecoveryReport, StateJournal } from "./journal.ts";
 import { restoreContainer } from "./restore-container.ts";
@@ -91,4 +92,11 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
     }
   }
   return out;
+};
+
+/** runc's `resume ID`: thaws a paused container's cgroup. */
+export const thawContainer = async (root: string, id: string): Promise<void> => {
+  const rec = readRecord(root, id);
+  requireStatus(root, rec, ["paused"], "resume");
+  await cgroupManager({ cgroupsPath: rec.cgroupsPath, id }).thaw();
 };

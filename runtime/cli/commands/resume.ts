@@ -1,7 +1,8 @@
 // `bunker resume`: run by a board's init at boot: recover the state journal and bring back what should run.
+// `bunker resume ID`: runc's command of that name, thawing a paused container.
 import { DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
 import { DEFAULT_JOURNAL_DIR, openStateJournal } from "../../checkpoint/journal.ts";
-import { resume, type Resumed } from "../../checkpoint/resume.ts";
+import { resume, thawContainer, type Resumed } from "../../checkpoint/resume.ts";
 import type { Command } from "../command.ts";
 import { flagBool, flagList, flagString } from "../parse.ts";
 import { logLine } from "../report.ts";
@@ -19,9 +20,9 @@ const text = (r: Resumed): string => {
 
 export const command: Command = {
   name: "resume",
-  summary: "at boot: recover the state journal and start every container that should run",
-  args: "",
-  arity: [0, 0],
+  summary: "at boot: recover the state journal and start every container that should run; with an ID: unpause it",
+  args: "[<container-id>]",
+  arity: [0, 1],
   flags: [
     { name: "rollback", kind: "list", value: "ID", help: "restore this container's data from its newest checkpoint first (repeatable)" },
     { name: "rollback-all", kind: "bool", help: "roll back every container's data to its newest checkpoint" },
@@ -29,7 +30,13 @@ export const command: Command = {
     { name: "journal", kind: "string", value: "DIR", help: `state journal directory (default ${DEFAULT_JOURNAL_DIR})` },
     { name: "json", kind: "bool", help: "print the result as JSON" },
   ],
+  description: "Without an ID, what a board's init runs at boot. With an ID, runc's resume: thaw a paused container.",
   async run(global, args) {
+    const id = args.positional[0];
+    if (id !== undefined) {
+      await thawContainer(global.root, id);
+      return 0;
+    }
     const rollback = new Set(flagList(args, "rollback"));
     const all = flagBool(args, "rollback-all");
     const journal = openStateJournal(flagString(args, "journal") ?? DEFAULT_JOURNAL_DIR);
