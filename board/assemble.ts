@@ -1,7 +1,7 @@
 // Puts the board together from Debian's packages and the repo: kernel, initramfs, disk image. Everything lands in
 // .cache/board/ (git-ignored); downloads and unpacked packages are reused, images are rebuilt per run.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Debian, TARGET_PACKAGES } from "./debian.ts";
 import { buildDiskTree } from "./disk-tree.ts";
 import { makeExt4Image } from "./disk-image.ts";
@@ -20,6 +20,7 @@ export type Log = (line: string) => void;
 
 export interface BoardBase {
   kernel: string;
+  release: string;
   /** The gzip'd initramfs without a job. */
   baseInitrd: string;
   packages: Record<(typeof TARGET_PACKAGES)[number], string>;
@@ -39,7 +40,7 @@ export const prepareBase = (log: Log): BoardBase => {
   const baseInitrd = join(BUILD_DIR, "initramfs-base.cpio.gz");
   writeFileSync(baseInitrd, baseInitramfs({ busybox: packages["busybox-static"], modulesDir, modules }));
   log(`kernel ${version}, ${modules.length} modules: ${modules.map((m) => m.name).join(" ")}`);
-  return { kernel: join(kernelDir, "boot", `vmlinuz-${version}`), baseInitrd, packages };
+  return { kernel: join(kernelDir, "boot", `vmlinuz-${version}`), release: version, baseInitrd, packages };
 };
 
 /** The base initramfs with `script` appended as the board's job; returns the file written. */
@@ -62,6 +63,7 @@ export const buildDisk = (base: BoardBase, profile: BoardProfile, executables: R
     executables,
     suiteDir: join(REPO_ROOT, "tests/board"),
     compatSource: join(import.meta.dir, "musl/compat.c"),
+    kernelConfig: { release: base.release, file: join(dirname(base.kernel), `config-${base.release}`) },
   });
   return makeExt4Image(tree, image, profile.storage.sizeMiB);
 };

@@ -13,6 +13,8 @@ export interface DiskTreeInputs extends MuslPackages {
   executables: Record<string, string>;
   suiteDir: string;
   compatSource: string;
+  /** The kernel's build configuration, installed as /boot/config-<release> as Debian does (board check reads it). */
+  kernelConfig: { release: string; file: string };
 }
 
 /** Where things are inside the board; the guest scripts and the suite use the same paths. */
@@ -59,6 +61,8 @@ export const buildDiskTree = (dir: string, inputs: DiskTreeInputs): void => {
     copyFileSync(src, join(dir, rel(BOARD_PATHS.bin), name));
     chmodSync(join(dir, rel(BOARD_PATHS.bin), name), 0o755);
   }
+  mkdirSync(join(dir, "boot"));
+  copyFileSync(inputs.kernelConfig.file, join(dir, "boot", `config-${inputs.kernelConfig.release}`));
   cpSync(inputs.suiteDir, join(dir, rel(BOARD_PATHS.suite)), { recursive: true, filter: (src) => !src.endsWith(".ts") });
   writeBundles(join(dir, rel(BOARD_PATHS.bundles)), fillBusyboxRootfs(join(inputs.busybox, "bin/busybox")));
 };

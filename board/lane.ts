@@ -43,6 +43,10 @@ const buildExecutables = (): void => {
   if (p.exitCode !== 0) throw new Error(`Build the arm64 executables: 'bun build.ts ${targets.join(" ")}' exited ${p.exitCode}`);
 };
 
+/** The host-side board tests (the power-cut helper against a write-fsync loop), run after the suite. */
+const hostTests = (): number =>
+  Bun.spawnSync([process.execPath, "test", "tests/board"], { cwd: REPO_ROOT, stdout: "inherit", stderr: "inherit" }).exitCode;
+
 const jobScript = (): string =>
   [
     "rc=0",
@@ -100,6 +104,9 @@ const main = async (): Promise<number> => {
     pending: results.tests.filter((t) => t.status === "pending").map(describe),
     problems: issues,
   };
+  const hostStatus = await step("host-side board tests (power cut)", hostTests);
+  if (hostStatus !== 0) issues.push(`The host-side board tests failed ('bun test tests/board' exit ${hostStatus})`);
+  summary.seconds.lane = Number(secs(started));
   writeFileSync(join(CACHE_DIR, "last-run.json"), `${JSON.stringify(summary, null, 2)}\n`);
   console.log(JSON.stringify(summary, null, 2));
   // The job's own status counts every failure; the lane fails only on those not listed in known-failures.txt.
