@@ -9,11 +9,14 @@ export const TARGETS = {
 
 export type TargetName = keyof typeof TARGETS;
 
+/** The executable's entry, then every Worker script: a compiled executable only holds workers named here. */
+export const ENTRYPOINTS = ["runtime/entry.ts", "runtime/memory/epoll-worker.ts"] as const;
+
 export const build = async (names: readonly TargetName[]): Promise<void> => {
   for (const name of names) {
     const out = `dist/${name}`;
     const proc = Bun.spawnSync(
-      [process.execPath, "build", "--compile", "--minify", `--target=${TARGETS[name]}`, "runtime/entry.ts", "--outfile", out],
+      [process.execPath, "build", "--compile", "--minify", `--target=${TARGETS[name]}`, ...ENTRYPOINTS, "--outfile", out],
       { stdout: "pipe", stderr: "pipe", cwd: import.meta.dir },
     );
     if (proc.exitCode !== 0) throw new Error(`Build of ${out} failed: ${proc.stderr.toString().trim()}`);

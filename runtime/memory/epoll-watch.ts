@@ -7,7 +7,7 @@ import { O } from "../../ffi/constants.ts";
 import { EPOLL, epollAdd, epollCreate, epollDel } from "../../ffi/epoll.ts";
 import { close, pipe2, writeAll } from "../../ffi/fd.ts";
 import { triggerText, type PsiTrigger } from "./classes.ts";
-import type { WatchReport, WatchStart } from "./epoll-worker.ts";
+import type { WatchReport, WatchStart, WatchStopped } from "./epoll-worker.ts";
 
 export interface WatchCallbacks {
   /** `at`: wall-clock ms when the worker woke. */
@@ -33,7 +33,15 @@ interface Entry {
   cb: WatchCallbacks;
 }
 
-export const startEpollWatch = (): EpollWatch => {
+/**
+ * From source, the worker sits beside this file. A compiled executable holds it only because build.ts names it as an
+ * entrypoint, stored under its path relative to the entrypoints' common folder (runtime/) in Bun's embedded filesystem.
+ */
+const workerUrl = (): string =>
+  Bun.main.startsWith("/$bunfs/") ? "/$bunfs/root/memory/epoll-worker.ts" : new URL("./epoll-worker.ts", import.meta.url).href;
+
+/** `failed`: the worker could not start or died; nothing is watched any more. */
+export const startEpollWatch = (failed: (err: Error) => void = (err) => { throw err; }): EpollWatch => {
   const epfd = epollCreate();
   const [stopRead, stopWrite] = pipe2(O.CLOEXEC | O.NONBLOCK);
   epollAdd(epfd, stopRead, EPOLL.IN, stopRead);
@@ -45,9 +53,16 @@ export const startEpollWatch = (): EpollWatch => {
     closeSync(e.fd);
   };
 
-  const worker = new Worker(new URL("./epoll-worker.ts", import.meta.url).href);
-  const stopped = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
-  worker.onmessage = (m: MessageEvent<WatchReport>) => {
+  const worker = new Worker(workerUrl());
+  let stoppedNow = (): void => {};
+  const stopped = new Promise<void>((resolve) => (stoppedNow = resolve));
+  worker.addEventListener("error", (e) => failed(new Error(`Starting the epoll worker: ${e.message}`)));
+  worker.onmessage = (m: MessageEvent<WatchReport | WatchStopped>) => {
+    if (m.data === "stopped") {
+      worker.terminate();
+      stoppedNow();
+      return;
+    }
     for (const fd of m.data.dropped) {
       const e = byFd.get(fd);
       if (!e) continue;

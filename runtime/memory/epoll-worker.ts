@@ -16,7 +16,9 @@ export interface WatchReport {
   dropped: number[];
 }
 
-declare const self: { onmessage: ((e: MessageEvent<WatchStart>) => void) | null; close(): void };
+export type WatchStopped = "stopped";
+
+declare const self: { onmessage: ((e: MessageEvent<WatchStart>) => void) | null };
 
 self.onmessage = (e) => {
   const { epfd, stopFd } = e.data;
@@ -34,5 +36,6 @@ self.onmessage = (e) => {
     const report: WatchReport = { at, ready: events.map((ev) => ({ fd: ev.key, events: ev.events })), dropped };
     postMessage(report);
   }
-  self.close();
+  // The main thread terminates this worker on hearing it stopped (Bun's workers have no self.close()).
+  postMessage("stopped" satisfies WatchStopped);
 };
