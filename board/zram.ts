@@ -3,7 +3,11 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { pageSize, swapoff, swapon } from "../ffi/swap.ts";
 import type { CgroupFs } from "../runtime/cgroups/fs.ts";
+import { parseSize } from "../runtime/memory/units.ts";
+import { decode } from "../runtime/spec/validate.ts";
+import type { BoardProfile } from "./profile.ts";
 
 export const ZramConfigSchema = Type.Object(
   {
@@ -148,4 +152,44 @@ export const configureZram = (fs: CgroupFs, ops: SwapOps, c: ZramConfig): ZramSt
   step("enabling swap", () => ops.swapon(`/dev/${dev}`, c.priority));
   if (c.swappiness !== undefined) step(`setting vm.swappiness to ${c.swappiness}`, () => fs.write("/proc/sys/vm/swappiness", String(c.swappiness)));
   return zramStatus(fs, dev);
+};
+
+/** The swap settings as the command line gives them; unset ones come from the board profile. */
+export interface SwapRequest {
+  device?: string;
+  size?: string;
+  algorithm?: string;
+  memLimit?: string;
+  writeback?: string;
+  priority?: number;
+  swappiness?: number;
+}
+
+export const zramConfig = (r: SwapRequest, profile: BoardProfile | undefined): ZramConfig => {
+  const size = r.size !== undefined ? parseSize(r.size) : profile ? profile.swap.zramMiB * 2 ** 20 : undefined;
+  if (size === undefined) throw new Error("Configuring zram: give --size or --profile (the profile's swap.zramMiB)");
+  if (size === 0) throw new Error(`Configuring zram: the size is 0${r.size === undefined ? ` (profile '${profile!.name}' has no zram)` : ""}`);
+  const config = {
+    ...(r.device !== undefined ? { device: r.device } : {}),
+    sizeBytes: size,
+    algorithm: r.algorithm ?? profile?.swap.zramAlgorithm ?? "lzo-rle",
+    ...(r.memLimit !== undefined ? { memLimitBytes: parseSize(r.memLimit) } : {}),
+    ...(r.writeback !== undefined ? { writeback: r.writeback } : {}),
+    priority: r.priority ?? 100,
+    ...(r.swappiness !== undefined || profile ? { swappiness: r.swappiness ?? profile!.swap.swappiness } : {}),
+  };
+  return decode(ZramConfigSchema, config, "zram settings");
+};
+
+export const hostSwapOps = (): SwapOps => ({ swapon, swapoff, pageSize: pageSize() });
+
+/** A few lines for people: device, capacity, algorithm, how well it compresses, swap use. */
+export const renderZram = (s: ZramStatus): string => {
+  const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const ratio = s.comprDataBytes > 0 ? (s.origDataBytes / s.comprDataBytes).toFixed(2) : "-";
+  return [
+    `${s.device}: ${mib(s.sizeBytes)} ${s.algorithm}${s.memLimitBytes ? `, mem_limit ${mib(s.memLimitBytes)}` : ""}${s.writeback ? `, writeback to ${s.writeback}` : ""}`,
+    `stored ${mib(s.origDataBytes)} in ${mib(s.memUsedBytes)} of RAM (ratio ${ratio})`,
+    s.swap ? `swap on, priority ${s.swap.priority}, ${mib(s.swap.usedBytes)} used` : "swap off",
+  ].join("\n");
 };

@@ -6,7 +6,10 @@ import { rootedView } from "../../../board/check/system.ts";
 import type { Command, FlagSpec, GlobalOptions, ParsedArgs } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { helpText } from "../help.ts";
-import { flagBool, parseArgs } from "../parse.ts";
+import { flagBool, flagInt, flagString, parseArgs } from "../parse.ts";
+import { hostCgroupFs } from "../../cgroups/fs.ts";
+import { configureZram, hostSwapOps, renderZram, resetZram, zramConfig, zramStatus, type SwapRequest } from "../../../board/zram.ts";
+import { loadProfile } from "../../../board/profile.ts";
 
 interface Subcommand {
   summary: string;
@@ -14,6 +17,51 @@ interface Subcommand {
   flags: FlagSpec[];
   run(global: GlobalOptions, args: ParsedArgs): Promise<number> | number;
 }
+
+const swap: Subcommand = {
+  summary: "configure zram swap (size, algorithm, mem_limit, writeback device) and enable it, or --off / --status",
+  args: "",
+  flags: [
+    { name: "profile", kind: "string", value: "NAME", help: "take unset values from this board profile (board/profiles)" },
+    { name: "device", kind: "string", value: "zramN", help: "device to use (default: the first unused one, or a new one)" },
+    { name: "size", kind: "string", value: "SIZE", help: "uncompressed capacity, e.g. 128M" },
+    { name: "algorithm", kind: "string", value: "NAME", help: "compression algorithm (lzo-rle, lz4, zstd... as the kernel offers)" },
+    { name: "mem-limit", kind: "string", value: "SIZE", help: "most RAM the compressed pages may use" },
+    { name: "writeback", kind: "string", value: "DEV", help: "block device for written-back pages" },
+    { name: "priority", kind: "int", value: "N", help: "swap priority (default 100)" },
+    { name: "swappiness", kind: "int", value: "N", help: "vm.swappiness to set (0-200)" },
+    { name: "off", kind: "bool", help: "turn the --device off and reset it" },
+    { name: "status", kind: "bool", help: "only show the --device's state" },
+    { name: "json", kind: "bool", help: "print the state as JSON (schema: ZramStatus in board/zram.ts)" },
+  ],
+  run: (_global, args) => {
+    const fs = hostCgroupFs();
+    const device = flagString(args, "device");
+    if ((flagBool(args, "off") || flagBool(args, "status")) && device === undefined) throw new UsageError("--off and --status need --device");
+    if (flagBool(args, "off")) {
+      resetZram(fs, hostSwapOps(), device!);
+      return 0;
+    }
+    const status = flagBool(args, "status")
+      ? zramStatus(fs, device!)
+      : configureZram(fs, hostSwapOps(), zramConfig(swapRequest(args), flagString(args, "profile") === undefined ? undefined : loadProfile(flagString(args, "profile")!)));
+    console.log(flagBool(args, "json") ? JSON.stringify(status, null, 2) : renderZram(status));
+    return 0;
+  },
+};
+
+const swapRequest = (a: ParsedArgs): SwapRequest => {
+  const out: SwapRequest = {};
+  for (const [key, flag] of [["device", "device"], ["size", "size"], ["algorithm", "algorithm"], ["memLimit", "mem-limit"], ["writeback", "writeback"]] as const) {
+    const v = flagString(a, flag);
+    if (v !== undefined) out[key] = v;
+  }
+  for (const key of ["priority", "swappiness"] as const) {
+    const v = flagInt(a, key);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+};
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   check: {
@@ -26,6 +74,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       return report.ok ? 0 : 1;
     },
   },
+  swap,
 };
 
 const asCommand = (name: string, sub: Subcommand): Command => ({

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { configureZram, swapHeader, type SwapOps } from "../../../board/zram.ts";
+import { configureZram, swapHeader, zramConfig, type SwapOps } from "../../../board/zram.ts";
+import { loadProfile } from "../../../board/profile.ts";
 import { fakeCgroupFs, type FakeCgroupFs } from "../runtime/memory/fake-cgroupfs.ts";
 
 const MiB = 2 ** 20;
@@ -84,5 +85,28 @@ describe("swapHeader()", () => {
     expect(h.readUInt32LE(1028)).toBe(2047);
     expect(h[1036]).toBe(7);
     expect(h.subarray(1052, 1063).toString("latin1")).toBe("bunker-zram");
+  });
+});
+
+describe("zramConfig()", () => {
+  const profile = loadProfile("qemu-virt-a53");
+
+  test("takes size, algorithm and swappiness from the board profile when the command line leaves them out", () => {
+    expect(zramConfig({}, profile)).toEqual({ sizeBytes: profile.swap.zramMiB * MiB, algorithm: profile.swap.zramAlgorithm, priority: 100, swappiness: profile.swap.swappiness });
+  });
+
+  test("lets the command line override the profile", () => {
+    expect(zramConfig({ size: "64M", algorithm: "zstd", memLimit: "16M", priority: 5, swappiness: 180 }, profile)).toEqual({
+      sizeBytes: 64 * MiB, algorithm: "zstd", memLimitBytes: 16 * MiB, priority: 5, swappiness: 180,
+    });
+  });
+
+  test("needs a size from somewhere", () => {
+    expect(() => zramConfig({}, undefined)).toThrow("Configuring zram: give --size or --profile (the profile's swap.zramMiB)");
+    expect(() => zramConfig({ size: "lots" }, undefined)).toThrow("Cannot read size: 'lots'");
+  });
+
+  test("checks the settings against the schema", () => {
+    expect(() => zramConfig({ size: "64M", priority: 40_000 }, undefined)).toThrow("Invalid zram settings: /priority");
   });
 });
