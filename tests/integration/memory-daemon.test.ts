@@ -1,0 +1,87 @@
+// `bunker daemon` on this host (cgroup v1 memory): exits noticed through pidfds and as the parent, restart policies
+// with backoff and the crash-loop limit, and the v1 userspace OOM handler granting from the reserve or killing.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeBundle } from "../support/bundle.ts";
+import { bunker, bunkerAsync, newRoot, skipReason } from "../support/cli.ts";
+import { eventLogPath } from "../../runtime/memory/daemon.ts";
+import type { MemoryEvent } from "../../runtime/memory/event-log.ts";
+
+const MiB = 2 ** 20;
+const v1Memory = existsSync("/sys/fs/cgroup/memory/memory.oom_control");
+const skip = skipReason() ?? (v1Memory ? undefined : "the v1 OOM handler needs a cgroup v1 memory hierarchy");
+if (skip) console.log(`SKIP memory daemon: ${skip}`);
+
+const events = (root: string): MemoryEvent[] =>
+  existsSync(eventLogPath(root)) ? readFileSync(eventLogPath(root), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+
+const until = async (what: string, cond: () => boolean, ms = 10_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+};
+
+describe.skipIf(!!skip)("bunker daemon", () => {
+  let root: string;
+  let daemon: ReturnType<typeof bunkerAsync>;
+  beforeAll(async () => {
+    root = newRoot();
+    // A hidden entry of the root: the daemon never takes it for a container.
+    const config = join(root, ".daemon.json");
+    writeFileSync(config, JSON.stringify({ oomReserveBytes: 16 * MiB, oomGrantBytes: 8 * MiB }));
+    daemon = bunkerAsync(root, ["daemon", "--config", config]);
+    await until("the daemon's first events", () => events(root).length > 0);
+  });
+  afterAll(async () => {
+    daemon.kill("SIGTERM");
+    expect(await daemon.exited).toBe(0);
+    for (const c of JSON.parse(bunker(root, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) bunker(root, ["delete", "--force", c.id]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const run = (id: string, args: string[], annotations: Record<string, string>, memory?: object): void => {
+    const bundle = makeBundle(args, (c) => ({ ...c, annotations, linux: { ...c.linux, ...(memory ? { resources: { memory } } : {}) } }));
+    const r = bunker(root, ["run", "--detach", "--bundle", bundle, id]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  };
+  const of = (id: string) => events(root).filter((e) => e.container === id);
+
+  test("restarts a failing container with backoff until the crash-loop limit", async () => {
+    run("flaky", ["sh", "-c", "sleep 0.3; exit 3"], { "bunker.restart": "on-failure", "bunker.restart.backoff": "100ms", "bunker.restart.limit": "2" });
+    await until("the give-up", () => of("flaky").some((e) => e.action === "give-up"));
+    const seen = of("flaky").filter((e) => e.action !== "watch").map((e) => `${e.action}: ${e.reason}`);
+    expect(seen).toEqual([
+      "exit: init exited (status unknown: not a child of the daemon)",
+      "restart: restart policy 'on-failure' after status 255, delay 100 ms",
+      "exit: init exited with status 3",
+      "restart: restart policy 'on-failure' after status 3, delay 200 ms",
+      "exit: init exited with status 3",
+      "give-up: crash loop: 2 restarts within 600s (limit 2)",
+    ]);
+  });
+
+  test("grants a critical container held at its limit a step from the reserve, and it completes", async () => {
+    run("grant", ["sh", "-c", "dd if=/dev/zero of=/dev/null bs=20M count=1 2>/dev/null && sleep 30"], { "bunker.memory.class": "critical" }, { limit: 16 * MiB, disableOOMKiller: true });
+    await until("the grant", () => of("grant").some((e) => e.action === "oom-grant"));
+    const grant = of("grant").find((e) => e.action === "oom-grant")!;
+    expect(grant.detail).toBe(`limit raised to ${24 * MiB}`);
+    console.log(`v1 OOM grant: ${grant.latencyMs} ms after the kernel's notification`);
+    // dd finished and the shell went on to sleep: the container still runs.
+    await Bun.sleep(200);
+    expect(JSON.parse(bunker(root, ["state", "grant"]).stdout).status).toBe("running");
+  });
+
+  test("kills the largest process of a normal container held at its limit", async () => {
+    run("hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=20M", "count=1"], {}, { limit: 16 * MiB, disableOOMKiller: true });
+    await until("the kill", () => of("hog").some((e) => e.action === "exit"));
+    const kill = of("hog").find((e) => e.action === "oom-kill-process")!;
+    expect(kill.reason).toBe("largest process at the limit; normal containers get no grants");
+    expect(kill.detail).toStartWith("pid ");
+    expect(kill.detail).toContain("(dd)");
+    console.log(`v1 OOM kill: ${kill.latencyMs} ms after the kernel's notification`);
+  });
+});
