@@ -4,6 +4,7 @@ import { writeFile } from "./files.ts";
 
 export const cpuset: Controller = {
   name: "cpuset",
+  resource: "cpuset",
   wanted: (r) => !!(r.cpu?.cpus || r.cpu?.mems),
   apply: (r, dir, fs) => {
     if (r.cpu?.cpus) writeFile(fs, dir, "cpuset.cpus", r.cpu.cpus);

@@ -14,7 +14,7 @@ import type { V1Manager } from "./v1/manager.ts";
 import { V2_CONTROLLERS } from "./v2/controllers.ts";
 import type { V2Manager } from "./v2/manager.ts";
 
-const KNOWN: readonly Controller[] = [...V1_CONTROLLERS, ...V2_CONTROLLERS.filter((c) => !V1_CONTROLLERS.some((v) => v.name === c.name))];
+const KNOWN: readonly Controller[] = [...V1_CONTROLLERS, ...V2_CONTROLLERS.filter((c) => !V1_CONTROLLERS.some((v) => v.resource === c.resource))];
 
 export class HybridManager implements CgroupManager {
   readonly layout: CgroupManager["layout"] = "hybrid";
@@ -28,8 +28,8 @@ export class HybridManager implements CgroupManager {
 
   private placed(): Placed[] {
     const v1 = this.v1.placed();
-    const inV1 = new Set(v1.map((p) => p.controller.name));
-    return [...v1, ...this.v2.placed().filter((p) => !inV1.has(p.controller.name))];
+    const inV1 = new Set(v1.map((p) => p.controller.resource));
+    return [...v1, ...this.v2.placed().filter((p) => !inV1.has(p.controller.resource))];
   }
 
   create(): void {

@@ -1,7 +1,8 @@
-// OOM notification without polling. v1: an eventfd registered through cgroup.event_control on memory.oom_control;
-// v2: inotify (fs.watch) on memory.events, which the kernel marks modified on every event. Either way the callback
-// runs only when the oom_kill count rose (both notifications also fire for other reasons: v1 when the cgroup is
-// removed or merely under OOM, v2 on any memory event).
+// OOM notification without polling. v1: an eventfd registered through cgroup.event_control on memory.oom_control,
+// which the kernel signals when the cgroup hits OOM (before its victim is killed, so the oom_kill count may not have
+// moved yet) and when the cgroup is removed; every signal while the cgroup exists is an OOM, as in runc.
+// v2: inotify (fs.watch) on memory.events, marked modified on any memory event after its counter moved; the callback
+// runs when oom_kill rose.
 import { closeSync, openSync, watch } from "node:fs";
 import { EFD_CLOEXEC, EFD_NONBLOCK, eventfd } from "../../ffi/eventfd.ts";
 import type { CgroupFs } from "./fs.ts";
@@ -11,7 +12,7 @@ export interface OomWatch {
   close(): void;
 }
 
-/** Calls `onOom` once per rise of `count()` observed after a wake-up from `wait`. */
+/** A wake-up handler that calls `onOom` when `count()` rose since the previous wake-up. */
 const onRise = (count: () => number, onOom: () => void): (() => void) => {
   let last = count();
   return () => {
@@ -26,7 +27,7 @@ const onRise = (count: () => number, onOom: () => void): (() => void) => {
   };
 };
 
-export const watchOomV1 = (fs: CgroupFs, dir: string, count: () => number, onOom: () => void): OomWatch => {
+export const watchOomV1 = (fs: CgroupFs, dir: string, onOom: () => void): OomWatch => {
   const efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   const ofd = openSync(fs.real(`${dir}/memory.oom_control`), "r");
   let closed = false;
@@ -43,7 +44,6 @@ export const watchOomV1 = (fs: CgroupFs, dir: string, count: () => number, onOom
     closeSync(efd);
     throw err;
   }
-  const check = onRise(count, onOom);
   // Bun reads a non-blocking eventfd from its event loop: no thread, no timer.
   const reader = Bun.file(efd).stream().getReader();
   void (async () => {
@@ -51,7 +51,7 @@ export const watchOomV1 = (fs: CgroupFs, dir: string, count: () => number, onOom
       const { done } = await reader.read().catch(() => ({ done: true }));
       if (done) break;
       if (!fs.exists(dir)) break;
-      check();
+      onOom();
     }
     close();
   })();

@@ -4,6 +4,7 @@ import { readNumber, writeFile } from "./files.ts";
 
 export const pids: Controller = {
   name: "pids",
+  resource: "pids",
   wanted: (r) => r.pids !== undefined,
   apply: (r, dir, fs) => {
     if (!r.pids) return;

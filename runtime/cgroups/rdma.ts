@@ -4,6 +4,7 @@ import { writeFile } from "./files.ts";
 
 export const rdma: Controller = {
   name: "rdma",
+  resource: "rdma",
   wanted: (r) => Object.keys(r.rdma ?? {}).length > 0,
   apply: (r, dir, fs) => {
     for (const [device, l] of Object.entries(r.rdma ?? {})) {

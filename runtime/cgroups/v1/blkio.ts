@@ -28,6 +28,7 @@ const entries = (fs: CgroupFs, dir: string, file: string): BlkioEntry[] => {
 
 export const blkioV1: Controller = {
   name: "blkio",
+  resource: "blockIO",
   wanted: (r) => r.blockIO !== undefined,
   apply: (r, dir, fs) => {
     const b = r.blockIO;

@@ -5,6 +5,7 @@ import { readKeyed, writeFile } from "../files.ts";
 
 export const cpuV1: Controller = {
   name: "cpu",
+  resource: "cpu",
   wanted: (r) => {
     const c = r.cpu;
     return !!c && [c.shares, c.quota, c.period, c.burst, c.realtimePeriod, c.realtimeRuntime, c.idle].some((v) => v !== undefined);

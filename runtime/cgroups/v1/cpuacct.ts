@@ -7,6 +7,7 @@ const NS_PER_TICK = 1e9 / 100;
 
 export const cpuacctV1: Controller = {
   name: "cpuacct",
+  resource: "",
   wanted: () => false,
   apply: () => {},
   stats: (dir, fs, out) => {

@@ -7,6 +7,7 @@ import { readFile, writeFile } from "../files.ts";
 
 export const devicesV1: Controller = {
   name: "devices",
+  resource: "devices",
   // Always wanted: without rules a container still gets default-deny plus the default devices.
   wanted: () => true,
   apply: (r, dir, fs) => {

@@ -4,6 +4,7 @@ import { readNumberOr0, writeFile } from "../files.ts";
 
 export const hugetlbV1: Controller = {
   name: "hugetlb",
+  resource: "hugepageLimits",
   wanted: (r) => !!r.hugepageLimits?.length,
   apply: (r, dir, fs) => {
     for (const h of r.hugepageLimits ?? []) writeFile(fs, dir, `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);

@@ -111,7 +111,7 @@ export class V1Manager implements CgroupManager {
   watchOom(onOom: () => void): OomWatch {
     const dir = this.dirOf("memory");
     if (!dir) throw new Error(`Watching container cgroup '${this.path}' for OOM: the memory controller is not mounted`);
-    return watchOomV1(this.fs, dir, () => oomKillsV1(this.fs, dir), onOom);
+    return watchOomV1(this.fs, dir, onOom);
   }
 
   async destroy(): Promise<void> {

@@ -51,6 +51,7 @@ export const checkLimitAboveUsage = (m: LinuxMemory, usage: () => number, dir: s
 
 export const memoryV1: Controller = {
   name: "memory",
+  resource: "memory",
   wanted: (r) => r.memory !== undefined,
   apply: (r, dir, fs) => {
     const m = r.memory;

@@ -4,6 +4,7 @@ import { writeFile } from "../files.ts";
 
 export const netClsV1: Controller = {
   name: "net_cls",
+  resource: "network.classID",
   wanted: (r) => r.network?.classID !== undefined,
   apply: (r, dir, fs) => {
     if (r.network?.classID !== undefined) writeFile(fs, dir, "net_cls.classid", r.network.classID);
@@ -12,6 +13,7 @@ export const netClsV1: Controller = {
 
 export const netPrioV1: Controller = {
   name: "net_prio",
+  resource: "network.priorities",
   wanted: (r) => !!r.network?.priorities?.length,
   apply: (r, dir, fs) => {
     for (const p of r.network?.priorities ?? []) writeFile(fs, dir, "net_prio.ifpriomap", `${p.name} ${p.priority}`);

@@ -6,6 +6,7 @@ import { readKeyed, writeFile } from "../files.ts";
 
 export const cpuV2: Controller = {
   name: "cpu",
+  resource: "cpu",
   wanted: (r) => {
     const c = r.cpu;
     return !!c && [c.shares, c.quota, c.period, c.burst, c.idle, c.realtimePeriod, c.realtimeRuntime].some((v) => v !== undefined);

@@ -5,6 +5,7 @@ import { containerDeviceRules } from "../devices/rules.ts";
 
 export const devicesV2: Controller = {
   name: "devices",
+  resource: "devices",
   wanted: () => true,
   apply: (r, dir, fs) => fs.setDeviceFilter(dir, encodeInsns(deviceFilterInsns(containerDeviceRules(r.devices)))),
 };

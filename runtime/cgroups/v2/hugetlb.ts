@@ -4,6 +4,7 @@ import { readKeyed, readNumberOr0, writeFile } from "../files.ts";
 
 export const hugetlbV2: Controller = {
   name: "hugetlb",
+  resource: "hugepageLimits",
   wanted: (r) => !!r.hugepageLimits?.length,
   apply: (r, dir, fs) => {
     for (const h of r.hugepageLimits ?? []) writeFile(fs, dir, `hugetlb.${h.pageSize}.max`, h.limit);

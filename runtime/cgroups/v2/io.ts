@@ -21,6 +21,7 @@ const OPS = { rbytes: ["bytes", "Read"], wbytes: ["bytes", "Write"], rios: ["ios
 
 export const ioV2: Controller = {
   name: "io",
+  resource: "blockIO",
   wanted: (r) => r.blockIO !== undefined,
   apply: (r, dir, fs) => {
     const b = r.blockIO;

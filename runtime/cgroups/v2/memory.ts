@@ -9,6 +9,7 @@ import { checkLimitAboveUsage } from "../v1/memory.ts";
 
 export const memoryV2: Controller = {
   name: "memory",
+  resource: "memory",
   wanted: (r) => {
     const m = r.memory;
     return !!m && [m.limit, m.swap, m.reservation].some((v) => v !== undefined && v !== 0);

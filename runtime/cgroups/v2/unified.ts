@@ -8,6 +8,7 @@ const KEY = /^([a-z_]+)\.[a-z0-9_.]+$/;
 
 export const unifiedV2: Controller = {
   name: "unified",
+  resource: "unified",
   wanted: (r) => Object.keys(r.unified ?? {}).length > 0,
   apply: (r, dir, fs) => {
     const entries = Object.entries(r.unified ?? {});
