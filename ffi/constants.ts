@@ -1,6 +1,7 @@
 // Kernel constants. These values are the same on x86_64 and aarch64 unless a per-arch table says otherwise.
 
 export const CLONE = {
+  FS: 0x00000200,
   NEWTIME: 0x00000080,
   NEWNS: 0x00020000,
   NEWCGROUP: 0x02000000,

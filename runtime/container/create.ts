@@ -8,6 +8,7 @@ import { kill } from "../../ffi/process.ts";
 import { cgroupManager, type CgroupManager } from "../cgroups/manager.ts";
 import { runHooks } from "../hooks.ts";
 import { buildPlan, hookSteps } from "../process/build-plan.ts";
+import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { decodeStage, encode, type StageMessage } from "../process/messages.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
@@ -99,7 +100,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
       cgroupProcs: cgroup.procsFiles(), cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: state(0, "creating"),
     });
-    const stage = spawnStage(pidNamespaceOf(config), "setup");
+    const stage = spawnStage(pidNamespaceOf(config), "setup", { [EARLY_ENV]: encodeEarly(plan.early) });
     cleanups.push(async () => {
       if (stage.proc.exitCode === null && stage.proc.signalCode === null) kill(stage.proc.pid, 9);
       await stage.proc.exited;

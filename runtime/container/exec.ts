@@ -1,6 +1,7 @@
 // `exec`: a new process in a running container, made by a setup stage that joins its namespaces and cgroup.
 import { cgroupManager } from "../cgroups/manager.ts";
 import { buildExecPlan } from "../process/build-exec-plan.ts";
+import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { decodeStage, encode } from "../process/messages.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
 import type { Config, Process } from "../spec/config.ts";
@@ -37,7 +38,7 @@ export const execInContainer = async (opts: ExecOptions): Promise<StageProcess> 
     consoleSocket: opts.consoleSocket ?? null,
     cgroupProcs: cgroupManager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles(),
   });
-  const stage = spawnStage(types.includes("pid") ? namespacePath(rec.pid, "pid") : null, "exec");
+  const stage = spawnStage(types.includes("pid") ? namespacePath(rec.pid, "pid") : null, "exec", { [EARLY_ENV]: encodeEarly(plan.early) });
   stage.channel.send(encode({ t: "plan", plan }));
   // After "ready" the channel closes when the stage execs (close-on-exec); a failure comes as a message instead.
   try {

@@ -1,7 +1,7 @@
 // The plan of an `exec`: join every namespace of the running container and its cgroup, then run the program.
 import type { Process } from "../spec/config.ts";
 import { NAMESPACES, namespacePath, type NamespaceType } from "../spec/namespaces.ts";
-import { processPlan } from "./build-plan.ts";
+import { EARLY_TYPES, earlySteps, processPlan } from "./build-plan.ts";
 import type { StagePlan } from "./plan.ts";
 
 export interface ExecPlanInputs {
@@ -20,10 +20,8 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   bundle: p.bundle,
   rootfs: "/",
   unshareFlags: 0,
-  join: p.namespaces
-    .filter((t) => t !== "pid")
-    .sort((a, b) => Number(b === "user") - Number(a === "user"))
-    .map((t) => ({ path: namespacePath(p.pid, t), flag: NAMESPACES[t].flag })),
+  early: earlySteps(p.namespaces.map((t) => ({ type: t, path: namespacePath(p.pid, t) }))),
+  join: p.namespaces.filter((t) => !EARLY_TYPES.has(t)).map((t) => ({ path: namespacePath(p.pid, t), flag: NAMESPACES[t].flag })),
   newUserNamespace: false,
   newCgroupNamespace: false,
   newMountNamespace: false,

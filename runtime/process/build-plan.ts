@@ -9,6 +9,7 @@ import { NAMESPACES, type NamespaceType } from "../spec/namespaces.ts";
 import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
 import { secureJoin } from "../rootfs/secure-join.ts";
+import type { EarlyStep } from "./early.ts";
 import type { CapabilityMasks, DeviceStep, HookStep, MountStep, StagePlan } from "./plan.ts";
 
 const ROOT_PROPAGATION: Record<string, number> = {
@@ -55,6 +56,19 @@ const capabilityMasks = (c: LinuxCapabilities | undefined): CapabilityMasks | nu
 
 export const hookSteps = (hooks: readonly Hook[] | undefined): HookStep[] =>
   (hooks ?? []).map((h) => ({ path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? null }));
+
+/** PID namespaces are entered by the parent; user and time namespaces early (see early.ts); the rest from the plan. */
+export const EARLY_TYPES: ReadonlySet<NamespaceType> = new Set(["pid", "user", "time"]);
+
+/** The user namespace first (made or joined), then a time namespace to join. */
+export const earlySteps = (namespaces: readonly { type: NamespaceType; path?: string }[]): EarlyStep[] => {
+  const steps: EarlyStep[] = [];
+  const user = namespaces.find((n) => n.type === "user");
+  if (user) steps.push(user.path ? { kind: "join", flag: NAMESPACES.user.flag, path: user.path } : { kind: "new-user" });
+  const time = namespaces.find((n) => n.type === "time" && n.path);
+  if (time) steps.push({ kind: "join", flag: NAMESPACES.time.flag, path: time.path! });
+  return steps;
+};
 
 /** The part of the plan that describes the program itself; shared by `create` and `exec`. */
 export const processPlan = (proc: Process) => ({
@@ -112,10 +126,8 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     rootfs,
     // PID namespaces are made by the parent for its child; the time namespace is entered at execve.
     unshareFlags: namespaceFlags(namespaces, (n) => !n.path && n.type !== "pid"),
-    join: namespaces
-      .filter((n) => n.path && n.type !== "pid")
-      .sort((a, b) => Number(b.type === "user") - Number(a.type === "user"))
-      .map((n) => ({ path: n.path!, flag: NAMESPACES[n.type].flag })),
+    early: earlySteps(namespaces.map((n) => ({ type: n.type, path: n.path }))),
+    join: namespaces.filter((n) => n.path && !EARLY_TYPES.has(n.type)).map((n) => ({ path: n.path!, flag: NAMESPACES[n.type].flag })),
     newUserNamespace: fresh("user"),
     newCgroupNamespace: fresh("cgroup"),
     newMountNamespace: has("mount"),

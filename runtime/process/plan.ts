@@ -1,5 +1,6 @@
 // What the setup stage must do, computed by the parent from a validated config: numbers and absolute paths only,
 // so the stage does no interpretation and its steps can be tested against a recording fake.
+import type { EarlyStep } from "./early.ts";
 
 export interface MountStep {
   source: string | null;
@@ -42,7 +43,10 @@ export interface StagePlan {
   rootfs: string;
   /** CLONE_* flags the stage unshares itself (PID and time namespaces are made by the parent for its child). */
   unshareFlags: number;
-  /** Namespaces to join, user namespace first. */
+  /** Steps taken first thing, while the stage is single-threaded: making or joining the user namespace, joining a
+   * time namespace. Passed in the environment (see early.ts). */
+  early: EarlyStep[];
+  /** Namespaces to join once the plan is read. */
   join: { path: string; flag: number }[];
   newUserNamespace: boolean;
   newCgroupNamespace: boolean;

@@ -12,6 +12,7 @@ import { switchRoot } from "../rootfs/pivot.ts";
 import { LineChannel } from "./channel.ts";
 import { applyIdentity, applyRlimits } from "./credentials.ts";
 import { resolveExecutable } from "./exec-path.ts";
+import { decodeEarly, EARLY_ENV, runEarly } from "./early.ts";
 import { decodeParent, encode } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
 
@@ -75,21 +76,26 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   const fifo = plan.execFifo === null ? -1 : step("open exec fifo", () => sys.open(plan.execFifo!, O.RDWR | O.CLOEXEC));
   const consoleSock = plan.consoleSocket ? step("connect console socket", () => sys.connectUnix(plan.consoleSocket!)) : -1;
 
-  const userJoin = plan.join.filter((j) => j.flag === CLONE.NEWUSER);
-  for (const j of userJoin) step("join user namespace", () => sys.setns(sys.open(j.path, O.RDONLY | O.CLOEXEC), j.flag));
+  // The user namespace was made or joined before the plan was read (early.ts).
   if (plan.newUserNamespace) {
-    step("unshare user namespace", () => sys.unshare(CLONE.NEWUSER));
     channel.send(encode({ t: "userns-ready", pid: process.pid }));
     step("wait for id mappings", awaitContinue);
   }
-  if (plan.newUserNamespace || userJoin.length) {
+  if (plan.early.some((e) => e.kind === "new-user" || e.flag === CLONE.NEWUSER)) {
     step("become root in the user namespace", () => {
       sys.setresgid(0);
       sys.setresuid(0);
     });
   }
-  for (const j of plan.join.filter((j) => j.flag !== CLONE.NEWUSER))
-    step(`join namespace '${j.path}'`, () => sys.setns(sys.open(j.path, O.RDONLY | O.CLOEXEC), j.flag));
+  for (const j of plan.join) {
+    step(`join namespace '${j.path}'`, () => {
+      // setns() into a mount namespace needs an fs_struct of our own; the engine's helper threads share it.
+      if (j.flag === CLONE.NEWNS) sys.unshare(CLONE.FS);
+      const fd = sys.open(j.path, O.RDONLY | O.CLOEXEC);
+      sys.setns(fd, j.flag);
+      sys.close(fd);
+    });
+  }
 
   if (plan.newCgroupNamespace) {
     // The cgroup namespace is rooted where the process is when it is made, so placement happens first.
@@ -173,6 +179,13 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo
 };
 
 export const runStage = async (): Promise<void> => {
+  // First, while single-threaded: nothing may allocate much before this.
+  let early: unknown;
+  try {
+    runEarly(decodeEarly(process.env[EARLY_ENV] ?? ""));
+  } catch (err) {
+    early = new StepError("enter user or time namespace", err);
+  }
   const sys = realSyscalls;
   sys.dup3(STAGE_FDS.fromParent, MOVED_FDS.fromParent, O.CLOEXEC);
   sys.dup3(STAGE_FDS.toParent, MOVED_FDS.toParent, O.CLOEXEC);
@@ -181,6 +194,7 @@ export const runStage = async (): Promise<void> => {
   const channel = new LineChannel(sys, MOVED_FDS.fromParent, MOVED_FDS.toParent);
   let plan: StagePlan | undefined;
   try {
+    if (early) throw early;
     const first = channel.receive();
     if (first === undefined) process.exit(1);
     const msg = decodeParent(first);

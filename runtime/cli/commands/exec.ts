@@ -19,7 +19,7 @@ export const command: Command = {
   summary: "run a new process inside a running container",
   args: "<container-id> [command [args...]]",
   arity: [1, -1],
-  stopAtPositional: false,
+  stopAtPositional: true,
   description: "Either --process FILE (an OCI process JSON) or a command. The process joins every namespace of the\ncontainer and its cgroup; unset fields come from the container's config.",
   flags: [
     { name: "process", short: "p", kind: "string", value: "FILE", help: "OCI process JSON to run ('-' for stdin)" },

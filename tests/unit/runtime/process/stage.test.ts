@@ -12,7 +12,7 @@ const plan = (over: Partial<StagePlan> = {}): StagePlan => {
   const rootfs = mkdtempSync(join(tmpdir(), "stage-test-"));
   mkdirSync(join(rootfs, "bin"));
   return {
-    id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, join: [], newUserNamespace: false,
+    id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false,
     newCgroupNamespace: false, newMountNamespace: true, rootPropagation: MS.SLAVE | MS.REC, readonlyRoot: false,
     mounts: [], populateDev: false, bindDevices: false, devices: [], maskedPaths: [], readonlyPaths: [], hostname: "box",
     domainname: null, sysctl: {}, timeOffsets: null, oomScoreAdj: null, rlimits: [], capabilities: null,
@@ -52,14 +52,13 @@ describe("prepareContainer()", () => {
   test("waits for the parent's id mappings after making a user namespace", () => {
     const r = recordingSyscalls();
     r.feed(1, '{"t":"continue"}\n');
-    const p = plan({ newUserNamespace: true, unshareFlags: CLONE.NEWUSER | CLONE.NEWNS });
+    const p = plan({ newUserNamespace: true, early: [{ kind: "new-user" }], unshareFlags: CLONE.NEWUSER | CLONE.NEWNS });
     expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
     const names = r.names();
-    expect(names.slice(2, 7)).toEqual(["unshare", "writeAll", "read", "setresgid", "setresuid"]);
-    expect(String(r.calls[3]!.args[1])).toContain('"t":"userns-ready"');
-    // The user namespace alone first; the others once mapped (creating them needs the new capabilities).
-    expect(r.calls[2]!.args).toEqual([CLONE.NEWUSER]);
-    expect(r.calls[7]!.args).toEqual([CLONE.NEWNS]);
+    // The user namespace itself was made before the plan was read (early.ts); the others once mapped.
+    expect(names.slice(2, 7)).toEqual(["writeAll", "read", "setresgid", "setresuid", "unshare"]);
+    expect(String(r.calls[2]!.args[1])).toContain('"t":"userns-ready"');
+    expect(r.calls[6]!.args).toEqual([CLONE.NEWNS]);
   });
 
   test("fails with the step and the mount destination when a mount fails", () => {
@@ -79,6 +78,17 @@ describe("prepareContainer()", () => {
     }
     expect((err as { step: string }).step).toBe("mount");
     expect(String((err as Error).cause)).toContain("Mount of '/dev/mqueue' failed");
+  });
+
+  test("gets an fs_struct of its own before joining a mount namespace", () => {
+    const r = recordingSyscalls();
+    const p = plan({ join: [{ path: "/proc/7/ns/mnt", flag: CLONE.NEWNS }], newMountNamespace: false, unshareFlags: 0 });
+    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(r.calls.slice(2, 5)).toEqual([
+      { name: "unshare", args: [CLONE.FS] },
+      { name: "open", args: ["/proc/7/ns/mnt", O.RDONLY | O.CLOEXEC] },
+      { name: "setns", args: [12, CLONE.NEWNS] },
+    ]);
   });
 
   test("falls back from pivot_root on an initramfs root", () => {

@@ -1,0 +1,39 @@
+// Namespace steps that need a single-threaded process. The JS engine starts helper threads as soon as the heap grows,
+// so the setup stage takes these steps first, before it reads its plan: the parent passes them in the environment.
+import { CLONE, O } from "../../ffi/constants.ts";
+import { close, open } from "../../ffi/fd.ts";
+import { setns, unshare } from "../../ffi/namespace.ts";
+
+/** Environment variable holding the early steps: "new-user" and/or "<flag>:<path>" entries, comma-separated. */
+export const EARLY_ENV = "_BUNKER_EARLY";
+
+export type EarlyStep = { kind: "new-user" } | { kind: "join"; flag: number; path: string };
+
+export const encodeEarly = (steps: readonly EarlyStep[]): string =>
+  steps.map((s) => (s.kind === "new-user" ? "new-user" : `${s.flag}:${s.path}`)).join(",");
+
+export const decodeEarly = (text: string): EarlyStep[] =>
+  text
+    .split(",")
+    .filter(Boolean)
+    .map((e) => {
+      if (e === "new-user") return { kind: "new-user" } as const;
+      const colon = e.indexOf(":");
+      return { kind: "join", flag: Number(e.slice(0, colon)), path: e.slice(colon + 1) } as const;
+    });
+
+/** Runs the steps in order; an error is thrown to the stage, which reports it once its channel is up. */
+export const runEarly = (steps: readonly EarlyStep[]): void => {
+  for (const s of steps) {
+    if (s.kind === "new-user") {
+      unshare(CLONE.NEWUSER);
+      continue;
+    }
+    const fd = open(s.path, O.RDONLY | O.CLOEXEC);
+    try {
+      setns(fd, s.flag, `'${s.path}'`);
+    } finally {
+      close(fd);
+    }
+  }
+};

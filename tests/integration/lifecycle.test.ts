@@ -1,0 +1,114 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { makeBundle } from "../support/bundle.ts";
+import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
+
+const skip = skipReason();
+if (skip) console.log(`SKIP lifecycle: ${skip}`);
+
+/** The container's cgroup directories on the host, from /proc/<pid>/cgroup (v1 controllers and the unified one). */
+const cgroupDirs = (pid: number): string[] =>
+  readFileSync(`/proc/${pid}/cgroup`, "utf8")
+    .trim()
+    .split("\n")
+    .flatMap((l) => {
+      const [, ctrl, path] = l.split(":") as [string, string, string];
+      if (ctrl.startsWith("name=")) return [];
+      if (ctrl === "") return existsSync("/sys/fs/cgroup/unified") ? [join("/sys/fs/cgroup/unified", path)] : [join("/sys/fs/cgroup", path)];
+      return [join("/sys/fs/cgroup", ctrl.split(",")[0]!, path)];
+    });
+
+const state = (root: string, id: string) => JSON.parse(bunker(root, ["state", id]).stdout);
+
+describe.skipIf(!!skip)("lifecycle", () => {
+  const root = newRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test("create, start, state, list, ps, kill and delete follow the OCI states", async () => {
+    const bundle = makeBundle(["sleep", "1000"]);
+    const pidFile = join(bundle, "pid");
+    expect(bunker(root, ["create", "--bundle", bundle, "--pid-file", pidFile, "life"]).code).toBe(0);
+    const created = state(root, "life");
+    expect(created.status).toBe("created");
+    expect(created.pid).toBe(Number(readFileSync(pidFile, "utf8")));
+    expect(created.bundle).toBe(bundle);
+    expect(bunker(root, ["start", "life"]).code).toBe(0);
+    expect(state(root, "life").status).toBe("running");
+    expect(bunker(root, ["start", "life"]).stderr).toContain("it is running");
+    const list = JSON.parse(bunker(root, ["list", "--format", "json"]).stdout);
+    expect(list.map((c: { id: string }) => c.id)).toContain("life");
+    expect(JSON.parse(bunker(root, ["ps", "--format", "json", "life"]).stdout)).toEqual([created.pid]);
+    expect(bunker(root, ["delete", "life"]).stderr).toContain("use --force");
+    expect(bunker(root, ["kill", "life", "KILL"]).code).toBe(0);
+    for (let i = 0; i < 100 && state(root, "life").status !== "stopped"; i++) await Bun.sleep(10);
+    expect(state(root, "life").status).toBe("stopped");
+    expect(bunker(root, ["delete", "life"]).code).toBe(0);
+    expect(existsSync(join(root, "life"))).toBe(false);
+  });
+
+  test("exec runs a process in every namespace and the cgroup of a running container", () => {
+    const bundle = makeBundle(["sleep", "1000"]);
+    expect(bunker(root, ["run", "-d", "--bundle", bundle, "ex"]).code).toBe(0);
+    const pid = state(root, "ex").pid;
+    const r = bunker(root, ["exec", "ex", "sh", "-c", "echo $(hostname) $$; cat /proc/1/cmdline; echo; cat /proc/self/cgroup"]);
+    expect(r.stderr).toBe("");
+    const [first, cmd] = r.stdout.split("\n");
+    expect(first).toMatch(/^bunker \d+$/);
+    expect(first).not.toBe("bunker 1");
+    expect(cmd).toBe("sleep\u00001000\u0000");
+    const inner = r.stdout.split("\n").slice(2).filter(Boolean);
+    expect(inner.length).toBeGreaterThan(0);
+    const hostView = readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n");
+    expect(inner).toEqual(hostView);
+    expect(bunker(root, ["exec", "ex", "sh", "-c", "exit 5"]).code).toBe(5);
+    expect(bunker(root, ["exec", "ex", "no-such-prog"]).stderr).toContain("'no-such-prog'");
+    expect(bunker(root, ["delete", "--force", "ex"]).code).toBe(0);
+  });
+
+  test("kill --all reaches every process of the container", async () => {
+    const bundle = makeBundle(["sh", "-c", "sleep 1000 & sleep 1000 & wait"]);
+    expect(bunker(root, ["run", "-d", "--bundle", bundle, "all"]).code).toBe(0);
+    for (let i = 0; i < 50 && JSON.parse(bunker(root, ["ps", "--format", "json", "all"]).stdout).length < 3; i++) await Bun.sleep(10);
+    const pids: number[] = JSON.parse(bunker(root, ["ps", "--format", "json", "all"]).stdout);
+    expect(pids.length).toBe(3);
+    expect(bunker(root, ["kill", "--all", "all", "KILL"]).code).toBe(0);
+    for (let i = 0; i < 100 && pids.some((p) => existsSync(`/proc/${p}/cmdline`) && readFileSync(`/proc/${p}/cmdline`).length); i++) await Bun.sleep(10);
+    expect(pids.filter((p) => existsSync(`/proc/${p}/cmdline`) && readFileSync(`/proc/${p}/cmdline`).length)).toEqual([]);
+    expect(bunker(root, ["delete", "all"]).code).toBe(0);
+  });
+
+  test("delete --force of a running container leaves no process, cgroup or state", async () => {
+    const bundle = makeBundle(["sh", "-c", "sleep 1000 & wait"]);
+    expect(bunker(root, ["run", "-d", "--bundle", bundle, "force"]).code).toBe(0);
+    const pid = state(root, "force").pid;
+    const dirs = cgroupDirs(pid);
+    expect(dirs.length).toBeGreaterThan(0);
+    for (const d of dirs) expect(existsSync(d)).toBe(true);
+    expect(bunker(root, ["delete", "--force", "force"]).code).toBe(0);
+    for (const d of dirs) expect(existsSync(d)).toBe(false);
+    expect(existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`).length > 0).toBe(false);
+    expect(existsSync(join(root, "force"))).toBe(false);
+  });
+
+  test("50 concurrent create/start/delete of distinct containers all succeed", async () => {
+    const bundle = makeBundle(["true"]);
+    const concurrent = newRoot();
+    const step = async (args: string[]): Promise<string> => {
+      const p = Bun.spawn([BIN, "--root", concurrent, ...args], { stdout: "ignore", stderr: "pipe" });
+      const code = await p.exited;
+      return code === 0 ? "" : `${args.join(" ")}: exit ${code}: ${await new Response(p.stderr).text()}`;
+    };
+    const one = async (i: number): Promise<string> => {
+      const id = `c${i}`;
+      const failed = (await step(["create", "--bundle", bundle, id])) || (await step(["start", id]));
+      if (failed) return failed;
+      for (let t = 0; t < 300 && !bunker(concurrent, ["state", id]).stdout.includes('"stopped"'); t++) await Bun.sleep(10);
+      return step(["delete", id]);
+    };
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => one(i)));
+    expect(results.filter(Boolean)).toEqual([]);
+    expect(JSON.parse(bunker(concurrent, ["list", "--format", "json"]).stdout)).toEqual([]);
+    rmSync(concurrent, { recursive: true, force: true });
+  }, 120_000);
+});

@@ -1,0 +1,66 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { makeBundle } from "../support/bundle.ts";
+import { bunker, bunkerAsync, newRoot, skipReason } from "../support/cli.ts";
+
+const skip = skipReason();
+if (skip) console.log(`SKIP process: ${skip}`);
+
+const statusField = (status: string, field: string): string => status.match(new RegExp(`^${field}:\\s+(.*)$`, "m"))?.[1] ?? "";
+
+describe.skipIf(!!skip)("the container's process", () => {
+  const root = newRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test("gets exactly the configured capabilities, no_new_privs and rlimits", () => {
+    const bundle = makeBundle(["sh", "-c", "cat /proc/self/status; grep 'open files' /proc/self/limits"]);
+    const r = bunker(root, ["run", "--bundle", bundle, "caps"]);
+    expect(r.stderr).toBe("");
+    // CAP_KILL (5), CAP_NET_BIND_SERVICE (10), CAP_AUDIT_WRITE (29).
+    for (const f of ["CapBnd", "CapEff", "CapPrm"]) expect(statusField(r.stdout, f)).toBe("0000000020000420");
+    expect(statusField(r.stdout, "CapInh")).toBe("0000000000000000");
+    expect(statusField(r.stdout, "NoNewPrivs")).toBe("1");
+    expect(r.stdout).toMatch(/Max open files\s+1024\s+1024/);
+  });
+
+  test("runs as the configured user and groups with the configured umask and cwd", () => {
+    const bundle = makeBundle(["sh", "-c", "id; umask; pwd"], (c) => ({
+      ...c,
+      process: { ...c.process, user: { uid: 1000, gid: 1000, additionalGids: [5, 7], umask: 0o027 }, cwd: "/tmp" },
+    }));
+    const r = bunker(root, ["run", "--bundle", bundle, "user"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("uid=1000 gid=1000 groups=5,7\n0027\n/tmp\n");
+  });
+
+  test("sets oom_score_adj", () => {
+    const bundle = makeBundle(["cat", "/proc/self/oom_score_adj"], (c) => ({ ...c, process: { ...c.process, oomScoreAdj: 500 } }));
+    expect(bunker(root, ["run", "--bundle", bundle, "oom"]).stdout).toBe("500\n");
+  });
+
+  test("exits with the program's status, or 128 + the signal that killed it", async () => {
+    expect(bunker(root, ["run", "--bundle", makeBundle(["sh", "-c", "exit 3"]), "exit3"]).code).toBe(3);
+    const p = bunkerAsync(root, ["run", "--bundle", makeBundle(["sh", "-c", "echo ready; sleep 1000"]), "sig"]);
+    expect(new TextDecoder().decode((await p.stdout.getReader().read()).value)).toBe("ready\n");
+    expect(bunker(root, ["kill", "sig", "KILL"]).code).toBe(0);
+    expect(await p.exited).toBe(137);
+  });
+
+  test("a foreground run forwards SIGTERM to the container", async () => {
+    // PID 1 ignores signals it has no handler for: wait until the trap is set before signalling.
+    const bundle = makeBundle(["sh", "-c", "trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done"]);
+    const p = bunkerAsync(root, ["run", "--bundle", bundle, "fwd"]);
+    const reader = p.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("ready\n");
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(42);
+  });
+
+  test("a missing program fails create with the program's name, exit 1, and leaves no state", () => {
+    const r = bunker(root, ["run", "--bundle", makeBundle(["no-such-prog"]), "missing"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("'no-such-prog'");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bunker(root, ["state", "missing"]).stderr).toContain("Container 'missing' does not exist");
+  });
+});
