@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds the three executables, and runs every test suite: unit, integration (as root,
+# against the compiled executable) and the emulated ARM board lane. Ends with one "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash tests/setup/install.sh || exit 1
+node_modules/.bin/bun build.ts || exit 1
+
+passed=0; failed=0; status=0
+suite() {
+  local name=$1; shift
+  local log; log=$(mktemp)
+  echo "=== $name: $*"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -Eo '^ *[0-9]+ pass$' "$log" | tail -1 | tr -dc 0-9); f=$(grep -Eo '^ *[0-9]+ fail$' "$log" | tail -1 | tr -dc 0-9)
+  if [[ -z $p && -z $f ]]; then
+    p=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | cut -d' ' -f1); f=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | cut -d' ' -f3)
+  fi
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  if ((rc != 0)); then status=1; echo "=== $name failed (exit $rc)"; fi
+  rm -f "$log"
+}
+
+suite unit node_modules/.bin/bun test tests/unit
+suite integration node_modules/.bin/bun test --timeout 60000 tests/integration
+if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
+  suite board node_modules/.bin/bun board/lane.ts
+else
+  echo "=== board: skipped (BUNKER_SKIP_BOARD=1 or no board/lane.ts)"
+fi
+echo "${passed} passed, ${failed} failed"
+exit $status

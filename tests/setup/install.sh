@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what bunker's build, demo and tests need on a fresh Debian bookworm machine (as root): Debian packages
+# that are missing, then the npm packages (Bun comes from npm). Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+need=()
+for pkg in busybox-static crun runc hyperfine; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ((${#need[@]})); then
+  echo "install: apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [[ ! -x node_modules/.bin/bun ]] || ! node_modules/.bin/bun --version >/dev/null 2>&1; then
+  echo "install: npm ci"
+  npm ci --no-audit --no-fund --foreground-scripts >/dev/null
+fi
