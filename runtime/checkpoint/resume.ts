@@ -26,8 +26,11 @@ export interface ResumeOptions {
 
 export interface Resumed {
   recovery: RecoveryReport;
-  /** "clean": nothing torn and no container recorded as running; otherwise the device went down under them. */
-  shutdown: "clean" | "power cut or crash";
+  /**
+   * "power cut or crash" when the journal shows it: a torn write at its tail, or containers recorded as running.
+   * Without either, a cut that hit no write and no running container cannot be told from a clean shutdown.
+   */
+  shutdown: "clean as far as the journal shows" | "power cut or crash";
   containers: { id: string; action: string; error?: string }[];
 }
 
@@ -60,7 +63,7 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
   const wasRunning = Object.values(before.containers).some((c) => c.status === "running");
   const out: Resumed = {
     recovery: journal.recovery,
-    shutdown: journal.recovery.dropped || wasRunning ? "power cut or crash" : "clean",
+    shutdown: journal.recovery.dropped || wasRunning ? "power cut or crash" : "clean as far as the journal shows",
     containers: [],
   };
   for (const c of Object.values(before.containers)) {
