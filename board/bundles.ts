@@ -14,6 +14,10 @@ const DEFAULT_NAMESPACES = ["pid", "network", "ipc", "uts", "mount", "cgroup"] a
 
 const CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
 
+const HELLO =
+  'echo "BOARD-MARK container-running uptime=$(cat /proc/uptime)"; echo "pid=$$ host=$(hostname)"; ' +
+  "for n in pid net ipc uts mnt cgroup user time; do echo \"ns $n $(readlink /proc/self/ns/$n)\"; done";
+
 interface BundleSpec {
   args: string[];
   namespaces: readonly (typeof ALL_NAMESPACES)[number][];
@@ -22,11 +26,9 @@ interface BundleSpec {
 
 /** Each bundle by name; the suite refers to them by these names. */
 export const BUNDLES: Record<string, BundleSpec> = {
-  // Prints what the suite compares with the host's view: namespaces, PID, hostname, uptime.
-  hello: {
-    args: ["/bin/sh", "-c", 'echo "BOARD-MARK container-running uptime=$(cat /proc/uptime)"; echo "pid=$$ host=$(hostname)"; for n in pid net ipc uts mnt cgroup user time; do echo "ns $n $(readlink /proc/self/ns/$n)"; done'],
-    namespaces: ALL_NAMESPACES,
-  },
+  // Print what the suite compares with the host's view: namespaces, PID, hostname, uptime.
+  hello: { args: ["/bin/sh", "-c", HELLO], namespaces: DEFAULT_NAMESPACES },
+  allns: { args: ["/bin/sh", "-c", HELLO], namespaces: ALL_NAMESPACES },
   sleeper: { args: ["/bin/sleep", "600"], namespaces: DEFAULT_NAMESPACES },
   limits: {
     args: ["/bin/sleep", "600"],

@@ -47,8 +47,10 @@ const buildExecutables = (): void => {
 const hostTests = (): number =>
   Bun.spawnSync([process.execPath, "test", "tests/board"], { cwd: REPO_ROOT, stdout: "inherit", stderr: "inherit" }).exitCode;
 
+/** First a container right after boot (the boot-to-first-container figure), then the suite per flavour. */
 const jobScript = (): string =>
   [
+    `${BOARD_PATHS.bin}/${FLAVOURS.glibc.onBoard} --root /run/bunker-first run --bundle ${BOARD_PATHS.bundles}/hello first | grep '^BOARD-MARK'`,
     "rc=0",
     ...Object.entries(FLAVOURS).map(
       ([label, f]) => `sh ${BOARD_PATHS.suite}/suite.sh ${label} ${BOARD_PATHS.bin}/${f.onBoard} ${BOARD_PATHS.bundles} || rc=1`,
@@ -85,7 +87,7 @@ const main = async (): Promise<number> => {
   writeFileSync(join(CACHE_DIR, "console.log"), `${consoleLog.join("\n")}\n`);
 
   const ready = boot.lines.find((l) => l.text.startsWith("BOARD-READY"));
-  const firstRun = boot.lines.find((l) => /^BOARD-FIGURE \S+ container_running_uptime_s=/.test(l.text));
+  const firstRun = boot.lines.find((l) => l.text.startsWith("BOARD-MARK container-running"));
   const issues = problems(results, Object.keys(FLAVOURS));
   if (end.jobExit === null) issues.push(`The board stopped without a job status (QEMU exit ${end.code ?? "killed"})`);
   const verdict = judge(results, known);
@@ -95,7 +97,9 @@ const main = async (): Promise<number> => {
     seconds: { lane: Number(secs(started)), board: end.ms / 1000 },
     executablesMiB: Object.fromEntries(Object.values(FLAVOURS).map((f) => [f.target, Number((statSync(executables[f.onBoard]!).size / 2 ** 20).toFixed(1))])),
     bootToReadyS: ready ? ready.ms / 1000 : null,
+    // Console time (QEMU start to the container's first line) and the guest's uptime then (kernel start).
     bootToFirstContainerS: firstRun ? firstRun.ms / 1000 : null,
+    firstContainerGuestUptimeS: firstRun ? Number(/uptime=([\d.]+)/.exec(firstRun.text)?.[1]) : null,
     totals: results.totals,
     figures: results.figures,
     failed: verdict.unexpected.map(describe),

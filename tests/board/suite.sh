@@ -68,17 +68,20 @@ t_spec() {
   grep -q '"ociVersion"' "$tmp/spec/config.json" || { why="no config.json written"; return 1; }
 }
 
-t_run_namespaces() {
-  b run --bundle "$bundles/hello" "$label-hello" > "$tmp/out" 2>&1 || { why="exit $?: $(oneline "$tmp/out")"; return 1; }
+# run_hello <bundle> <namespaces that must differ from the board's>
+run_hello() {
+  b run --bundle "$bundles/$1" "$label-$1" > "$tmp/out" 2>&1 || { why="exit $?: $(oneline "$tmp/out")"; return 1; }
   up=$(sed -n 's/^BOARD-MARK container-running uptime=\([0-9.]*\).*/\1/p' "$tmp/out")
   [ -n "$up" ] || { why="the container printed nothing: $(oneline "$tmp/out")"; return 1; }
   echo "BOARD-FIGURE $label container_running_uptime_s=$up"
-  grep -q '^pid=1 host=board-hello$' "$tmp/out" || { why="not PID 1 with its hostname: $(grep '^pid=' "$tmp/out")"; return 1; }
-  for ns in pid net ipc uts mnt cgroup user time; do
+  grep -q "^pid=1 host=board-$1\$" "$tmp/out" || { why="not PID 1 with its hostname: $(grep '^pid=' "$tmp/out")"; return 1; }
+  for ns in $2; do
     inside=$(sed -n "s/^ns $ns //p" "$tmp/out")
     [ -n "$inside" ] && [ "$inside" != "$(readlink /proc/self/ns/$ns)" ] || { why="shares the $ns namespace ($inside)"; return 1; }
   done
 }
+t_run_default() { run_hello hello "pid net ipc uts mnt cgroup"; }
+t_run_all() { run_hello allns "pid net ipc uts mnt cgroup user time"; }
 
 t_lifecycle() {
   id=$label-life
@@ -167,13 +170,14 @@ echo "# $label: $("$bunker" --version 2>&1 | head -1) ($bunker)"
 check "bunker --version prints the version" "" t_version
 check "bunker board check --json reports every required feature present" "board" t_board_check
 check "bunker spec writes a default config.json" "spec" t_spec
-check "run of a busybox container with every namespace" "run" t_run_namespaces
+check "run of a busybox container in runc's default namespaces" "run" t_run_default
+check "run of a busybox container with every namespace, user and time included" "run" t_run_all
 check "run -d, state, exec, kill and delete" "run state exec kill delete" t_lifecycle
 check "cgroup v2 resources are applied and read back" "run delete" t_resources
 check "an allocation over memory.max is OOM-killed and counted in memory.events" "run delete" t_oom
 check "a foreground run killed by the OOM killer exits 137" "run" t_oom_status
 check "pause freezes the cgroup and resume thaws it" "run pause resume state delete" t_pause_resume
 check "bunker run RSS while its container sleeps" "run" t_rss
-if landed delete; then for id in hello life limits oom oom2 pause rss; do b delete -f "$label-$id" > /dev/null 2>&1; done; fi
+if landed delete; then for id in hello allns life limits oom oom2 pause rss; do b delete -f "$label-$id" > /dev/null 2>&1; done; fi
 echo "$label: $passed passed, $failed failed, $pending pending"
 [ $failed -eq 0 ]
