@@ -18,6 +18,10 @@ export const commands: Record<string, Loader> = {
   checkpoint: () => import("./checkpoint.ts"),
   restore: () => import("./restore.ts"),
   resume: () => import("./resume.ts"),
+  pause: () => import("./pause.ts"),
+  update: () => import("./update.ts"),
+  events: () => import("./events.ts"),
+  stats: () => import("./stats.ts"),
   board: () => import("./board.ts"),
   daemon: () => import("./daemon.ts"),
 };

@@ -1,0 +1,42 @@
+// `events`: runc's JSON-lines stream for one container: {"type":"stats",...} every interval (or once), and
+// {"type":"oom",...} as soon as the kernel OOM-kills inside it. Ends when the container stops or `signal` aborts.
+import { Type, type Static } from "@sinclair/typebox";
+import { readRecord } from "../container/record.ts";
+import { statusOf } from "../container/status.ts";
+import { containerCgroup } from "./of-container.ts";
+import { CgroupStatsSchema } from "./stats.ts";
+
+export const EventSchema = Type.Union([
+  Type.Object({ type: Type.Literal("stats"), id: Type.String(), data: CgroupStatsSchema }),
+  Type.Object({ type: Type.Literal("oom"), id: Type.String() }),
+]);
+export type Event = Static<typeof EventSchema>;
+
+export interface EventOptions {
+  /** Milliseconds between stats events. */
+  intervalMs: number;
+  /** One stats event, then return. */
+  once: boolean;
+  signal?: AbortSignal;
+}
+
+export const streamEvents = async (root: string, id: string, opts: EventOptions, emit: (e: Event) => void): Promise<void> => {
+  const { cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "watch events of");
+  const stats = (): void => emit({ type: "stats", id, data: cgroup.stats() });
+  if (opts.once) return stats();
+  const watch = cgroup.watchOom(() => emit({ type: "oom", id }));
+  try {
+    stats();
+    // One timer wake-up per interval; the OOM notification needs none.
+    while (!opts.signal?.aborted) {
+      await new Promise<void>((done) => {
+        const t = setTimeout(done, opts.intervalMs);
+        opts.signal?.addEventListener("abort", () => (clearTimeout(t), done()), { once: true });
+      });
+      if (opts.signal?.aborted || statusOf(root, readRecord(root, id)) === "stopped") break;
+      stats();
+    }
+  } finally {
+    watch.close();
+  }
+};

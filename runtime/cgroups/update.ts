@@ -1,0 +1,36 @@
+// `update`: new resource values for a live container. The change is merged into the resources it runs with (each
+// part given replaces those fields, as runc's update does), written to the cgroup, and kept in the state record so
+// that later updates build on it.
+import { lockFile } from "../../ffi/lock.ts";
+import { lockPath, writeRecord } from "../container/record.ts";
+import type { Config } from "../spec/config.ts";
+import { LinuxResourcesSchema, type LinuxResources } from "../spec/resources.ts";
+import { decode } from "../spec/validate.ts";
+import { containerCgroup } from "./of-container.ts";
+
+/** Objects (memory, cpu...) merge field by field; lists (devices, hugepageLimits...) and `unified` keys replace. */
+export const mergeResources = (current: LinuxResources, change: LinuxResources): LinuxResources => {
+  const out: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(change)) {
+    const old = out[key];
+    const mergeable = value && typeof value === "object" && !Array.isArray(value) && old && typeof old === "object" && !Array.isArray(old);
+    out[key] = mergeable ? { ...old, ...value } : value;
+  }
+  return out as LinuxResources;
+};
+
+/** `change` is checked against the runtime-spec schema here, where it enters; `source` names it in errors. */
+export const updateContainer = (root: string, id: string, change: unknown, source: string): LinuxResources => {
+  const valid = decode(LinuxResourcesSchema, change, source);
+  const lock = lockFile(lockPath(root, id));
+  try {
+    const { record, cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "update");
+    const config = record.config as Config;
+    const resources = mergeResources(config.linux?.resources ?? {}, valid);
+    cgroup.apply(resources);
+    writeRecord(root, { ...record, config: { ...config, linux: { ...config.linux, resources } } });
+    return resources;
+  } finally {
+    lock.release();
+  }
+};

@@ -1,0 +1,41 @@
+import { streamEvents } from "../../cgroups/events.ts";
+import { UsageError, type Command } from "../command.ts";
+import { flagBool, flagString } from "../parse.ts";
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration as runc takes it: "5s", "500ms", "1m30s". */
+export const parseDuration = (text: string): number => {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join("") !== text) throw new UsageError(`--interval takes a duration such as '5s' or '500ms', not '${text}'`);
+  const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]!]!, 0);
+  if (ms <= 0) throw new UsageError(`--interval must be longer than zero, not '${text}'`);
+  return ms;
+};
+
+export const command: Command = {
+  name: "events",
+  summary: "print a container's statistics and OOM events as JSON lines, as runc does",
+  args: "<container-id>",
+  arity: [1, 1],
+  flags: [
+    { name: "interval", kind: "string", value: "DURATION", help: "time between stats events (default 5s)" },
+    { name: "stats", kind: "bool", help: "print the statistics once and exit" },
+  ],
+  async run(g, a) {
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+    try {
+      await streamEvents(
+        g.root,
+        a.positional[0]!,
+        { intervalMs: parseDuration(flagString(a, "interval") ?? "5s"), once: flagBool(a, "stats"), signal: stop.signal },
+        (e) => process.stdout.write(`${JSON.stringify(e)}\n`),
+      );
+    } finally {
+      process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    }
+    return 0;
+  },
+};
