@@ -1,4 +1,5 @@
 // Carries out the ladder's steps on cgroup files: one executor per action, v2 and v1 side by side.
+import { writeFile } from "node:fs/promises";
 import { codeOf, type CgroupFs } from "../cgroups/fs.ts";
 import type { MemoryCgroupPaths } from "./cgroup-memory.ts";
 import type { Step } from "./ladder.ts";
@@ -25,23 +26,29 @@ const usage = (fs: CgroupFs, w: MemoryCgroupPaths): number =>
 
 const done = (detail: string, freedBytes?: number): StepResult => ({ outcome: "done", detail, ...(freedBytes === undefined ? {} : { freedBytes }) });
 
+/**
+ * A write during which the kernel reclaims (memory.high, memory.reclaim) can take seconds on a slow board: it runs on
+ * the thread pool, so the daemon's event loop stays free for the next signal.
+ */
+const slowWrite = (fs: CgroupFs, path: string, data: string): Promise<void> => writeFile(fs.real(path), data);
+
 /** Writes `value` lower temporarily: the kernel reclaims down to it inside the write, then the old value comes back. */
-const squeezeHigh = (fs: CgroupFs, dir: string, value: number): void => {
+const squeezeHigh = async (fs: CgroupFs, dir: string, value: number): Promise<void> => {
   const old = fs.read(`${dir}/memory.high`).trim();
   try {
-    fs.write(`${dir}/memory.high`, String(value));
+    await slowWrite(fs, `${dir}/memory.high`, String(value));
   } finally {
     fs.write(`${dir}/memory.high`, old);
   }
 };
 
-const reclaim: Executor<"reclaim"> = ({ fs }, s, w) => {
+const reclaim: Executor<"reclaim"> = async ({ fs }, s, w) => {
   if (!("v2" in w)) return { outcome: "skipped", detail: "cgroup v1 has no proactive reclaim" };
   const before = usage(fs, w);
   let how = "memory.reclaim";
   if (fs.exists(`${w.v2}/memory.reclaim`)) {
     try {
-      fs.write(`${w.v2}/memory.reclaim`, String(s.bytes));
+      await slowWrite(fs, `${w.v2}/memory.reclaim`, String(s.bytes));
     } catch (err) {
       // EAGAIN: the kernel reclaimed less than asked, which is an answer, not a failure.
       if (codeOf(err) !== "EAGAIN") throw err;
@@ -49,17 +56,17 @@ const reclaim: Executor<"reclaim"> = ({ fs }, s, w) => {
     }
   } else {
     how = "memory.high squeeze";
-    squeezeHigh(fs, w.v2, Math.max(0, before - s.bytes));
+    await squeezeHigh(fs, w.v2, Math.max(0, before - s.bytes));
   }
   const freed = before - usage(fs, w);
   return done(`${how}: asked ${s.bytes}, freed ${freed} bytes`, freed);
 };
 
-const throttle: Executor<"throttle"> = ({ fs }, s, w) => {
+const throttle: Executor<"throttle"> = async ({ fs }, s, w) => {
   const before = usage(fs, w);
   // v1 has no memory.high; the soft limit is what global reclaim pushes a cgroup towards, which is when this runs.
   const file = "v2" in w ? `${w.v2}/memory.high` : `${w.v1.memory}/memory.soft_limit_in_bytes`;
-  fs.write(file, String(s.high));
+  await slowWrite(fs, file, String(s.high));
   return done(`${file.slice(file.lastIndexOf("/") + 1)} = ${s.high}`, before - usage(fs, w));
 };
 

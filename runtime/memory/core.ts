@@ -3,7 +3,7 @@
 // samples only while pressure lasts or a reclaim or restart is due (the plan's nextAt).
 import { existsSync } from "node:fs";
 import type { CgroupFs } from "../cgroups/fs.ts";
-import { applyStep } from "./actuator.ts";
+import { applyStep, type StepResult } from "./actuator.ts";
 import { readCgroupMemory, readSystemMemory, type MemoryCgroupPaths } from "./cgroup-memory.ts";
 import { CLASS_PROFILES, SYSTEM_TRIGGERS, type PsiTrigger } from "./classes.ts";
 import type { EventSink, MemoryEvent } from "./event-log.ts";
@@ -79,6 +79,8 @@ export class MemoryCore {
       }
     }
     this.closers.set("system", closers);
+    // A first pass sets the timers the plan asks for (reclaim) and has the planning code compiled before it is urgent.
+    this.schedule();
   }
 
   stop(): void {
@@ -103,8 +105,8 @@ export class MemoryCore {
       if (this.d.fs.exists(pressure)) for (const t of CLASS_PROFILES[c.policy.class].triggers) this.arm(c.id, pressure, t);
       const w = this.watchOrRecord(c.id, "memory.events", () =>
         watchMemoryEvents(this.d.fs, where.v2, (ch) => {
+          // high and max move all the time under a throttle; the ladder reads pressure from PSI, not from them.
           if (ch.grew.includes("oomKill")) this.kernelOomKill(c.id, ch.at);
-          if (ch.grew.includes("high") || ch.grew.includes("max")) this.signal({ source: c.id, kind: "events", at: ch.at });
         }),
       );
       if (w) closers.push(w);
@@ -114,6 +116,7 @@ export class MemoryCore {
       );
       if (w) closers.push(w);
     }
+    this.schedule();
   }
 
   detach(id: string): void {
@@ -256,11 +259,25 @@ export class MemoryCore {
   }
 
   private async execute(step: Step, plan: Plan, o: Observation, system: SystemMemory, cause: Signal | undefined): Promise<void> {
-    const r = await applyStep({ fs: this.d.fs, restart: this.d.restart, paths: (id) => this.d.containers().find((c) => c.id === id)?.paths }, step);
-    const done = this.now();
+    const issued = this.now();
     const m = this.managed.get(step.id) ?? {};
+    this.managed.set(step.id, m);
+    // What holds from the moment a step is issued, so that the next pass neither repeats it nor escalates too soon.
+    if (step.action === "throttle") m.throttledTo = step.high;
+    if (step.action === "reclaim") m.reclaimedAt = issued;
+    if (HOLDING.has(step.action)) this.lastActionAt = issued;
+    // The kernel reclaims inside these writes, seconds on a slow board: they finish in the background.
+    const background = step.action === "throttle" || step.action === "reclaim";
+    if (background) m.inFlight = true;
+    const paths = (id: string) => this.d.containers().find((c) => c.id === id)?.paths;
+    const run = applyStep({ fs: this.d.fs, restart: this.d.restart, paths }, step).then((r) => this.finish(step, r, m, { issued, plan, o, system, cause }));
+    if (!background) await run;
+  }
+
+  private finish(step: Step, r: StepResult, m: Managed, ctx: { issued: number; plan: Plan; o: Observation; system: SystemMemory; cause: Signal | undefined }): void {
+    const done = this.now();
+    delete m.inFlight;
     if (r.outcome === "done") {
-      if (step.action === "throttle") m.throttledTo = step.high;
       if (step.action === "freeze") m.frozenAt = done;
       if (step.action === "kill") m.killedAt = done;
       if (step.action === "release") {
@@ -268,27 +285,24 @@ export class MemoryCore {
         delete m.frozenAt;
       }
       if (step.action === "give-up") m.gaveUp = true;
-      if (step.action === "reclaim") {
-        m.reclaimedAt = done;
-        m.reclaimSettled = (r.freedBytes ?? 0) < this.d.config.reclaimMinBytes;
-      }
-    } else if (step.action === "reclaim") {
+      if (step.action === "reclaim") m.reclaimSettled = (r.freedBytes ?? 0) < this.d.config.reclaimMinBytes;
+    } else {
+      if (step.action === "throttle") delete m.throttledTo;
       // A reclaim that cannot run (v1, a failing file) must not be retried at once: settle it.
-      m.reclaimedAt = done;
-      m.reclaimSettled = true;
+      if (step.action === "reclaim") m.reclaimSettled = true;
     }
-    this.managed.set(step.id, m);
-    if (HOLDING.has(step.action)) this.lastActionAt = done;
-    const own = o.containers.find((c) => c.id === step.id)?.memory;
+    const { system, cause } = ctx;
+    const own = ctx.o.containers.find((c) => c.id === step.id)?.memory;
     this.record({
-      container: step.id, class: step.class, action: step.action, outcome: r.outcome, reason: step.reason, detail: r.detail, level: plan.level,
+      container: step.id, class: step.class, action: step.action, outcome: r.outcome, reason: step.reason, detail: r.detail, level: ctx.plan.level,
       pressure: {
         ...(system.psi ? { someAvg10: system.psi.some.avg10, ...(system.psi.full ? { fullAvg10: system.psi.full.avg10 } : {}) } : {}),
         memAvailable: system.memAvailable,
         ...(own ? { memoryCurrent: own.current } : {}),
       },
       // A timer is bunker's own sampling, not a kernel signal: no signal-to-action latency to report.
-      ...(cause && cause.kind !== "timer" ? { signal: `${cause.source} ${cause.kind}`, latencyMs: done - cause.at } : {}),
+      ...(cause && cause.kind !== "timer" ? { signal: `${cause.source} ${cause.kind}`, latencyMs: ctx.issued - cause.at } : {}),
+      durationMs: done - ctx.issued,
     });
   }
 

@@ -28,8 +28,10 @@ export const MemoryEventSchema = Type.Object({
   ),
   /** The kernel notification that led here: "system some", "<id> full", "events", "oom", "timer"... */
   signal: Type.Optional(Type.String()),
-  /** Milliseconds from that notification reaching bunker to the action being done. */
+  /** Milliseconds from that notification reaching bunker to the action being issued. */
   latencyMs: Type.Optional(Type.Number()),
+  /** Milliseconds the action itself took (a throttle or reclaim write reclaims inside the kernel). */
+  durationMs: Type.Optional(Type.Number()),
 });
 export type MemoryEvent = Static<typeof MemoryEventSchema>;
 

@@ -11,8 +11,8 @@ export const LadderConfigSchema = Type.Object({
   tightAvailablePercent: Type.Number({ default: 10, description: "MemAvailable below this share of MemTotal: throttle" }),
   severeAvailablePercent: Type.Number({ default: 5, description: "MemAvailable below this share: freeze" }),
   criticalAvailablePercent: Type.Number({ default: 2.5, description: "MemAvailable below this share: kill" }),
-  tightSomeAvg10: Type.Number({ default: 10, description: "System PSI some avg10 (percent) at or above which memory is tight" }),
-  severeFullAvg10: Type.Number({ default: 10, description: "System PSI full avg10 (percent) at or above which memory is severe" }),
+  tightSomeAvg10: Type.Number({ default: 10, description: "System PSI some avg10 (percent) at or above which memory is tight (not within 10 s of an action)" }),
+  severeFullAvg10: Type.Number({ default: 10, description: "System PSI full avg10 (percent) at or above which memory is severe (not within 10 s of an action)" }),
   signalFreshMs: Type.Integer({ default: 1000, description: "How long a fired trigger counts as current pressure" }),
   actionIntervalMs: Type.Integer({ default: 250, description: "Least time between two escalating actions, so each can take effect" }),
   sampleMs: Type.Integer({ default: 500, description: "Sampling interval while pressure lasts (none while calm)" }),
@@ -22,6 +22,7 @@ export const LadderConfigSchema = Type.Object({
   reclaimRecheckMs: Type.Integer({ default: 60_000, description: "Time before a settled container is tried again" }),
   reclaimRatio: Type.Number({ default: 0.05, description: "Share of memory.current one reclaim pass asks for, at zero pressure" }),
   reclaimMinBytes: Type.Integer({ default: 1 << 20, description: "Smallest reclaim request; a pass freeing less settles the container" }),
+  minVictimPercent: Type.Number({ default: 1, description: "A container holding less than this share of MemTotal is not worth throttling, freezing or killing" }),
 });
 export type LadderConfig = Static<typeof LadderConfigSchema>;
 
@@ -55,35 +56,41 @@ export interface Plan {
 
 const pct = (n: number): string => `${n.toFixed(1)}%`;
 
+/** PSI's avg10 looks 10 s back: after an action it still shows the pressure the action answered. */
+const AVG10_WINDOW_MS = 10_000;
+
 const assess = (o: Observation, c: LadderConfig): { level: Level; why: string } => {
   const { memTotal, memAvailable, psi } = o.system;
   const avail = memTotal > 0 ? (100 * memAvailable) / memTotal : 100;
-  const fresh = o.signals.filter((s) => o.now - s.at <= c.signalFreshMs);
+  // A trigger that fired before the last action speaks of the state that action answered: only later ones count.
+  const since = o.lastActionAt ?? -Infinity;
+  const fresh = o.signals.filter((s) => o.now - s.at <= c.signalFreshMs && s.at > since);
+  const averagesCount = o.now - since >= AVG10_WINDOW_MS;
   if (avail < c.criticalAvailablePercent) return { level: "critical", why: `MemAvailable ${pct(avail)} < ${c.criticalAvailablePercent}%` };
   if (fresh.some((s) => s.source === "system" && s.kind === "full")) return { level: "severe", why: "system full-stall trigger fired" };
   if (avail < c.severeAvailablePercent) return { level: "severe", why: `MemAvailable ${pct(avail)} < ${c.severeAvailablePercent}%` };
-  if (psi?.full && psi.full.avg10 >= c.severeFullAvg10) return { level: "severe", why: `system PSI full avg10 ${psi.full.avg10}%` };
+  if (averagesCount && psi?.full && psi.full.avg10 >= c.severeFullAvg10) return { level: "severe", why: `system PSI full avg10 ${psi.full.avg10}%` };
   if (fresh.some((s) => s.source === "system" && s.kind === "some")) return { level: "tight", why: "system some-stall trigger fired" };
   const squeezed = o.containers.find(
     (v) => CLASS_PROFILES[v.policy.class].actions.length === 0 && fresh.some((s) => s.source === v.id && (s.kind === "some" || s.kind === "full")) && !atOwnLimit(v),
   );
   if (squeezed) return { level: "tight", why: `${squeezed.policy.class} container '${squeezed.id}' stalls on memory` };
   if (avail < c.tightAvailablePercent) return { level: "tight", why: `MemAvailable ${pct(avail)} < ${c.tightAvailablePercent}%` };
-  if (psi && psi.some.avg10 >= c.tightSomeAvg10) return { level: "tight", why: `system PSI some avg10 ${psi.some.avg10}%` };
+  if (averagesCount && psi && psi.some.avg10 >= c.tightSomeAvg10) return { level: "tight", why: `system PSI some avg10 ${psi.some.avg10}%` };
   return { level: "calm", why: "no pressure" };
 };
 
 /** A container stalling because it reached its own limit is its own business, not a reason to squeeze others. */
 const atOwnLimit = (v: ContainerView): boolean => v.memory !== undefined && v.memory.max !== "max" && v.memory.current >= 0.9 * v.memory.max;
 
-const live = (v: ContainerView): boolean => v.status !== "stopped" && v.memory !== undefined && v.memory.populated;
+const live = (v: ContainerView): boolean => v.status !== "stopped" && v.memory !== undefined && v.memory.populated && !v.managed.inFlight;
 
 const may = (v: ContainerView, action: LadderAction): boolean => CLASS_PROFILES[v.policy.class].actions.includes(action);
 
-/** Victims in ladder order: lowest class first, then largest memory.current first. */
-const victims = (o: Observation, action: LadderAction, eligible: (v: ContainerView) => boolean): ContainerView[] =>
+/** Victims in ladder order: lowest class first, then largest memory.current first; too small to matter: none. */
+const victims = (o: Observation, c: LadderConfig, action: LadderAction, eligible: (v: ContainerView) => boolean): ContainerView[] =>
   o.containers
-    .filter((v) => live(v) && may(v, action) && eligible(v))
+    .filter((v) => live(v) && may(v, action) && eligible(v) && v.memory!.current >= (c.minVictimPercent / 100) * o.system.memTotal)
     .sort((a, b) => CLASS_PROFILES[a.policy.class].rank - CLASS_PROFILES[b.policy.class].rank || b.memory!.current - a.memory!.current);
 
 const step = <A extends Step["action"]>(v: ContainerView, action: A, reason: string, extra: Omit<Extract<Step, { action: A }>, keyof StepBase | "action">) =>
@@ -91,13 +98,13 @@ const step = <A extends Step["action"]>(v: ContainerView, action: A, reason: str
 
 const escalation = (o: Observation, c: LadderConfig, level: Level, why: string): Step[] => {
   if (o.lastActionAt !== undefined && o.now - o.lastActionAt < c.actionIntervalMs) return [];
-  const kill = () => victims(o, "kill", (v) => v.managed.killedAt === undefined).slice(0, 1).map((v) => step(v, "kill", why, {}));
+  const kill = () => victims(o, c, "kill", (v) => v.managed.killedAt === undefined).slice(0, 1).map((v) => step(v, "kill", why, {}));
   if (level === "critical") return kill();
   if (level === "severe") {
-    const next = victims(o, "freeze", (v) => !v.memory!.frozen && v.managed.frozenAt === undefined)[0];
+    const next = victims(o, c, "freeze", (v) => !v.memory!.frozen && v.managed.frozenAt === undefined)[0];
     return next ? [step(next, "freeze", why, {})] : kill();
   }
-  const next = victims(o, "throttle", (v) => v.managed.throttledTo === undefined && !v.memory!.frozen)[0];
+  const next = victims(o, c, "throttle", (v) => v.managed.throttledTo === undefined && !v.memory!.frozen)[0];
   return next ? [step(next, "throttle", why, { high: Math.floor(next.memory!.current * (1 - c.throttleRatio)) })] : [];
 };
 

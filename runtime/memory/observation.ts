@@ -44,6 +44,8 @@ export interface Managed {
   reclaimSettled?: boolean;
   /** Set when the restart policy gave up (crash loop). */
   gaveUp?: boolean;
+  /** A throttle or reclaim write is still running (the kernel reclaims inside it): leave the container alone. */
+  inFlight?: boolean;
 }
 
 export interface ContainerView {

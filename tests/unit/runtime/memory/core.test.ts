@@ -95,7 +95,7 @@ describe("MemoryCore", () => {
     expect(acted).toEqual([
       {
         time: new Date(NOW + 3).toISOString(), container: "hog", class: "background", action: "freeze", outcome: "done", reason: "system full-stall trigger fired", detail: "frozen", level: "severe",
-        pressure: { someAvg10: 0, fullAvg10: 12, memAvailable: 40 * MiB, memoryCurrent: 60 * MiB }, signal: "system full", latencyMs: 3,
+        pressure: { someAvg10: 0, fullAvg10: 12, memAvailable: 40 * MiB, memoryCurrent: 60 * MiB }, signal: "system full", latencyMs: 3, durationMs: 0,
       },
     ]);
     expect(f.get("/sys/fs/cgroup/bunker/hog/cgroup.freeze")).toBe("1");

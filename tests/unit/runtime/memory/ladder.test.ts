@@ -85,9 +85,29 @@ describe("planLadder()", () => {
   });
 
   test("never picks the critical container, even when it is the largest", () => {
-    const plan = planLadder(observe({ availableMiB: 5 }, [fleet[0]!, { id: "tiny", cls: "normal", current: 2 * MiB }]), config);
-    expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["kill tiny"]);
+    const plan = planLadder(observe({ availableMiB: 5 }, [fleet[0]!, { id: "small", cls: "normal", current: 8 * MiB }]), config);
+    expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["kill small"]);
     expect(planLadder(observe({ availableMiB: 5 }, [fleet[0]!]), config).steps).toEqual([]);
+  });
+
+  test("leaves alone a container too small to matter (under 1% of MemTotal)", () => {
+    const plan = planLadder(observe({ availableMiB: 5 }, [fleet[0]!, { id: "sleeper", cls: "background", current: 100 << 10 }]), config);
+    expect(plan.level).toBe("critical");
+    expect(plan.steps).toEqual([]);
+  });
+
+  test("does not count a trigger that fired before the last action, which answered it", () => {
+    const obs = observe({ availableMiB: 60 }, fleet, { signals: [signal("system", "full", 400)], lastActionAt: NOW - 300 });
+    expect(planLadder(obs, config).level).toBe("calm");
+    const later = observe({ availableMiB: 60 }, fleet, { signals: [signal("system", "full", 200)], lastActionAt: NOW - 300 });
+    expect(planLadder(later, config).level).toBe("severe");
+  });
+
+  test("reads PSI averages only once their 10 s window no longer covers the last action", () => {
+    const recent = observe({ availableMiB: 60, someAvg10: 30, fullAvg10: 20 }, fleet, { lastActionAt: NOW - 5000 });
+    expect(planLadder(recent, config).level).toBe("calm");
+    const old = observe({ availableMiB: 60, someAvg10: 30, fullAvg10: 20 }, fleet, { lastActionAt: NOW - 11_000 });
+    expect(planLadder(old, config).why).toBe("system PSI full avg10 20%");
   });
 
   test("kills instead of freezing when nothing is left to freeze under severe pressure", () => {

@@ -1,0 +1,113 @@
+# The guest half of bench:memory (busybox sh on the emulated board). board/bench-memory.ts prepends the bundles
+# (/run/bench/<name>/config.json) and sets B (bunker), EARLYOOM, RUNS, MODES and SCENARIOS. Each result is one line
+# "BENCH <scenario> key=value ..." on the console, which the host side collects.
+set -u
+cg=/sys/fs/cgroup/bench
+cs() { cut -d' ' -f1 /proc/uptime | tr -d .; }                # uptime in centiseconds
+oom_kills() { dmesg | grep -c 'Killed process'; }
+alive() { grep -q '^populated 1' "$cg/$1/cgroup.events" 2> /dev/null; }
+state() { if alive "$1"; then echo alive; else echo dead; fi; }
+
+if $B board swap --size 128M --algorithm lzo-rle --swappiness 100 > /dev/null; then
+  echo "BENCH swap $(tail -n 1 /proc/swaps | tr -s ' \t' ' ')"
+else
+  echo "BENCH swap failed"
+fi
+
+# start_daemon <root>: `bunker daemon` in the background, $D its pid, ready once it has armed its first watch.
+start_daemon() {
+  $B --root "$1" daemon > "$1.events" 2> "$1.err" &
+  D=$!
+  i=0
+  while [ $i -lt 600 ] && ! grep -q '"action":"watch' "$1.events" 2> /dev/null; do sleep 0.1; i=$((i + 1)); done
+}
+
+stop_all() {
+  [ -n "$D" ] && kill "$D" 2> /dev/null && wait "$D" 2> /dev/null
+  for c in $(ls "$1" 2> /dev/null); do $B --root "$1" delete --force "$c" > /dev/null 2>&1; done
+  D=""
+}
+
+# The hog scenario: a critical container with a small working set, a normal one, a background hog that grows until
+# stopped; with the kernel alone, with earlyoom, or with bunker's daemon.
+hog_run() {
+  mode=$1 run=$2 R=/run/bench/root-$1-$2 D=""
+  mkdir -p "$R"
+  k0=$(oom_kills)
+  case $mode in
+    bunker) start_daemon "$R" ;;
+    earlyoom) "$EARLYOOM" > "$R.earlyoom" 2>&1 & D=$! ;;
+  esac
+  for c in critical normal hog; do $B --root "$R" run --detach --bundle "/run/bench/$c" "$c" > /dev/null 2>&1 || echo "BENCH error mode=$mode run=$run start=$c"; done
+  t0=$(cs)
+  i=0
+  while [ $i -lt 900 ] && alive hog; do sleep 0.1; i=$((i + 1)); done
+  t1=$(cs)
+  sleep 2
+  k1=$(oom_kills)
+  echo "BENCH hog mode=$mode run=$run kernel_oom_kills=$((k1 - k0)) critical=$(state critical) normal=$(state normal) hog=$(state hog) hog_seconds=$(((t1 - t0) / 100))"
+  if [ "$mode" = bunker ]; then
+    grep -E '"action":"(throttle|freeze|kill|reclaim)"' "$R.events" | while read -r line; do echo "BENCH hog-event mode=$mode run=$run $line"; done
+  fi
+  if [ "$mode" = earlyoom ]; then grep -i 'sending\|killing' "$R.earlyoom" | head -n 5 | while read -r line; do echo "BENCH hog-earlyoom run=$run $line"; done; fi
+  stop_all "$R"
+}
+
+# The reclaim scenario: a container touches 100 MiB (half random, half zeros, in its tmpfs) and idles; its
+# memory.current is printed every 10 s for 3 minutes while the daemon reclaims.
+reclaim_run() {
+  R=/run/bench/root-reclaim D=""
+  mkdir -p "$R"
+  start_daemon "$R"
+  $B --root "$R" run --detach --bundle /run/bench/reclaim reclaim > /dev/null 2>&1 || echo "BENCH error start=reclaim"
+  i=0
+  # Ready once it holds (nearly) all of its 100 MiB.
+  while [ $i -lt 1200 ] && [ "$(cat $cg/reclaim/memory.current 2> /dev/null || echo 0)" -lt 99614720 ]; do sleep 0.1; i=$((i + 1)); done
+  t=0
+  while [ $t -le 180 ]; do
+    echo "BENCH reclaim t=$t current=$(cat $cg/reclaim/memory.current) swap=$(cat $cg/reclaim/memory.swap.current) $(head -n 1 $cg/reclaim/memory.pressure | tr ' ' '\n' | grep avg10 | sed 's/^/some_/')"
+    sleep 10
+    t=$((t + 10))
+  done
+  grep -c '"action":"reclaim"' "$R.events" | sed 's/^/BENCH reclaim-steps count=/'
+  stop_all "$R"
+}
+
+# Idle cost: the daemon supervising 10 idle containers; its RSS and its threads' context switches over 60 s.
+switches() { cat /proc/$1/task/*/status 2> /dev/null | grep ctxt_switches | awk '{ s += $2 } END { print s }'; }
+idle_run() {
+  R=/run/bench/root-idle D=""
+  mkdir -p "$R"
+  start_daemon "$R"
+  n=0
+  while [ $n -lt 10 ]; do $B --root "$R" run --detach --bundle /run/bench/idle "idle$n" > /dev/null 2>&1; n=$((n + 1)); done
+  sleep 20
+  s0=$(switches $D) t0=$(cs)
+  sleep 60
+  s1=$(switches $D) t1=$(cs)
+  echo "BENCH idle who=bunker containers=10 rss_kb=$(grep VmRSS /proc/$D/status | awk '{print $2}') anon_kb=$(grep RssAnon /proc/$D/status | awk '{print $2}') wakeups_per_s=$(awk "BEGIN { printf \"%.2f\", ($s1 - $s0) * 100 / ($t1 - $t0) }")"
+  stop_all "$R"
+  "$EARLYOOM" > /dev/null 2>&1 &
+  E=$!
+  sleep 10
+  s0=$(switches $E) t0=$(cs)
+  sleep 60
+  s1=$(switches $E) t1=$(cs)
+  echo "BENCH idle who=earlyoom rss_kb=$(grep VmRSS /proc/$E/status | awk '{print $2}') anon_kb=$(grep RssAnon /proc/$E/status | awk '{print $2}') wakeups_per_s=$(awk "BEGIN { printf \"%.2f\", ($s1 - $s0) * 100 / ($t1 - $t0) }")"
+  kill $E
+}
+
+for s in $SCENARIOS; do
+  case $s in
+    idle) idle_run ;;
+    reclaim) reclaim_run ;;
+    hog)
+      r=1
+      while [ $r -le "$RUNS" ]; do
+        for m in $MODES; do hog_run "$m" "$r"; done
+        r=$((r + 1))
+      done
+      ;;
+  esac
+done
+echo "BENCH done"
