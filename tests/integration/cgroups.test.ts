@@ -8,6 +8,8 @@ import { hostCgroupFs } from "../../runtime/cgroups/fs.ts";
 import { cgroupManager, type CgroupManager } from "../../runtime/cgroups/manager.ts";
 import { parseMountinfo } from "../../runtime/cgroups/mounts.ts";
 import { V2Manager } from "../../runtime/cgroups/v2/manager.ts";
+import { makeBundle, type TestConfig } from "../support/bundle.ts";
+import { bunker, bunkerAsync, newRoot, skipReason } from "../support/cli.ts";
 
 const why = (): string | null => {
   if (process.getuid?.() !== 0) return "not root";
@@ -192,5 +194,84 @@ describe.skipIf(skip !== null || !existsSync("/sys/fs/cgroup/unified/cgroup.proc
     expect(await tryOpen("/dev/loop0", "w")).toBe("denied");
     await m.destroy();
     expect(existsSync(cg)).toBe(false);
+  });
+});
+
+// The same behaviours through the compiled executable, as a user drives them.
+const cliSkip = skip ?? skipReason() ?? null;
+if (cliSkip && !skip) console.log(`cgroups CLI tests skipped: ${cliSkip}`);
+
+describe.skipIf(cliSkip !== null)("cgroups through the bunker CLI", () => {
+  const root = newRoot();
+  const withResources = (resources: object, caps: string[] = []) => (c: TestConfig) => {
+    for (const set of ["bounding", "effective", "permitted"] as const) c.process.capabilities[set].push(...caps);
+    return { ...c, linux: { ...c.linux, resources } };
+  };
+  const ok = (args: string[], cwd?: string): string => {
+    const r = bunker(root, args, cwd ? { cwd } : {});
+    if (r.code !== 0) throw new Error(`bunker ${args.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  const cpuSeconds = (id: string): number => (JSON.parse(ok(["stats", "--json", id])) as { cpuSeconds: number }[])[0]!.cpuSeconds;
+  const cgroupFile = (id: string, controller: string, name: string): string => {
+    const state = JSON.parse(ok(["state", id])) as { pid: number };
+    const line = readFileSync(`/proc/${state.pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1] === controller)!;
+    return readFileSync(`/sys/fs/cgroup/${controller}${line.split(":")[2]}/${name}`, "utf8").trim();
+  };
+
+  test("run /bin/true succeeds under a 1 MiB memory limit", () => {
+    const bundle = makeBundle(["/bin/true"], withResources({ memory: { limit: 1 << 20, swap: 1 << 20 } }));
+    expect(bunker(root, ["run", "floor"], { cwd: bundle }).code).toBe(0);
+  });
+
+  test("pause freezes a busy loop, resume restarts it, and the container shows as paused meanwhile", async () => {
+    const bundle = makeBundle(["sh", "-c", "while :; do :; done"]);
+    ok(["run", "-d", "busy"], bundle);
+    await Bun.sleep(200);
+    ok(["pause", "busy"]);
+    expect(JSON.parse(ok(["state", "busy"])).status).toBe("paused");
+    const a = cpuSeconds("busy");
+    await Bun.sleep(300);
+    expect(cpuSeconds("busy")).toBe(a);
+    ok(["resume", "busy"]);
+    await Bun.sleep(300);
+    expect(cpuSeconds("busy")).toBeGreaterThan(a + 0.1);
+    ok(["delete", "-f", "busy"]);
+  });
+
+  test("update changes the memory and pids limits of a running container", () => {
+    const bundle = makeBundle(["sleep", "30"], withResources({ memory: { limit: 32 << 20 }, pids: { limit: 10 } }));
+    ok(["run", "-d", "upd"], bundle);
+    expect(cgroupFile("upd", "memory", "memory.limit_in_bytes")).toBe(String(32 << 20));
+    ok(["update", "--memory", "48m", "--pids-limit", "20", "upd"]);
+    expect(cgroupFile("upd", "memory", "memory.limit_in_bytes")).toBe(String(48 << 20));
+    expect(cgroupFile("upd", "pids", "pids.max")).toBe("20");
+    ok(["delete", "-f", "upd"]);
+  });
+
+  test("an OOM in a 16 MiB container ends with exit 137 and an oom event, and delete leaves no cgroup", async () => {
+    const hog = ["sh", "-c", `sleep 0.5; awk 'BEGIN { s = "x"; while (1) s = s s }'`];
+    const bundle = makeBundle(hog, withResources({ memory: { limit: 16 << 20, swap: 16 << 20 } }));
+    expect(bunker(root, ["run", "oom-fg"], { cwd: bundle }).code).toBe(137);
+    ok(["run", "-d", "oom-bg"], bundle);
+    const events = bunkerAsync(root, ["events", "--interval", "1s", "oom-bg"]);
+    await events.exited;
+    const lines = (await new Response(events.stdout).text()).trim().split("\n").map((l) => JSON.parse(l) as { type: string; id: string });
+    expect(lines[0]?.type).toBe("stats");
+    expect(lines).toContainEqual({ type: "oom", id: "oom-bg" });
+    const dirs = readFileSync("/proc/self/mountinfo", "utf8").includes("/sys/fs/cgroup/pids") ? ["/sys/fs/cgroup/pids/oom-bg"] : [];
+    ok(["delete", "-f", "oom-bg"]);
+    for (const d of dirs) expect(existsSync(d)).toBe(false);
+  });
+
+  test("inside the container, mknod and open of a block device fails; with an allow rule it opens", () => {
+    // /dev, not /tmp: the /tmp mount is nodev, which would refuse the open before the device cgroup is asked.
+    const script = "mknod /dev/blk b 7 0 && head -c0 /dev/blk && echo opened";
+    const denied = makeBundle(["sh", "-c", script], withResources({}, ["CAP_MKNOD"]));
+    const d = bunker(root, ["run", "blk-denied"], { cwd: denied });
+    expect(d.stdout).not.toContain("opened");
+    expect(d.stderr).toContain("Operation not permitted");
+    const allowed = makeBundle(["sh", "-c", script], withResources({ devices: [{ allow: true, type: "b", major: 7, minor: 0, access: "r" }] }, ["CAP_MKNOD"]));
+    expect(bunker(root, ["run", "blk-allowed"], { cwd: allowed }).stdout).toContain("opened");
   });
 });
