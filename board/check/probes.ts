@@ -40,8 +40,9 @@ export const realProbes: KernelProbes = {
     let fd: number | undefined;
     try {
       fd = openSync(path, "r+");
-      // Closing the file removes the trigger again.
-      writeSync(fd, "some 150000 2000000");
+      // The kernel overwrites the last byte written with NUL: the trigger must carry its own terminator (as in
+      // Documentation/accounting/psi.rst), or the window loses its last digit. Closing the file removes the trigger.
+      writeSync(fd, "some 150000 2000000\0");
       return { ok: true };
     } catch (err) {
       return failure(err);
