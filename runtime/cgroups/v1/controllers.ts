@@ -8,7 +8,7 @@ import { blkioV1 } from "./blkio.ts";
 import { cpuV1 } from "./cpu.ts";
 import { cpuacctV1 } from "./cpuacct.ts";
 import { devicesV1 } from "./devices.ts";
-import { hugetlbV1 } from "./hugetlb.ts";
+import { hugetlbV1 } from "../hugetlb.ts";
 import { memoryV1 } from "./memory.ts";
 import { netClsV1, netPrioV1 } from "./net.ts";
 

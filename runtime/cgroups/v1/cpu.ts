@@ -1,15 +1,19 @@
 // cgroup v1 cpu: shares, CFS quota/period/burst, realtime runtime/period, idle; throttling statistics from cpu.stat.
+import type { LinuxResources } from "../../spec/resources.ts";
 import type { Controller } from "../controller.ts";
 import { codeOf } from "../fs.ts";
 import { readKeyed, writeFile } from "../files.ts";
 
+/** Whether linux.resources.cpu asks anything of the cpu controller (cpus and mems are cpuset's). */
+export const asksCpu = (r: LinuxResources): boolean => {
+  const c = r.cpu;
+  return !!c && [c.shares, c.quota, c.period, c.burst, c.realtimePeriod, c.realtimeRuntime, c.idle].some((v) => v !== undefined);
+};
+
 export const cpuV1: Controller = {
   name: "cpu",
   resource: "cpu",
-  wanted: (r) => {
-    const c = r.cpu;
-    return !!c && [c.shares, c.quota, c.period, c.burst, c.realtimePeriod, c.realtimeRuntime, c.idle].some((v) => v !== undefined);
-  },
+  wanted: asksCpu,
   apply: (r, dir, fs) => {
     const c = r.cpu;
     if (!c) return;

@@ -5,7 +5,7 @@ import { pids } from "../pids.ts";
 import { rdma } from "../rdma.ts";
 import { cpuV2 } from "./cpu.ts";
 import { devicesV2 } from "./devices.ts";
-import { hugetlbV2 } from "./hugetlb.ts";
+import { hugetlbV2 } from "../hugetlb.ts";
 import { ioV2 } from "./io.ts";
 import { memoryV2 } from "./memory.ts";
 import { unifiedV2 } from "./unified.ts";

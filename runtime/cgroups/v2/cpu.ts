@@ -3,14 +3,12 @@
 import type { Controller } from "../controller.ts";
 import { sharesToWeight } from "../convert.ts";
 import { readKeyed, writeFile } from "../files.ts";
+import { asksCpu } from "../v1/cpu.ts";
 
 export const cpuV2: Controller = {
   name: "cpu",
   resource: "cpu",
-  wanted: (r) => {
-    const c = r.cpu;
-    return !!c && [c.shares, c.quota, c.period, c.burst, c.idle, c.realtimePeriod, c.realtimeRuntime].some((v) => v !== undefined);
-  },
+  wanted: asksCpu,
   apply: (r, dir, fs) => {
     const c = r.cpu;
     if (!c) return;

@@ -131,7 +131,7 @@ describe("the v2 driver", () => {
       { major: 8, minor: 0, op: "Write", value: 1 },
     ]);
     expect(s.pids.current).toBe(1);
-    expect(s.hugetlb["2MB"]).toEqual({ usage: 0, max: 2 ** 64 - 1, failcnt: 0 });
+    expect(s.hugetlb["2MB"]).toEqual({ usage: 0, max: 0, failcnt: 0 });
     expect(s.cpu.psi?.some).toEqual({ avg10: 1.5, avg60: 0, avg300: 0, total: 42 });
     expect(s.memory.psi?.full.total).toBe(3);
     expect(m.oomKills()).toBe(1);
