@@ -4,8 +4,11 @@ import { STAGE_ENV } from "./process/stage-env.ts";
 
 const start = async (): Promise<void> => {
   if (process.env[STAGE_ENV]) {
+    // The early namespace steps run before the stage's modules load: loading them starts the engine's helper threads.
+    const { runEarlyFromEnv } = await import("./process/early.ts");
+    const early = runEarlyFromEnv();
     const { runStage } = await import("./process/stage.ts");
-    await runStage();
+    await runStage(early);
   } else {
     const { main } = await import("./cli/main.ts");
     process.exitCode = await main(process.argv.slice(2));

@@ -10,10 +10,13 @@ import { runHooks } from "../hooks.ts";
 import { buildPlan, hookSteps } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { decodeStage, encode, type StageMessage } from "../process/messages.ts";
+import { openHostFiles } from "../process/host-files.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
+import { waitForPid } from "../process/wait-pid.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
 import { writeIdMaps } from "./id-maps.ts";
-import { procStat } from "./proc.ts";
+import { isAlive, procStat } from "./proc.ts";
+import { statusOf } from "./wait.ts";
 import { checkId, fifoPath, lockPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 import { ociState } from "./status.ts";
 
@@ -29,6 +32,8 @@ export interface Created {
   record: ContainerRecord;
   stage: StageProcess;
   cgroup: CgroupManager;
+  /** Resolves with the init's exit status (128 + N for signal N). */
+  exited(): Promise<number>;
 }
 
 /** The setup stage's own account of a failure: "setup stage: <step>: <call>: <errno>". */
@@ -69,8 +74,6 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
   checkId(opts.id);
   const bundle = resolve(opts.bundle);
   const config = loadConfig(bundle);
-  if (config.linux?.namespaces?.some((n) => n.type === "user" && !n.path) && pidNamespaceOf(config) === "new")
-    throw new Error("A new user namespace together with a new PID namespace is not supported yet: join an existing one with 'path'");
   mkdirSync(opts.root, { recursive: true, mode: 0o711 });
   const dir = stateDir(opts.root, opts.id);
   try {
@@ -95,14 +98,22 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     cgroup.apply(config.linux?.resources ?? {});
     mkfifo(fifoPath(opts.root, opts.id), S_IFIFO | 0o622);
     const state = (pid: number, status: string): string => JSON.stringify(ociState(record, status, pid));
+    const host = openHostFiles({ cgroupProcs: cgroup.procsFiles(), execFifo: fifoPath(opts.root, opts.id), consoleSocket: opts.consoleSocket ?? null });
     const plan = buildPlan({
       id: opts.id, bundle, config, execFifo: fifoPath(opts.root, opts.id), consoleSocket: opts.consoleSocket ?? null,
-      cgroupProcs: cgroup.procsFiles(), cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
+      cgroupProcs: cgroup.procsFiles(), hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: state(0, "creating"),
     });
-    const stage = spawnStage(pidNamespaceOf(config), "setup", { [EARLY_ENV]: encodeEarly(plan.early) });
+    let stage: StageProcess;
+    try {
+      stage = spawnStage({ pid: plan.spawnInit ? null : pidNamespaceOf(config), stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds });
+    } finally {
+      host.close();
+    }
+    /** Host PID of the container's init: the stage itself, or the init it started in a user-owned PID namespace. */
+    let initPid = stage.proc.pid;
     cleanups.push(async () => {
-      if (stage.proc.exitCode === null && stage.proc.signalCode === null) kill(stage.proc.pid, 9);
+      for (const pid of new Set([initPid, stage.proc.pid])) if (isAlive(pid, procStat(pid)?.startTime ?? "")) kill(pid, 9);
       await stage.proc.exited;
     });
     stage.channel.send(encode({ t: "plan", plan }));
@@ -115,22 +126,31 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
       const msg = decodeStage(line);
       if (msg.t === "failed") throw new StageFailedError(msg);
       if (msg.t === "userns-ready") {
-        writeIdMaps(msg.pid, config.linux?.uidMappings ?? [], config.linux?.gidMappings ?? []);
+        writeIdMaps(stage.proc.pid, config.linux?.uidMappings ?? [], config.linux?.gidMappings ?? []);
         stage.channel.send(encode({ t: "continue" }));
+      } else if (msg.t === "init-spawned") {
+        initPid = msg.pid;
+        // The init is already in the user namespace, as root there.
+        stage.channel.send(encode({ t: "plan", plan: { ...plan, early: [], newUserNamespace: false, spawnInit: false } }));
       } else if (msg.t === "mounts-ready") {
-        const json = state(stage.proc.pid, "creating");
+        const json = state(initPid, "creating");
         runHooks("prestart", hookSteps(config.hooks?.prestart), json);
         runHooks("createRuntime", hookSteps(config.hooks?.createRuntime), json);
         stage.channel.send(encode({ t: "continue" }));
       } else break;
     }
-    const stat = procStat(stage.proc.pid);
+    const stat = procStat(initPid);
     if (!stat) throw new Error("The setup stage died right after it was ready");
-    Object.assign(record, { pid: stage.proc.pid, startTime: stat.startTime, creating: false });
+    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
     writeRecord(opts.root, record);
-    if (opts.pidFile) writePidFile(opts.pidFile, stage.proc.pid);
+    if (opts.pidFile) writePidFile(opts.pidFile, initPid);
     lock.release();
-    return { record, stage, cgroup };
+    // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.
+    const exited = async (): Promise<number> => {
+      await stage.proc.exited;
+      return initPid === stage.proc.pid ? statusOf(stage.proc) : waitForPid(initPid);
+    };
+    return { record, stage, cgroup, exited };
   } catch (err) {
     return unwind(err, cleanups);
   }

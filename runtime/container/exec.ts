@@ -2,6 +2,7 @@
 import { cgroupManager } from "../cgroups/manager.ts";
 import { buildExecPlan } from "../process/build-exec-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
+import { openHostFiles } from "../process/host-files.ts";
 import { decodeStage, encode } from "../process/messages.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
 import type { Config, Process } from "../spec/config.ts";
@@ -29,6 +30,8 @@ export const execInContainer = async (opts: ExecOptions): Promise<StageProcess> 
   requireStatus(opts.root, rec, ["created", "running"], "exec in");
   const config = rec.config as Config;
   const types = (config.linux?.namespaces ?? []).map((n) => n.type);
+  const procsFiles = cgroupManager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
+  const host = openHostFiles({ cgroupProcs: procsFiles, execFifo: null, consoleSocket: opts.consoleSocket ?? null });
   const plan = buildExecPlan({
     id: rec.id,
     bundle: rec.bundle,
@@ -36,9 +39,16 @@ export const execInContainer = async (opts: ExecOptions): Promise<StageProcess> 
     namespaces: types,
     process: opts.process,
     consoleSocket: opts.consoleSocket ?? null,
-    cgroupProcs: cgroupManager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles(),
+    cgroupProcs: procsFiles,
+    hostFds: host.layout,
   });
-  const stage = spawnStage(types.includes("pid") ? namespacePath(rec.pid, "pid") : null, "exec", { [EARLY_ENV]: encodeEarly(plan.early) });
+  let stage: StageProcess;
+  try {
+    const pid = types.includes("pid") ? namespacePath(rec.pid, "pid") : null;
+    stage = spawnStage({ pid, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds });
+  } finally {
+    host.close();
+  }
   stage.channel.send(encode({ t: "plan", plan }));
   // After "ready" the channel closes when the stage execs (close-on-exec); a failure comes as a message instead.
   try {

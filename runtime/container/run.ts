@@ -1,4 +1,6 @@
 // `run`: create + start, then (in the foreground) wait, forward signals, and delete.
+import { PR } from "../../ffi/constants.ts";
+import { prctl } from "../../ffi/process.ts";
 import { createContainer, type CreateOptions } from "./create.ts";
 import { deleteContainer } from "./delete.ts";
 import { startContainer } from "./start.ts";
@@ -6,7 +8,10 @@ import { waitForeground } from "./wait.ts";
 
 /** Returns the exit status to report: the program's, or 128 + the signal that killed it. 0 when detached. */
 export const runContainer = async (opts: CreateOptions & { detach: boolean }, onWarning: (msg: string) => void): Promise<number> => {
-  const { stage } = await createContainer(opts);
+  // A container init that its setup stage started (new user + PID namespace) becomes our child to wait for.
+  if (!opts.detach) prctl(PR.SET_CHILD_SUBREAPER, 1);
+  const created = await createContainer(opts);
+  const { stage, record } = created;
   try {
     startContainer(opts.root, opts.id, onWarning);
   } catch (err) {
@@ -18,7 +23,7 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
     stage.proc.unref();
     return 0;
   }
-  const status = await waitForeground(stage.proc);
+  const status = await waitForeground(record.pid, created.exited());
   await deleteContainer(opts.root, opts.id, true, onWarning);
   return status;
 };

@@ -1,16 +1,20 @@
-// Waiting for a foreground child (run, exec) while passing the user's signals on to it.
+// Waiting for a foreground process (run, exec) while passing the user's signals on to it.
 import type { Subprocess } from "bun";
 import { kill } from "../../ffi/process.ts";
 import { parseSignal } from "../spec/signals.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
-/** The child's exit status, or 128 + the signal that killed it. */
-export const waitForeground = async (proc: Subprocess<"inherit", "inherit", "inherit">): Promise<number> => {
+/** A finished Bun child's status as a shell reports it: the exit code, or 128 + the signal that killed it. */
+export const statusOf = (proc: Subprocess<"inherit", "inherit", "inherit">): number =>
+  proc.signalCode ? 128 + parseSignal(proc.signalCode) : (proc.exitCode ?? 1);
+
+/** Forwards the usual signals to `pid` until `exited` settles, and returns its status. */
+export const waitForeground = async (pid: number, exited: Promise<number>): Promise<number> => {
   const handlers = FORWARDED.map((sig) => {
     const h = (): void => {
       try {
-        kill(proc.pid, parseSignal(sig));
+        kill(pid, parseSignal(sig));
       } catch {
         // Already gone: its exit is about to be reported.
       }
@@ -18,7 +22,9 @@ export const waitForeground = async (proc: Subprocess<"inherit", "inherit", "inh
     process.on(sig, h);
     return [sig, h] as const;
   });
-  const code = await proc.exited;
-  for (const [sig, h] of handlers) process.off(sig, h);
-  return proc.signalCode ? 128 + parseSignal(proc.signalCode) : code;
+  try {
+    return await exited;
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
 };

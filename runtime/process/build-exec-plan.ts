@@ -2,7 +2,7 @@
 import type { Process } from "../spec/config.ts";
 import { NAMESPACES, namespacePath, type NamespaceType } from "../spec/namespaces.ts";
 import { EARLY_TYPES, earlySteps, processPlan } from "./build-plan.ts";
-import type { StagePlan } from "./plan.ts";
+import type { HostFds, StagePlan } from "./plan.ts";
 
 export interface ExecPlanInputs {
   id: string;
@@ -13,6 +13,7 @@ export interface ExecPlanInputs {
   process: Process;
   consoleSocket: string | null;
   cgroupProcs: string[];
+  hostFds: HostFds;
 }
 
 export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
@@ -23,6 +24,7 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   early: earlySteps(p.namespaces.map((t) => ({ type: t, path: namespacePath(p.pid, t) }))),
   join: p.namespaces.filter((t) => !EARLY_TYPES.has(t)).map((t) => ({ path: namespacePath(p.pid, t), flag: NAMESPACES[t].flag })),
   newUserNamespace: false,
+  spawnInit: false,
   newCgroupNamespace: false,
   newMountNamespace: false,
   rootPropagation: 0,
@@ -41,6 +43,7 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   consoleSocket: p.consoleSocket,
   execFifo: null,
   cgroupProcs: p.cgroupProcs,
+  hostFds: p.hostFds,
   cgroupDirs: [],
   cgroupV2: false,
   pauseForHooks: false,

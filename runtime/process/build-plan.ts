@@ -10,7 +10,7 @@ import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
 import { secureJoin } from "../rootfs/secure-join.ts";
 import type { EarlyStep } from "./early.ts";
-import type { CapabilityMasks, DeviceStep, HookStep, MountStep, StagePlan } from "./plan.ts";
+import type { CapabilityMasks, DeviceStep, HookStep, HostFds, MountStep, StagePlan } from "./plan.ts";
 
 const ROOT_PROPAGATION: Record<string, number> = {
   private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
@@ -96,6 +96,7 @@ export interface PlanInputs {
   execFifo: string | null;
   consoleSocket: string | null;
   cgroupProcs: string[];
+  hostFds: HostFds;
   cgroupDirs: { hierarchy: string; dir: string }[];
   cgroupV2: boolean;
   stateJson: string;
@@ -124,11 +125,13 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     id: p.id,
     bundle: p.bundle,
     rootfs,
-    // PID namespaces are made by the parent for its child; the time namespace is entered at execve.
+    // PID namespaces are made for the stage by the parent (or, under a new user namespace, by the stage for its init);
+    // the time namespace is entered at execve.
     unshareFlags: namespaceFlags(namespaces, (n) => !n.path && n.type !== "pid"),
     early: earlySteps(namespaces.map((n) => ({ type: n.type, path: n.path }))),
     join: namespaces.filter((n) => n.path && !EARLY_TYPES.has(n.type)).map((n) => ({ path: n.path!, flag: NAMESPACES[n.type].flag })),
     newUserNamespace: fresh("user"),
+    spawnInit: fresh("user") && fresh("pid"),
     newCgroupNamespace: fresh("cgroup"),
     newMountNamespace: has("mount"),
     rootPropagation: ROOT_PROPAGATION[linux.rootfsPropagation ?? "rslave"]!,
@@ -147,6 +150,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     consoleSocket: p.consoleSocket,
     execFifo: p.execFifo,
     cgroupProcs: p.cgroupProcs,
+    hostFds: p.hostFds,
     cgroupDirs: p.cgroupDirs,
     cgroupV2: p.cgroupV2,
     pauseForHooks: (config.hooks?.prestart?.length ?? 0) + (config.hooks?.createRuntime?.length ?? 0) > 0,

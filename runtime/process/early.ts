@@ -37,3 +37,13 @@ export const runEarly = (steps: readonly EarlyStep[]): void => {
     }
   }
 };
+
+/** The steps the parent put in the environment; returns the error instead of throwing (reported once the channel is up). */
+export const runEarlyFromEnv = (): Error | undefined => {
+  try {
+    runEarly(decodeEarly(process.env[EARLY_ENV] ?? ""));
+    return undefined;
+  } catch (err) {
+    return err as Error;
+  }
+};

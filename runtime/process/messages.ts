@@ -5,6 +5,9 @@ import { Value } from "@sinclair/typebox/value";
 /** Stage -> parent. Named for intent: what the stage has done, or why it failed. */
 export const StageMessage = Type.Union([
   Type.Object({ t: Type.Literal("userns-ready"), pid: Type.Integer() }),
+  /** With a new user and PID namespace: the stage made the PID namespace and started its init (host PID), which
+   * takes over the channel and wants the plan again. */
+  Type.Object({ t: Type.Literal("init-spawned"), pid: Type.Integer() }),
   Type.Object({ t: Type.Literal("mounts-ready") }),
   Type.Object({ t: Type.Literal("ready"), pid: Type.Integer() }),
   Type.Object({

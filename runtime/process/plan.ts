@@ -37,6 +37,13 @@ export interface CapabilityMasks {
   ambient: number[];
 }
 
+/** Descriptors the stage inherits from the parent (see host-files.ts), as numbered in the stage. */
+export interface HostFds {
+  cgroupProcs: number[];
+  execFifo: number | null;
+  consoleSocket: number | null;
+}
+
 export interface StagePlan {
   id: string;
   bundle: string;
@@ -49,6 +56,8 @@ export interface StagePlan {
   /** Namespaces to join once the plan is read. */
   join: { path: string; flag: number }[];
   newUserNamespace: boolean;
+  /** A new PID namespace owned by the new user namespace: this stage makes it and starts a second stage as its PID 1. */
+  spawnInit: boolean;
   newCgroupNamespace: boolean;
   newMountNamespace: boolean;
   rootPropagation: number;
@@ -81,6 +90,7 @@ export interface StagePlan {
   execFifo: string | null;
   /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise right before execve. */
   cgroupProcs: string[];
+  hostFds: HostFds;
   /** Container cgroup directories per hierarchy, for cgroup mounts ("" = the unified hierarchy). */
   cgroupDirs: { hierarchy: string; dir: string }[];
   cgroupV2: boolean;

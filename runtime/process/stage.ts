@@ -10,14 +10,12 @@ import { mountCgroups, mountOne, prepareRoot, setPropagation } from "../rootfs/m
 import { maskPath, readonlyPath, readonlyRoot } from "../rootfs/paths.ts";
 import { switchRoot } from "../rootfs/pivot.ts";
 import { LineChannel } from "./channel.ts";
+import { spawnStage, STAGE_FDS } from "./spawn-stage.ts";
 import { applyIdentity, applyRlimits } from "./credentials.ts";
 import { resolveExecutable } from "./exec-path.ts";
-import { decodeEarly, EARLY_ENV, runEarly } from "./early.ts";
 import { decodeParent, encode } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
 
-/** The pipe fds the parent passes as extra stdio entries. */
-export const STAGE_FDS = { fromParent: 3, toParent: 4 } as const;
 const MOVED_FDS = { fromParent: 100, toParent: 101 } as const;
 
 class StepError extends Error {
@@ -71,10 +69,10 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
     if (decodeParent(line).t !== "continue") throw new Error(`Unexpected message from the parent: ${line}`);
   };
 
-  // Files on the host that must stay reachable after the root switch are opened now.
-  const cgroupFds = step("open cgroup", () => plan.cgroupProcs.map((p) => sys.open(p, O.WRONLY | O.CLOEXEC)));
-  const fifo = plan.execFifo === null ? -1 : step("open exec fifo", () => sys.open(plan.execFifo!, O.RDWR | O.CLOEXEC));
-  const consoleSock = plan.consoleSocket ? step("connect console socket", () => sys.connectUnix(plan.consoleSocket!)) : -1;
+  // Host files were opened by the parent (host-files.ts): a user namespace or the root switch would forbid it here.
+  const cgroupFds = plan.hostFds.cgroupProcs;
+  const fifo = plan.hostFds.execFifo ?? -1;
+  const consoleSock = plan.hostFds.consoleSocket ?? -1;
 
   // The user namespace was made or joined before the plan was read (early.ts).
   if (plan.newUserNamespace) {
@@ -86,6 +84,10 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
       sys.setresgid(0);
       sys.setresuid(0);
     });
+  }
+  if (plan.spawnInit) {
+    step("start the init stage", () => spawnInitStage(channel, plan));
+    return { fifo, cgroupFds, path: "" };
   }
   for (const j of plan.join) {
     step(`join namespace '${j.path}'`, () => {
@@ -143,6 +145,20 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   return { fifo, cgroupFds, path };
 };
 
+/**
+ * The PID namespace must belong to the container's user namespace for its /proc to be mountable, so the stage that
+ * made the user namespace makes it and starts its own successor as PID 1, handing over the parent's channel. It then
+ * exits: the init is reparented to the caller's subreaper, like any detached container.
+ */
+const spawnInitStage = (channel: LineChannel, plan: StagePlan): never => {
+  const { cgroupProcs, execFifo, consoleSocket } = plan.hostFds;
+  const extraFds = [...cgroupProcs, ...(execFifo === null ? [] : [execFifo]), ...(consoleSocket === null ? [] : [consoleSocket])];
+  const init = spawnStage({ pid: "new", stageName: "init", extraFds, handOver: channel });
+  channel.send(encode({ t: "init-spawned", pid: init.proc.pid }));
+  init.proc.unref();
+  process.exit(0);
+};
+
 const setupConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): void => {
   const { master, slavePath } = sys.openPty();
   if (plan.consoleSize) {
@@ -178,14 +194,9 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo
   return step("execve", () => sys.execve(path, plan.args, plan.env));
 };
 
-export const runStage = async (): Promise<void> => {
-  // First, while single-threaded: nothing may allocate much before this.
-  let early: unknown;
-  try {
-    runEarly(decodeEarly(process.env[EARLY_ENV] ?? ""));
-  } catch (err) {
-    early = new StepError("enter user or time namespace", err);
-  }
+/** `earlyError`: the failure of the early namespace steps (early.ts), which ran before this module loaded. */
+export const runStage = async (earlyError: Error | undefined): Promise<void> => {
+  const early = earlyError && new StepError("enter user or time namespace", earlyError);
   const sys = realSyscalls;
   sys.dup3(STAGE_FDS.fromParent, MOVED_FDS.fromParent, O.CLOEXEC);
   sys.dup3(STAGE_FDS.toParent, MOVED_FDS.toParent, O.CLOEXEC);

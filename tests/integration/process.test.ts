@@ -64,3 +64,42 @@ describe.skipIf(!!skip)("the container's process", () => {
     expect(bunker(root, ["state", "missing"]).stderr).toContain("Container 'missing' does not exist");
   });
 });
+
+describe.skipIf(!!skip)("a user namespace", () => {
+  const root = newRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const userns = (c: ReturnType<typeof import("../support/bundle.ts").baseConfig>, uid = 0) => ({
+    ...c,
+    process: { ...c.process, user: { uid, gid: uid } },
+    linux: {
+      ...c.linux,
+      namespaces: [...c.linux.namespaces, { type: "user" }],
+      uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+      gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+    },
+  });
+
+  test("maps the container's users to the configured host range, with PID 1 and its own /proc", async () => {
+    const bundle = makeBundle(["sh", "-c", "id; echo pid $$; cat /proc/self/uid_map; ls /proc | grep -c '^[0-9]'"], (c) => userns(c, 1000));
+    const r = bunker(root, ["run", "--bundle", bundle, "uns"]);
+    expect(r.stderr).toBe("");
+    const [id, pid, map] = r.stdout.split("\n");
+    expect(id).toBe("uid=1000 gid=1000");
+    expect(pid).toBe("pid 1");
+    expect(map!.trim().split(/\s+/)).toEqual(["0", "100000", "65536"]);
+  });
+
+  test("the host sees the container's process under the mapped uid", async () => {
+    const bundle = makeBundle(["sleep", "1000"], (c) => userns(c, 1000));
+    expect(bunker(root, ["run", "-d", "--bundle", bundle, "uns2"]).stderr).toBe("");
+    const pid = JSON.parse(bunker(root, ["state", "uns2"]).stdout).pid;
+    // `start` returns once the init is released; the exec itself follows a moment later.
+    for (let i = 0; i < 100 && !(await Bun.file(`/proc/${pid}/cmdline`).text()).startsWith("sleep"); i++) await Bun.sleep(10);
+    const status = await Bun.file(`/proc/${pid}/status`).text();
+    expect(statusField(status, "Uid").split(/\s+/)[0]).toBe("101000");
+    const exec = bunker(root, ["exec", "uns2", "id", "-u"]);
+    expect(exec.stderr).toBe("");
+    expect(exec.stdout).toBe("1000\n");
+    expect(bunker(root, ["delete", "--force", "uns2"]).code).toBe(0);
+  });
+});

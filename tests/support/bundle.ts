@@ -1,5 +1,5 @@
 // Throwaway OCI bundles for tests and benchmarks: a busybox rootfs (Debian's busybox-static) and a config.json.
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -56,6 +56,8 @@ export type TestConfig = ReturnType<typeof baseConfig> & Record<string, unknown>
 /** A bundle directory (in `parent`, or a new temp dir) holding rootfs/ and the config `edit` returns. */
 export const makeBundle = (args: string[], edit: (c: TestConfig) => unknown = (c) => c, parent?: string): string => {
   const dir = parent ?? mkdtempSync(join(tmpdir(), "bunker-bundle-"));
+  // Reachable by a container's mapped root in a user namespace, as for any runtime.
+  chmodSync(dir, 0o755);
   makeRootfs(join(dir, "rootfs"));
   writeFileSync(join(dir, "config.json"), JSON.stringify(edit(baseConfig(args)), null, 2));
   return dir;

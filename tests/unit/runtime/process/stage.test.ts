@@ -12,27 +12,25 @@ const plan = (over: Partial<StagePlan> = {}): StagePlan => {
   const rootfs = mkdtempSync(join(tmpdir(), "stage-test-"));
   mkdirSync(join(rootfs, "bin"));
   return {
-    id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false,
+    id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false, spawnInit: false,
     newCgroupNamespace: false, newMountNamespace: true, rootPropagation: MS.SLAVE | MS.REC, readonlyRoot: false,
     mounts: [], populateDev: false, bindDevices: false, devices: [], maskedPaths: [], readonlyPaths: [], hostname: "box",
     domainname: null, sysctl: {}, timeOffsets: null, oomScoreAdj: null, rlimits: [], capabilities: null,
     noNewPrivileges: false, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
     env: [], terminal: false, consoleSocket: null, consoleSize: null, execFifo: "/run/x/exec.fifo",
-    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
+    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [5], execFifo: 6, consoleSocket: null }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
     hooks: { createContainer: [], startContainer: [] }, stateJson: "{}",
     ...over,
   };
 };
 
 describe("prepareContainer()", () => {
-  test("opens host files first, then unshares, names the host, mounts and switches root", () => {
+  test("unshares, names the host, mounts and switches root; host files come from the parent", () => {
     const r = recordingSyscalls();
     const p = plan();
     expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow("find executable");
-    expect(r.names()).toEqual(["open", "open", "unshare", "sethostname", "mount", "mount", "chdir", "pivotRoot", "mount", "umount2", "chdir"]);
-    expect(r.calls[0]!.args).toEqual(["/sys/fs/cgroup/memory/x/cgroup.procs", O.WRONLY | O.CLOEXEC]);
-    expect(r.calls[1]!.args).toEqual(["/run/x/exec.fifo", O.RDWR | O.CLOEXEC]);
-    expect(r.calls[2]!.args).toEqual([CLONE.NEWNS | CLONE.NEWUTS]);
+    expect(r.names()).toEqual(["unshare", "sethostname", "mount", "mount", "chdir", "pivotRoot", "mount", "umount2", "chdir"]);
+    expect(r.calls[0]!.args).toEqual([CLONE.NEWNS | CLONE.NEWUTS]);
   });
 
   test("does not join the cgroup early without a cgroup namespace, so the stage's memory is not charged", () => {
@@ -56,9 +54,9 @@ describe("prepareContainer()", () => {
     expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
     const names = r.names();
     // The user namespace itself was made before the plan was read (early.ts); the others once mapped.
-    expect(names.slice(2, 7)).toEqual(["writeAll", "read", "setresgid", "setresuid", "unshare"]);
-    expect(String(r.calls[2]!.args[1])).toContain('"t":"userns-ready"');
-    expect(r.calls[6]!.args).toEqual([CLONE.NEWNS]);
+    expect(names.slice(0, 5)).toEqual(["writeAll", "read", "setresgid", "setresuid", "unshare"]);
+    expect(String(r.calls[0]!.args[1])).toContain('"t":"userns-ready"');
+    expect(r.calls[4]!.args).toEqual([CLONE.NEWNS]);
   });
 
   test("fails with the step and the mount destination when a mount fails", () => {
@@ -84,10 +82,10 @@ describe("prepareContainer()", () => {
     const r = recordingSyscalls();
     const p = plan({ join: [{ path: "/proc/7/ns/mnt", flag: CLONE.NEWNS }], newMountNamespace: false, unshareFlags: 0 });
     expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
-    expect(r.calls.slice(2, 5)).toEqual([
+    expect(r.calls.slice(0, 3)).toEqual([
       { name: "unshare", args: [CLONE.FS] },
       { name: "open", args: ["/proc/7/ns/mnt", O.RDONLY | O.CLOEXEC] },
-      { name: "setns", args: [12, CLONE.NEWNS] },
+      { name: "setns", args: [10, CLONE.NEWNS] },
     ]);
   });
 
