@@ -3,10 +3,10 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { flagBool, flagList, flagString } from "../parse.ts";
 import { execInContainer, execProcess } from "../../container/exec.ts";
-import { waitForeground } from "../../container/wait.ts";
+import { statusOf, waitForeground } from "../../container/wait.ts";
 import { readRecord } from "../../container/record.ts";
-import { ProcessSchema, type Config, type Process } from "../../spec/config.ts";
-import { decode, parseJson } from "../../spec/validate.ts";
+import { parseProcess, type Config, type Process } from "../../spec/config.ts";
+import { parseJson } from "../../spec/validate.ts";
 
 const parseUser = (spec: string): { uid: number; gid?: number } => {
   const m = /^(\d+)(?::(\d+))?$/.exec(spec);
@@ -41,7 +41,7 @@ export const command: Command = {
     const file = flagString(a, "process");
     if (file !== undefined) {
       if (argv.length) throw new UsageError("Give either --process or a command, not both");
-      proc = decode(ProcessSchema, parseJson(readFileSync(file === "-" ? 0 : file, "utf8"), "process.json"), "process.json");
+      proc = parseProcess(parseJson(readFileSync(file === "-" ? 0 : file, "utf8"), "process.json"));
     } else {
       if (!argv.length) throw new UsageError("Give a command to run or --process FILE");
       const user = flagString(a, "user");
@@ -75,6 +75,6 @@ export const command: Command = {
       stage.proc.unref();
       return 0;
     }
-    return waitForeground(stage.proc);
+    return waitForeground(stage.proc.pid, stage.proc.exited.then(() => statusOf(stage.proc)));
   },
 };
