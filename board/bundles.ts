@@ -85,13 +85,13 @@ export const bundleConfig = (name: string, spec: BundleSpec): Config => {
 };
 
 /** Writes every bundle under `dir` (dir/<name>/config.json and an empty rootfs/ for `fillRootfs`). */
-export const writeBundles = (dir: string, fillRootfs: (rootfs: string) => void): string[] =>
-  Object.entries(BUNDLES).map(([name, spec]) => {
+export const writeBundles = (dir: string, fillRootfs: (rootfs: string) => void): void => {
+  for (const [name, spec] of Object.entries(BUNDLES)) {
     const bundle = join(dir, name);
     const config = bundleConfig(name, spec);
     parseConfig(structuredClone(config), bundle);
     mkdirSync(join(bundle, "rootfs"), { recursive: true });
     writeFileSync(join(bundle, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
     fillRootfs(join(bundle, "rootfs"));
-    return name;
-  });
+  }
+};

@@ -27,24 +27,27 @@ export const BOARD_PATHS = {
 
 const rel = (p: string): string => p.replace(/^\/+/, "");
 
+/** busybox in `<root>/bin` with `links` to it, and a root account in `<root>/etc`. */
+const placeBusybox = (root: string, busybox: string, links: readonly string[], home: string): void => {
+  for (const d of ["bin", "etc"]) mkdirSync(join(root, d), { recursive: true });
+  copyFileSync(busybox, join(root, "bin/busybox"));
+  chmodSync(join(root, "bin/busybox"), 0o755);
+  for (const a of links) symlinkSync("busybox", join(root, "bin", a));
+  writeFileSync(join(root, "etc/passwd"), `root:x:0:0:root:${home}:/bin/sh\n`);
+  writeFileSync(join(root, "etc/group"), "root:x:0:\n");
+};
+
 const fillBusyboxRootfs = (busybox: string) => (rootfs: string): void => {
-  for (const d of ["bin", "proc", "sys", "dev", "tmp", "etc"]) mkdirSync(join(rootfs, d), { recursive: true });
-  copyFileSync(busybox, join(rootfs, "bin/busybox"));
-  chmodSync(join(rootfs, "bin/busybox"), 0o755);
-  for (const a of ROOTFS_APPLETS) symlinkSync("busybox", join(rootfs, "bin", a));
-  writeFileSync(join(rootfs, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
-  writeFileSync(join(rootfs, "etc/group"), "root:x:0:\n");
+  for (const d of ["proc", "sys", "dev", "tmp"]) mkdirSync(join(rootfs, d), { recursive: true });
+  placeBusybox(rootfs, busybox, ROOTFS_APPLETS, "/");
 };
 
 /** The smallest bootable tree: what stage 2 of the boot needs (busybox and the mount points), nothing of bunker. */
 export const buildMinimalTree = (dir: string, busyboxPkg: string): void => {
   rmSync(dir, { recursive: true, force: true });
-  for (const d of ["proc", "sys", "dev", "run", "tmp", "mnt", "root", "etc", "bin", rel(BOARD_PATHS.state)]) mkdirSync(join(dir, d), { recursive: true });
-  copyFileSync(join(busyboxPkg, "bin/busybox"), join(dir, "bin/busybox"));
-  chmodSync(join(dir, "bin/busybox"), 0o755);
-  symlinkSync("busybox", join(dir, "bin/sh"));
-  writeFileSync(join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-  writeFileSync(join(dir, "etc/group"), "root:x:0:\n");
+  for (const d of ["proc", "sys", "dev", "run", "tmp", "mnt", "root", rel(BOARD_PATHS.state)]) mkdirSync(join(dir, d), { recursive: true });
+  // Stage 2 installs the other applets into /run (RAM), so that nothing is written to the flash at boot.
+  placeBusybox(dir, join(busyboxPkg, "bin/busybox"), ["sh"], "/root");
   writeFileSync(join(dir, "etc/hostname"), "board\n");
 };
 
