@@ -53,6 +53,8 @@ const symbols = {
   socket: { args: [i32, i32, i32], returns: i32 },
   connect: { args: [i32, ptr, u32], returns: i32 },
   sendmsg: { args: [i32, ptr, i32], returns: i64 },
+  recvmsg: { args: [i32, ptr, i32], returns: i64 },
+  socketpair: { args: [i32, i32, i32, ptr], returns: i32 },
   posix_openpt: { args: [i32], returns: i32 },
   grantpt: { args: [i32], returns: i32 },
   unlockpt: { args: [i32], returns: i32 },
@@ -64,6 +66,8 @@ const symbols = {
   swapon: { args: [ptr, i32], returns: i32 },
   swapoff: { args: [ptr], returns: i32 },
   getpagesize: { args: [], returns: i32 },
+  mlockall: { args: [i32], returns: i32 },
+  setpriority: { args: [i32, u32, i32], returns: i32 },
   flock: { args: [i32, i32], returns: i32 },
   syscall: { args: [i64, u64, u64, u64, u64, u64, u64], returns: i64 },
 } as const;

@@ -3,6 +3,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { mkdirSync, readFileSync } from "node:fs";
 import { posix } from "node:path";
+import { lockTouchedPages, setNice } from "../../ffi/residency.ts";
 import { hostCgroupFs, type CgroupFs } from "../cgroups/fs.ts";
 import { parseMountinfo } from "../cgroups/mounts.ts";
 import { decode, parseJson } from "../spec/validate.ts";
@@ -19,6 +20,8 @@ export const DaemonConfigSchema = Type.Object(
     oomReserveBytes: Type.Integer({ minimum: 0, default: 0, description: "Memory the v1 OOM handler may grant in total (0: never grant)" }),
     oomGrantBytes: Type.Integer({ minimum: 1 << 20, default: 8 << 20, description: "One grant of the v1 OOM handler" }),
     eventLogBytes: Type.Integer({ minimum: 4096, default: 256 << 10, description: "Size at which the event log starts a new generation" }),
+    lockMemory: Type.Boolean({ default: true, description: "Lock the daemon's pages as they are touched, so it does not stall under pressure" }),
+    nice: Type.Integer({ minimum: -20, maximum: 19, default: -10, description: "Nice value of the daemon's threads" }),
   },
   { $id: "https://bunker.invalid/schemas/daemon-config.json", title: "bunker daemon configuration", additionalProperties: false },
 );
@@ -40,7 +43,22 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/**
+ * Under pressure the daemon must not stall on its own page faults or wait behind the hog for a CPU: lock what it
+ * touches and raise its priority before the epoll worker starts (the worker inherits the priority).
+ */
+const holdOn = (config: DaemonConfig, warn: (msg: string) => void): void => {
+  for (const [what, fn] of [["lock its memory", lockTouchedPages], ["raise its priority", () => setNice(config.nice)]] as const) {
+    try {
+      fn();
+    } catch (err) {
+      warn(`The daemon could not ${what}: ${(err as Error).message}`);
+    }
+  }
+};
+
 export const startDaemon = (root: string, config: DaemonConfig, print: EventSink, warn: (msg: string) => void): Daemon => {
+  if (config.lockMemory) holdOn(config, warn);
   mkdirSync(posix.dirname(eventLogPath(root)), { recursive: true, mode: 0o700 });
   const file = fileEventSink(eventLogPath(root), config.eventLogBytes);
   const sink: EventSink = (e) => {
