@@ -281,6 +281,7 @@ export class MemoryCore {
       if (step.action === "freeze") m.frozenAt = done;
       if (step.action === "kill") m.killedAt = done;
       if (step.action === "release") {
+        if (m.frozenAt !== undefined) m.thawed = (m.thawed ?? 0) + 1;
         delete m.throttledTo;
         delete m.frozenAt;
       }

@@ -102,7 +102,10 @@ const escalation = (o: Observation, c: LadderConfig, level: Level, why: string):
   if (level === "critical") return kill();
   if (level === "severe") {
     const next = victims(o, c, "freeze", (v) => !v.memory!.frozen && v.managed.frozenAt === undefined)[0];
-    return next ? [step(next, "freeze", why, {})] : kill();
+    if (!next) return kill();
+    // A pause suits a passing spike; a container that brings the pressure back after being thawed is killed.
+    if (next.managed.thawed && may(next, "kill")) return [step(next, "kill", `${why}; pressure came back after it was thawed`, {})];
+    return [step(next, "freeze", why, {})];
   }
   const next = victims(o, c, "throttle", (v) => v.managed.throttledTo === undefined && !v.memory!.frozen)[0];
   return next ? [step(next, "throttle", why, { high: Math.floor(next.memory!.current * (1 - c.throttleRatio)) })] : [];

@@ -38,6 +38,8 @@ export interface Managed {
   /** memory.high bunker set, so that release can lift it. */
   throttledTo?: number;
   frozenAt?: number;
+  /** Times a freeze of this run was undone. */
+  thawed?: number;
   killedAt?: number;
   /** Proactive reclaim: when it last ran, and whether it has stopped finding anything to take. */
   reclaimedAt?: number;

@@ -72,6 +72,12 @@ describe("planLadder()", () => {
     expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["freeze hog"]);
   });
 
+  test("kills instead of freezing a container that brings the pressure back after a thaw", () => {
+    const specs = fleet.map((s) => (s.id === "hog" ? { ...s, managed: { thawed: 1 } } : s));
+    const plan = planLadder(observe({ availableMiB: 30 }, specs, { signals: [signal("system", "full")] }), config);
+    expect(plan.steps).toEqual([{ id: "hog", class: "background", action: "kill", reason: "system full-stall trigger fired; pressure came back after it was thawed" }]);
+  });
+
   test("ignores a trigger older than the freshness window", () => {
     const plan = planLadder(observe({ availableMiB: 120 }, fleet, { signals: [signal("system", "full", 5000)] }), config);
     expect(plan.level).toBe("calm");
