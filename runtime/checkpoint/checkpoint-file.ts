@@ -2,7 +2,7 @@
 // in one directory form a chunk store: a new checkpoint writes only the chunks none of its neighbours hold, and
 // reading or restoring it looks there for the rest. `standalone` writes every chunk, for carrying a file elsewhere.
 import { closeSync, openSync, readSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { ByteReader, ByteWriter, FormatError } from "./bytes.ts";
 import { CHECKPOINT_MAX_RECORD, CHUNK_BYTES, type CheckpointHead, type Chunk, type TreeEntry } from "./checkpoint-records.ts";
 import { hashChunk, hashHex, packChunk } from "./chunks.ts";
@@ -244,5 +244,3 @@ export const locateChunks = (file: string, contents: CheckpointContents, storage
   }
   return all;
 };
-
-export const checkpointName = (id: string, now = Date.now()): string => `${basename(id)}-${now}${CHECKPOINT_SUFFIX}`;
