@@ -1,6 +1,7 @@
 // Container checkpoint files: one file per checkpoint, holding the container's config, state and trees. The files
 // in one directory form a chunk store: a new checkpoint writes only the chunks none of its neighbours hold, and
 // reading or restoring it looks there for the rest. `standalone` writes every chunk, for carrying a file elsewhere.
+import { Type, type Static } from "@sinclair/typebox";
 import { closeSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ByteReader, ByteWriter, FormatError } from "./bytes.ts";
@@ -29,16 +30,21 @@ export interface WriteCheckpointOptions {
   now?: number;
 }
 
-export interface CheckpointWritten {
-  file: string;
+const Count = Type.Integer({ minimum: 0 });
+
+/** What `bunker checkpoint ID --json` prints. */
+export const CheckpointWritten = Type.Object({
+  file: Type.String(),
   /** Entries over all trees. */
-  entries: number;
+  entries: Count,
   /** Chunks the manifest names, chunks written into this file, chunks found in the store. */
-  chunks: { named: number; written: number; reused: number };
-  treeBytes: number;
-  fileBytes: number;
-  skipped: string[];
-}
+  chunks: Type.Object({ named: Count, written: Count, reused: Count }),
+  treeBytes: Count,
+  fileBytes: Count,
+  /** Entries left out (sockets, fifos, devices), with why. */
+  skipped: Type.Array(Type.String()),
+});
+export type CheckpointWritten = Static<typeof CheckpointWritten>;
 
 /** A chunk's place: which file, which record. */
 export interface ChunkLocation {

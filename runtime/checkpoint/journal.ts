@@ -2,6 +2,7 @@
 // Files in `dir`: `journal` (a fixed-size segment, see journal-segment.ts) and `state.snap` (the compacted state,
 // replaced by write-new-then-rename, see docs/checkpoint-format.md for why).
 import { join } from "node:path";
+import { Type, type Static } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { FormatError } from "./bytes.ts";
 import { DEFAULT_SEGMENT_BYTES, emptySegment, encodeEntry, headerSector, scanSegment } from "./journal-segment.ts";
@@ -12,17 +13,20 @@ import { fsStorage, SECTOR, type Storage, type StorageFile } from "./storage.ts"
 /** On persistent storage: the container state directory (`--root`, /run/bunker) is tmpfs and gone after a boot. */
 export const DEFAULT_JOURNAL_DIR = "/var/lib/bunker/journal";
 
-export interface RecoveryReport {
+const Count = Type.Integer({ minimum: 0 });
+
+export const RecoveryReport = Type.Object({
   /** Last sequence number held by the snapshot (0 without one). */
-  snapshotSeq: number;
+  snapshotSeq: Count,
   /** Journal records applied on top of it. */
-  replayed: number;
-  lastSeq: number;
+  replayed: Count,
+  lastSeq: Count,
   /** A torn write found at the journal's tail and zeroed: the change in flight when the power went. */
-  dropped?: { offset: number; bytes: number; reason: string };
+  dropped: Type.Optional(Type.Object({ offset: Count, bytes: Count, reason: Type.String() })),
   /** Other repairs made while opening (leftover temporary files, a journal re-created). */
-  notes: string[];
-}
+  notes: Type.Array(Type.String()),
+});
+export type RecoveryReport = Static<typeof RecoveryReport>;
 
 export interface StateJournal {
   readonly recovery: RecoveryReport;

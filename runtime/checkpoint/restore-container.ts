@@ -1,5 +1,6 @@
 // `bunker restore ID --file F`: put a checkpoint's config and trees back into a bundle, then create and start the
 // container from it. The bundle may be on another board: paths come from the checkpoint's own config.json.
+import { Type, type Static } from "@sinclair/typebox";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { deleteContainer } from "../container/delete.ts";
@@ -21,12 +22,14 @@ export interface RestoreContainerOptions {
   onWarning?: (msg: string) => void;
 }
 
-export interface ContainerRestored {
-  id: string;
-  bundle: string;
-  pid: number;
-  trees: { name: string; dir: string; entries: number; bytes: number }[];
-}
+/** What `bunker restore --json` prints. */
+export const ContainerRestored = Type.Object({
+  id: Type.String(),
+  bundle: Type.String(),
+  pid: Type.Integer({ minimum: 1 }),
+  trees: Type.Array(Type.Object({ name: Type.String(), dir: Type.String(), entries: Type.Integer({ minimum: 0 }), bytes: Type.Integer({ minimum: 0 }) })),
+});
+export type ContainerRestored = Static<typeof ContainerRestored>;
 
 /** Takes away a stopped container of the same ID; refuses one that still runs. */
 const clearId = async (root: string, id: string): Promise<void> => {

@@ -1,6 +1,7 @@
 // `bunker resume`, what a board's init runs at boot: recover the state journal, say what happened to the device
 // (clean shutdown or power cut, records dropped), and bring back every container that should run, with its data as
 // left on disk or rolled back to its newest checkpoint. `bunker resume ID` is runc's: thaw a paused container.
+import { Type, type Static } from "@sinclair/typebox";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupManager } from "../cgroups/manager.ts";
@@ -9,7 +10,7 @@ import { readRecord } from "../container/record.ts";
 import { runContainer } from "../container/run.ts";
 import { requireStatus, statusOf } from "../container/status.ts";
 import { CHECKPOINT_SUFFIX, readCheckpoint } from "./checkpoint-file.ts";
-import type { RecoveryReport, StateJournal } from "./journal.ts";
+import { RecoveryReport, type StateJournal } from "./journal.ts";
 import { restoreContainer } from "./restore-container.ts";
 import { fsStorage, type Storage } from "./storage.ts";
 
@@ -24,15 +25,17 @@ export interface ResumeOptions {
   onWarning?: (msg: string) => void;
 }
 
-export interface Resumed {
-  recovery: RecoveryReport;
+/** What `bunker resume --json` prints. */
+export const Resumed = Type.Object({
+  recovery: RecoveryReport,
   /**
    * "power cut or crash" when the journal shows it: a torn write at its tail, or containers recorded as running.
    * Without either, a cut that hit no write and no running container cannot be told from a clean shutdown.
    */
-  shutdown: "clean as far as the journal shows" | "power cut or crash";
-  containers: { id: string; action: string; error?: string }[];
-}
+  shutdown: Type.Union([Type.Literal("clean as far as the journal shows"), Type.Literal("power cut or crash")]),
+  containers: Type.Array(Type.Object({ id: Type.String(), action: Type.String(), error: Type.Optional(Type.String()) })),
+});
+export type Resumed = Static<typeof Resumed>;
 
 /** The newest checkpoint of `id` in the store (by the time it records), or undefined. */
 export const newestCheckpoint = (store: string, id: string, storage: Storage = fsStorage()): string | undefined => {
