@@ -29,7 +29,9 @@ export const BUNDLES: Record<string, BundleSpec> = {
   // Print what the suite compares with the host's view: namespaces, PID, hostname, uptime.
   hello: { args: ["/bin/sh", "-c", HELLO], namespaces: DEFAULT_NAMESPACES },
   allns: { args: ["/bin/sh", "-c", HELLO], namespaces: ALL_NAMESPACES },
+  // run -d, exec, kill, delete, pause and resume; in runc's default namespaces and in all of them.
   sleeper: { args: ["/bin/sleep", "600"], namespaces: DEFAULT_NAMESPACES },
+  sleepall: { args: ["/bin/sleep", "600"], namespaces: ALL_NAMESPACES },
   limits: {
     args: ["/bin/sleep", "600"],
     namespaces: DEFAULT_NAMESPACES,

@@ -81,23 +81,27 @@ run_hello() {
 t_run_default() { run_hello hello "pid net ipc uts mnt cgroup"; }
 t_run_all() { run_hello allns "pid net ipc uts mnt cgroup user time"; }
 
-t_lifecycle() {
-  id=$label-life
-  b run -d --bundle "$bundles/sleeper" "$id" > "$tmp/out" 2>&1 || { why="run -d exit $?: $(oneline "$tmp/out")"; return 1; }
+# lifecycle <bundle>: run -d, state, exec (hostname and PID 1 as the container sees them), kill, state, delete.
+lifecycle() {
+  id=$label-$1
+  b run -d --bundle "$bundles/$1" "$id" > "$tmp/out" 2>&1 || { why="run -d exit $?: $(oneline "$tmp/out")"; return 1; }
   st=$(status_of "$id")
   [ "$st" = running ] || { why="state after run -d: '$st'"; return 1; }
   b exec "$id" /bin/hostname > "$tmp/out" 2>&1 || { why="exec exit $?: $(oneline "$tmp/out")"; return 1; }
-  [ "$(cat "$tmp/out")" = board-sleeper ] || { why="exec saw hostname '$(oneline "$tmp/out")'"; return 1; }
+  [ "$(cat "$tmp/out")" = "board-$1" ] || { why="exec saw hostname '$(oneline "$tmp/out")'"; return 1; }
   b exec "$id" /bin/cat /proc/1/cmdline > "$tmp/out" 2>&1 || { why="exec exit $?"; return 1; }
   grep -q sleep "$tmp/out" || { why="PID 1 in the container is not sleep: $(oneline "$tmp/out")"; return 1; }
   b kill "$id" KILL > "$tmp/out" 2>&1 || { why="kill exit $?: $(oneline "$tmp/out")"; return 1; }
-  wait_empty "$cgroot/sleeper" 20 || { why="still running 20 s after kill"; return 1; }
+  wait_empty "$cgroot/$1" 20 || { why="still running 20 s after kill"; return 1; }
   st=$(status_of "$id")
   [ "$st" = stopped ] || { why="state after kill: '$st'"; return 1; }
   b delete "$id" > "$tmp/out" 2>&1 || { why="delete exit $?: $(oneline "$tmp/out")"; return 1; }
   b state "$id" > /dev/null 2>&1 && { why="state still answers after delete"; return 1; }
-  [ ! -d "$cgroot/sleeper" ] || { why="cgroup left behind after delete"; return 1; }
+  [ ! -d "$cgroot/$1" ] || { why="cgroup left behind after delete"; return 1; }
 }
+# A failed lifecycle must not leave its container behind for the tests that reuse the bundle.
+t_lifecycle() { lifecycle sleeper || { b delete -f "$label-sleeper" > /dev/null 2>&1; return 1; }; }
+t_lifecycle_all() { lifecycle sleepall || { b delete -f "$label-sleepall" > /dev/null 2>&1; return 1; }; }
 
 # expect <file> <value>
 expect() {
@@ -170,12 +174,13 @@ check "bunker board check --json reports every required feature present" "board"
 check "bunker spec writes a default config.json" "spec" t_spec
 check "run of a busybox container in runc's default namespaces" "run" t_run_default
 check "run of a busybox container with every namespace, user and time included" "run" t_run_all
-check "run -d, state, exec, kill and delete" "run state exec kill delete" t_lifecycle
+check "run -d, state, exec, kill and delete in runc's default namespaces" "run state exec kill delete" t_lifecycle
+check "run -d, state, exec, kill and delete with every namespace" "run state exec kill delete" t_lifecycle_all
 check "cgroup v2 resources are applied and read back" "run delete" t_resources
 check "an allocation over memory.max is OOM-killed and counted in memory.events" "run delete" t_oom
 check "a foreground run killed by the OOM killer exits 137" "run" t_oom_status
 check "pause freezes the cgroup and resume thaws it" "run pause resume state delete" t_pause_resume
 check "bunker run RSS while its container sleeps" "run" t_rss
-if landed delete; then for id in hello allns life limits oom oom2 pause rss; do b delete -f "$label-$id" > /dev/null 2>&1; done; fi
+if landed delete; then for id in hello allns sleeper sleepall limits oom oom2 pause rss; do b delete -f "$label-$id" > /dev/null 2>&1; done; fi
 echo "$label: $passed passed, $failed failed, $pending pending"
 [ $failed -eq 0 ]
