@@ -74,7 +74,10 @@ reclaim_run() {
 }
 
 # Idle cost: the daemon supervising 10 idle containers; its RSS and its threads' context switches over 60 s.
-switches() { cat /proc/$1/task/*/status 2> /dev/null | grep ctxt_switches | awk '{ s += $2 } END { print s }'; }
+# switches <pid>: "tid count" per live thread (voluntary + involuntary context switches: each is a wake-up or more).
+switches() { for t in /proc/$1/task/*; do echo "${t##*/} $(grep ctxt_switches $t/status 2> /dev/null | awk '{ s += $2 } END { print s + 0 }')"; done; }
+# rate <before> <after> <centiseconds>: switches per second of the threads alive at both ends, plus those born since.
+rate() { awk -v cs="$3" 'NR == FNR { a[$1] = $2; next } { d += $2 - ($1 in a ? a[$1] : 0) } END { printf "%.2f", d * 100 / cs }' "$1" "$2"; }
 idle_run() {
   R=/run/bench/root-idle D=""
   mkdir -p "$R"
@@ -82,18 +85,22 @@ idle_run() {
   n=0
   while [ $n -lt 10 ]; do $B --root "$R" run --detach --bundle /run/bench/idle "idle$n" > /dev/null 2>&1; n=$((n + 1)); done
   sleep 20
-  s0=$(switches $D) t0=$(cs)
+  switches $D > /tmp/s0
+  t0=$(cs)
   sleep 60
-  s1=$(switches $D) t1=$(cs)
-  echo "BENCH idle who=bunker containers=10 rss_kb=$(grep VmRSS /proc/$D/status | awk '{print $2}') anon_kb=$(grep RssAnon /proc/$D/status | awk '{print $2}') wakeups_per_s=$(awk "BEGIN { printf \"%.2f\", ($s1 - $s0) * 100 / ($t1 - $t0) }")"
+  switches $D > /tmp/s1
+  t1=$(cs)
+  echo "BENCH idle who=bunker containers=10 rss_kb=$(grep VmRSS /proc/$D/status | awk '{print $2}') anon_kb=$(grep RssAnon /proc/$D/status | awk '{print $2}') threads=$(ls /proc/$D/task | wc -l) wakeups_per_s=$(rate /tmp/s0 /tmp/s1 $((t1 - t0)))"
   stop_all "$R"
   "$EARLYOOM" > /dev/null 2>&1 &
   E=$!
   sleep 10
-  s0=$(switches $E) t0=$(cs)
+  switches $E > /tmp/s0
+  t0=$(cs)
   sleep 60
-  s1=$(switches $E) t1=$(cs)
-  echo "BENCH idle who=earlyoom rss_kb=$(grep VmRSS /proc/$E/status | awk '{print $2}') anon_kb=$(grep RssAnon /proc/$E/status | awk '{print $2}') wakeups_per_s=$(awk "BEGIN { printf \"%.2f\", ($s1 - $s0) * 100 / ($t1 - $t0) }")"
+  switches $E > /tmp/s1
+  t1=$(cs)
+  echo "BENCH idle who=earlyoom rss_kb=$(grep VmRSS /proc/$E/status | awk '{print $2}') anon_kb=$(grep RssAnon /proc/$E/status | awk '{print $2}') threads=$(ls /proc/$E/task | wc -l) wakeups_per_s=$(rate /tmp/s0 /tmp/s1 $((t1 - t0)))"
   kill $E
 }
 
