@@ -13,6 +13,8 @@ export const PsiTriggerSchema = Type.Object({
   kind: Type.Union([Type.Literal("some"), Type.Literal("full")]),
   stallUs: Type.Integer({ minimum: 1 }),
   windowUs: Type.Integer({ minimum: 500_000, maximum: 10_000_000 }),
+  /** Only a reason to look (read MemAvailable and the averages), not a sign of pressure by itself. */
+  look: Type.Optional(Type.Boolean()),
 });
 export type PsiTrigger = Static<typeof PsiTriggerSchema>;
 
@@ -72,8 +74,12 @@ export const CLASS_PROFILES: Record<MemoryClass, ClassProfile> = {
   },
 };
 
-/** System-wide triggers on /proc/pressure/memory, as lmkd sets them. */
+/**
+ * System-wide triggers on /proc/pressure/memory: lmkd's two, and a faint one that only makes the core look. With zram,
+ * stalls stay short until memory is nearly gone, so MemAvailable must be read as soon as any stall shows.
+ */
 export const SYSTEM_TRIGGERS: PsiTrigger[] = [
+  { kind: "some", stallUs: 10 * ms, windowUs: 1000 * ms, look: true },
   { kind: "some", stallUs: 70 * ms, windowUs: 1000 * ms },
   { kind: "full", stallUs: 700 * ms, windowUs: 1000 * ms },
 ];

@@ -144,11 +144,11 @@ export class MemoryCore {
 
   /** Labels are "psi <source> <kind>"; a trigger fires as a signal from `source`. */
   private arm(source: string, path: string, t: PsiTrigger): void {
-    const label = `psi ${source} ${t.kind}`;
+    const label = `psi ${source} ${t.kind}${t.look ? " look" : ""}`;
     const container = source;
     try {
       this.d.watch.arm(label, path, t, {
-        fired: (at) => this.signal({ source, kind: t.kind, at }),
+        fired: (at) => this.signal({ source, kind: t.look ? "look" : t.kind, at }),
         lost: () => this.record({ container, action: "watch-lost", outcome: "done", reason: `trigger '${label}' reported an error or hang-up` }),
       });
       this.record({ container, action: "watch", outcome: "done", reason: `PSI trigger '${t.kind} ${t.stallUs} ${t.windowUs}' on '${path}'` });

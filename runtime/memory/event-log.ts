@@ -26,7 +26,7 @@ export const MemoryEventSchema = Type.Object({
       memoryCurrent: Type.Optional(Type.Integer()),
     }),
   ),
-  /** The kernel notification that led here: "system some", "<id> full", "events", "oom", "timer"... */
+  /** The kernel notification that led here: "system some", "system look", "<id> full", "<id> oom"... */
   signal: Type.Optional(Type.String()),
   /** Milliseconds from that notification reaching bunker to the action being issued. */
   latencyMs: Type.Optional(Type.Number()),

@@ -83,7 +83,7 @@ const assess = (o: Observation, c: LadderConfig): { level: Level; why: string } 
 /** A container stalling because it reached its own limit is its own business, not a reason to squeeze others. */
 const atOwnLimit = (v: ContainerView): boolean => v.memory !== undefined && v.memory.max !== "max" && v.memory.current >= 0.9 * v.memory.max;
 
-const live = (v: ContainerView): boolean => v.status !== "stopped" && v.memory !== undefined && v.memory.populated && !v.managed.inFlight;
+const live = (v: ContainerView): boolean => v.status !== "stopped" && v.memory !== undefined && v.memory.populated;
 
 const may = (v: ContainerView, action: LadderAction): boolean => CLASS_PROFILES[v.policy.class].actions.includes(action);
 
@@ -107,7 +107,7 @@ const escalation = (o: Observation, c: LadderConfig, level: Level, why: string):
     if (next.managed.thawed && may(next, "kill")) return [step(next, "kill", `${why}; pressure came back after it was thawed`, {})];
     return [step(next, "freeze", why, {})];
   }
-  const next = victims(o, c, "throttle", (v) => v.managed.throttledTo === undefined && !v.memory!.frozen)[0];
+  const next = victims(o, c, "throttle", (v) => v.managed.throttledTo === undefined && !v.memory!.frozen && !v.managed.inFlight)[0];
   return next ? [step(next, "throttle", why, { high: Math.floor(next.memory!.current * (1 - c.throttleRatio)) })] : [];
 };
 
@@ -123,7 +123,7 @@ const reclaimDueAt = (v: ContainerView, c: LadderConfig): number =>
   v.managed.reclaimedAt === undefined ? 0 : v.managed.reclaimedAt + (v.managed.reclaimSettled ? c.reclaimRecheckMs : c.reclaimIntervalMs);
 
 const reclaimable = (v: ContainerView): boolean =>
-  live(v) && v.policy.reclaim.enabled && !v.memory!.frozen && v.managed.throttledTo === undefined;
+  live(v) && v.policy.reclaim.enabled && !v.memory!.frozen && v.managed.throttledTo === undefined && !v.managed.inFlight;
 
 /** senpai's idea: ask for less the closer the container's own pressure is to its target, nothing at or above it. */
 const reclaim = (o: Observation, c: LadderConfig): Step[] =>

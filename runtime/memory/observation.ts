@@ -46,7 +46,7 @@ export interface Managed {
   reclaimSettled?: boolean;
   /** Set when the restart policy gave up (crash loop). */
   gaveUp?: boolean;
-  /** A throttle or reclaim write is still running (the kernel reclaims inside it): leave the container alone. */
+  /** A throttle or reclaim write is still running (the kernel reclaims inside it): no second one; freeze and kill may. */
   inFlight?: boolean;
 }
 
@@ -62,11 +62,11 @@ export interface ContainerView {
   managed: Managed;
 }
 
-/** A kernel notification: a PSI trigger fired, memory.events changed, a v1 eventfd fired, or a container exited. */
+/** A kernel notification: a PSI trigger fired (some, full, or a faint one: look), an OOM kill, an exit; or a timer. */
 export interface Signal {
   /** "system" or a container id. */
   source: string;
-  kind: "some" | "full" | "events" | "oom" | "pressure-level" | "exit" | "timer";
+  kind: "some" | "full" | "look" | "oom" | "exit" | "timer";
   /** Wall-clock milliseconds when the kernel's notification reached bunker. */
   at: number;
 }

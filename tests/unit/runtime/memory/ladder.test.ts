@@ -78,6 +78,19 @@ describe("planLadder()", () => {
     expect(plan.steps).toEqual([{ id: "hog", class: "background", action: "kill", reason: "system full-stall trigger fired; pressure came back after it was thawed" }]);
   });
 
+  test("freezes a container whose throttle write is still running, but does not throttle it twice", () => {
+    const specs = fleet.map((s) => (s.id === "hog" ? { ...s, managed: { throttledTo: 48 * MiB, inFlight: true } } : s));
+    const severe = planLadder(observe({ availableMiB: 30 }, specs, { signals: [signal("system", "full")] }), config);
+    expect(severe.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["freeze hog"]);
+    const tight = planLadder(observe({ availableMiB: 60 }, specs, { signals: [signal("system", "some")] }), config);
+    expect(tight.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["throttle web"]);
+  });
+
+  test("takes a faint 'look' trigger as a reason to read MemAvailable, not as pressure", () => {
+    expect(planLadder(observe({ availableMiB: 120 }, fleet, { signals: [signal("system", "look")] }), config).level).toBe("calm");
+    expect(planLadder(observe({ availableMiB: 20 }, fleet, { signals: [signal("system", "look")] }), config).why).toBe("MemAvailable 7.8% < 10%");
+  });
+
   test("ignores a trigger older than the freshness window", () => {
     const plan = planLadder(observe({ availableMiB: 120 }, fleet, { signals: [signal("system", "full", 5000)] }), config);
     expect(plan.level).toBe("calm");

@@ -84,7 +84,7 @@ const until = async (cond: () => boolean): Promise<void> => {
 describe("Supervisor", () => {
   test("adopts the running containers of the root: exit watch, memory triggers, policy writes", () => {
     const s = supervise([listed("db", { "bunker.memory.class": "critical" }), listed("job", {})]);
-    expect(s.watch.labels().sort()).toEqual(["exit db", "exit job", "psi db some", "psi job full", "psi system full", "psi system some"]);
+    expect(s.watch.labels().sort()).toEqual(["exit db", "exit job", "psi db some", "psi job full", "psi system full", "psi system some", "psi system some look"]);
     expect(f.get("/sys/fs/cgroup/bunker/db/memory.low")).toBe("max");
   });
 
