@@ -14,9 +14,13 @@ else
   echo "BENCH swap failed"
 fi
 
-# start_daemon <root>: `bunker daemon` in the background, $D its pid, ready once it has armed its first watch.
+echo '{}' > /run/bench/locked.json
+echo '{"lockMemory": false}' > /run/bench/unlocked.json
+
+# start_daemon <root> [locked|unlocked]: `bunker daemon` in the background, $D its pid, ready once it has armed its
+# first watch. Unlocked, its pages can be reclaimed like anyone's (see lockMemory in docs/memory.md).
 start_daemon() {
-  $B --root "$1" daemon > "$1.events" 2> "$1.err" &
+  $B --root "$1" daemon --config "/run/bench/${2:-locked}.json" > "$1.events" 2> "$1.err" &
   D=$!
   i=0
   while [ $i -lt 600 ] && ! grep -q '"action":"watch' "$1.events" 2> /dev/null; do sleep 0.1; i=$((i + 1)); done
@@ -36,6 +40,7 @@ hog_run() {
   k0=$(oom_kills)
   case $mode in
     bunker) start_daemon "$R" ;;
+    bunker-unlocked) start_daemon "$R" unlocked ;;
     earlyoom) "$EARLYOOM" > "$R.earlyoom" 2>&1 & D=$! ;;
   esac
   for c in critical normal hog; do $B --root "$R" run --detach --bundle "/run/bench/$c" "$c" > /dev/null 2>&1 || echo "BENCH error mode=$mode run=$run start=$c"; done
@@ -46,7 +51,7 @@ hog_run() {
   sleep 2
   k1=$(oom_kills)
   echo "BENCH hog mode=$mode run=$run kernel_oom_kills=$((k1 - k0)) critical=$(state critical) normal=$(state normal) hog=$(state hog) hog_seconds=$(((t1 - t0) / 100))"
-  if [ "$mode" = bunker ]; then
+  if [ -f "$R.events" ]; then
     grep -E '"action":"(throttle|freeze|kill|reclaim)"' "$R.events" | while read -r line; do echo "BENCH hog-event mode=$mode run=$run $line"; done
   fi
   if [ "$mode" = earlyoom ]; then grep -i 'sending\|killing' "$R.earlyoom" | head -n 5 | while read -r line; do echo "BENCH hog-earlyoom run=$run $line"; done; fi
@@ -78,6 +83,16 @@ reclaim_run() {
 switches() { for t in /proc/$1/task/*; do echo "${t##*/} $(grep ctxt_switches $t/status 2> /dev/null | awk '{ s += $2 } END { print s + 0 }')"; done; }
 # rate <before> <after> <centiseconds>: switches per second of the threads alive at both ends, plus those born since.
 rate() { awk -v cs="$3" 'NR == FNR { a[$1] = $2; next } { d += $2 - ($1 in a ? a[$1] : 0) } END { printf "%.2f", d * 100 / cs }' "$1" "$2"; }
+# measure <who> <pid> <extra fields>: RSS and wake-ups per second of a settled process over 60 s.
+measure() {
+  switches "$2" > /tmp/s0
+  t0=$(cs)
+  sleep 60
+  switches "$2" > /tmp/s1
+  t1=$(cs)
+  echo "BENCH idle who=$1 $3 rss_kb=$(grep VmRSS /proc/$2/status | awk '{print $2}') anon_kb=$(grep RssAnon /proc/$2/status | awk '{print $2}') threads=$(ls /proc/$2/task | wc -l) wakeups_per_s=$(rate /tmp/s0 /tmp/s1 $((t1 - t0)))"
+}
+
 idle_run() {
   R=/run/bench/root-idle D=""
   mkdir -p "$R"
@@ -85,22 +100,12 @@ idle_run() {
   n=0
   while [ $n -lt 10 ]; do $B --root "$R" run --detach --bundle /run/bench/idle "idle$n" > /dev/null 2>&1; n=$((n + 1)); done
   sleep 20
-  switches $D > /tmp/s0
-  t0=$(cs)
-  sleep 60
-  switches $D > /tmp/s1
-  t1=$(cs)
-  echo "BENCH idle who=bunker containers=10 rss_kb=$(grep VmRSS /proc/$D/status | awk '{print $2}') anon_kb=$(grep RssAnon /proc/$D/status | awk '{print $2}') threads=$(ls /proc/$D/task | wc -l) wakeups_per_s=$(rate /tmp/s0 /tmp/s1 $((t1 - t0)))"
+  measure bunker "$D" "containers=$(ls $R | wc -l)"
   stop_all "$R"
   "$EARLYOOM" > /dev/null 2>&1 &
   E=$!
   sleep 10
-  switches $E > /tmp/s0
-  t0=$(cs)
-  sleep 60
-  switches $E > /tmp/s1
-  t1=$(cs)
-  echo "BENCH idle who=earlyoom rss_kb=$(grep VmRSS /proc/$E/status | awk '{print $2}') anon_kb=$(grep RssAnon /proc/$E/status | awk '{print $2}') threads=$(ls /proc/$E/task | wc -l) wakeups_per_s=$(rate /tmp/s0 /tmp/s1 $((t1 - t0)))"
+  measure earlyoom "$E" ""
   kill $E
 }
 

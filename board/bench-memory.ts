@@ -4,7 +4,8 @@
 //            the daemon's signal-to-action latency; --runs times each way
 //   reclaim  a container touching 100 MiB then idling, reclaim on: its memory.current over 3 minutes
 //   idle     the daemon with 10 idle containers: RSS and wake-ups per second, next to earlyoom's
-// usage: bun board/bench-memory.ts [--runs N] [--modes kernel,earlyoom,bunker] [--scenarios hog,reclaim,idle] [--no-build]
+// usage: bun board/bench-memory.ts [--runs N] [--modes kernel,earlyoom,bunker,bunker-unlocked] [--scenarios idle,reclaim,hog]
+//        [--no-build]
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILD_DIR, buildDisk, CACHE_DIR, prepareBase, REPO_ROOT } from "./assemble.ts";
@@ -125,18 +126,21 @@ const report = (rs: NonNullable<ReturnType<typeof parseLine>>[]): void => {
       `${mode.padEnd(20)} ${String(mine.length).padStart(5)}  ${String(sum((r) => Number(r.fields.kernel_oom_kills))).padStart(16)}  ${`${sum((r) => Number(r.fields.critical === "alive"))}/${mine.length}`.padStart(17)}  ${`${sum((r) => Number(r.fields.hog === "dead"))}/${mine.length}`.padStart(11)}  ${`${sum((r) => Number(r.fields.normal === "alive"))}/${mine.length}`.padStart(15)}`,
     );
   }
-  const latencies = rs
-    .filter((r) => r.scenario === "hog-event")
-    .flatMap((r) => {
-      const json = r.rest.slice(r.rest.indexOf("{"));
-      try {
-        const e = JSON.parse(json) as { action: string; latencyMs?: number };
-        return e.latencyMs === undefined ? [] : [e.latencyMs];
-      } catch {
-        return [];
-      }
-    });
-  console.log(`bunker signal-to-action latency: median ${median(latencies) ?? "-"} ms over ${latencies.length} actions`);
+  const events = rs.filter((r) => r.scenario === "hog-event");
+  for (const mode of [...new Set(events.map((r) => r.fields.mode!))]) {
+    const latencies = events
+      .filter((r) => r.fields.mode === mode)
+      .flatMap((r) => {
+        try {
+          const e = JSON.parse(r.rest.slice(r.rest.indexOf("{"))) as { latencyMs?: number };
+          return e.latencyMs === undefined ? [] : [e.latencyMs];
+        } catch {
+          return [];
+        }
+      });
+    console.log(`${mode}: signal-to-action latency median ${median(latencies) ?? "-"} ms over ${latencies.length} actions (${latencies.join(", ")})`);
+  }
+  for (const r of rs.filter((x) => x.scenario === "idle" || x.scenario === "reclaim")) console.log(`${r.scenario}: ${r.rest}`);
 };
 
 if (import.meta.main) {
