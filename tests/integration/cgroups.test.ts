@@ -2,8 +2,9 @@
 // process with SIGKILL and an event, pause stops a busy loop, an update changes a live limit, destroy leaves nothing.
 // On the hybrid build host this exercises the v1 driver, the hybrid routing (hugetlb in the unified hierarchy) and the
 // v2 eBPF device filter (loaded on /sys/fs/cgroup/unified, which has no other controller to test here).
-import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { hostCgroupFs } from "../../runtime/cgroups/fs.ts";
 import { cgroupManager, type CgroupManager } from "../../runtime/cgroups/manager.ts";
 import { parseMountinfo } from "../../runtime/cgroups/mounts.ts";
@@ -274,5 +275,136 @@ describe.skipIf(cliSkip !== null)("cgroups through the bunker CLI", () => {
     expect(d.stderr).toContain("Operation not permitted");
     const allowed = makeBundle(["sh", "-c", script], withResources({ devices: [{ allow: true, type: "b", major: 7, minor: 0, access: "r" }] }, ["CAP_MKNOD"]));
     expect(bunker(root, ["run", "blk-allowed"], { cwd: allowed }).stdout).toContain("opened");
+  });
+});
+
+// cgroup v2 for real: the emulated arm64 board (cgroup2 with every controller, PSI, cgroup.kill). It boots QEMU for
+// about four minutes, so it runs only when asked: BUNKER_BOARD_TESTS=1, after `npm run test:board` (or `bun build.ts
+// bunker-linux-arm64`) has built the arm64 executable and fetched the board's packages.
+const ARM64 = join(import.meta.dir, "../../dist/bunker-linux-arm64");
+const boardSkip =
+  skip ?? (process.env.BUNKER_BOARD_TESTS !== "1" ? "set BUNKER_BOARD_TESTS=1 to boot the emulated board" : !existsSync(ARM64) ? `${ARM64} is missing` : null);
+if (boardSkip && !skip) console.log(`cgroup v2 board tests skipped: ${boardSkip}`);
+
+describe.skipIf(boardSkip !== null)("cgroup v2 on the emulated arm64 board", () => {
+  const FLOORS = [131072, 262144, 524288, 1048576, 2097152];
+  const said = new Map<string, string>();
+
+  beforeAll(async () => {
+    const { prepareBase } = await import("../../board/assemble.ts");
+    const { buildDiskTree } = await import("../../board/disk-tree.ts");
+    const { makeExt4Image } = await import("../../board/disk-image.ts");
+    const { runJob } = await import("../../board/job.ts");
+    const { loadProfile } = await import("../../board/profile.ts");
+    const { bundleConfig } = await import("../../board/bundles.ts");
+    const profile = loadProfile("qemu-virt-a53");
+    const base = prepareBase(() => {});
+    // A disk of its own, so that a lane running meanwhile keeps its files.
+    const work = mkdtempSync("/tmp/bunker-cgv2-board-");
+    const p = base.packages;
+    buildDiskTree(join(work, "tree"), {
+      busybox: p["busybox-static"], libc6: p.libc6, musl: p.musl, muslDev: p["musl-dev"], libstdcxx: p["libstdc++6"], libgcc: p["libgcc-s1"],
+      executables: { "bunker-linux-arm64": ARM64 },
+      suiteDir: join(import.meta.dir, "../board"),
+      compatSource: join(import.meta.dir, "../../board/musl/compat.c"),
+      kernelConfig: { release: base.release, file: join(base.kernel, "..", `config-${base.release}`) },
+    });
+    makeExt4Image(join(work, "tree"), join(work, "disk.img"), profile.storage.sizeMiB);
+
+    const cfg = (name: string, args: string[], resources: object, caps: string[] = []): string => {
+      const c = bundleConfig(name, { args, namespaces: ["pid", "network", "ipc", "uts", "mount", "cgroup"], resources: resources as never });
+      c.root = { path: "/opt/bunker/bundles/sleeper/rootfs", readonly: true };
+      c.linux!.cgroupsPath = `/bunker-cgv2/${name}`;
+      for (const set of ["bounding", "effective", "permitted"] as const) c.process!.capabilities![set]!.push(...caps);
+      return JSON.stringify(c);
+    };
+    const bundles: Record<string, string> = {
+      upd: cfg("upd", ["/bin/sleep", "600"], { memory: { limit: 48 << 20, reservation: 16 << 20, swap: 64 << 20 }, cpu: { quota: 50000, period: 100000, shares: 512 }, pids: { limit: 32 } }),
+      pause: cfg("pause", ["/bin/sleep", "600"], {}),
+      // dd is OOM-killed once a second, so OOM kills keep coming after `events` (slow to start when emulated) watches.
+      oomev: cfg("oomev", ["/bin/sh", "-c", "while :; do dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1; done"], { memory: { limit: 16 << 20, swap: 16 << 20 } }),
+      devdeny: cfg("devdeny", ["/bin/sh", "-c", "busybox mknod /dev/nul2 c 1 3 && head -c0 /dev/nul2 && echo null-ok; busybox mknod /dev/blk b 7 0 && head -c0 /dev/blk && echo blk-opened"], {}, ["CAP_MKNOD"]),
+      devallow: cfg("devallow", ["/bin/sh", "-c", "busybox mknod /dev/blk b 7 0 && head -c0 /dev/blk && echo blk-opened; echo x > /dev/blk || echo blk-write-denied"], { devices: [{ allow: true, type: "b", major: 7, minor: 0, access: "r" }] }, ["CAP_MKNOD"]),
+      ...Object.fromEntries(FLOORS.map((l) => [`floor${l}`, cfg(`floor${l}`, ["/bin/true"], { memory: { limit: l, swap: l } })])),
+    };
+    const script = `
+set -u
+BK=/opt/bunker/bin/bunker-linux-arm64; R=/run/cgv2; B=/tmp/cgv2; CG=/sys/fs/cgroup/bunker-cgv2
+${Object.entries(bundles).map(([n, c]) => `mkdir -p $B/${n}; cat > $B/${n}/config.json <<'CFG'\n${c}\nCFG`).join("\n")}
+b() { timeout 120 $BK --root $R "$@"; }
+say() { echo "CGV2 $1 $2"; }
+b run -d --bundle $B/upd upd > $B/o 2>&1 || say upd-run "$(cat $B/o)"
+say upd-initial "max=$(cat $CG/upd/memory.max) low=$(cat $CG/upd/memory.low) swap=$(cat $CG/upd/memory.swap.max) weight=$(cat $CG/upd/cpu.weight) cpumax=$(cat $CG/upd/cpu.max) pids=$(cat $CG/upd/pids.max)"
+b update --memory 40m --memory-swap 56m --pids-limit 16 --cpu-quota 25000 upd > $B/o 2>&1 || say update "$(cat $B/o)"
+say upd-after "max=$(cat $CG/upd/memory.max) swap=$(cat $CG/upd/memory.swap.max) cpumax=$(cat $CG/upd/cpu.max) pids=$(cat $CG/upd/pids.max)"
+say stats "$(b stats --json upd 2>&1)"
+b events --stats upd > $B/ev 2>&1; say psi "$(grep -o '"psi":{"some":{[^}]*}' $B/ev | head -1)"
+b run -d --bundle $B/pause pause > $B/o 2>&1 || say pause-run "$(cat $B/o)"
+b pause pause > $B/o 2>&1 || say pause "$(cat $B/o)"
+say paused "$(b state pause | grep -o '"status": *"[a-z]*"') $(grep frozen $CG/pause/cgroup.events)"
+b resume pause > $B/o 2>&1 || say resume "$(cat $B/o)"
+say resumed "$(b state pause | grep -o '"status": *"[a-z]*"') $(grep frozen $CG/pause/cgroup.events)"
+b run -d --bundle $B/oomev oomev > $B/o 2>&1 || say oomev-run "$(cat $B/o)"
+timeout 15 $BK --root $R events --interval 5s oomev > $B/ev 2>&1
+say oom-events "oom=$(grep -c '"type":"oom"' $B/ev) stats=$(grep -c '"type":"stats"' $B/ev) $(tr '\\n' ' ' < $CG/oomev/memory.events)"
+say devdeny "$(b run --bundle $B/devdeny devdeny 2>&1 | tr '\\n' ' ')"
+say devallow "$(b run --bundle $B/devallow devallow 2>&1 | tr '\\n' ' ')"
+for id in upd pause oomev; do b delete -f $id > /dev/null 2>&1; done
+say left "[$(for d in $CG/*/; do [ -d "$d" ] && echo "$d"; done | tr '\\n' ' ')]"
+for l in ${FLOORS.join(" ")}; do ok=0; for i in 1 2 3; do b run --bundle $B/floor$l fl$l-$i > /dev/null 2>&1 && ok=$((ok+1)); b delete -f fl$l-$i > /dev/null 2>&1; done; say floor$l "$ok/3"; done
+`;
+    try {
+      const end = await runJob({ profile, base, disk: join(work, "disk.img"), script, name: "cgroups-v2", timeoutMs: 12 * 60_000 });
+      for (const l of end.lines) {
+        const m = /^CGV2 (\S+) (.*)$/.exec(l.text.trim());
+        if (m) said.set(m[1]!, m[2]!);
+      }
+      console.log([...said].map(([k, v]) => `board cgroup v2: ${k}: ${v}`).join("\n"));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 15 * 60_000);
+
+  test("run applies memory, swap (converted), reservation, cpu weight (converted) and quota, pids", () => {
+    expect(said.get("upd-run")).toBeUndefined();
+    expect(said.get("upd-initial")).toBe(`max=${48 << 20} low=${16 << 20} swap=${16 << 20} weight=20 cpumax=50000 100000 pids=32`);
+  });
+
+  test("update changes live limits", () => {
+    expect(said.get("update")).toBeUndefined();
+    expect(said.get("upd-after")).toBe(`max=${40 << 20} swap=${16 << 20} cpumax=25000 100000 pids=16`);
+  });
+
+  test("stats and events --stats report the limit and PSI", () => {
+    expect(said.get("stats")).toContain(`"memoryLimitBytes":${40 << 20}`);
+    expect(said.get("psi")).toMatch(/"psi":\{"some":\{"avg10":[\d.]+/);
+  });
+
+  test("pause freezes through cgroup.freeze and resume thaws", () => {
+    expect(said.get("paused")).toMatch(/"paused" frozen 1$/);
+    expect(said.get("resumed")).toMatch(/"running" frozen 0$/);
+  });
+
+  test("events reports an OOM kill from memory.events", () => {
+    const m = /^oom=(\d+) stats=(\d+) .*oom_kill (\d+)/.exec(said.get("oom-events") ?? "");
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(m?.[2])).toBeGreaterThanOrEqual(1);
+    // Every OOM event stands for a kill the kernel counted (some came before events started watching).
+    expect(Number(m?.[1])).toBeLessThanOrEqual(Number(m?.[3]));
+  });
+
+  test("the eBPF device filter denies a block device, allows /dev/null, and an allow rule grants read only", () => {
+    expect(said.get("devdeny")).toContain("null-ok");
+    expect(said.get("devdeny")).not.toContain("blk-opened");
+    expect(said.get("devallow")).toContain("blk-opened");
+    expect(said.get("devallow")).toContain("blk-write-denied");
+  });
+
+  test("delete leaves no cgroup behind", () => {
+    expect(said.get("left")).toBe("[]");
+  });
+
+  test("run /bin/true succeeds under a 1 MiB memory limit every time", () => {
+    expect(said.get("floor1048576")).toBe("3/3");
   });
 });
