@@ -43,7 +43,7 @@ const V2_FILES: Record<string, string> = {
   "cpu.stat": "usage_usec 7\nuser_usec 4\nsystem_usec 3\nnr_periods 5\nnr_throttled 1\nthrottled_usec 2",
   "cpuset.cpus": "", "cpuset.mems": "", "pids.max": "max", "pids.current": "1", "io.max": "", "io.weight": "default 100",
   "io.stat": "8:0 rbytes=4096 wbytes=512 rios=2 wios=1 dbytes=0 dios=0", "hugetlb.2MB.max": "max",
-  "hugetlb.2MB.current": "0", "hugetlb.2MB.events": "max 0",
+  "hugetlb.2MB.current": "0", "hugetlb.2MB.events": "max 0", "rdma.max": "",
   "cpu.pressure": "some avg10=1.50 avg60=0.00 avg300=0.00 total=42\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0",
   "memory.pressure": "some avg10=0.00 avg60=0.00 avg300=0.00 total=7\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=3",
 };

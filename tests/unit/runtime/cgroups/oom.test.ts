@@ -1,0 +1,28 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { cgroupManager } from "../../../../runtime/cgroups/manager.ts";
+import { FakeCgroupFs } from "./fake-cgroupfs.ts";
+
+let fs: FakeCgroupFs;
+afterEach(() => fs?.cleanup());
+
+const settle = () => Bun.sleep(100);
+
+describe("watchOom on cgroup v2", () => {
+  test("calls back once per rise of oom_kill in memory.events, and not for other memory events", async () => {
+    fs = new FakeCgroupFs({ layout: "v2" });
+    const m = cgroupManager({ id: "ctr" }, fs);
+    m.create();
+    let calls = 0;
+    const w = m.watchOom(() => calls++);
+    fs.set("/sys/fs/cgroup/ctr/memory.events", "low 0\nhigh 9\nmax 3\noom 1\noom_kill 1\n");
+    await settle();
+    expect(calls).toBe(0); // the fake starts at oom_kill 1: only "high" moved
+    fs.set("/sys/fs/cgroup/ctr/memory.events", "low 0\nhigh 9\nmax 4\noom 2\noom_kill 2\n");
+    await settle();
+    expect(calls).toBe(1);
+    w.close();
+    fs.set("/sys/fs/cgroup/ctr/memory.events", "low 0\nhigh 9\nmax 5\noom 3\noom_kill 3\n");
+    await settle();
+    expect(calls).toBe(1);
+  });
+});
