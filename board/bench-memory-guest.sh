@@ -34,8 +34,15 @@ stop_all() {
 
 # The hog scenario: a critical container with a small working set, a normal one, a background hog that grows until
 # stopped; with the kernel alone, with earlyoom, or with bunker's daemon.
+# settle: let the previous run's pressure fade (PSI some avg10 under 1 %, at most a minute) so runs do not overlap.
+settle() {
+  i=0
+  while [ $i -lt 60 ] && [ "$(head -n 1 /proc/pressure/memory | sed 's/.*avg10=\([0-9]*\).*/\1/')" -ge 1 ]; do sleep 1; i=$((i + 1)); done
+}
+
 hog_run() {
   mode=$1 run=$2 R=/run/bench/root-$1-$2 D=""
+  settle
   mkdir -p "$R"
   k0=$(oom_kills)
   case $mode in

@@ -65,7 +65,8 @@ const assess = (o: Observation, c: LadderConfig): { level: Level; why: string } 
   // A trigger that fired before the last action speaks of the state that action answered: only later ones count.
   const since = o.lastActionAt ?? -Infinity;
   const fresh = o.signals.filter((s) => o.now - s.at <= c.signalFreshMs && s.at > since);
-  const averagesCount = o.now - since >= AVG10_WINDOW_MS;
+  // Averages lag: they count only when no action falls inside their window and memory is not plentiful anyway.
+  const averagesCount = o.now - since >= AVG10_WINDOW_MS && avail < 2 * c.tightAvailablePercent;
   if (avail < c.criticalAvailablePercent) return { level: "critical", why: `MemAvailable ${pct(avail)} < ${c.criticalAvailablePercent}%` };
   if (fresh.some((s) => s.source === "system" && s.kind === "full")) return { level: "severe", why: "system full-stall trigger fired" };
   if (avail < c.severeAvailablePercent) return { level: "severe", why: `MemAvailable ${pct(avail)} < ${c.severeAvailablePercent}%` };

@@ -122,11 +122,13 @@ describe("planLadder()", () => {
     expect(planLadder(later, config).level).toBe("severe");
   });
 
-  test("reads PSI averages only once their 10 s window no longer covers the last action", () => {
-    const recent = observe({ availableMiB: 60, someAvg10: 30, fullAvg10: 20 }, fleet, { lastActionAt: NOW - 5000 });
+  test("reads PSI averages only once their 10 s window no longer covers the last action, and only when memory is short", () => {
+    const recent = observe({ availableMiB: 40, someAvg10: 30, fullAvg10: 20 }, fleet, { lastActionAt: NOW - 5000 });
     expect(planLadder(recent, config).level).toBe("calm");
-    const old = observe({ availableMiB: 60, someAvg10: 30, fullAvg10: 20 }, fleet, { lastActionAt: NOW - 11_000 });
+    const old = observe({ availableMiB: 40, someAvg10: 30, fullAvg10: 20 }, fleet, { lastActionAt: NOW - 11_000 });
     expect(planLadder(old, config).why).toBe("system PSI full avg10 20%");
+    const plenty = observe({ availableMiB: 120, someAvg10: 30, fullAvg10: 20 }, fleet);
+    expect(planLadder(plenty, config).level).toBe("calm");
   });
 
   test("kills instead of freezing when nothing is left to freeze under severe pressure", () => {
