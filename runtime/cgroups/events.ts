@@ -20,6 +20,18 @@ export interface EventOptions {
   signal?: AbortSignal;
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind either way. */
+const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((done) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", finish);
+      done();
+    };
+    const timer = setTimeout(finish, ms);
+    signal?.addEventListener("abort", finish, { once: true });
+  });
+
 export const streamEvents = async (root: string, id: string, opts: EventOptions, emit: (e: Event) => void): Promise<void> => {
   const { cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "watch events of");
   const stats = (): void => emit({ type: "stats", id, data: cgroup.stats() });
@@ -29,10 +41,7 @@ export const streamEvents = async (root: string, id: string, opts: EventOptions,
     stats();
     // One timer wake-up per interval; the OOM notification needs none.
     while (!opts.signal?.aborted) {
-      await new Promise<void>((done) => {
-        const t = setTimeout(done, opts.intervalMs);
-        opts.signal?.addEventListener("abort", () => (clearTimeout(t), done()), { once: true });
-      });
+      await sleep(opts.intervalMs, opts.signal);
       if (opts.signal?.aborted || statusOf(root, readRecord(root, id)) === "stopped") break;
       stats();
     }

@@ -9,7 +9,7 @@ export interface CgroupFs {
   /** One write(2) of `data` to an existing file (never creates one: cgroupfs files exist or the feature is absent). */
   write(path: string, data: string): void;
   exists(path: string): boolean;
-  /** One level; an existing directory is fine. */
+  /** Creates a directory (drivers go down one level at a time, as cgroup v1 cpuset needs); an existing one is fine. */
   mkdir(path: string): void;
   rmdir(path: string): void;
   list(path: string): string[];
