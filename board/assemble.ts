@@ -49,8 +49,17 @@ export const writeJobInitrd = (base: BoardBase, script: string, out: string): st
   return out;
 };
 
-/** The board's disk image, holding `executables` (name in /opt/bunker/bin -> file on the host). */
-export const buildDisk = (base: BoardBase, profile: BoardProfile, executables: Record<string, string>, image: string): number => {
+/**
+ * The board's disk image, holding `executables` (name in /opt/bunker/bin -> file on the host); `extra` may add to the
+ * tree before the image is made.
+ */
+export const buildDisk = (
+  base: BoardBase,
+  profile: BoardProfile,
+  executables: Record<string, string>,
+  image: string,
+  extra: (tree: string) => void = () => {},
+): number => {
   const tree = join(BUILD_DIR, "disk-tree");
   const p = base.packages;
   buildDiskTree(tree, {
@@ -65,5 +74,6 @@ export const buildDisk = (base: BoardBase, profile: BoardProfile, executables: R
     compatSource: join(import.meta.dir, "musl/compat.c"),
     kernelConfig: { release: base.release, file: join(dirname(base.kernel), `config-${base.release}`) },
   });
+  extra(tree);
   return makeExt4Image(tree, image, profile.storage.sizeMiB);
 };

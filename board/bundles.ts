@@ -54,7 +54,8 @@ export const BUNDLES: Record<string, BundleSpec> = {
 export const bundleConfig = (name: string, spec: BundleSpec): Config => {
   const userns = spec.namespaces.includes("user");
   return {
-    ociVersion: "1.2.0",
+    // 1.0.2 rather than bunker's 1.2.0: Debian's crun 1.8 refuses versions it does not know, and the bench runs it on these bundles.
+    ociVersion: "1.0.2",
     root: { path: "rootfs", readonly: true },
     hostname: `board-${name}`,
     process: {

@@ -5,15 +5,10 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILD_DIR, buildDisk, CACHE_DIR, prepareBase, REPO_ROOT, writeJobInitrd } from "./assemble.ts";
 import { BOARD_PATHS } from "./disk-tree.ts";
+import { buildExecutables, builtExecutables, FLAVOURS, onBoard } from "./executables.ts";
 import { loadProfile } from "./profile.ts";
 import { BoardBoot } from "./qemu.ts";
 import { emptyResults, judge, parseKnownFailures, problems, readLine } from "./results.ts";
-
-/** Flavour label -> the executable build.ts makes and its name on the board. */
-const FLAVOURS = {
-  glibc: { target: "bunker-linux-arm64", onBoard: "bunker" },
-  musl: { target: "bunker-linux-arm64-musl", onBoard: "bunker-musl" },
-} as const;
 
 /** The board's whole run must fit the lane's 15 minutes with the build and assembly before it. */
 const BOOT_TIMEOUT_MS = 11 * 60_000;
@@ -37,12 +32,6 @@ const argValue = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 
-const buildExecutables = (): void => {
-  const targets = Object.values(FLAVOURS).map((f) => f.target);
-  const p = Bun.spawnSync([process.execPath, "build.ts", ...targets], { cwd: REPO_ROOT, stdout: "inherit", stderr: "inherit" });
-  if (p.exitCode !== 0) throw new Error(`Build the arm64 executables: 'bun build.ts ${targets.join(" ")}' exited ${p.exitCode}`);
-};
-
 /** The host-side board tests (the power-cut helper against a write-fsync loop), run after the suite. */
 const hostTests = (): number =>
   Bun.spawnSync([process.execPath, "test", "tests/board"], { cwd: REPO_ROOT, stdout: "inherit", stderr: "inherit" }).exitCode;
@@ -50,10 +39,10 @@ const hostTests = (): number =>
 /** First a container right after boot (the boot-to-first-container figure), then the suite per flavour. */
 const jobScript = (): string =>
   [
-    `${BOARD_PATHS.bin}/${FLAVOURS.glibc.onBoard} --root /run/bunker-first run --bundle ${BOARD_PATHS.bundles}/hello first | grep '^BOARD-MARK'`,
+    `${onBoard("glibc")} --root /run/bunker-first run --bundle ${BOARD_PATHS.bundles}/hello first | grep '^BOARD-MARK'`,
     "rc=0",
-    ...Object.entries(FLAVOURS).map(
-      ([label, f]) => `sh ${BOARD_PATHS.suite}/suite.sh ${label} ${BOARD_PATHS.bin}/${f.onBoard} ${BOARD_PATHS.bundles} || rc=1`,
+    ...(Object.keys(FLAVOURS) as (keyof typeof FLAVOURS)[]).map(
+      (label) => `sh ${BOARD_PATHS.suite}/suite.sh ${label} ${onBoard(label)} ${BOARD_PATHS.bundles} || rc=1`,
     ),
     "exit $rc",
     "",
@@ -63,7 +52,7 @@ const main = async (): Promise<number> => {
   const profile = loadProfile(argValue("--profile") ?? "qemu-virt-a53");
   const known = parseKnownFailures(readFileSync(KNOWN_FAILURES, "utf8"), KNOWN_FAILURES);
   if (!process.argv.includes("--no-build")) await step("build arm64 executables", buildExecutables);
-  const executables = Object.fromEntries(Object.values(FLAVOURS).map((f) => [f.onBoard, join(REPO_ROOT, "dist", f.target)]));
+  const executables = builtExecutables();
   const base = await step("prepare kernel, packages and initramfs", () => prepareBase(log));
   const disk = join(BUILD_DIR, "disk.img");
   const usedMiB = await step("make disk image", () => buildDisk(base, profile, executables, disk));

@@ -5,6 +5,7 @@
 # `not ok ... # TODO` and counted as pending, not hidden and not failed.
 # usage: suite.sh <label> <bunker-executable> <bundles-dir>
 set -u
+. "$(dirname "$0")/measure.sh"
 label=$1
 bunker=$2
 bundles=$3
@@ -159,12 +160,11 @@ t_rss() {
   "$bunker" --root "$root" run --bundle "$bundles/rss" "$label-rss" > "$tmp/out" 2>&1 &
   pid=$!
   sleep 6
-  kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$pid/status" 2> /dev/null; }
-  idle=$(kb VmRSS) peak=$(kb VmHWM) anon=$(kb RssAnon)
+  rss=$(rss_of $pid)
   wait $pid
   rc=$?
-  [ -n "$idle" ] || { why="bunker run had already exited ($rc): $(oneline "$tmp/out")"; return 1; }
-  echo "BOARD-FIGURE $label run_idle_rss_kb=$idle run_peak_rss_kb=$peak run_idle_anon_kb=$anon"
+  [ -n "$rss" ] || { why="bunker run had already exited ($rc): $(oneline "$tmp/out")"; return 1; }
+  echo "BOARD-FIGURE $label $rss"
   [ $rc -eq 0 ] || { why="exit $rc: $(oneline "$tmp/out")"; return 1; }
 }
 
