@@ -35,7 +35,11 @@ export const watchOomV1 = (fs: CgroupFs, dir: string, onOom: () => void): OomWat
     if (closed) return;
     closed = true;
     closeSync(ofd);
-    void reader.cancel().catch(() => {});
+    // Cancelling the stream leaves the eventfd open: close it once Bun has stopped reading it.
+    void reader
+      .cancel()
+      .catch(() => {})
+      .finally(() => closeSync(efd));
   };
   try {
     writeFile(fs, dir, "cgroup.event_control", `${efd} ${ofd}`);

@@ -3,7 +3,7 @@
 // On the hybrid build host this exercises the v1 driver, the hybrid routing (hugetlb in the unified hierarchy) and the
 // v2 eBPF device filter (loaded on /sys/fs/cgroup/unified, which has no other controller to test here).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { hostCgroupFs } from "../../runtime/cgroups/fs.ts";
 import { cgroupManager, type CgroupManager } from "../../runtime/cgroups/manager.ts";
@@ -105,6 +105,15 @@ describe.skipIf(skip !== null)("cgroups on this host", () => {
     watch.close();
     expect(events).toBe(1);
     expect(m.oomKills()).toBe(1);
+  });
+
+  test("an OOM watch leaves no file descriptor open once closed", async () => {
+    const m = fresh("oomfd");
+    m.apply({});
+    const before = readdirSync("/proc/self/fd").length;
+    for (let i = 0; i < 10; i++) m.watchOom(() => {}).close();
+    await Bun.sleep(50);
+    expect(readdirSync("/proc/self/fd").length).toBe(before);
   });
 
   test("pause stops a busy loop (CPU time frozen) and resume restarts it", async () => {
