@@ -108,7 +108,7 @@ export class V2Manager implements CgroupManager {
   }
 
   watchOom(onOom: () => void): OomWatch {
-    return watchOomV2(this.fs, this.dir, () => oomKillsV2(this.fs, this.dir), onOom);
+    return watchOomV2(this.fs, this.dir, onOom);
   }
 
   async destroy(): Promise<void> {
