@@ -16,7 +16,10 @@ if (skip) console.log(`SKIP memory daemon: ${skip}`);
 const events = (root: string): MemoryEvent[] =>
   existsSync(eventLogPath(root)) ? readFileSync(eventLogPath(root), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
 
-const until = async (what: string, cond: () => boolean, ms = 10_000): Promise<void> => {
+// Generous: this machine also runs emulated boards, and a container start costs tens of milliseconds of CPU.
+const TEST_MS = 60_000;
+
+const until = async (what: string, cond: () => boolean, ms = 30_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
@@ -34,13 +37,13 @@ describe.skipIf(!!skip)("bunker daemon", () => {
     writeFileSync(config, JSON.stringify({ oomReserveBytes: 16 * MiB, oomGrantBytes: 8 * MiB }));
     daemon = bunkerAsync(root, ["daemon", "--config", config]);
     await until("the daemon's first events", () => events(root).length > 0);
-  });
+  }, TEST_MS);
   afterAll(async () => {
     daemon.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);
     for (const c of JSON.parse(bunker(root, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) bunker(root, ["delete", "--force", c.id]);
     rmSync(root, { recursive: true, force: true });
-  });
+  }, TEST_MS);
 
   const run = (id: string, args: string[], annotations: Record<string, string>, memory?: object): void => {
     const bundle = makeBundle(args, (c) => ({ ...c, annotations, linux: { ...c.linux, ...(memory ? { resources: { memory } } : {}) } }));
@@ -62,7 +65,7 @@ describe.skipIf(!!skip)("bunker daemon", () => {
       "exit: init exited with status 3",
       "give-up: crash loop: 2 restarts within 600s (limit 2)",
     ]);
-  });
+  }, TEST_MS);
 
   test("grants a critical container held at its limit a step from the reserve, and it completes", async () => {
     run("grant", ["sh", "-c", "dd if=/dev/zero of=/dev/null bs=20M count=1 2>/dev/null && sleep 30"], { "bunker.memory.class": "critical" }, { limit: 16 * MiB, disableOOMKiller: true });
@@ -73,7 +76,7 @@ describe.skipIf(!!skip)("bunker daemon", () => {
     // dd finished and the shell went on to sleep: the container still runs.
     await Bun.sleep(200);
     expect(JSON.parse(bunker(root, ["state", "grant"]).stdout).status).toBe("running");
-  });
+  }, TEST_MS);
 
   test("kills the largest process of a normal container held at its limit", async () => {
     run("hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=20M", "count=1"], {}, { limit: 16 * MiB, disableOOMKiller: true });
@@ -83,5 +86,5 @@ describe.skipIf(!!skip)("bunker daemon", () => {
     expect(kill.detail).toStartWith("pid ");
     expect(kill.detail).toContain("(dd)");
     console.log(`v1 OOM kill: ${kill.latencyMs} ms after the kernel's notification`);
-  });
+  }, TEST_MS);
 });
