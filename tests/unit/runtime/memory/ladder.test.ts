@@ -83,7 +83,7 @@ describe("planLadder()", () => {
     const severe = planLadder(observe({ availableMiB: 30 }, specs, { signals: [signal("system", "full")] }), config);
     expect(severe.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["freeze hog"]);
     const tight = planLadder(observe({ availableMiB: 60 }, specs, { signals: [signal("system", "some")] }), config);
-    expect(tight.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["throttle web"]);
+    expect(tight.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["throttle indexer"]);
   });
 
   test("takes a faint 'look' trigger as a reason to read MemAvailable, not as pressure", () => {
