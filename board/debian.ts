@@ -73,17 +73,26 @@ export class Debian {
     return name;
   }
 
-  /** Downloads (if needed) and unpacks an arm64 package into <cache>/pkg/<name>; returns that directory. */
+  /**
+   * Downloads (if needed) and unpacks an arm64 package into <cache>/pkg/<name>; returns that directory. When the package
+   * lists are stale (no candidate, or the archive no longer has that version), they are refreshed once and it tries again.
+   */
   unpack(pkg: string): string {
     this.ensureArm64();
+    try {
+      return this.fetch(pkg);
+    } catch (err) {
+      if (this.updated) throw err;
+      this.update();
+      return this.fetch(pkg);
+    }
+  }
+
+  private fetch(pkg: string): string {
     const debs = join(this.cacheDir, "debs");
     const dest = join(this.cacheDir, "pkg", pkg);
     mkdirSync(debs, { recursive: true });
-    let version = this.candidate(`${pkg}:arm64`);
-    if (!version) {
-      this.update();
-      version = this.candidate(`${pkg}:arm64`);
-    }
+    const version = this.candidate(`${pkg}:arm64`);
     if (!version) throw new Error(`Download arm64 package: no installable candidate: '${pkg}'`);
     const stamp = join(dest, ".unpacked-version");
     if (existsSync(stamp) && readFileSync(stamp, "utf8") === version) return dest;
