@@ -172,9 +172,10 @@ export const planLadder = (o: Observation, c: LadderConfig): Plan => {
     else if (held) due.push(releaseAt);
     const rec = reclaim(o, c);
     steps.push(...rec);
+    // A container due but passed over (too small yet, or above its pressure target) is looked at again a pass later.
     for (const v of o.containers.filter(reclaimable)) {
-      const at = rec.some((s) => s.id === v.id) ? o.now + c.reclaimIntervalMs : reclaimDueAt(v, c);
-      if (at > o.now) due.push(at);
+      const at = reclaimDueAt(v, c);
+      due.push(at > o.now && !rec.some((s) => s.id === v.id) ? at : o.now + c.reclaimIntervalMs);
     }
   }
   steps.push(...r.steps);

@@ -181,6 +181,13 @@ describe("planLadder()", () => {
     expect(plan.nextAt).toBe(NOW + config.reclaimIntervalMs);
   });
 
+  test("looks again a pass later at a container too small to reclaim from yet", () => {
+    const spec: Spec = { id: "starting", cls: "normal", current: 512 << 10, annotations: { "bunker.reclaim": "on" } };
+    const plan = planLadder(observe({ availableMiB: 120 }, [spec]), config);
+    expect(plan.steps).toEqual([]);
+    expect(plan.nextAt).toBe(NOW + config.reclaimIntervalMs);
+  });
+
   test("leaves a settled container alone until the recheck time", () => {
     const spec: Spec = { id: "idle", cls: "background", current: 50 * MiB, annotations: { "bunker.reclaim": "on" }, managed: { reclaimedAt: NOW - 20_000, reclaimSettled: true } };
     const plan = planLadder(observe({ availableMiB: 120 }, [spec]), config);
