@@ -23,7 +23,7 @@ export const LadderConfigSchema = Type.Object({
   reclaimRatio: Type.Number({ default: 0.05, description: "Share of memory.current one reclaim pass asks for, at zero pressure" }),
   reclaimMinBytes: Type.Integer({ default: 1 << 20, description: "Smallest reclaim request; a pass freeing less settles the container" }),
   minVictimPercent: Type.Number({ default: 1, description: "A container holding less than this share of MemTotal is not worth throttling, freezing or killing" }),
-});
+}, { additionalProperties: false });
 export type LadderConfig = Static<typeof LadderConfigSchema>;
 
 export const defaultLadderConfig = (overrides: Partial<LadderConfig> = {}): LadderConfig =>
