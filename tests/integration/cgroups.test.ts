@@ -294,8 +294,9 @@ describe.skipIf(cliSkip !== null)("cgroups through the bunker CLI", () => {
 
 // cgroup v2 for real: the emulated arm64 board (cgroup2 with every controller, PSI, cgroup.kill). It boots QEMU for
 // about four minutes, so it runs only when asked: BUNKER_BOARD_TESTS=1, after `npm run test:board` (or `bun build.ts
-// bunker-linux-arm64`) has built the arm64 executable and fetched the board's packages.
-const ARM64 = join(import.meta.dir, "../../dist/bunker-linux-arm64");
+// bunker-linux-arm64`) has built the arm64 executable and fetched the board's packages. BUNKER_ARM64 names another
+// arm64 executable to test.
+const ARM64 = process.env.BUNKER_ARM64 ?? join(import.meta.dir, "../../dist/bunker-linux-arm64");
 const boardSkip =
   skip ?? (process.env.BUNKER_BOARD_TESTS !== "1" ? "set BUNKER_BOARD_TESTS=1 to boot the emulated board" : !existsSync(ARM64) ? `${ARM64} is missing` : null);
 if (boardSkip && !skip) console.log(`cgroup v2 board tests skipped: ${boardSkip}`);
