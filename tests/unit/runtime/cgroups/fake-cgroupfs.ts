@@ -34,6 +34,16 @@ const V1_FILES: Record<string, Record<string, string>> = {
   pids: { "pids.max": "max", "pids.current": "0" },
 };
 
+/** v1 hierarchies this build machine does not mount, for FakeOptions.extraV1. */
+const EXTRA_V1_FILES: Record<string, Record<string, string>> = {
+  net_cls: { "net_cls.classid": "0" },
+  net_prio: { "net_prio.ifpriomap": "lo 0\neth0 0", "net_prio.prioidx": "1" },
+  hugetlb: {
+    "hugetlb.2MB.limit_in_bytes": "9223372036854771712", "hugetlb.2MB.usage_in_bytes": "4194304",
+    "hugetlb.2MB.max_usage_in_bytes": "6291456", "hugetlb.2MB.failcnt": "2",
+  },
+};
+
 const V2_FILES: Record<string, string> = {
   "cgroup.subtree_control": "", "cgroup.freeze": "0", "cgroup.events": "populated 0\nfrozen 0", "cgroup.kill": "",
   "memory.max": "max", "memory.low": "0", "memory.high": "max", "memory.min": "0", "memory.swap.max": "max",
@@ -56,6 +66,8 @@ export interface FakeOptions {
   own?: Record<string, string>;
   /** Controllers the unified root offers (v2: all of bunker's; hybrid: hugetlb, as on this host). */
   v2Controllers?: string[];
+  /** More v1 hierarchies to mount: net_cls, net_prio, hugetlb. */
+  extraV1?: string[];
 }
 
 export class FakeCgroupFs implements CgroupFs {
@@ -73,7 +85,7 @@ export class FakeCgroupFs implements CgroupFs {
     const cgroupLines: string[] = [];
     let n = 30;
     if (opts.layout !== "v2") {
-      Object.keys(V1_FILES).forEach((c, i) => {
+      [...Object.keys(V1_FILES), ...(opts.extraV1 ?? [])].forEach((c, i) => {
         const mp = `/sys/fs/cgroup/${c}`;
         this.v1Mounts.push(mp);
         mounts.push(`${n++} 20 0:${n} / ${mp} rw,relatime - cgroup cgroup rw,${c}`);
@@ -107,7 +119,7 @@ export class FakeCgroupFs implements CgroupFs {
   private populate(dir: string, isRoot: boolean): void {
     mkdirSync(this.root + dir, { recursive: true });
     const c = this.v1Controller(dir);
-    const files: Record<string, string> = c ? { ...V1_FILES[c], tasks: "" } : { ...V2_FILES, "cgroup.controllers": "" };
+    const files: Record<string, string> = c ? { ...(V1_FILES[c] ?? EXTRA_V1_FILES[c]), tasks: "" } : { ...V2_FILES, "cgroup.controllers": "" };
     files["cgroup.procs"] = "";
     if (!c && isRoot) delete files["cgroup.kill"];
     for (const [name, text] of Object.entries(files)) writeFileSync(`${this.root}${dir}/${name}`, text);

@@ -123,6 +123,20 @@ describe("the v1 driver", () => {
     expect(() => m.apply({ network: { classID: 0x100001 } })).toThrow("the 'net_cls' cgroup controller is not available");
   });
 
+  test("applies network class and priorities and hugepage limits where net_cls, net_prio and hugetlb are mounted", () => {
+    fs = new FakeCgroupFs({ layout: "v1", extraV1: ["net_cls", "net_prio", "hugetlb"] });
+    const m = cgroupManager({ id: "ctr" }, fs);
+    m.create();
+    m.apply({
+      network: { classID: 0x100001, priorities: [{ name: "eth0", priority: 5 }, { name: "lo", priority: 1 }] },
+      hugepageLimits: [{ pageSize: "2MB", limit: 8 << 20 }],
+    });
+    expect(read("/sys/fs/cgroup/net_cls/ctr/net_cls.classid")).toBe(String(0x100001));
+    expect(fs.writesTo("net_prio.ifpriomap").map(([, d]) => d)).toEqual(["eth0 5", "lo 1"]);
+    expect(read("/sys/fs/cgroup/hugetlb/ctr/hugetlb.2MB.limit_in_bytes")).toBe(String(8 << 20));
+    expect(m.stats().hugetlb["2MB"]).toEqual({ usage: 4194304, max: 6291456, failcnt: 2 });
+  });
+
   test("procsFiles and addProcess cover every hierarchy", () => {
     const m = v1();
     m.create();
