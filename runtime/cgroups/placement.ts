@@ -16,7 +16,7 @@ export interface Placed {
 export const applyPlaced = (placed: readonly Placed[], known: readonly Controller[], r: LinuxResources, fs: CgroupFs): void => {
   const have = new Set(placed.map((p) => p.controller.name));
   const missing = known.find((c) => !have.has(c.name) && c.wanted(r));
-  if (missing) throw new Error(`Applying linux.resources: the '${missing.name}' cgroup controller is not available on this host`);
+  if (missing) throw new Error(`Applying linux.resources.${missing.resource}: this host offers no '${missing.name}' cgroup controller`);
   for (const p of placed) if (p.controller.wanted(r)) p.controller.apply(r, p.dir, fs);
 };
 

@@ -79,7 +79,7 @@ describe.skipIf(skip !== null)("cgroups on this host", () => {
 
   test("a resource this host lacks is refused with the controller's name", () => {
     const m = fresh("lacks");
-    expect(() => m.apply({ network: { classID: 1 } })).toThrow("the 'net_cls' cgroup controller is not available");
+    expect(() => m.apply({ network: { classID: 1 } })).toThrow("Applying linux.resources.network.classID: this host offers no 'net_cls' cgroup controller");
   });
 
   test("the devices cgroup stops a block device and lets /dev/null through", async () => {

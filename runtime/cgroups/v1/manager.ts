@@ -6,6 +6,7 @@ import { readFile, writeFile } from "../files.ts";
 import { watchOomV1, type OomWatch } from "../oom.ts";
 import { addProcessTo, applyPlaced, createPath, killEach, pidsOf, removeWhenEmpty, statsPlaced, type Placed } from "../placement.ts";
 import type { CgroupStats } from "../stats.ts";
+import { unifiedV2 } from "../v2/unified.ts";
 import { V1_CONTROLLERS } from "./controllers.ts";
 import { freezerState, setFreezerV1 } from "./freezer.ts";
 import { oomKillsV1 } from "./memory.ts";
@@ -57,7 +58,8 @@ export class V1Manager implements CgroupManager {
   };
 
   apply(r: LinuxResources): void {
-    applyPlaced(this.placed(), V1_CONTROLLERS, r, this.fs);
+    // `unified` is known so that asking for it is an error here, not silently dropped.
+    applyPlaced(this.placed(), [...V1_CONTROLLERS, unifiedV2], r, this.fs);
   }
 
   procsFiles(): string[] {

@@ -120,7 +120,8 @@ describe("the v1 driver", () => {
   test("names the missing controller when a resource needs one that is not mounted", () => {
     const m = v1();
     m.create();
-    expect(() => m.apply({ network: { classID: 0x100001 } })).toThrow("the 'net_cls' cgroup controller is not available");
+    expect(() => m.apply({ unified: { "memory.high": "1M" } })).toThrow("Applying linux.resources.unified: this host offers no 'unified' cgroup controller");
+    expect(() => m.apply({ network: { classID: 0x100001 } })).toThrow("Applying linux.resources.network.classID: this host offers no 'net_cls' cgroup controller");
   });
 
   test("applies network class and priorities and hugepage limits where net_cls, net_prio and hugetlb are mounted", () => {

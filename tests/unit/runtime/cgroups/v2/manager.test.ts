@@ -106,7 +106,7 @@ describe("the v2 driver", () => {
     fs = new FakeCgroupFs({ layout: "v2", v2Controllers: ["cpu"] });
     const m = cgroupManager({ id: "ctr" }, fs);
     m.create();
-    expect(() => m.apply({ pids: { limit: 5 } })).toThrow("the 'pids' cgroup controller is not available");
+    expect(() => m.apply({ pids: { limit: 5 } })).toThrow("Applying linux.resources.pids: this host offers no 'pids' cgroup controller");
   });
 
   test("freeze waits for cgroup.events to report frozen", async () => {
