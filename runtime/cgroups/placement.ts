@@ -4,7 +4,7 @@ import type { LinuxResources } from "../spec/resources.ts";
 import type { Controller } from "./controller.ts";
 import { codeOf, type CgroupFs } from "./fs.ts";
 import { readPids, writeFile } from "./files.ts";
-import { emptyStats, type CgroupStats } from "./stats.ts";
+import type { CgroupStats, MemoryEntry } from "./stats.ts";
 import { waitFor } from "./wait.ts";
 
 export interface Placed {
@@ -19,6 +19,17 @@ export const applyPlaced = (placed: readonly Placed[], known: readonly Controlle
   if (missing) throw new Error(`Applying linux.resources.${missing.resource}: this host offers no '${missing.name}' cgroup controller`);
   for (const p of placed) if (p.controller.wanted(r)) p.controller.apply(r, p.dir, fs);
 };
+
+const entry = (): MemoryEntry => ({ limit: 0, usage: 0, max: 0, failcnt: 0 });
+
+/** All zero: each controller's reader fills in what its hierarchy offers. */
+const emptyStats = (): CgroupStats => ({
+  cpu: { usage: { total: 0, percpu: [], kernel: 0, user: 0 }, throttling: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
+  memory: { cache: 0, usage: entry(), swap: entry(), kernel: entry(), kernelTCP: entry(), raw: {} },
+  pids: { current: 0, limit: 0 },
+  blkio: { ioServiceBytesRecursive: [], ioServicedRecursive: [] },
+  hugetlb: {},
+});
 
 export const statsPlaced = (placed: readonly Placed[], fs: CgroupFs): CgroupStats => {
   const out = emptyStats();

@@ -1,5 +1,6 @@
 // The statistics of one container's cgroup, in the shape of the "data" of runc's `events` ("stats" type).
 // Values above 2^53 (v1's "unlimited", v2's "max" as 2^64-1) lose precision as JSON numbers, as they do in runc's readers.
+// The drivers import only its types, so a plain `run` does not build these schemas.
 import { Type, type Static } from "@sinclair/typebox";
 
 const N = Type.Number();
@@ -54,14 +55,3 @@ export const CgroupStatsSchema = Type.Object({
   hugetlb: Type.Record(Type.String(), HugetlbEntrySchema),
 });
 export type CgroupStats = Static<typeof CgroupStatsSchema>;
-
-const entry = (): MemoryEntry => ({ limit: 0, usage: 0, max: 0, failcnt: 0 });
-
-/** All zero: each controller's reader fills in what its hierarchy offers. */
-export const emptyStats = (): CgroupStats => ({
-  cpu: { usage: { total: 0, percpu: [], kernel: 0, user: 0 }, throttling: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
-  memory: { cache: 0, usage: entry(), swap: entry(), kernel: entry(), kernelTCP: entry(), raw: {} },
-  pids: { current: 0, limit: 0 },
-  blkio: { ioServiceBytesRecursive: [], ioServicedRecursive: [] },
-  hugetlb: {},
-});
