@@ -6,7 +6,7 @@
 // Exact (follow the limits, re-rendered on update): MemTotal, SwapTotal, the CPU list of cpu/online.
 // Approximate (a snapshot taken at start and at each update): MemFree, MemAvailable, SwapFree, Cached, Shmem.
 // Host values capped at MemTotal: every other meminfo field. Untouched: /proc/cpuinfo, cpu/possible, cpu/present.
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { posix } from "node:path";
 import { O } from "../../ffi/constants.ts";
 import type { Mount } from "../spec/config.ts";
@@ -141,3 +141,13 @@ export const limitsViewMounts = (dir: string): Mount[] => [
   { destination: VIEW_FILES.meminfo, source: posix.join(dir, "meminfo"), type: "bind", options: ["bind", "ro", "nosuid", "nodev", "noexec"] },
   { destination: VIEW_FILES.cpuOnline, source: posix.join(dir, "cpu-online"), type: "bind", options: ["bind", "ro", "nosuid", "nodev", "noexec"] },
 ];
+
+/**
+ * What `create` and `update` call: renders the view of `resources` into `dir` from this host's files and returns the
+ * mounts for the container's config (create appends them after its proc and sysfs mounts; update ignores them).
+ */
+export const renderLimitsView = (dir: string, resources: LinuxResources | undefined, usage?: MemoryUsage): Mount[] => {
+  const host = { meminfo: readFileSync(VIEW_FILES.meminfo, "utf8"), cpuOnline: readFileSync(VIEW_FILES.cpuOnline, "utf8") };
+  writeLimitsView(dir, host, limitsOf(resources, usage));
+  return limitsViewMounts(dir);
+};

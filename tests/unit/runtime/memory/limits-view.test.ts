@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allowedCpus, formatCpuList, limitsOf, parseCpuList, renderMeminfo, writeLimitsView } from "../../../../runtime/memory/limits-view.ts";
+import { allowedCpus, formatCpuList, limitsOf, parseCpuList, renderLimitsView, renderMeminfo, writeLimitsView } from "../../../../runtime/memory/limits-view.ts";
 
 const MiB = 2 ** 20;
 // Recorded from this project's build host (6.18 kernel), trimmed.
@@ -88,5 +88,22 @@ describe("writeLimitsView()", () => {
     expect(statSync(join(dir, "limits", "meminfo")).ino).toBe(inode);
     expect(field(readFileSync(join(dir, "limits", "meminfo"), "utf8"), "MemTotal")).toBe("MemTotal:         131072 kB");
     expect(readFileSync(join(dir, "limits", "cpu-online"), "utf8")).toBe("0-1\n");
+  });
+});
+
+describe("renderLimitsView()", () => {
+  test("renders this host's files for the resources and returns the read-only bind mounts to add", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bunker-view-"));
+    try {
+      const mounts = renderLimitsView(dir, { memory: { limit: 32 * MiB }, cpu: { cpus: "0" } });
+      expect(mounts.map((m) => [m.destination, m.source, m.type])).toEqual([
+        ["/proc/meminfo", join(dir, "meminfo"), "bind"],
+        ["/sys/devices/system/cpu/online", join(dir, "cpu-online"), "bind"],
+      ]);
+      expect(field(readFileSync(join(dir, "meminfo"), "utf8"), "MemTotal")).toBe("MemTotal:          32768 kB");
+      expect(readFileSync(join(dir, "cpu-online"), "utf8")).toBe("0\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
