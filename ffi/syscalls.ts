@@ -4,7 +4,8 @@ import { close, dup3, ioctl, mknod, open, read, writeAll } from "./fd.ts";
 import { chdir, chroot, mount, pivotRoot, umount2 } from "./mount.ts";
 import { setns, unshare } from "./namespace.ts";
 import { closeRangeCloexec, execve, kill, prctl, resetSignals, setrlimit, setsid, umask } from "./process.ts";
-import { connectUnix, openPty, sendFd, setWindowSize } from "./pty.ts";
+import { openPty, setWindowSize } from "./pty.ts";
+import { connectUnix, sendFd } from "./socket.ts";
 import { setdomainname, sethostname } from "./uts.ts";
 
 export const realSyscalls = {

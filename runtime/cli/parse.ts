@@ -64,3 +64,6 @@ export const flagList = (a: ParsedArgs, name: string): string[] => {
   const v = a.flags[name];
   return Array.isArray(v) ? v : [];
 };
+
+/** --console-socket as the runtime takes it. */
+export const consoleOption = (path: string | undefined): { console?: { path: string } } => (path ? { console: { path } } : {});

@@ -11,6 +11,7 @@ import { buildPlan, hookSteps } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { decodeStage, encode, type StageMessage } from "../process/messages.ts";
 import { openHostFiles } from "../process/host-files.ts";
+import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
 import { waitForPid } from "../process/wait-pid.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
@@ -25,7 +26,9 @@ export interface CreateOptions {
   id: string;
   bundle: string;
   pidFile?: string;
-  consoleSocket?: string;
+  /** Where a terminal's master goes when process.terminal is true: a --console-socket, or to bunker itself when it
+   * stays in the foreground (run, exec). */
+  console?: ConsoleRequest;
 }
 
 export interface Created {
@@ -34,6 +37,8 @@ export interface Created {
   cgroup: CgroupManager;
   /** Resolves with the init's exit status (128 + N for signal N). */
   exited(): Promise<number>;
+  /** The terminal, when bunker holds it (a foreground container with process.terminal). */
+  console?: ConsolePair;
 }
 
 /** The setup stage's own account of a failure: "setup stage: <step>: <call>: <errno>". */
@@ -74,6 +79,9 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
   checkId(opts.id);
   const bundle = resolve(opts.bundle);
   const config = loadConfig(bundle);
+  if (config.process.terminal && !opts.console)
+    throw new Error("process.terminal is true: give --console-socket, or run the container in the foreground");
+  const terminal = config.process.terminal ? opts.console : undefined;
   mkdirSync(opts.root, { recursive: true, mode: 0o711 });
   const dir = stateDir(opts.root, opts.id);
   try {
@@ -98,9 +106,11 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     cgroup.apply(config.linux?.resources ?? {});
     mkfifo(fifoPath(opts.root, opts.id), S_IFIFO | 0o622);
     const state = (pid: number, status: string): string => JSON.stringify(ociState(record, status, pid));
-    const host = openHostFiles({ cgroupProcs: cgroup.procsFiles(), execFifo: fifoPath(opts.root, opts.id), consoleSocket: opts.consoleSocket ?? null });
+    const { pair, target, socketPath } = consoleFor(terminal);
+    if (pair) cleanups.push(() => pair.close());
+    const host = openHostFiles({ cgroupProcs: cgroup.procsFiles(), execFifo: fifoPath(opts.root, opts.id), console: target });
     const plan = buildPlan({
-      id: opts.id, bundle, config, execFifo: fifoPath(opts.root, opts.id), consoleSocket: opts.consoleSocket ?? null,
+      id: opts.id, bundle, config, execFifo: fifoPath(opts.root, opts.id), consoleSocket: socketPath,
       cgroupProcs: cgroup.procsFiles(), hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: state(0, "creating"),
     });
@@ -150,7 +160,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
       await stage.proc.exited;
       return initPid === stage.proc.pid ? statusOf(stage.proc) : waitForPid(initPid);
     };
-    return { record, stage, cgroup, exited };
+    return { record, stage, cgroup, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {
     return unwind(err, cleanups);
   }

@@ -3,6 +3,7 @@ import { cgroupManager } from "../cgroups/manager.ts";
 import { buildExecPlan } from "../process/build-exec-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { openHostFiles } from "../process/host-files.ts";
+import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { decodeStage, encode } from "../process/messages.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
 import type { Config, Process } from "../spec/config.ts";
@@ -15,7 +16,8 @@ export interface ExecOptions {
   root: string;
   id: string;
   process: Process;
-  consoleSocket?: string;
+  /** Where the terminal's master goes when process.terminal is true (see create.ts). */
+  console?: ConsoleRequest;
 }
 
 /** The container's own process settings with the caller's overrides on top (runc's exec defaults). */
@@ -25,20 +27,23 @@ export const execProcess = (config: Config, overrides: Partial<Process> & { extr
   return { ...base, terminal: false, ...rest, env: [...(rest.env ?? base.env ?? []), ...extraEnv] } as Process;
 };
 
-export const execInContainer = async (opts: ExecOptions): Promise<StageProcess> => {
+export const execInContainer = async (opts: ExecOptions): Promise<StageProcess & { console?: ConsolePair }> => {
   const rec = readRecord(opts.root, opts.id);
   requireStatus(opts.root, rec, ["created", "running"], "exec in");
   const config = rec.config as Config;
   const types = (config.linux?.namespaces ?? []).map((n) => n.type);
   const procsFiles = cgroupManager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
-  const host = openHostFiles({ cgroupProcs: procsFiles, execFifo: null, consoleSocket: opts.consoleSocket ?? null });
+  if (opts.process.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
+  const terminal = opts.process.terminal ? opts.console : undefined;
+  const { pair, target, socketPath } = consoleFor(terminal);
+  const host = openHostFiles({ cgroupProcs: procsFiles, execFifo: null, console: target });
   const plan = buildExecPlan({
     id: rec.id,
     bundle: rec.bundle,
     pid: rec.pid,
     namespaces: types,
     process: opts.process,
-    consoleSocket: opts.consoleSocket ?? null,
+    consoleSocket: socketPath,
     cgroupProcs: procsFiles,
     hostFds: host.layout,
   });
@@ -62,5 +67,5 @@ export const execInContainer = async (opts: ExecOptions): Promise<StageProcess> 
   } finally {
     stage.channel.close();
   }
-  return stage;
+  return { ...stage, ...(pair ? { console: pair } : {}) };
 };

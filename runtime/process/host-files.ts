@@ -2,7 +2,7 @@
 // after pivot_root): the privileged parent opens them and the stage inherits the descriptors.
 import { O } from "../../ffi/constants.ts";
 import { close, open } from "../../ffi/fd.ts";
-import { connectUnix } from "../../ffi/pty.ts";
+import { connectUnix } from "../../ffi/socket.ts";
 import type { HostFds } from "./plan.ts";
 import { STAGE_FDS } from "./spawn-stage.ts";
 
@@ -14,7 +14,10 @@ export interface HostFiles {
   close(): void;
 }
 
-export const openHostFiles = (paths: { cgroupProcs: readonly string[]; execFifo: string | null; consoleSocket: string | null }): HostFiles => {
+/** Where the stage sends a terminal's master: a --console-socket path, or a socket bunker holds the other end of. */
+export type ConsoleTarget = { path: string } | { fd: number } | null;
+
+export const openHostFiles = (paths: { cgroupProcs: readonly string[]; execFifo: string | null; console: ConsoleTarget }): HostFiles => {
   const fds: number[] = [];
   const take = (fd: number): number => {
     fds.push(fd);
@@ -26,7 +29,7 @@ export const openHostFiles = (paths: { cgroupProcs: readonly string[]; execFifo:
       cgroupProcs: paths.cgroupProcs.map((p) => take(open(p, O.WRONLY | O.CLOEXEC))),
       // Read-write, so that opening never blocks and the stage's read blocks until `start` writes.
       execFifo: paths.execFifo === null ? null : take(open(paths.execFifo, O.RDWR | O.CLOEXEC)),
-      consoleSocket: paths.consoleSocket === null ? null : take(connectUnix(paths.consoleSocket)),
+      consoleSocket: paths.console === null ? null : take("fd" in paths.console ? paths.console.fd : connectUnix(paths.console.path)),
     };
     return { fds, layout, close: closeAll };
   } catch (err) {

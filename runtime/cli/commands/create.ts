@@ -1,5 +1,5 @@
 import type { Command } from "../command.ts";
-import { flagString } from "../parse.ts";
+import { consoleOption, flagString } from "../parse.ts";
 import { createContainer } from "../../container/create.ts";
 
 export const command: Command = {
@@ -20,7 +20,7 @@ export const command: Command = {
       id: a.positional[0]!,
       bundle: flagString(a, "bundle") ?? ".",
       pidFile: flagString(a, "pid-file"),
-      consoleSocket: flagString(a, "console-socket"),
+      ...consoleOption(flagString(a, "console-socket")),
     });
     created.stage.channel.close();
     created.stage.proc.unref();

@@ -24,7 +24,7 @@ export const command: Command = {
   flags: [
     { name: "process", short: "p", kind: "string", value: "FILE", help: "OCI process JSON to run ('-' for stdin)" },
     { name: "detach", short: "d", kind: "bool", help: "do not wait for the process" },
-    { name: "tty", short: "t", kind: "bool", help: "allocate a pty (needs --console-socket)" },
+    { name: "tty", short: "t", kind: "bool", help: "allocate a pty: joined to this terminal, or sent to --console-socket" },
     { name: "console-socket", kind: "string", value: "PATH", help: "unix socket that receives the pty master" },
     { name: "cwd", kind: "string", value: "DIR", help: "working directory inside the container" },
     { name: "env", short: "e", kind: "list", value: "KEY=VALUE", help: "add an environment variable (repeatable)" },
@@ -64,17 +64,21 @@ export const command: Command = {
           : {}),
       });
     }
-    if (proc.terminal && !flagString(a, "console-socket")) throw new UsageError("--tty needs --console-socket");
-    const stage = await execInContainer({ root: g.root, id, process: proc, consoleSocket: flagString(a, "console-socket") });
+    const detach = flagBool(a, "detach");
+    const socket = flagString(a, "console-socket");
+    const stage = await execInContainer({ root: g.root, id, process: proc, console: socket ? { path: socket } : detach ? undefined : "foreground" });
     const pidFile = flagString(a, "pid-file");
     if (pidFile) {
       writeFileSync(`${pidFile}.tmp`, String(stage.proc.pid));
       renameSync(`${pidFile}.tmp`, pidFile);
     }
-    if (flagBool(a, "detach")) {
+    if (detach) {
       stage.proc.unref();
       return 0;
     }
-    return waitForeground(stage.proc.pid, stage.proc.exited.then(() => statusOf(stage.proc)));
+    const terminal = stage.console?.attach();
+    const status = await waitForeground(stage.proc.pid, stage.proc.exited.then(() => statusOf(stage.proc)));
+    terminal?.stop();
+    return status;
   },
 };

@@ -1,5 +1,5 @@
 import type { Command } from "../command.ts";
-import { flagBool, flagString } from "../parse.ts";
+import { consoleOption, flagBool, flagString } from "../parse.ts";
 import { runContainer } from "../../container/run.ts";
 import { warn } from "../report.ts";
 
@@ -24,7 +24,7 @@ export const command: Command = {
         id: a.positional[0]!,
         bundle: flagString(a, "bundle") ?? ".",
         pidFile: flagString(a, "pid-file"),
-        consoleSocket: flagString(a, "console-socket"),
+        ...consoleOption(flagString(a, "console-socket")),
         detach: flagBool(a, "detach"),
       },
       (m) => warn(g, m),
