@@ -89,13 +89,15 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
     step("start the init stage", () => spawnInitStage(channel, plan));
     return { fifo, cgroupFds, path: "" };
   }
-  for (const j of plan.join) {
+  // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
+  // container's and the paths name other processes.
+  const joins = step("open namespaces", () => plan.join.map((j) => ({ ...j, fd: sys.open(j.path, O.RDONLY | O.CLOEXEC) })));
+  for (const j of joins) {
     step(`join namespace '${j.path}'`, () => {
       // setns() into a mount namespace needs an fs_struct of our own; the engine's helper threads share it.
       if (j.flag === CLONE.NEWNS) sys.unshare(CLONE.FS);
-      const fd = sys.open(j.path, O.RDONLY | O.CLOEXEC);
-      sys.setns(fd, j.flag);
-      sys.close(fd);
+      sys.setns(j.fd, j.flag);
+      sys.close(j.fd);
     });
   }
 

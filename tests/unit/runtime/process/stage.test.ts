@@ -78,14 +78,21 @@ describe("prepareContainer()", () => {
     expect(String((err as Error).cause)).toContain("Mount of '/dev/mqueue' failed");
   });
 
-  test("gets an fs_struct of its own before joining a mount namespace", () => {
+  test("opens every namespace file before joining any, and gets an fs_struct of its own for the mount namespace", () => {
     const r = recordingSyscalls();
-    const p = plan({ join: [{ path: "/proc/7/ns/mnt", flag: CLONE.NEWNS }], newMountNamespace: false, unshareFlags: 0 });
-    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
-    expect(r.calls.slice(0, 3)).toEqual([
-      { name: "unshare", args: [CLONE.FS] },
+    const join = [
+      { path: "/proc/7/ns/mnt", flag: CLONE.NEWNS },
+      { path: "/proc/7/ns/cgroup", flag: CLONE.NEWCGROUP },
+    ];
+    expect(() => prepareContainer(r.sys, plan({ join, newMountNamespace: false, unshareFlags: 0 }), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(r.calls.slice(0, 7)).toEqual([
       { name: "open", args: ["/proc/7/ns/mnt", O.RDONLY | O.CLOEXEC] },
+      { name: "open", args: ["/proc/7/ns/cgroup", O.RDONLY | O.CLOEXEC] },
+      { name: "unshare", args: [CLONE.FS] },
       { name: "setns", args: [10, CLONE.NEWNS] },
+      { name: "close", args: [10] },
+      { name: "setns", args: [11, CLONE.NEWCGROUP] },
+      { name: "close", args: [11] },
     ]);
   });
 
