@@ -36,7 +36,7 @@ const clearId = async (root: string, id: string): Promise<void> => {
   if (!existsSync(join(root, id))) return;
   const status = statusOf(root, readRecord(root, id));
   if (status !== "stopped") throw new Error(`Restore container '${id}': a container of that ID is ${status} (stop it first)`);
-  await deleteContainer(root, id, true);
+  await deleteContainer(root, id, { force: true, journal: null });
 };
 
 export const restoreContainer = async (opts: RestoreContainerOptions): Promise<ContainerRestored> => {
@@ -51,7 +51,8 @@ export const restoreContainer = async (opts: RestoreContainerOptions): Promise<C
     ...t,
     ...restoreTree(opts.file, t.name, t.dir, { contents, replace: true }),
   }));
-  await runContainer({ root: opts.root, id: opts.id, bundle, detach: true }, opts.onWarning ?? (() => {}));
+  // The journal is the caller's, already open and locked: this records below itself.
+  await runContainer({ root: opts.root, id: opts.id, bundle, detach: true, journal: null }, opts.onWarning ?? (() => {}));
   const rec = readRecord(opts.root, opts.id);
   const j = opts.journal;
   if (j) {

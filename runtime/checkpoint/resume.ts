@@ -78,7 +78,7 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
           out.containers.push({ id: c.id, action: `already ${status}` });
           continue;
         }
-        await deleteContainer(opts.root, c.id, true);
+        await deleteContainer(opts.root, c.id, { force: true, journal: null });
       }
       if (c.status === "running") journal.record({ kind: "exited", id: c.id, signal: 9 });
       const file = opts.rollback(c.id) ? newestCheckpoint(opts.store, c.id, opts.storage) : undefined;
@@ -88,7 +88,7 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
         out.containers.push({ id: c.id, action: `rolled back to '${file}' and started` });
         continue;
       }
-      await runContainer({ root: opts.root, id: c.id, bundle: c.bundle, detach: true }, opts.onWarning ?? (() => {}));
+      await runContainer({ root: opts.root, id: c.id, bundle: c.bundle, detach: true, journal: null }, opts.onWarning ?? (() => {}));
       const rec = readRecord(opts.root, c.id);
       journal.record({ kind: "restarted", id: c.id, count: c.restarts + 1 });
       journal.record({ kind: "started", id: c.id, pid: rec.pid, startTime: Number(rec.startTime) });

@@ -24,6 +24,8 @@ export interface GlobalOptions {
   logFormat: "text" | "json";
   debug: boolean;
   json: boolean;
+  /** The state journal's directory, or null when journaling is off (--journal none). */
+  journal: string | null;
 }
 
 export interface Command {

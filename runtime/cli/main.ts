@@ -6,6 +6,7 @@ import { flagBool, flagString, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { describeError, reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
+import { defaultJournalDir } from "../container/journal.ts";
 
 /** Exit codes shared by all commands. A foreground `run` exits with the program's own status instead. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -35,8 +36,11 @@ export const main = async (argv: string[]): Promise<number> => {
     }
     const logFormat = flagString(g, "log-format") ?? "text";
     if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be text or json, not '${logFormat}'`);
+    const root = flagString(g, "root") ?? "/run/bunker";
+    const journal = flagString(g, "journal") ?? defaultJournalDir(root);
     opts = {
-      root: flagString(g, "root") ?? "/run/bunker",
+      root,
+      journal: journal === "none" ? null : journal,
       log: flagString(g, "log"),
       logFormat,
       debug: flagBool(g, "debug"),

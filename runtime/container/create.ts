@@ -16,6 +16,7 @@ import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
 import { waitForPid } from "../process/wait-pid.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
 import { writeIdMaps } from "./id-maps.ts";
+import { recordChanges } from "./journal.ts";
 import { isAlive, procStat } from "./proc.ts";
 import { statusOf } from "./wait.ts";
 import { checkId, fifoPath, lockPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
@@ -29,6 +30,8 @@ export interface CreateOptions {
   /** Where a terminal's master goes when process.terminal is true: a --console-socket, or to bunker itself when it
    * stays in the foreground (run, exec). */
   console?: ConsoleRequest;
+  /** The state journal's directory (null: off). */
+  journal: string | null;
 }
 
 export interface Created {
@@ -153,6 +156,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     if (!stat) throw new Error("The setup stage died right after it was ready");
     Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
     writeRecord(opts.root, record);
+    recordChanges(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
     lock.release();
     // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.

@@ -5,12 +5,19 @@ import { cgroupManager } from "../cgroups/manager.ts";
 import { runHooks } from "../hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
+import { recordChanges } from "./journal.ts";
 import { isAlive } from "./proc.ts";
 import { lockPath, readRecord, stateDir } from "./record.ts";
 import { ociState, statusOf } from "./status.ts";
 import { kill } from "../../ffi/process.ts";
 
-export const deleteContainer = async (root: string, id: string, force: boolean, onWarning: (msg: string) => void = () => {}): Promise<void> => {
+export const deleteContainer = async (
+  root: string,
+  id: string,
+  opts: { force: boolean; journal: string | null },
+  onWarning: (msg: string) => void = () => {},
+): Promise<void> => {
+  const { force, journal } = opts;
   const rec = readRecord(root, id);
   const lock = lockFile(lockPath(root, id));
   try {
@@ -23,6 +30,10 @@ export const deleteContainer = async (root: string, id: string, force: boolean, 
     await cgroup.destroy();
     await waitGone(rec.pid, rec.startTime);
     rmSync(stateDir(root, id), { recursive: true, force: true });
+    recordChanges(journal, [
+      { kind: "desired", id, running: false },
+      { kind: "deleted", id },
+    ]);
     try {
       runHooks("poststop", hookSteps((rec.config as Config).hooks?.poststop), JSON.stringify(ociState(rec, "stopped")));
     } catch (err) {

@@ -1,10 +1,17 @@
 // `run`: create + start, then (in the foreground) wait, forward signals, and delete.
 import { PR } from "../../ffi/constants.ts";
 import { prctl } from "../../ffi/process.ts";
-import { createContainer, type CreateOptions } from "./create.ts";
+import type { Config } from "../spec/config.ts";
+import { createContainer, type Created, type CreateOptions } from "./create.ts";
+import { recordChanges } from "./journal.ts";
 import { deleteContainer } from "./delete.ts";
 import { startContainer } from "./start.ts";
 import { waitForeground } from "./wait.ts";
+
+const memoryLimitText = (c: Created): string => {
+  const limit = (c.record.config as Config).linux?.resources?.memory?.limit;
+  return limit === undefined ? "no limit of its own" : `linux.resources.memory.limit ${limit} bytes`;
+};
 
 /** Returns the exit status to report: the program's, or 128 + the signal that killed it. 0 when detached. */
 export const runContainer = async (opts: CreateOptions & { detach: boolean }, onWarning: (msg: string) => void): Promise<number> => {
@@ -14,9 +21,9 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
   const { stage, record } = created;
   const terminal = created.console?.attach();
   try {
-    startContainer(opts.root, opts.id, onWarning);
+    startContainer(opts.root, opts.id, opts.journal, onWarning);
   } catch (err) {
-    await deleteContainer(opts.root, opts.id, true).catch(() => {});
+    await deleteContainer(opts.root, opts.id, { force: true, journal: opts.journal }).catch(() => {});
     throw err;
   }
   stage.channel.close();
@@ -30,6 +37,12 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
     await Promise.race([terminal.done, Bun.sleep(200)]);
     terminal.stop();
   }
-  await deleteContainer(opts.root, opts.id, true, onWarning);
+  const oom = created.cgroup.oomKills() > 0;
+  if (oom) onWarning(`The container was killed by the OOM killer: its memory limit is too low (${memoryLimitText(created)})`);
+  recordChanges(opts.journal, [
+    status > 128 ? { kind: "exited", id: opts.id, signal: status - 128 } : { kind: "exited", id: opts.id, status },
+    ...(oom ? [{ kind: "oomKilled" as const, id: opts.id }] : []),
+  ]);
+  await deleteContainer(opts.root, opts.id, { force: true, journal: opts.journal }, onWarning);
   return status;
 };

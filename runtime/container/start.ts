@@ -7,10 +7,11 @@ import { lockFile } from "../../ffi/lock.ts";
 import { runHooks } from "../hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
+import { recordChanges } from "./journal.ts";
 import { fifoPath, lockPath, readRecord, type ContainerRecord } from "./record.ts";
 import { ociState, requireStatus } from "./status.ts";
 
-export const startContainer = (root: string, id: string, onWarning: (msg: string) => void = () => {}): ContainerRecord => {
+export const startContainer = (root: string, id: string, journal: string | null, onWarning: (msg: string) => void = () => {}): ContainerRecord => {
   const rec = readRecord(root, id);
   const lock = lockFile(lockPath(root, id));
   try {
@@ -30,6 +31,10 @@ export const startContainer = (root: string, id: string, onWarning: (msg: string
       close(fd);
     }
     unlinkSync(fifo);
+    recordChanges(journal, [
+      { kind: "started", id, pid: rec.pid, startTime: Number(rec.startTime) },
+      { kind: "desired", id, running: true },
+    ]);
     try {
       runHooks("poststart", hookSteps((rec.config as Config).hooks?.poststart), JSON.stringify(ociState(rec, "running")));
     } catch (err) {

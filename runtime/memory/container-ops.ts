@@ -30,7 +30,7 @@ export interface ContainerOps {
   recreate(c: ListedContainer, onWarning: (msg: string) => void): Promise<{ exited: Promise<number> }>;
 }
 
-export const hostContainerOps = (root: string): ContainerOps => ({
+export const hostContainerOps = (root: string, journal: string | null): ContainerOps => ({
   list: () =>
     listContainers(root).map(({ record, status }) => ({
       id: record.id, status, annotations: record.annotations, bundle: record.bundle, cgroupsPath: record.cgroupsPath,
@@ -52,9 +52,9 @@ export const hostContainerOps = (root: string): ContainerOps => ({
     return undefined;
   },
   async recreate(c, onWarning) {
-    await deleteContainer(root, c.id, true, onWarning);
-    const { stage } = await createContainer({ root, id: c.id, bundle: c.bundle });
-    startContainer(root, c.id, onWarning);
+    await deleteContainer(root, c.id, { force: true, journal }, onWarning);
+    const { stage } = await createContainer({ root, id: c.id, bundle: c.bundle, journal });
+    startContainer(root, c.id, journal, onWarning);
     stage.channel.close();
     const proc = stage.proc;
     return { exited: proc.exited.then((code) => (proc.signalCode ? 128 + parseSignal(proc.signalCode) : code)) };

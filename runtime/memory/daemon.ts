@@ -57,7 +57,7 @@ const holdOn = (config: DaemonConfig, warn: (msg: string) => void): void => {
   }
 };
 
-export const startDaemon = (root: string, config: DaemonConfig, print: EventSink, warn: (msg: string) => void): Daemon => {
+export const startDaemon = (root: string, config: DaemonConfig, print: EventSink, warn: (msg: string) => void, journal: string | null = null): Daemon => {
   if (config.lockMemory) holdOn(config, warn);
   mkdirSync(posix.dirname(eventLogPath(root)), { recursive: true, mode: 0o700 });
   const file = fileEventSink(eventLogPath(root), config.eventLogBytes);
@@ -69,7 +69,7 @@ export const startDaemon = (root: string, config: DaemonConfig, print: EventSink
   const watch = startEpollWatch();
   const v1Root = v1MemoryRoot(fs);
   const supervisor = new Supervisor({
-    root, ops: hostContainerOps(root), watch, sink, warn,
+    root, ops: hostContainerOps(root, journal), watch, sink, warn,
     core: (containers, restart) =>
       new MemoryCore({
         fs, config: defaultLadderConfig(config.ladder), sink, containers, restart, watch,

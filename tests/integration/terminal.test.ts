@@ -25,10 +25,12 @@ describe.skipIf(!!skip)("terminal", () => {
     const sock = join(dir, "console.sock");
     const peer = Bun.spawn(["python3", join(import.meta.dir, "../support/console-receiver.py"), sock], { stdout: "pipe" });
     const reader = peer.stdout.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toBe("listening\n");
+    let out = "";
+    while (!out.includes("\n")) out += new TextDecoder().decode((await reader.read()).value);
+    expect(out).toBe("listening\n");
+    out = "";
     const r = bunker(root, ["run", "-d", "--console-socket", sock, "--bundle", withTerminal(["sh", "-c", "echo hello on $(tty)"]), "tty-sock"]);
     expect(r.stderr).toBe("");
-    let out = "";
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) out += new TextDecoder().decode(chunk.value);
     expect(out.replace(/\r/g, "")).toBe("name /dev/pts/0\nhello on /dev/pts/0\n");
     expect(bunker(root, ["delete", "tty-sock"]).code).toBe(0);

@@ -1,7 +1,8 @@
 // `bunker checkpoint ID [--file F] [--leave-running]` and `bunker checkpoint inspect FILE [--json]`.
 import { checkpointContainer, DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
 import { inspectFile, type InspectReport } from "../../checkpoint/inspect.ts";
-import { DEFAULT_JOURNAL_DIR, openStateJournal } from "../../checkpoint/journal.ts";
+import { DEFAULT_JOURNAL_DIR } from "../../checkpoint/journal.ts";
+import { openLockedJournal } from "../../container/journal.ts";
 import type { Command, GlobalOptions, ParsedArgs } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { flagBool, flagString } from "../parse.ts";
@@ -23,7 +24,7 @@ const inspect = (global: GlobalOptions, file: string): number => {
 };
 
 const checkpoint = async (global: GlobalOptions, id: string, args: ParsedArgs): Promise<number> => {
-  const journal = openStateJournal(flagString(args, "journal") ?? DEFAULT_JOURNAL_DIR);
+  const journal = openLockedJournal(flagString(args, "journal") ?? global.journal ?? DEFAULT_JOURNAL_DIR);
   try {
     const w = await checkpointContainer({
       root: global.root,
@@ -53,7 +54,7 @@ export const command: Command = {
     { name: "store", kind: "string", value: "DIR", help: `directory of checkpoint files sharing chunks (default ${DEFAULT_CHECKPOINT_STORE})` },
     { name: "leave-running", kind: "bool", help: "thaw the container afterwards instead of stopping it" },
     { name: "standalone", kind: "bool", help: "write every chunk into the file, to restore it on another board" },
-    { name: "journal", kind: "string", value: "DIR", help: `state journal directory (default ${DEFAULT_JOURNAL_DIR})` },
+    { name: "journal", kind: "string", value: "DIR", help: "state journal directory (default: the global --journal)" },
     { name: "json", kind: "bool", help: "print the result (or the decoded file) as JSON" },
   ],
   description:

@@ -17,6 +17,7 @@ export const command: Command = {
   async run(g, a) {
     const created = await createContainer({
       root: g.root,
+      journal: g.journal,
       id: a.positional[0]!,
       bundle: flagString(a, "bundle") ?? ".",
       pidFile: flagString(a, "pid-file"),

@@ -10,7 +10,7 @@ export const command: Command = {
   arity: [1, 1],
   flags: [{ name: "force", short: "f", kind: "bool", help: "kill the container's processes first if it still runs" }],
   async run(g, a) {
-    await deleteContainer(g.root, a.positional[0]!, flagBool(a, "force"), (m) => warn(g, m));
+    await deleteContainer(g.root, a.positional[0]!, { force: flagBool(a, "force"), journal: g.journal }, (m) => warn(g, m));
     return 0;
   },
 };

@@ -1,5 +1,6 @@
 // `bunker restore ID --file F [--bundle DIR]`: recreate and start a container from a checkpoint file.
-import { DEFAULT_JOURNAL_DIR, openStateJournal } from "../../checkpoint/journal.ts";
+import { DEFAULT_JOURNAL_DIR } from "../../checkpoint/journal.ts";
+import { openLockedJournal } from "../../container/journal.ts";
 import { restoreContainer } from "../../checkpoint/restore-container.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
@@ -14,13 +15,13 @@ export const command: Command = {
   flags: [
     { name: "file", kind: "string", value: "FILE", help: "the checkpoint file (required)" },
     { name: "bundle", short: "b", kind: "string", value: "DIR", help: "bundle directory to restore into (default: the one the container had)" },
-    { name: "journal", kind: "string", value: "DIR", help: `state journal directory (default ${DEFAULT_JOURNAL_DIR})` },
+    { name: "journal", kind: "string", value: "DIR", help: "state journal directory (default: the global --journal)" },
     { name: "json", kind: "bool", help: "print the result as JSON" },
   ],
   async run(global, args) {
     const file = flagString(args, "file");
     if (!file) throw new UsageError("'restore' needs --file FILE");
-    const journal = openStateJournal(flagString(args, "journal") ?? DEFAULT_JOURNAL_DIR);
+    const journal = openLockedJournal(flagString(args, "journal") ?? global.journal ?? DEFAULT_JOURNAL_DIR);
     try {
       const r = await restoreContainer({
         root: global.root,

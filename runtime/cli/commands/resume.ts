@@ -1,7 +1,8 @@
 // `bunker resume`: run by a board's init at boot: recover the state journal and bring back what should run.
 // `bunker resume ID`: runc's command of that name, thawing a paused container.
 import { DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
-import { DEFAULT_JOURNAL_DIR, openStateJournal } from "../../checkpoint/journal.ts";
+import { DEFAULT_JOURNAL_DIR } from "../../checkpoint/journal.ts";
+import { openLockedJournal } from "../../container/journal.ts";
 import { resume, thawContainer, type Resumed } from "../../checkpoint/resume.ts";
 import type { Command } from "../command.ts";
 import { flagBool, flagList, flagString } from "../parse.ts";
@@ -27,7 +28,7 @@ export const command: Command = {
     { name: "rollback", kind: "list", value: "ID", help: "restore this container's data from its newest checkpoint first (repeatable)" },
     { name: "rollback-all", kind: "bool", help: "roll back every container's data to its newest checkpoint" },
     { name: "store", kind: "string", value: "DIR", help: `checkpoint directory (default ${DEFAULT_CHECKPOINT_STORE})` },
-    { name: "journal", kind: "string", value: "DIR", help: `state journal directory (default ${DEFAULT_JOURNAL_DIR})` },
+    { name: "journal", kind: "string", value: "DIR", help: "state journal directory (default: the global --journal)" },
     { name: "json", kind: "bool", help: "print the result as JSON" },
   ],
   description: "Without an ID, what a board's init runs at boot. With an ID, runc's resume: thaw a paused container.",
@@ -39,7 +40,7 @@ export const command: Command = {
     }
     const rollback = new Set(flagList(args, "rollback"));
     const all = flagBool(args, "rollback-all");
-    const journal = openStateJournal(flagString(args, "journal") ?? DEFAULT_JOURNAL_DIR);
+    const journal = openLockedJournal(flagString(args, "journal") ?? global.journal ?? DEFAULT_JOURNAL_DIR);
     try {
       const r = await resume({
         root: global.root,

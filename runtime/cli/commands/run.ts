@@ -21,6 +21,7 @@ export const command: Command = {
     return runContainer(
       {
         root: g.root,
+        journal: g.journal,
         id: a.positional[0]!,
         bundle: flagString(a, "bundle") ?? ".",
         pidFile: flagString(a, "pid-file"),

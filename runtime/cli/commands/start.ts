@@ -9,7 +9,7 @@ export const command: Command = {
   arity: [1, 1],
   flags: [],
   run(g, a) {
-    startContainer(g.root, a.positional[0]!, (m) => warn(g, m));
+    startContainer(g.root, a.positional[0]!, g.journal, (m) => warn(g, m));
     return 0;
   },
 };

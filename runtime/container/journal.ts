@@ -1,0 +1,54 @@
+// Every lifecycle change bunker makes goes into the state journal (runtime/checkpoint/journal.ts), durable before the
+// command reports success. bunker commands are separate processes: one at a time holds the journal, under a lock.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { lockFile } from "../../ffi/lock.ts";
+import { openStateJournal, type StateJournal } from "../checkpoint/journal.ts";
+import type { LifecycleChange } from "../checkpoint/lifecycle.ts";
+
+/** Opens the journal in `dir` for this process alone; `close` releases it. */
+export const openLockedJournal = (dir: string): StateJournal => {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const lock = lockFile(join(dir, ".lock"));
+  let journal: StateJournal;
+  try {
+    journal = openStateJournal(dir);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return {
+    recovery: journal.recovery,
+    state: () => journal.state(),
+    record: (c) => journal.record(c),
+    close: () => {
+      try {
+        journal.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+};
+
+/**
+ * Records `changes` in order. A container the journal does not know (made before journaling was on, or by another
+ * root) gets no record but its creation; one it knows from an earlier life under the same ID is closed first.
+ */
+export const recordChanges = (dir: string | null, changes: readonly LifecycleChange[]): void => {
+  if (dir === null || !changes.length) return;
+  const journal = openLockedJournal(dir);
+  try {
+    for (const change of changes) {
+      const known = change.id in journal.state().containers;
+      if (change.kind === "created" && known) journal.record({ kind: "deleted", id: change.id });
+      else if (change.kind !== "created" && !known) continue;
+      journal.record(change);
+    }
+  } finally {
+    journal.close();
+  }
+};
+
+/** The journal of a state root: the board default keeps it on flash even though --root (/run) is on tmpfs. */
+export const defaultJournalDir = (root: string): string => (root === "/run/bunker" ? "/var/lib/bunker/journal" : join(root, "journal"));

@@ -1,0 +1,123 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeBundle } from "../support/bundle.ts";
+import { bunker, newRoot, skipReason } from "../support/cli.ts";
+
+const skip = skipReason();
+if (skip) console.log(`SKIP failure: ${skip}`);
+
+/** Every cgroup directory named `id` under the host's hierarchies (the memory one is nested on this host). */
+const cgroupsNamed = (id: string): string[] => {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 4) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const p = join(dir, e.name);
+      if (e.name === id) found.push(p);
+      walk(p, depth + 1);
+    }
+  };
+  walk("/sys/fs/cgroup", 0);
+  return found;
+};
+
+const mountCount = (): number => readFileSync("/proc/self/mountinfo", "utf8").trim().split("\n").length;
+const stagesRunning = (): number =>
+  readdirSync("/proc").filter((p) => /^\d+$/.test(p) && (() => {
+    try {
+      return readFileSync(`/proc/${p}/environ`, "latin1").includes("_BUNKER_STAGE=");
+    } catch {
+      return false;
+    }
+  })()).length;
+
+describe.skipIf(!!skip)("a failure", () => {
+  const root = newRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const expectNothingLeft = (id: string, mountsBefore: number, stagesBefore: number): void => {
+    expect(existsSync(join(root, id))).toBe(false);
+    expect(cgroupsNamed(id)).toEqual([]);
+    expect(mountCount()).toBe(mountsBefore);
+    expect(stagesRunning()).toBe(stagesBefore);
+  };
+
+  test("inside the setup stage is one line naming the step, the call, the errno and the path, and leaves nothing", () => {
+    const mounts = mountCount();
+    const stages = stagesRunning();
+    const bundle = makeBundle(["true"], (c) => ({ ...c, mounts: [...c.mounts, { destination: "/bogus", type: "nosuchfs", source: "none" }] }));
+    const r = bunker(root, ["run", "--bundle", bundle, "fail-mount"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bunker: Setup stage failed at 'mount': Mount of '\/bogus' failed: mount '.*\/rootfs\/bogus' \(nosuchfs\): ENODEV\n$/);
+    expectNothingLeft("fail-mount", mounts, stages);
+  });
+
+  test("of a prestart hook fails create and leaves nothing", () => {
+    const mounts = mountCount();
+    const stages = stagesRunning();
+    const bundle = makeBundle(["true"], (c) => ({ ...c, hooks: { prestart: [{ path: "/bin/sh", args: ["sh", "-c", "echo no >&2; exit 3"] }] } }));
+    const r = bunker(root, ["create", "--bundle", bundle, "fail-hook"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("bunker: prestart hook '/bin/sh' failed: exit status 3: no\n");
+    expectNothingLeft("fail-hook", mounts, stages);
+  });
+
+  test("of config.json names the field, exit 1, and leaves nothing", () => {
+    const bundle = makeBundle(["true"]);
+    const config = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
+    config.process.args = "true";
+    writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
+    const r = bunker(root, ["create", "--bundle", bundle, "fail-config"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("bunker: Invalid config.json: /process/args: Expected array\n");
+    expect(existsSync(join(root, "fail-config"))).toBe(false);
+  });
+
+  test("of usage exits 2 with the command's usage", () => {
+    const r = bunker(root, ["kill"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("bunker: 'kill' takes <container-id> [signal]\nusage: bunker kill <container-id> [signal]\n");
+    expect(bunker(root, ["frobnicate"]).stderr).toBe("bunker: Unknown command: 'frobnicate' (see 'bunker --help')\n");
+  });
+
+  test("is also written to --log, as JSON with --log-format json", () => {
+    const log = join(root, "log.json");
+    bunker(root, ["--log", log, "--log-format", "json", "state", "nope"]);
+    const line = JSON.parse(readFileSync(log, "utf8").trim());
+    expect(line).toMatchObject({ level: "error", msg: "Container 'nope' does not exist" });
+  });
+});
+
+describe.skipIf(!!skip)("hooks", () => {
+  const root = newRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test("run in OCI order with the container state on stdin", () => {
+    const bundle = makeBundle(["true"]);
+    const log = join(bundle, "hooks.log");
+    // createContainer and startContainer run inside the container: their log is the container's /hooks.log.
+    const hook = (name: string, where: string) => ({ path: "/bin/sh", args: ["sh", "-c", `read -r s; echo "${name} $s" >> ${where}`] });
+    const config = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
+    config.root.readonly = false;
+    config.hooks = {
+      prestart: [hook("prestart", log)],
+      createRuntime: [hook("createRuntime", log)],
+      createContainer: [hook("createContainer", "/hooks.log")],
+      startContainer: [hook("startContainer", "/hooks.log")],
+      poststart: [hook("poststart", log)],
+      poststop: [hook("poststop", log)],
+    };
+    writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
+    const r = bunker(root, ["run", "--bundle", bundle, "hooked"]);
+    expect(r.stderr).toBe("");
+    const host = readFileSync(log, "utf8").trim().split("\n");
+    expect(host.map((l) => l.split(" ")[0])).toEqual(["prestart", "createRuntime", "poststart", "poststop"]);
+    const state = JSON.parse(host[0]!.slice("prestart ".length));
+    expect(state).toMatchObject({ id: "hooked", status: "creating", bundle });
+    expect(JSON.parse(host[3]!.slice("poststop ".length)).status).toBe("stopped");
+    const inside = readFileSync(join(bundle, "rootfs/hooks.log"), "utf8").trim().split("\n");
+    expect(inside.map((l) => l.split(" ")[0])).toEqual(["createContainer", "startContainer"]);
+  });
+});
