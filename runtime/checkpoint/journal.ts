@@ -3,7 +3,7 @@
 // replaced by write-new-then-rename, see docs/checkpoint-format.md for why).
 import { join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
-import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { schemaCheck } from "./schema-check.ts";
 import { FormatError } from "./bytes.ts";
 import { DEFAULT_SEGMENT_BYTES, emptySegment, encodeEntry, headerSector, scanSegment } from "./journal-segment.ts";
 import { applyChange, deviceState, LifecycleChange, refuseChange, type ContainerState, type DeviceState } from "./lifecycle.ts";
@@ -41,7 +41,7 @@ export interface JournalOptions {
   segmentBytes?: number;
 }
 
-const checkChange = TypeCompiler.Compile(LifecycleChange);
+const checkChange = schemaCheck(LifecycleChange);
 
 export const openStateJournal = (dir: string, storage: Storage = fsStorage(), opts: JournalOptions = {}): StateJournal => {
   const paths = { journal: join(dir, "journal"), snap: join(dir, "state.snap") };
@@ -142,7 +142,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
     state: () => deviceState(seq, containers),
     record(change) {
       if (!checkChange.Check(change)) {
-        const e = checkChange.Errors(change).First();
+        const e = checkChange.First(change);
         throw new Error(`Record lifecycle change: '${e?.path ?? ""}' is invalid: ${e?.message ?? "no detail"}`);
       }
       const refused = refuseChange(containers, change);

@@ -2,7 +2,7 @@
 // also fixes its bytes. Fields are written in schema order with no names; integers are varints (zigzag when the
 // schema allows negatives); optional fields share one presence bitmap; literals cost nothing.
 import { Kind, OptionalKind, type TSchema, type Static } from "@sinclair/typebox";
-import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { schemaCheck } from "./schema-check.ts";
 import { ByteReader, ByteWriter, FormatError } from "./bytes.ts";
 
 export interface Codec<T> {
@@ -73,7 +73,7 @@ const unionPart = (s: TSchema): Part => {
       },
     };
   }
-  const checks = members.map((m) => TypeCompiler.Compile(m));
+  const checks = members.map(schemaCheck);
   const parts = members.map(part);
   return {
     enc(w, v) {
@@ -147,14 +147,14 @@ const part = (s: TSchema): Part => {
 
 export const codecFor = <S extends TSchema>(schema: S): Codec<Static<S>> => {
   const p = part(schema);
-  const compiled = TypeCompiler.Compile(schema);
+  const compiled = schemaCheck(schema);
   return {
     schema,
     encode: (w, value) => p.enc(w, value),
     decode(r) {
       const v = p.dec(r);
       if (!compiled.Check(v)) {
-        const first = compiled.Errors(v).First();
+        const first = compiled.First(v);
         throw new FormatError(`Decoded value breaks its schema at '${first?.path ?? ""}': ${first?.message ?? "invalid"}`);
       }
       return v as Static<S>;

@@ -6,7 +6,8 @@ import { flagBool, flagString, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { describeError, reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
-import { defaultJournalDir } from "../container/journal.ts";
+import { DEBUG_ENV } from "../debug.ts";
+import { defaultJournalDir } from "../container/journal-dir.ts";
 
 /** Exit codes shared by all commands. A foreground `run` exits with the program's own status instead. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -34,6 +35,7 @@ export const main = async (argv: string[]): Promise<number> => {
       console.log(`bunker version ${VERSION}\nspec: 1.2.0`);
       return EXIT.ok;
     }
+    if (flagBool(g, "debug")) process.env[DEBUG_ENV] = "1";
     const logFormat = flagString(g, "log-format") ?? "text";
     if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be text or json, not '${logFormat}'`);
     const root = flagString(g, "root") ?? "/run/bunker";

@@ -1,5 +1,6 @@
 // `create`: state directory, cgroup, setup stage; on any failure everything made so far is taken down again.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { S_IFIFO } from "../../ffi/constants.ts";
 import { mkfifo } from "../../ffi/fd.ts";
@@ -10,11 +11,13 @@ import { runHooks } from "../hooks.ts";
 import { buildPlan, hookSteps } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { decodeStage, encode, type StageMessage } from "../process/messages.ts";
+import { planPlacement } from "../process/cgroup-placement.ts";
 import { openHostFiles } from "../process/host-files.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
 import { waitForPid } from "../process/wait-pid.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
+import { debug } from "../debug.ts";
 import { writeIdMaps } from "./id-maps.ts";
 import { recordChanges } from "./journal.ts";
 import { isAlive, procStat } from "./proc.ts";
@@ -111,12 +114,14 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     const state = (pid: number, status: string): string => JSON.stringify(ociState(record, status, pid));
     const { pair, target, socketPath } = consoleFor(terminal);
     if (pair) cleanups.push(() => pair.close());
-    const host = openHostFiles({ cgroupProcs: cgroup.procsFiles(), execFifo: fifoPath(opts.root, opts.id), console: target });
+    const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
+    const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifoPath(opts.root, opts.id), console: target });
     const plan = buildPlan({
       id: opts.id, bundle, config, execFifo: fifoPath(opts.root, opts.id), consoleSocket: socketPath,
-      cgroupProcs: cgroup.procsFiles(), hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
+      cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: state(0, "creating"),
     });
+    debug("create: spawn stage");
     let stage: StageProcess;
     try {
       stage = spawnStage({ pid: plan.spawnInit ? null : pidNamespaceOf(config), stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds });
@@ -130,6 +135,9 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
       await stage.proc.exited;
     });
     stage.channel.send(encode({ t: "plan", plan }));
+    // In the thread pool, while the stage starts up: such a write waits out an RCU grace period (~10 ms here).
+    const placed = Promise.all(placement.parent.map((file) => writeFile(file, String(stage.proc.pid))));
+    placed.catch(() => {}); // awaited below; this keeps an early rejection from being reported as unhandled
     for (;;) {
       const line = stage.channel.receive();
       if (line === undefined) {
@@ -152,6 +160,10 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
         stage.channel.send(encode({ t: "continue" }));
       } else break;
     }
+    debug("create: stage ready");
+    await placed.catch((err: unknown) => {
+      throw new Error("Placing the setup stage in its cgroup failed", { cause: err });
+    });
     const stat = procStat(initPid);
     if (!stat) throw new Error("The setup stage died right after it was ready");
     Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });

@@ -2,6 +2,7 @@
 import { cgroupManager } from "../cgroups/manager.ts";
 import { buildExecPlan } from "../process/build-exec-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
+import { planPlacement } from "../process/cgroup-placement.ts";
 import { openHostFiles } from "../process/host-files.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { decodeStage, encode } from "../process/messages.ts";
@@ -36,7 +37,9 @@ export const execInContainer = async (opts: ExecOptions): Promise<StageProcess &
   if (opts.process.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
   const terminal = opts.process.terminal ? opts.console : undefined;
   const { pair, target, socketPath } = consoleFor(terminal);
-  const host = openHostFiles({ cgroupProcs: procsFiles, execFifo: null, console: target });
+  // Everything joined by the exec stage itself: an exec is not held to the memory floor of a container start.
+  const joinFiles = planPlacement(procsFiles, true).stage;
+  const host = openHostFiles({ cgroupProcs: joinFiles, execFifo: null, console: target });
   const plan = buildExecPlan({
     id: rec.id,
     bundle: rec.bundle,
@@ -44,7 +47,7 @@ export const execInContainer = async (opts: ExecOptions): Promise<StageProcess &
     namespaces: types,
     process: opts.process,
     consoleSocket: socketPath,
-    cgroupProcs: procsFiles,
+    cgroupProcs: joinFiles,
     hostFds: host.layout,
   });
   let stage: StageProcess;

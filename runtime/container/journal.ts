@@ -49,6 +49,3 @@ export const recordChanges = (dir: string | null, changes: readonly LifecycleCha
     journal.close();
   }
 };
-
-/** The journal of a state root: the board default keeps it on flash even though --root (/run) is on tmpfs. */
-export const defaultJournalDir = (root: string): string => (root === "/run/bunker" ? "/var/lib/bunker/journal" : join(root, "journal"));

@@ -1,10 +1,11 @@
 // `run`: create + start, then (in the foreground) wait, forward signals, and delete.
 import { PR } from "../../ffi/constants.ts";
 import { prctl } from "../../ffi/process.ts";
+import { debug } from "../debug.ts";
 import type { Config } from "../spec/config.ts";
 import { createContainer, type Created, type CreateOptions } from "./create.ts";
-import { recordChanges } from "./journal.ts";
 import { deleteContainer } from "./delete.ts";
+import { recordChanges } from "./journal.ts";
 import { startContainer } from "./start.ts";
 import { waitForeground } from "./wait.ts";
 
@@ -13,17 +14,28 @@ const memoryLimitText = (c: Created): string => {
   return limit === undefined ? "no limit of its own" : `linux.resources.memory.limit ${limit} bytes`;
 };
 
-/** Returns the exit status to report: the program's, or 128 + the signal that killed it. 0 when detached. */
+/**
+ * Returns the exit status to report: the program's, or 128 + the signal that killed it. 0 when detached.
+ * The journal gets one write for the creation and start, and one for the exit and removal: each is durable before
+ * `run` reports it (by returning for -d, by exiting otherwise), at half the syncs of separate commands.
+ */
 export const runContainer = async (opts: CreateOptions & { detach: boolean }, onWarning: (msg: string) => void): Promise<number> => {
   // A container init that its setup stage started (new user + PID namespace) becomes our child to wait for.
   if (!opts.detach) prctl(PR.SET_CHILD_SUBREAPER, 1);
-  const created = await createContainer({ ...opts, console: opts.console ?? (opts.detach ? undefined : "foreground") });
+  debug("run: create");
+  const created = await createContainer({ ...opts, journal: null, console: opts.console ?? (opts.detach ? undefined : "foreground") });
   const { stage, record } = created;
   const terminal = created.console?.attach();
   try {
-    startContainer(opts.root, opts.id, opts.journal, onWarning);
+    debug("run: start");
+    startContainer(opts.root, opts.id, null, onWarning);
+    recordChanges(opts.journal, [
+      { kind: "created", id: opts.id, bundle: record.bundle, pid: record.pid },
+      { kind: "started", id: opts.id, pid: record.pid, startTime: Number(record.startTime) },
+      { kind: "desired", id: opts.id, running: true },
+    ]);
   } catch (err) {
-    await deleteContainer(opts.root, opts.id, { force: true, journal: opts.journal }).catch(() => {});
+    await deleteContainer(opts.root, opts.id, { force: true, journal: null }).catch(() => {});
     throw err;
   }
   stage.channel.close();
@@ -32,6 +44,7 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
     return 0;
   }
   const status = await waitForeground(record.pid, created.exited());
+  debug("run: exited");
   if (terminal) {
     // The last output may still be in flight: bounded, the terminal closes when the container's last process exits.
     await Promise.race([terminal.done, Bun.sleep(200)]);
@@ -39,10 +52,13 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
   }
   const oom = created.cgroup.oomKills() > 0;
   if (oom) onWarning(`The container was killed by the OOM killer: its memory limit is too low (${memoryLimitText(created)})`);
+  await deleteContainer(opts.root, opts.id, { force: true, journal: null }, onWarning);
   recordChanges(opts.journal, [
     status > 128 ? { kind: "exited", id: opts.id, signal: status - 128 } : { kind: "exited", id: opts.id, status },
     ...(oom ? [{ kind: "oomKilled" as const, id: opts.id }] : []),
+    { kind: "desired", id: opts.id, running: false },
+    { kind: "deleted", id: opts.id },
   ]);
-  await deleteContainer(opts.root, opts.id, { force: true, journal: opts.journal }, onWarning);
+  debug("run: deleted");
   return status;
 };

@@ -4,6 +4,7 @@ import { CLONE, O } from "../../ffi/constants.ts";
 import { close, open, pipe2 } from "../../ffi/fd.ts";
 import { setns, unshare } from "../../ffi/namespace.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
+import { DEBUG_ENV, debugEnabled } from "../debug.ts";
 import { LineChannel } from "./channel.ts";
 import { STAGE_ENV } from "./stage-env.ts";
 
@@ -65,7 +66,13 @@ export const spawnStage = (o: SpawnOptions): StageProcess => {
   try {
     enterPidNamespace(o.pid);
     const proc = Bun.spawn(selfCommand(), {
-      env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...o.env, [STAGE_ENV]: o.stageName, ...SINGLE_THREAD_ENV },
+      env: {
+        PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+        ...(debugEnabled() ? { [DEBUG_ENV]: "1" } : {}),
+        ...o.env,
+        [STAGE_ENV]: o.stageName,
+        ...SINGLE_THREAD_ENV,
+      },
       stdio: ["inherit", "inherit", "inherit", childRead, childWrite, ...(o.extraFds ?? [])],
     }) as StageProcess["proc"];
     ok = true;

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { CLONE, MS, O, TIOCSCTTY } from "../../ffi/constants.ts";
 import { SysError } from "../../ffi/errno.ts";
 import { realSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
+import { debug } from "../debug.ts";
 import { runHooks } from "../hooks.ts";
 import { createDevice, createDevSymlinks } from "../rootfs/devices.ts";
 import { mountCgroups, mountOne, prepareRoot, setPropagation } from "../rootfs/mounts.ts";
@@ -191,6 +192,7 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo
   }
   step("set user and capabilities", () => applyIdentity(sys, plan));
   step("chdir to cwd", () => sys.chdir(plan.cwd));
+  debug("stage: started");
   sys.resetSignals();
   sys.closeRangeCloexec(3);
   return step("execve", () => sys.execve(path, plan.args, plan.env));
@@ -199,6 +201,7 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo
 /** `earlyError`: the failure of the early namespace steps (early.ts), which ran before this module loaded. */
 export const runStage = async (earlyError: Error | undefined): Promise<void> => {
   const early = earlyError && new StepError("enter user or time namespace", earlyError);
+  debug("stage: loaded");
   const sys = realSyscalls;
   sys.dup3(STAGE_FDS.fromParent, MOVED_FDS.fromParent, O.CLOEXEC);
   sys.dup3(STAGE_FDS.toParent, MOVED_FDS.toParent, O.CLOEXEC);
@@ -212,8 +215,10 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
     if (first === undefined) process.exit(1);
     const msg = decodeParent(first);
     if (msg.t !== "plan") throw new StepError("receive plan", new Error(`Expected the plan, got '${msg.t}'`));
+    debug("stage: plan received");
     plan = msg.plan as StagePlan;
     const { fifo, cgroupFds, path } = prepareContainer(sys, plan, channel);
+    debug("stage: prepared");
     channel.send(encode({ t: "ready", pid: process.pid }));
     finishAndExec(sys, plan, path, fifo, cgroupFds);
   } catch (err) {

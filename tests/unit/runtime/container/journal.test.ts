@@ -3,7 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStateJournal } from "../../../../runtime/checkpoint/journal.ts";
-import { defaultJournalDir, recordChanges } from "../../../../runtime/container/journal.ts";
+import { defaultJournalDir } from "../../../../runtime/container/journal-dir.ts";
+import { recordChanges } from "../../../../runtime/container/journal.ts";
 
 const dir = (): string => mkdtempSync(join(tmpdir(), "journal-test-"));
 
