@@ -7,7 +7,7 @@ import { createContainer, type Created, type CreateOptions } from "./create.ts";
 import { deleteContainer } from "./delete.ts";
 import { recordChanges } from "./journal.ts";
 import { startContainer } from "./start.ts";
-import { waitForeground } from "./wait.ts";
+import { forwardSignals } from "./wait.ts";
 
 const memoryLimitText = (c: Created): string => {
   const limit = (c.record.config as Config).linux?.resources?.memory?.limit;
@@ -26,6 +26,8 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
   const created = await createContainer({ ...opts, journal: null, console: opts.console ?? (opts.detach ? undefined : "foreground") });
   const { stage, record } = created;
   const terminal = created.console?.attach();
+  // Before the program can run: a signal meant for it must never take bunker down instead.
+  const stopForwarding = opts.detach ? () => {} : forwardSignals(record.pid);
   try {
     debug("run: start");
     startContainer(opts.root, opts.id, null, onWarning);
@@ -35,6 +37,7 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
       { kind: "desired", id: opts.id, running: true },
     ]);
   } catch (err) {
+    stopForwarding();
     await deleteContainer(opts.root, opts.id, { force: true, journal: null }).catch(() => {});
     throw err;
   }
@@ -43,7 +46,7 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
     stage.proc.unref();
     return 0;
   }
-  const status = await waitForeground(record.pid, created.exited());
+  const status = await created.exited().finally(stopForwarding);
   debug("run: exited");
   if (terminal) {
     // The last output may still be in flight: bounded, the terminal closes when the container's last process exits.

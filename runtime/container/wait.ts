@@ -9,8 +9,8 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2
 export const statusOf = (proc: Subprocess<"inherit", "inherit", "inherit">): number =>
   proc.signalCode ? 128 + parseSignal(proc.signalCode) : (proc.exitCode ?? 1);
 
-/** Forwards the usual signals to `pid` until `exited` settles, and returns its status. */
-export const waitForeground = async (pid: number, exited: Promise<number>): Promise<number> => {
+/** From now on, the usual signals sent to bunker go to `pid` instead; returns the function that stops that. */
+export const forwardSignals = (pid: number): (() => void) => {
   const handlers = FORWARDED.map((sig) => {
     const h = (): void => {
       try {
@@ -22,9 +22,17 @@ export const waitForeground = async (pid: number, exited: Promise<number>): Prom
     process.on(sig, h);
     return [sig, h] as const;
   });
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+};
+
+/** Forwards signals to `pid` until `exited` settles, and returns its status. */
+export const waitForeground = async (pid: number, exited: Promise<number>): Promise<number> => {
+  const stop = forwardSignals(pid);
   try {
     return await exited;
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    stop();
   }
 };
