@@ -1,5 +1,5 @@
 import type { Command } from "../command.ts";
-import { consoleOption, flagString } from "../parse.ts";
+import { CREATE_FLAGS, createOptions } from "../create-options.ts";
 import { createContainer } from "../../container/create.ts";
 
 export const command: Command = {
@@ -7,22 +7,9 @@ export const command: Command = {
   summary: "create a container from a bundle; it waits for 'start'",
   args: "<container-id>",
   arity: [1, 1],
-  flags: [
-    { name: "bundle", short: "b", kind: "string", value: "DIR", help: "bundle directory holding config.json (default: current directory)" },
-    { name: "pid-file", kind: "string", value: "FILE", help: "write the container's host PID to FILE" },
-    { name: "console-socket", kind: "string", value: "PATH", help: "unix socket that receives the pty master when process.terminal is true" },
-    { name: "no-pivot", kind: "bool", help: "accepted for runc compatibility (bunker falls back from pivot_root by itself)" },
-    { name: "no-new-keyring", kind: "bool", help: "accepted for runc compatibility" },
-  ],
+  flags: CREATE_FLAGS,
   async run(g, a) {
-    const created = await createContainer({
-      root: g.root,
-      journal: g.journal,
-      id: a.positional[0]!,
-      bundle: flagString(a, "bundle") ?? ".",
-      pidFile: flagString(a, "pid-file"),
-      ...consoleOption(flagString(a, "console-socket")),
-    });
+    const created = await createContainer(createOptions(g, a));
     created.stage.channel.close();
     created.stage.proc.unref();
     return 0;
