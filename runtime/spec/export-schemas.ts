@@ -1,10 +1,14 @@
-// `npm run schemas`: writes the JSON Schemas of config.json, the state JSON and the features document to docs/schemas/.
+// `npm run schemas`: writes the JSON Schemas of runtime/'s documents to docs/schemas/: config.json, the state JSON, the
+// features document, `events` lines, `stats --json` rows and the state journal's device state (board/ has its own).
 import type { TSchema } from "@sinclair/typebox";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigSchema } from "./config.ts";
 import { FeaturesSchema } from "./features.ts";
 import { StateSchema } from "./state.ts";
+import { EventSchema } from "../cgroups/events.ts";
+import { StatsRowSchema } from "../cgroups/summary.ts";
+import { DeviceState } from "../checkpoint/lifecycle.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../../docs/schemas");
 
@@ -25,7 +29,7 @@ const asWritten = (node: unknown): unknown => {
   return out;
 };
 
-const document = (schema: TSchema): string =>
+export const document = (schema: TSchema): string =>
   `${JSON.stringify({ $schema: "http://json-schema.org/draft-07/schema#", ...(asWritten(schema) as object) }, null, 2)}\n`;
 
 /** File name in docs/schemas -> its content. */
@@ -33,12 +37,17 @@ export const schemaDocuments = (): Record<string, string> => ({
   "config.schema.json": document(ConfigSchema),
   "state.schema.json": document(StateSchema),
   "features.schema.json": document(FeaturesSchema),
+  "events.schema.json": document(EventSchema),
+  "stats.schema.json": document(StatsRowSchema),
+  "device-state.schema.json": document(DeviceState),
 });
 
-if (import.meta.main) {
+export const writeSchemaDocuments = (docs: Record<string, string>): void => {
   mkdirSync(SCHEMA_DIR, { recursive: true });
-  for (const [name, text] of Object.entries(schemaDocuments())) {
+  for (const [name, text] of Object.entries(docs)) {
     writeFileSync(join(SCHEMA_DIR, name), text);
     console.log(`docs/schemas/${name}`);
   }
-}
+};
+
+if (import.meta.main) writeSchemaDocuments(schemaDocuments());
