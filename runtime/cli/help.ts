@@ -5,7 +5,7 @@ export const globalFlags: FlagSpec[] = [
   { name: "journal", kind: "string", value: "DIR|none", help: "state journal (default /var/lib/bunker/journal for the default root, else ROOT/journal)" },
   { name: "log", kind: "string", value: "FILE", help: "append errors and debug messages to FILE" },
   { name: "log-format", kind: "string", value: "text|json", help: "format of --log lines (default text)" },
-  { name: "debug", kind: "bool", help: "log debug messages" },
+  { name: "debug", kind: "bool", help: "print timestamped progress of every step (parent and setup stage) on stderr" },
   { name: "systemd-cgroup", kind: "bool", help: "accepted for runc compatibility; cgroupsPath is always a path" },
   { name: "version", kind: "bool", short: "v", help: "print the version" },
   { name: "help", kind: "bool", short: "h", help: "show help" },
