@@ -30,7 +30,7 @@ export const encodeEntry = (seq: number, change: LifecycleChange): Uint8Array =>
   p.uvarint(seq);
   const type = changeType(change);
   type.codec.encode(p, change);
-  if (p.length > JOURNAL_MAX_PAYLOAD) throw new RangeError(`Encode '${change.kind}' for '${change.id}': ${p.length} bytes exceed the bound of ${JOURNAL_MAX_PAYLOAD}`);
+  if (p.length > JOURNAL_MAX_PAYLOAD) throw new RangeError(`Encode '${change.kind}'${"id" in change ? ` for '${change.id}'` : ""}: ${p.length} bytes exceed the bound of ${JOURNAL_MAX_PAYLOAD}`);
   const w = new ByteWriter(roundUp(p.length + 16));
   encodeRecord(w, type.code, p.written());
   const out = new Uint8Array(roundUp(w.length));

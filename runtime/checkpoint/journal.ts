@@ -33,6 +33,9 @@ export interface StateJournal {
   state(): DeviceState;
   /** Returns once the change is durable; throws without recording when the change does not apply. */
   record(change: LifecycleChange): void;
+  /** Several changes, durable together when it returns (one sync); after a power cut, a prefix of them may survive.
+   * All are checked before any is written. */
+  recordAll(changes: readonly LifecycleChange[]): void;
   close(): void;
 }
 
@@ -137,33 +140,54 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
     notes.push(`finished an interrupted compaction at change ${seq}`);
   }
 
-  return {
-    recovery: { snapshotSeq, replayed, lastSeq: seq, dropped, notes },
-    state: () => deviceState(seq, containers),
-    record(change) {
+  const failed = (change: LifecycleChange, err: unknown): Error => {
+    // What reached the disk is unknown now: refuse further changes until a reopen recovers.
+    file?.close();
+    file = undefined;
+    return new Error(`Record lifecycle change '${change.kind}'${"id" in change ? ` for '${change.id}'` : ""}: the journal write failed`, { cause: err });
+  };
+
+  /** Writes each change after the last (all checked first), then syncs once: a group commit. */
+  const recordAll = (changes: readonly LifecycleChange[]): void => {
+    // Checked against a copy: applyChange changes container states in place.
+    const pending = new Map([...containers].map(([id, c]) => [id, { ...c }]));
+    const entries = changes.map((change, i) => {
       if (!checkChange.Check(change)) {
         const e = checkChange.First(change);
         throw new Error(`Record lifecycle change: '${e?.path ?? ""}' is invalid: ${e?.message ?? "no detail"}`);
       }
-      const refused = refuseChange(containers, change);
+      const refused = refuseChange(pending, change);
       if (refused) throw new Error(`Record lifecycle change '${change.kind}': ${refused}`);
-      const entry = encodeEntry(seq + 1, change);
+      applyChange(pending, change);
+      const entry = encodeEntry(seq + 1 + i, change);
       if (entry.length > segmentBytes - SECTOR) throw new Error(`Record lifecycle change '${change.kind}': ${entry.length} bytes do not fit a journal of ${segmentBytes}`);
-      const f = journalFile();
+      return entry;
+    });
+    const f = journalFile();
+    changes.forEach((change, i) => {
+      const entry = entries[i]!;
       try {
         if (tail + entry.length > segmentBytes) compact();
         f.writeAt(tail, entry);
-        f.fsync();
       } catch (err) {
-        // What reached the disk is unknown now: refuse further changes until a reopen recovers.
-        file = undefined;
-        f.close();
-        throw new Error(`Record lifecycle change '${change.kind}' for '${change.id}': the journal write failed`, { cause: err });
+        throw failed(change, err);
       }
       seq++;
       tail += entry.length;
       applyChange(containers, change);
-    },
+    });
+    try {
+      if (changes.length) f.fsync();
+    } catch (err) {
+      throw failed(changes[changes.length - 1]!, err);
+    }
+  };
+
+  return {
+    recovery: { snapshotSeq, replayed, lastSeq: seq, dropped, notes },
+    state: () => deviceState(seq, containers),
+    record: (change) => recordAll([change]),
+    recordAll,
     close() {
       file?.close();
       file = undefined;

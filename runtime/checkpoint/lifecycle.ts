@@ -22,8 +22,17 @@ export const Restarted = Type.Object({ kind: Type.Literal("restarted"), id: Id, 
 export const Deleted = Type.Object({ kind: Type.Literal("deleted"), id: Id });
 export const ResourcesUpdated = Type.Object({ kind: Type.Literal("resourcesUpdated"), id: Id, resources: ResourcesJson });
 export const Desired = Type.Object({ kind: Type.Literal("desired"), id: Id, running: Type.Boolean() });
+/** What `bunker resume` found at boot: a device-wide entry that changes no container. */
+export const Resumed = Type.Object({
+  kind: Type.Literal("resumed"),
+  powerCut: Type.Boolean(),
+  droppedBytes: Count,
+  replayed: Count,
+});
 
-export const LifecycleChange = Type.Union([Created, Started, Exited, OomKilled, Restarted, Deleted, ResourcesUpdated, Desired]);
+export const LifecycleChange = Type.Union([Created, Started, Exited, OomKilled, Restarted, Deleted, ResourcesUpdated, Desired, Resumed]);
+/** The changes that concern one container. */
+export type ContainerChange = Exclude<LifecycleChange, { kind: "resumed" }>;
 export type LifecycleChange = Static<typeof LifecycleChange>;
 
 export const ContainerStatus = Type.Union([Type.Literal("created"), Type.Literal("running"), Type.Literal("stopped")]);
@@ -53,6 +62,7 @@ export type DeviceState = Static<typeof DeviceState>;
 
 /** Why `change` cannot apply to `containers`, or undefined when it can. */
 export const refuseChange = (containers: ReadonlyMap<string, ContainerState>, change: LifecycleChange): string | undefined => {
+  if (change.kind === "resumed") return undefined;
   const exists = containers.has(change.id);
   if (change.kind === "created") return exists ? `container '${change.id}' already exists` : undefined;
   return exists ? undefined : `container '${change.id}' does not exist`;
@@ -60,6 +70,7 @@ export const refuseChange = (containers: ReadonlyMap<string, ContainerState>, ch
 
 /** Applies a change that `refuseChange` accepted, in place. */
 export const applyChange = (containers: Map<string, ContainerState>, change: LifecycleChange): void => {
+  if (change.kind === "resumed") return;
   if (change.kind === "created") {
     containers.set(change.id, { id: change.id, bundle: change.bundle, status: "created", pid: change.pid, oomKilled: false, restarts: 0, shouldRun: false });
     return;

@@ -3,7 +3,7 @@
 import { Type, type TSchema } from "@sinclair/typebox";
 import { codecFor, type Codec } from "./schema-codec.ts";
 import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, TreeEntry, TreeStart } from "./checkpoint-records.ts";
-import { ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Started, type LifecycleChange } from "./lifecycle.ts";
+import { ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Resumed, Started, type LifecycleChange } from "./lifecycle.ts";
 
 export interface RecordType {
   code: number;
@@ -24,6 +24,7 @@ const table: [number, string, TSchema][] = [
   [6, "deleted", Deleted],
   [7, "resourcesUpdated", ResourcesUpdated],
   [8, "desired", Desired],
+  [9, "resumed", Resumed],
   // Snapshot, and a container's state wherever it is stored.
   [16, "snapshotHead", SnapshotHead],
   [17, "container", ContainerState],

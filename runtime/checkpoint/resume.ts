@@ -69,6 +69,13 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
     shutdown: journal.recovery.dropped || wasRunning ? "power cut or crash" : "clean as far as the journal shows",
     containers: [],
   };
+  // What this boot found is itself journaled, before anything is restarted.
+  journal.record({
+    kind: "resumed",
+    powerCut: out.shutdown === "power cut or crash",
+    droppedBytes: journal.recovery.dropped?.bytes ?? 0,
+    replayed: journal.recovery.replayed,
+  });
   for (const c of Object.values(before.containers)) {
     if (!c.shouldRun) continue;
     try {

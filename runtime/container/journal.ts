@@ -21,6 +21,7 @@ export const openLockedJournal = (dir: string): StateJournal => {
     recovery: journal.recovery,
     state: () => journal.state(),
     record: (c) => journal.record(c),
+    recordAll: (cs) => journal.recordAll(cs),
     close: () => {
       try {
         journal.close();
@@ -39,12 +40,20 @@ export const recordChanges = (dir: string | null, changes: readonly LifecycleCha
   if (dir === null || !changes.length) return;
   const journal = openLockedJournal(dir);
   try {
+    const known = new Set(Object.keys(journal.state().containers));
+    const wanted: LifecycleChange[] = [];
     for (const change of changes) {
-      const known = change.id in journal.state().containers;
-      if (change.kind === "created" && known) journal.record({ kind: "deleted", id: change.id });
-      else if (change.kind !== "created" && !known) continue;
-      journal.record(change);
+      if (change.kind === "resumed") {
+        wanted.push(change);
+        continue;
+      }
+      if (change.kind === "created" && known.has(change.id)) wanted.push({ kind: "deleted", id: change.id });
+      else if (change.kind !== "created" && !known.has(change.id)) continue;
+      wanted.push(change);
+      if (change.kind === "created") known.add(change.id);
+      if (change.kind === "deleted") known.delete(change.id);
     }
+    journal.recordAll(wanted);
   } finally {
     journal.close();
   }

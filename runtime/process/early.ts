@@ -1,5 +1,7 @@
 // Namespace steps that need a single-threaded process. The JS engine starts helper threads as soon as the heap grows,
 // so the setup stage takes these steps first, before it reads its plan: the parent passes them in the environment.
+import { readlinkSync } from "node:fs";
+import { basename } from "node:path";
 import { CLONE, O } from "../../ffi/constants.ts";
 import { close, open } from "../../ffi/fd.ts";
 import { setns, unshare } from "../../ffi/namespace.ts";
@@ -22,6 +24,17 @@ export const decodeEarly = (text: string): EarlyStep[] =>
       return { kind: "join", flag: Number(e.slice(0, colon)), path: e.slice(colon + 1) } as const;
     });
 
+/** True when `path` (/proc/PID/ns/NAME) is the namespace we are in already: joining it would change nothing, and a
+ * time namespace the kernel left a container in (its host's) cannot be joined from inside the container's user
+ * namespace (EPERM). */
+const alreadyIn = (path: string): boolean => {
+  try {
+    return readlinkSync(path) === readlinkSync(`/proc/self/ns/${basename(path)}`);
+  } catch {
+    return false;
+  }
+};
+
 /** Runs the steps in order; an error is thrown to the stage, which reports it once its channel is up. */
 export const runEarly = (steps: readonly EarlyStep[]): void => {
   for (const s of steps) {
@@ -29,6 +42,7 @@ export const runEarly = (steps: readonly EarlyStep[]): void => {
       unshare(CLONE.NEWUSER);
       continue;
     }
+    if (alreadyIn(s.path)) continue;
     const fd = open(s.path, O.RDONLY | O.CLOEXEC);
     try {
       setns(fd, s.flag, `'${s.path}'`);

@@ -112,3 +112,41 @@ describe.skipIf(!!skip)("lifecycle", () => {
     rmSync(concurrent, { recursive: true, force: true });
   }, 120_000);
 });
+
+describe.skipIf(!!skip)("the state journal", () => {
+  const root = newRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const journalState = async () => {
+    const { openStateJournal } = await import("../../runtime/checkpoint/journal.ts");
+    const j = openStateJournal(join(root, "journal"));
+    try {
+      return j.state().containers;
+    } finally {
+      j.close();
+    }
+  };
+
+  test("holds every lifecycle change and what should run", async () => {
+    const bundle = makeBundle(["sleep", "1000"]);
+    expect(bunker(root, ["create", "--bundle", bundle, "j1"]).code).toBe(0);
+    expect((await journalState()).j1).toMatchObject({ status: "created", shouldRun: false, bundle });
+    expect(bunker(root, ["start", "j1"]).code).toBe(0);
+    expect((await journalState()).j1).toMatchObject({ status: "running", shouldRun: true, pid: state(root, "j1").pid });
+    expect(bunker(root, ["update", "--pids-limit", "50", "j1"]).code).toBe(0);
+    expect(JSON.parse((await journalState()).j1!.resources!).pids.limit).toBe(50);
+    expect(bunker(root, ["delete", "--force", "j1"]).code).toBe(0);
+    expect((await journalState()).j1).toBeUndefined();
+  });
+
+  test("gets a foreground run's exit status", async () => {
+    expect(bunker(root, ["run", "--bundle", makeBundle(["sh", "-c", "exit 7"]), "j2"]).code).toBe(7);
+    // Deleted at the end of the run: the exit went in first, in the same write.
+    const { openStateJournal } = await import("../../runtime/checkpoint/journal.ts");
+    const j = openStateJournal(join(root, "journal"));
+    expect(j.recovery.replayed).toBeGreaterThanOrEqual(7);
+    j.close();
+    const inspect = Bun.spawnSync([BIN, "checkpoint", "inspect", "--json", join(root, "journal", "journal")], { stdout: "pipe" });
+    const values = JSON.parse(inspect.stdout.toString()).records.map((r: { value: { kind: string } }) => r.value);
+    expect(values.filter((v: { kind: string }) => v.kind === "exited")).toEqual([{ kind: "exited", id: "j2", status: 7 }]);
+  });
+});

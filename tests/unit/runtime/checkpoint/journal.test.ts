@@ -112,3 +112,21 @@ describe("openStateJournal", () => {
     }
   });
 });
+
+describe("recordAll()", () => {
+  test("writes a group of changes with one fsync, and checks them all before writing any", () => {
+    const disk = new FaultStorage();
+    const j = openStateJournal("/j", disk);
+    const before = disk.counters.fsyncs;
+    j.recordAll([
+      { kind: "created", id: "g", bundle: "/b" },
+      { kind: "started", id: "g", pid: 5, startTime: 1 },
+      { kind: "desired", id: "g", running: true },
+    ]);
+    expect(disk.counters.fsyncs - before).toBe(1);
+    expect(j.state().containers.g).toMatchObject({ status: "running", shouldRun: true });
+    expect(() => j.recordAll([{ kind: "deleted", id: "g" }, { kind: "started", id: "nope", pid: 1, startTime: 1 }])).toThrow("does not exist");
+    expect(j.state().containers.g).toBeDefined();
+    j.close();
+  });
+});
