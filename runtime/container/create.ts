@@ -20,9 +20,10 @@ import { loadConfig, type Config } from "../spec/config.ts";
 import { debug } from "../debug.ts";
 import { writeIdMaps } from "./id-maps.ts";
 import { recordChanges } from "./journal.ts";
+import { renderLimitsView } from "../memory/limits-view.ts";
 import { isAlive, procStat } from "./proc.ts";
 import { statusOf } from "./wait.ts";
-import { checkId, fifoPath, lockPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
+import { checkId, fifoPath, limitsViewDir, lockPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 import { ociState } from "./status.ts";
 
 export interface CreateOptions {
@@ -76,6 +77,13 @@ const writePidFile = (path: string, pid: number): void => {
   renameSync(tmp, path);
 };
 
+/** The config plus the bind mounts of the container's limits view over the files its /proc and /sys mounts show. */
+const withLimitsView = (config: Config, dir: string): Config => {
+  const mounted = new Set((config.mounts ?? []).map((m) => m.destination));
+  const view = renderLimitsView(dir, config.linux?.resources).filter((m) => mounted.has(m.destination.startsWith("/proc/") ? "/proc" : "/sys"));
+  return { ...config, mounts: [...(config.mounts ?? []), ...view] };
+};
+
 const pidNamespaceOf = (config: Config): "new" | string | null => {
   const ns = config.linux?.namespaces?.find((n) => n.type === "pid");
   return ns ? (ns.path ?? "new") : null;
@@ -117,7 +125,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
     const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifoPath(opts.root, opts.id), console: target });
     const plan = buildPlan({
-      id: opts.id, bundle, config, execFifo: fifoPath(opts.root, opts.id), consoleSocket: socketPath,
+      id: opts.id, bundle, config: withLimitsView(config, limitsViewDir(opts.root, opts.id)), execFifo: fifoPath(opts.root, opts.id), consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: state(0, "creating"),
     });

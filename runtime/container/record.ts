@@ -26,6 +26,8 @@ export const stateDir = (root: string, id: string): string => posix.join(root, i
 export const statePath = (root: string, id: string): string => posix.join(root, id, "state.json");
 export const fifoPath = (root: string, id: string): string => posix.join(root, id, "exec.fifo");
 export const lockPath = (root: string, id: string): string => posix.join(root, id, ".lock");
+/** Where create renders the container's limits view (runtime/memory/limits-view.ts) and update re-renders it. */
+export const limitsViewDir = (root: string, id: string): string => posix.join(root, id, "limits");
 
 /** Container IDs become directory and cgroup names: keep them to a safe alphabet, as runc does. */
 export const checkId = (id: string): void => {

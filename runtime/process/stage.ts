@@ -108,6 +108,15 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   }
   step("unshare namespaces", () => sys.unshare(plan.unshareFlags & ~CLONE.NEWUSER));
   if (plan.timeOffsets) step("time offsets", () => writeProcFile("/proc/self/timens_offsets", timeOffsetsText(plan.timeOffsets!), "timeOffsets"));
+  if (plan.unshareFlags & CLONE.NEWTIME) {
+    // Older kernels (6.1 on the board) move only children into a new time namespace, not an execve: enter it now,
+    // while single-threaded.
+    step("enter time namespace", () => {
+      const fd = sys.open("/proc/self/ns/time_for_children", O.RDONLY | O.CLOEXEC);
+      sys.setns(fd, CLONE.NEWTIME);
+      sys.close(fd);
+    });
+  }
 
   step("sysctl", () => {
     for (const [key, value] of Object.entries(plan.sysctl)) writeProcFile(`/proc/sys/${key.replaceAll(".", "/")}`, value, "sysctl");

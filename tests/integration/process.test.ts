@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { makeBundle } from "../support/bundle.ts";
-import { bunker, bunkerAsync, newRoot, skipReason } from "../support/cli.ts";
+import { BIN, bunker, bunkerAsync, newRoot, skipReason } from "../support/cli.ts";
 
 const skip = skipReason();
 if (skip) console.log(`SKIP process: ${skip}`);
@@ -101,5 +101,27 @@ describe.skipIf(!!skip)("a user namespace", () => {
     expect(exec.stderr).toBe("");
     expect(exec.stdout).toBe("1000\n");
     expect(bunker(root, ["delete", "--force", "uns2"]).code).toBe(0);
+  });
+});
+
+describe.skipIf(!!skip)("the limits view", () => {
+  const root = newRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test("shows the memory limit as MemTotal and the allowed CPUs, and follows update", async () => {
+    const bundle = makeBundle(["sh", "-c", "echo ready; read -r go; head -1 /proc/meminfo; cat /sys/devices/system/cpu/online; nproc"], (c) => ({
+      ...c,
+      linux: { ...c.linux, resources: { memory: { limit: 64 * 2 ** 20 }, cpu: { cpus: "0" } } },
+    }));
+    const p = Bun.spawn([BIN, "--root", root, "run", "--bundle", bundle, "view"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const reader = p.stdout.getReader();
+    let out = "";
+    while (!out.includes("ready\n")) out += new TextDecoder().decode((await reader.read()).value);
+    expect(bunker(root, ["update", "--memory", "128m", "view"]).code).toBe(0);
+    p.stdin.write("go\n");
+    p.stdin.end();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) out += new TextDecoder().decode(chunk.value);
+    expect(await p.exited).toBe(0);
+    expect(out.split("\n").slice(1, 4)).toEqual([expect.stringMatching(/^MemTotal:\s+131072 kB$/), "0", "1"]);
   });
 });

@@ -1,5 +1,5 @@
 // Runs the compiled executable, as the integration tests must: it is what ships.
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -19,7 +19,12 @@ export const skipReason = (): string | undefined => {
   return undefined;
 };
 
-export const newRoot = (): string => mkdtempSync(join(tmpdir(), "bunker-state-"));
+/** A state root as bunker makes /run/bunker: searchable by a container's mapped root, which reads its limits view. */
+export const newRoot = (): string => {
+  const root = mkdtempSync(join(tmpdir(), "bunker-state-"));
+  chmodSync(root, 0o711);
+  return root;
+};
 
 /**
  * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { LinuxResources } from "../../spec/resources.ts";
 import { parseJson } from "../../spec/validate.ts";
-import { updateContainer } from "../../cgroups/update.ts";
-import { recordChanges } from "../../container/journal.ts";
+import { updateResources } from "../../container/update.ts";
 import { UsageError, type Command, type ParsedArgs } from "../command.ts";
 import { flagInt, flagString } from "../parse.ts";
 
@@ -85,9 +84,7 @@ export const command: Command = {
     const file = flagString(a, "resources");
     const change = fromFlags(a, file ? readResources(file) : {});
     if (!Object.keys(change as LinuxResources).length) throw new UsageError("Nothing to update: give --resources or a limit flag");
-    const id = a.positional[0]!;
-    const resources = updateContainer(g.root, id, change, file === "-" ? "resources on stdin" : file ? `'${file}'` : "update flags");
-    recordChanges(g.journal, [{ kind: "resourcesUpdated", id, resources: JSON.stringify(resources) }]);
+    updateResources(g.root, a.positional[0]!, change, file === "-" ? "resources on stdin" : file ? `'${file}'` : "update flags", g.journal);
     return 0;
   },
 };
