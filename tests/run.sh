@@ -19,6 +19,8 @@ suite() {
     p=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | cut -d' ' -f1); f=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | cut -d' ' -f3)
   fi
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  # The board suite reports per flavour ("glibc: 12 passed, 0 failed, 0 pending").
+  while read -r fp ff; do passed=$((passed + fp)); failed=$((failed + ff)); done < <(grep -Eo '(glibc|musl): [0-9]+ passed, [0-9]+ failed' "$log" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1 \2/')
   if ((rc != 0)); then status=1; echo "=== $name failed (exit $rc)"; fi
   rm -f "$log"
 }
