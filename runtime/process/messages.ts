@@ -1,42 +1,25 @@
-// The setup stage and its parent talk in newline-delimited JSON messages over two pipes.
-import { Type, type Static } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
+// The setup stage and its parent talk in newline-delimited JSON messages over two pipes. The types live here, with
+// what the stage needs; the TypeBox schema that checks what a stage says is the parent's (stage-messages.ts), so that
+// the stage, which must start fast, does not load TypeBox.
 
 /** Stage -> parent. Named for intent: what the stage has done, or why it failed. */
-export const StageMessage = Type.Union([
-  Type.Object({ t: Type.Literal("userns-ready"), pid: Type.Integer() }),
+export type StageMessage =
+  | { t: "userns-ready"; pid: number }
   /** With a new user and PID namespace: the stage made the PID namespace and started its init (host PID), which
    * takes over the channel and wants the plan again. */
-  Type.Object({ t: Type.Literal("init-spawned"), pid: Type.Integer() }),
-  Type.Object({ t: Type.Literal("mounts-ready") }),
-  Type.Object({ t: Type.Literal("ready"), pid: Type.Integer() }),
-  Type.Object({
-    t: Type.Literal("failed"),
-    step: Type.String(),
-    message: Type.String(),
-    call: Type.Optional(Type.String()),
-    errno: Type.Optional(Type.String()),
-  }),
-]);
-export type StageMessage = Static<typeof StageMessage>;
+  | { t: "init-spawned"; pid: number }
+  | { t: "mounts-ready" }
+  | { t: "ready"; pid: number }
+  | { t: "failed"; step: string; message: string; call?: string; errno?: string };
 
 /** Parent -> stage. The plan comes first; "continue" answers userns-ready (maps written) and mounts-ready (hooks ran). */
-export const ParentMessage = Type.Union([
-  Type.Object({ t: Type.Literal("plan"), plan: Type.Unknown() }),
-  Type.Object({ t: Type.Literal("continue") }),
-]);
-export type ParentMessage = Static<typeof ParentMessage>;
+export type ParentMessage = { t: "plan"; plan: unknown } | { t: "continue" };
 
 export const encode = (m: StageMessage | ParentMessage): Uint8Array => Buffer.from(`${JSON.stringify(m)}\n`);
 
-export const decodeStage = (line: string): StageMessage => {
-  const v: unknown = JSON.parse(line);
-  if (!Value.Check(StageMessage, v)) throw new Error(`Malformed message from the setup stage: ${line.slice(0, 200)}`);
-  return v;
-};
-
+/** The parent is bunker itself: a shape check is enough to catch a mixed-up channel. */
 export const decodeParent = (line: string): ParentMessage => {
-  const v: unknown = JSON.parse(line);
-  if (!Value.Check(ParentMessage, v)) throw new Error(`Malformed message from the parent: ${line.slice(0, 200)}`);
-  return v;
+  const v = JSON.parse(line) as Partial<ParentMessage> | null;
+  if (v?.t === "continue" || (v?.t === "plan" && typeof v.plan === "object" && v.plan !== null)) return v as ParentMessage;
+  throw new Error(`Malformed message from the parent: ${line.slice(0, 200)}`);
 };
