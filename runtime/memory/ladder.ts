@@ -8,9 +8,9 @@ import type { ContainerView, Observation } from "./observation.ts";
 import { restartDecision } from "./restart.ts";
 
 export const LadderConfigSchema = Type.Object({
-  tightAvailablePercent: Type.Number({ default: 10, description: "MemAvailable below this share of MemTotal: throttle" }),
-  severeAvailablePercent: Type.Number({ default: 5, description: "MemAvailable below this share: freeze" }),
-  criticalAvailablePercent: Type.Number({ default: 2.5, description: "MemAvailable below this share: kill" }),
+  tightAvailablePercent: Type.Number({ default: 12, description: "MemAvailable below this share of MemTotal: throttle" }),
+  severeAvailablePercent: Type.Number({ default: 8, description: "MemAvailable below this share: freeze" }),
+  criticalAvailablePercent: Type.Number({ default: 5, description: "MemAvailable below this share: kill" }),
   tightSomeAvg10: Type.Number({ default: 10, description: "System PSI some avg10 (percent) at or above which memory is tight (not within 10 s of an action)" }),
   severeFullAvg10: Type.Number({ default: 10, description: "System PSI full avg10 (percent) at or above which memory is severe (not within 10 s of an action)" }),
   signalFreshMs: Type.Integer({ default: 1000, description: "How long a fired trigger counts as current pressure" }),
@@ -126,18 +126,32 @@ const reclaimDueAt = (v: ContainerView, c: LadderConfig): number =>
 const reclaimable = (v: ContainerView): boolean =>
   live(v) && v.policy.reclaim.enabled && !v.memory!.frozen && v.managed.throttledTo === undefined && !v.managed.inFlight;
 
-/** senpai's idea: ask for less the closer the container's own pressure is to its target, nothing at or above it. */
-const reclaim = (o: Observation, c: LadderConfig): Step[] =>
-  o.containers
-    .filter((v) => reclaimable(v) && reclaimDueAt(v, c) <= o.now)
-    .flatMap((v) => {
-      const own = v.memory!.psi?.some.avg10 ?? 0;
-      const target = v.policy.reclaim.targetPercent;
-      if (own >= target) return [];
-      const bytes = Math.max(c.reclaimMinBytes, Math.floor(v.memory!.current * c.reclaimRatio * (1 - own / target)));
-      if (bytes >= v.memory!.current) return [];
-      return [step(v, "reclaim", `own PSI some avg10 ${own}% < target ${target}%`, { bytes })];
-    });
+/**
+ * senpai's idea: ask for less the closer the container's own pressure is to its target, nothing at or above it.
+ * Containers due within half an interval are taken in the same pass, so that one wake-up serves them all; one too
+ * small to give anything is looked at again only at the recheck time, one over its target a pass later.
+ */
+const reclaim = (o: Observation, c: LadderConfig): { steps: Step[]; dueAt: number[] } => {
+  const steps: Step[] = [];
+  const dueAt: number[] = [];
+  for (const v of o.containers.filter(reclaimable)) {
+    const due = reclaimDueAt(v, c);
+    if (due > o.now + c.reclaimIntervalMs / 2) {
+      dueAt.push(due);
+      continue;
+    }
+    const own = v.memory!.psi?.some.avg10 ?? 0;
+    const target = v.policy.reclaim.targetPercent;
+    const bytes = Math.max(c.reclaimMinBytes, Math.floor(v.memory!.current * c.reclaimRatio * (1 - own / target)));
+    if (own >= target) dueAt.push(o.now + c.reclaimIntervalMs);
+    else if (bytes >= v.memory!.current) dueAt.push(o.now + c.reclaimRecheckMs);
+    else {
+      steps.push(step(v, "reclaim", `own PSI some avg10 ${own}% < target ${target}%`, { bytes }));
+      dueAt.push(o.now + c.reclaimIntervalMs);
+    }
+  }
+  return { steps, dueAt };
+};
 
 const restarts = (o: Observation, level: Level): { steps: Step[]; dueAt: number[] } => {
   const steps: Step[] = [];
@@ -171,12 +185,8 @@ export const planLadder = (o: Observation, c: LadderConfig): Plan => {
     if (held && releaseAt <= o.now) steps.push(...release(o));
     else if (held) due.push(releaseAt);
     const rec = reclaim(o, c);
-    steps.push(...rec);
-    // A container due but passed over (too small yet, or above its pressure target) is looked at again a pass later.
-    for (const v of o.containers.filter(reclaimable)) {
-      const at = reclaimDueAt(v, c);
-      due.push(at > o.now && !rec.some((s) => s.id === v.id) ? at : o.now + c.reclaimIntervalMs);
-    }
+    steps.push(...rec.steps);
+    due.push(...rec.dueAt);
   }
   steps.push(...r.steps);
   return { level, why, steps, ...(due.length ? { nextAt: Math.min(...due) } : {}) };

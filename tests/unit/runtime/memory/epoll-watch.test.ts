@@ -93,6 +93,8 @@ describe("startEpollWatch()", () => {
     w.watchFd("pipe", r, EPOLL.IN, { fired: () => {} });
     await w.close();
     close(wr);
-    expect(kinds.map(openFds)).toEqual(fds);
+    // Other suites' fds may still be closing: give them a moment before comparing.
+    await until(() => kinds.map(openFds).every((n, i) => n <= fds[i]!));
+    expect(kinds.map(openFds).every((n, i) => n <= fds[i]!)).toBe(true);
   });
 });

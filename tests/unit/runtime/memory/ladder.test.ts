@@ -61,8 +61,8 @@ describe("planLadder()", () => {
 
   test("moves up to the normal class once every background container is throttled", () => {
     const specs = fleet.map((s) => (s.cls === "background" ? { ...s, managed: { throttledTo: s.current } } : s));
-    const plan = planLadder(observe({ availableMiB: 20 }, specs), config);
-    expect(plan.why).toBe("MemAvailable 7.8% < 10%");
+    const plan = planLadder(observe({ availableMiB: 25 }, specs), config);
+    expect(plan.why).toBe("MemAvailable 9.8% < 12%");
     expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["throttle web"]);
   });
 
@@ -88,7 +88,7 @@ describe("planLadder()", () => {
 
   test("takes a faint 'look' trigger as a reason to read MemAvailable, not as pressure", () => {
     expect(planLadder(observe({ availableMiB: 120 }, fleet, { signals: [signal("system", "look")] }), config).level).toBe("calm");
-    expect(planLadder(observe({ availableMiB: 20 }, fleet, { signals: [signal("system", "look")] }), config).why).toBe("MemAvailable 7.8% < 10%");
+    expect(planLadder(observe({ availableMiB: 25 }, fleet, { signals: [signal("system", "look")] }), config).why).toBe("MemAvailable 9.8% < 12%");
   });
 
   test("ignores a trigger older than the freshness window", () => {
@@ -181,11 +181,23 @@ describe("planLadder()", () => {
     expect(plan.nextAt).toBe(NOW + config.reclaimIntervalMs);
   });
 
-  test("looks again a pass later at a container too small to reclaim from yet", () => {
+  test("looks again at the recheck time at a container too small to reclaim from yet", () => {
     const spec: Spec = { id: "starting", cls: "normal", current: 512 << 10, annotations: { "bunker.reclaim": "on" } };
     const plan = planLadder(observe({ availableMiB: 120 }, [spec]), config);
     expect(plan.steps).toEqual([]);
-    expect(plan.nextAt).toBe(NOW + config.reclaimIntervalMs);
+    expect(plan.nextAt).toBe(NOW + config.reclaimRecheckMs);
+  });
+
+  test("takes containers due within half an interval in the same pass", () => {
+    const on = { "bunker.reclaim": "on" };
+    const specs: Spec[] = [
+      { id: "a", cls: "normal", current: 100 * MiB, annotations: on, managed: { reclaimedAt: NOW - 10_000 } },
+      { id: "b", cls: "normal", current: 100 * MiB, annotations: on, managed: { reclaimedAt: NOW - 6_000 } },
+      { id: "c", cls: "normal", current: 100 * MiB, annotations: on, managed: { reclaimedAt: NOW - 1_000 } },
+    ];
+    const plan = planLadder(observe({ availableMiB: 120 }, specs), config);
+    expect(plan.steps.map((s) => s.id)).toEqual(["a", "b"]);
+    expect(plan.nextAt).toBe(NOW + 9_000);
   });
 
   test("leaves a settled container alone until the recheck time", () => {
