@@ -56,6 +56,7 @@ export class MemoryCore {
   private lastPressureAt: number | undefined;
   private lastActionAt: number | undefined;
   private busy = false;
+  private stopped = false;
   private again = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly now: () => number;
@@ -84,6 +85,7 @@ export class MemoryCore {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     for (const id of [...this.closers.keys()]) this.detach(id);
   }
@@ -199,6 +201,7 @@ export class MemoryCore {
   }
 
   private schedule(): void {
+    if (this.stopped) return;
     if (this.busy) {
       this.again = true;
       return;
@@ -214,11 +217,14 @@ export class MemoryCore {
    */
   private async run(): Promise<void> {
     try {
-      for (let pass = 0; pass < MAX_PASSES; pass++) {
+      for (let pass = 0; pass < MAX_PASSES && !this.stopped; pass++) {
         this.again = false;
         const acted = await this.evaluate();
         if (!acted && !this.again) break;
       }
+    } catch (err) {
+      // A pass that cannot read the system (a file gone, a transient error) is recorded; the next signal tries again.
+      this.record({ container: "system", action: "plan-failed", outcome: "failed", reason: "planning pass", detail: message(err) });
     } finally {
       this.busy = false;
     }
@@ -272,6 +278,8 @@ export class MemoryCore {
     const paths = (id: string) => this.d.containers().find((c) => c.id === id)?.paths;
     const run = applyStep({ fs: this.d.fs, restart: this.d.restart, paths }, step).then((r) => this.finish(step, r, m, { issued, plan, o, system, cause }));
     if (!background) await run;
+    // Passes planned meanwhile left the busy container out, timers included: plan again once it is done.
+    else void run.then(() => this.schedule());
   }
 
   private finish(step: Step, r: StepResult, m: Managed, ctx: { issued: number; plan: Plan; o: Observation; system: SystemMemory; cause: Signal | undefined }): void {

@@ -101,6 +101,20 @@ describe("MemoryCore", () => {
     expect(f.get("/sys/fs/cgroup/bunker/hog/cgroup.freeze")).toBe("1");
   });
 
+  test("plans again when a background reclaim is done, so the next one is timed", async () => {
+    putSystem(f, { availableMiB: 150 });
+    const fleet = [{ ...container("idle", "normal", 100 * MiB), policy: memoryPolicy({ "bunker.reclaim": "on" }) }];
+    let clock = NOW;
+    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig({ reclaimIntervalMs: 50, reclaimRecheckMs: 50 }), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: fakePsi().make, now: () => clock });
+    core.start();
+    core.attach(fleet[0]!);
+    await settle();
+    expect(events.filter((e) => e.action === "reclaim")).toHaveLength(1);
+    clock = NOW + 60;
+    await Bun.sleep(80);
+    expect(events.filter((e) => e.action === "reclaim").length).toBeGreaterThanOrEqual(2);
+  });
+
   test("records a kernel OOM kill seen in memory.events", async () => {
     putSystem(f, { availableMiB: 100 });
     const fleet = [container("web", "normal", 30 * MiB)];
