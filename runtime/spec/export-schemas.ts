@@ -1,5 +1,6 @@
 // `npm run schemas`: writes the JSON Schemas of runtime/'s documents to docs/schemas/: config.json, the state JSON, the
-// features document, `events` lines, `stats --json` rows and the state journal's device state (board/ has its own).
+// features document, `events` lines, `stats --json` rows, the state journal's device state, the memory policy
+// annotations, memory core events and the daemon's config (board/ has its own).
 import type { TSchema } from "@sinclair/typebox";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +10,9 @@ import { StateSchema } from "./state.ts";
 import { EventSchema } from "../cgroups/events.ts";
 import { StatsRowSchema } from "../cgroups/summary.ts";
 import { DeviceState } from "../checkpoint/lifecycle.ts";
+import { DaemonConfigSchema } from "../memory/daemon.ts";
+import { MemoryEventSchema } from "../memory/event-log.ts";
+import { MemoryAnnotationsSchema } from "../memory/policy.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../../docs/schemas");
 
@@ -40,6 +44,9 @@ export const schemaDocuments = (): Record<string, string> => ({
   "events.schema.json": document(EventSchema),
   "stats.schema.json": document(StatsRowSchema),
   "device-state.schema.json": document(DeviceState),
+  "memory-annotations.schema.json": document(MemoryAnnotationsSchema),
+  "memory-event.schema.json": document(MemoryEventSchema),
+  "daemon-config.schema.json": document(DaemonConfigSchema),
 });
 
 export const writeSchemaDocuments = (docs: Record<string, string>): void => {
