@@ -1,14 +1,19 @@
 // `events`: runc's JSON-lines stream for one container: {"type":"stats",...} every interval (or once), and
-// {"type":"oom",...} as soon as the kernel OOM-kills inside it. Ends when the container stops or `signal` aborts.
+// {"type":"oom",...} as soon as the kernel OOM-kills inside it, and {"type":"memory",...} for each action the memory
+// core takes on it. Ends when the container stops or `signal` aborts.
 import { Type, type Static } from "@sinclair/typebox";
 import { readRecord } from "../container/record.ts";
 import { statusOf } from "../container/status.ts";
 import { containerCgroup } from "./of-container.ts";
 import { CgroupStatsSchema } from "./stats.ts";
+import { followMemoryEvents } from "../memory/event-follow.ts";
+import { eventLogPath, MemoryEventSchema } from "../memory/event-log.ts";
 
 export const EventSchema = Type.Union([
   Type.Object({ type: Type.Literal("stats"), id: Type.String(), data: CgroupStatsSchema }),
   Type.Object({ type: Type.Literal("oom"), id: Type.String() }),
+  /** An action of the memory core (`bunker daemon`) on this container: throttle, freeze, kill, restart... */
+  Type.Object({ type: Type.Literal("memory"), id: Type.String(), data: MemoryEventSchema }),
 ]);
 export type Event = Static<typeof EventSchema>;
 
@@ -37,6 +42,7 @@ export const streamEvents = async (root: string, id: string, opts: EventOptions,
   const stats = (): void => emit({ type: "stats", id, data: cgroup.stats() });
   if (opts.once) return stats();
   const watch = cgroup.watchOom(() => emit({ type: "oom", id }));
+  const memory = followMemoryEvents(eventLogPath(root), id, (data) => emit({ type: "memory", id, data }));
   try {
     stats();
     // One timer wake-up per interval; the OOM notification needs none.
@@ -47,5 +53,6 @@ export const streamEvents = async (root: string, id: string, opts: EventOptions,
     }
   } finally {
     watch.close();
+    memory.close();
   }
 };

@@ -10,7 +10,7 @@ import { decode, parseJson } from "../spec/validate.ts";
 import { hostContainerOps } from "./container-ops.ts";
 import { MemoryCore } from "./core.ts";
 import { startEpollWatch } from "./epoll-watch.ts";
-import { fileEventSink, type EventSink } from "./event-log.ts";
+import { eventLogPath, fileEventSink, type EventSink } from "./event-log.ts";
 import { LadderConfigSchema, defaultLadderConfig } from "./ladder.ts";
 import { Supervisor } from "./supervisor.ts";
 
@@ -29,9 +29,6 @@ export type DaemonConfig = Static<typeof DaemonConfigSchema>;
 
 export const loadDaemonConfig = (file: string | undefined): DaemonConfig =>
   decode(DaemonConfigSchema, file === undefined ? {} : parseJson(readFileSync(file, "utf8"), file), file ?? "daemon configuration");
-
-/** Where the daemon keeps its event log: a hidden entry of the root, which is never taken for a container. */
-export const eventLogPath = (root: string): string => posix.join(root, ".events", "memory.jsonl");
 
 /** The root of the v1 memory hierarchy, whose pressure_level stands for the system; undefined on pure v2. */
 const v1MemoryRoot = (fs: CgroupFs): string | undefined => {

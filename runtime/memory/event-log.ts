@@ -2,6 +2,7 @@
 // signal. The daemon appends them as JSON lines to a bounded file (rare writes: only actions, never samples).
 import { Type, type Static } from "@sinclair/typebox";
 import { appendFileSync, renameSync, statSync } from "node:fs";
+import { posix } from "node:path";
 import { MemoryClassSchema } from "./classes.ts";
 
 export const MemoryEventSchema = Type.Object({
@@ -36,6 +37,9 @@ export const MemoryEventSchema = Type.Object({
 export type MemoryEvent = Static<typeof MemoryEventSchema>;
 
 export type EventSink = (e: MemoryEvent) => void;
+
+/** Where the daemon keeps its event log: a hidden entry of the root, which is never taken for a container. */
+export const eventLogPath = (root: string): string => posix.join(root, ".events", "memory.jsonl");
 
 /** Appends events to `path`; past `maxBytes` the file becomes `<path>.1` (one generation kept), so flash sees bounded writes. */
 export const fileEventSink = (path: string, maxBytes = 256 * 1024): EventSink => {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { bunker, bunkerAsync, newRoot, skipReason } from "../support/cli.ts";
-import { eventLogPath } from "../../runtime/memory/daemon.ts";
+import { eventLogPath } from "../../runtime/memory/event-log.ts";
 import type { MemoryEvent } from "../../runtime/memory/event-log.ts";
 
 const MiB = 2 ** 20;

@@ -15,7 +15,7 @@ export const parseDuration = (text: string): number => {
 
 export const command: Command = {
   name: "events",
-  summary: "print a container's statistics and OOM events as JSON lines, as runc does",
+  summary: "print a container's statistics, OOM events and memory-core actions as JSON lines, as runc does",
   args: "<container-id>",
   arity: [1, 1],
   flags: [
