@@ -102,8 +102,12 @@ export const scanSegment = (buf: Uint8Array): SegmentScan => {
     pos = roundUp(rec.end);
   }
   const tail = pos;
-  if (tail >= buf.length || isZero(buf, tail, tail + SECTOR) || isStale(buf, tail, seq)) return { firstSeq: header.seq, entries, tail };
-  let end = tail + SECTOR;
-  while (end < buf.length && !isZero(buf, end, end + SECTOR) && !isStale(buf, end, seq)) end += SECTOR;
-  return { firstSeq: header.seq, entries, tail, dropped: { offset: tail, bytes: end - tail, reason: stop || "damaged record" } };
+  // Everything after the tail that is neither empty nor from before the last reset goes: a damaged record, and also
+  // intact later members of a group commit whose earlier member was lost (written unsynced in one batch, a power cut
+  // can keep any of them); left in place, they would be taken for the changes recorded after this recovery.
+  let end = tail;
+  for (let at = tail; at < buf.length; at += SECTOR) if (!isZero(buf, at, at + SECTOR) && !isStale(buf, at, seq)) end = at + SECTOR;
+  if (end === tail) return { firstSeq: header.seq, entries, tail };
+  const reason = stop || (isZero(buf, tail, tail + SECTOR) ? "records after a lost one (a group commit cut short)" : "damaged record");
+  return { firstSeq: header.seq, entries, tail, dropped: { offset: tail, bytes: end - tail, reason } };
 };

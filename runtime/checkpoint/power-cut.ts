@@ -1,13 +1,15 @@
 // The linear power-cut runner (after littlefs's): run a workload once to count its mutating calls, then for every
 // N cut the power after call N, let a failure model decide which unsynced writes survive, recover, and check that
-// the recovered state is the one after the last commit that returned, or after the commit that was in flight.
+// the recovered state is the one after the last commit that returned, or one the commit in flight passes through (a
+// group commit of N steps may leave any prefix of them).
 import { isDeepStrictEqual } from "node:util";
 import { FAILURE_MODELS, FaultStorage, PowerCut, type FailureModel } from "./fault-storage.ts";
 import type { Storage } from "./storage.ts";
 
 export interface CutWorkload<S> {
-  /** Runs every step; calls `committed()` each time a step's commit has returned. */
-  run(storage: Storage, committed: () => void): void;
+  /** Runs every step; calls `committed(n)` each time a commit of `n` steps (default 1) has returned, and
+   * `inFlight(n)` before a commit of more than one step. */
+  run(storage: Storage, committed: (n?: number) => void, inFlight: (n: number) => void): void;
   /** The state after `n` committed steps. */
   expected(n: number): S;
   /** Recovers from the disk left by a cut and returns the state found. */
@@ -39,7 +41,7 @@ const causedByCut = (err: unknown): boolean => {
 export const runPowerCuts = <S>(workload: CutWorkload<S>, opts: { models?: readonly FailureModel[]; seed?: number } = {}): CutReport => {
   const models = opts.models ?? FAILURE_MODELS;
   const whole = new FaultStorage();
-  workload.run(whole, () => {});
+  workload.run(whole, () => {}, () => {});
   const failures: CutFailure[] = [];
   let cuts = 0;
   for (let cutAfter = 0; cutAfter < whole.calls; cutAfter++)
@@ -47,10 +49,18 @@ export const runPowerCuts = <S>(workload: CutWorkload<S>, opts: { models?: reado
       const seed = (opts.seed ?? 1) * 1_000_003 + cutAfter * 7 + models.indexOf(model);
       const disk = new FaultStorage(undefined, cutAfter);
       let committed = 0;
+      let pending = 1;
       const fail = (problem: string): void => void failures.push({ cutAfter, model, seed, committed, problem });
       cuts++;
       try {
-        workload.run(disk, () => committed++);
+        workload.run(
+          disk,
+          (n = 1) => {
+            committed += n;
+            pending = 1;
+          },
+          (n) => (pending = n),
+        );
         fail("the workload finished although the power was cut");
         continue;
       } catch (err) {
@@ -61,7 +71,7 @@ export const runPowerCuts = <S>(workload: CutWorkload<S>, opts: { models?: reado
       }
       try {
         const found = workload.recover(new FaultStorage(disk.afterCut(model, seed)));
-        const ok = [committed, committed + 1].some((n) => isDeepStrictEqual(found, workload.expected(n)));
+        const ok = Array.from({ length: pending + 1 }, (_, i) => committed + i).some((n) => isDeepStrictEqual(found, workload.expected(n)));
         if (!ok) fail(`recovered a state that never existed: ${JSON.stringify(found)}`);
       } catch (err) {
         fail(`recovery failed: ${(err as Error).message}${(err as Error).cause ? `: ${((err as Error).cause as Error).message}` : ""}`);
