@@ -1,8 +1,9 @@
 // `bunker restore ID --file F`: put a checkpoint's config and trees back into a bundle, then create and start the
 // container from it. The bundle may be on another board: paths come from the checkpoint's own config.json.
 import { Type, type Static } from "@sinclair/typebox";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../atomic-file.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { readRecord } from "../container/record.ts";
 import { runContainer } from "../container/run.ts";
@@ -45,8 +46,7 @@ export const restoreContainer = async (opts: RestoreContainerOptions): Promise<C
   await clearId(opts.root, opts.id);
   mkdirSync(bundle, { recursive: true });
   const configPath = join(bundle, "config.json");
-  writeFileSync(`${configPath}.tmp`, contents.config);
-  renameSync(`${configPath}.tmp`, configPath);
+  writeFileAtomic(configPath, contents.config);
   const trees = stateTrees(bundle, JSON.parse(contents.config)).map((t) => ({
     ...t,
     ...restoreTree(opts.file, t.name, t.dir, { contents, replace: true }),

@@ -1,8 +1,9 @@
 // `create`: state directory, cgroup, setup stage; on any failure everything made so far is taken down again.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { S_IFIFO } from "../../ffi/constants.ts";
+import { writeFileAtomic } from "../atomic-file.ts";
 import { mkfifo } from "../../ffi/fd.ts";
 import { lockFile } from "../../ffi/lock.ts";
 import { kill } from "../../ffi/process.ts";
@@ -71,12 +72,6 @@ const unwind = (main: unknown, cleanups: (() => unknown)[]): Promise<never> =>
     if (errors.length) throw new AggregateError(errors, main instanceof Error ? main.message : String(main), { cause: main });
     throw main;
   })();
-
-const writePidFile = (path: string, pid: number): void => {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, String(pid));
-  renameSync(tmp, path);
-};
 
 /** The config plus the bind mounts of the container's limits view over the files its /proc and /sys mounts show. */
 const withLimitsView = (config: Config, dir: string): Config => {
@@ -178,7 +173,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
     writeRecord(opts.root, record);
     recordChanges(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
-    if (opts.pidFile) writePidFile(opts.pidFile, initPid);
+    if (opts.pidFile) writeFileAtomic(opts.pidFile, String(initPid));
     lock.release();
     // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.
     const exited = async (): Promise<number> => {

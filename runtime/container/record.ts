@@ -1,8 +1,9 @@
 // What bunker keeps about one container in <root>/<id>/state.json, written tmp-then-rename.
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { posix } from "node:path";
+import { writeFileAtomic } from "../atomic-file.ts";
 
 export const ContainerRecord = Type.Object({
   id: Type.String(),
@@ -35,18 +36,8 @@ export const checkId = (id: string): void => {
     throw new Error(`Invalid container ID: '${id}' (use letters, digits, '_', '+', '-' and '.')`);
 };
 
-export const writeRecord = (root: string, rec: ContainerRecord): void => {
-  const path = statePath(root, rec.id);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, JSON.stringify(rec));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-};
+export const writeRecord = (root: string, rec: ContainerRecord): void =>
+  writeFileAtomic(statePath(root, rec.id), JSON.stringify(rec), { mode: 0o600, durable: true });
 
 export const readRecord = (root: string, id: string): ContainerRecord => {
   checkId(id);

@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../../atomic-file.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { flagBool, flagList, flagString } from "../parse.ts";
@@ -68,10 +69,7 @@ export const command: Command = {
     const socket = flagString(a, "console-socket");
     const stage = await execInContainer({ root: g.root, id, process: proc, console: socket ? { path: socket } : detach ? undefined : "foreground" });
     const pidFile = flagString(a, "pid-file");
-    if (pidFile) {
-      writeFileSync(`${pidFile}.tmp`, String(stage.proc.pid));
-      renameSync(`${pidFile}.tmp`, pidFile);
-    }
+    if (pidFile) writeFileAtomic(pidFile, String(stage.proc.pid));
     if (detach) {
       stage.proc.unref();
       return 0;
