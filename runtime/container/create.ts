@@ -24,7 +24,7 @@ import { writeIdMaps } from "./id-maps.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "../memory/limits-view.ts";
 import { isAlive, procStat } from "./proc.ts";
-import { statusOf } from "./wait.ts";
+import { exitStatusOf } from "./wait.ts";
 import { checkId, fifoPath, limitsViewDir, lockPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 import { ociState } from "./status.ts";
 
@@ -178,7 +178,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.
     const exited = async (): Promise<number> => {
       await stage.proc.exited;
-      return initPid === stage.proc.pid ? statusOf(stage.proc) : waitForPid(initPid);
+      return initPid === stage.proc.pid ? exitStatusOf(stage.proc) : waitForPid(initPid);
     };
     return { record, stage, cgroup, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {

@@ -2,10 +2,11 @@
 import { existsSync } from "node:fs";
 import { cgroupManager } from "../cgroups/manager.ts";
 import { OCI_VERSION } from "../spec/config.ts";
+import type { ContainerStatus } from "../spec/state.ts";
 import { isAlive } from "./proc.ts";
 import { fifoPath, type ContainerRecord } from "./record.ts";
 
-export type Status = "creating" | "created" | "running" | "paused" | "stopped";
+export type Status = ContainerStatus;
 
 export const statusOf = (root: string, rec: ContainerRecord): Status => {
   if (rec.creating) return isAlive(rec.pid, rec.startTime) || rec.pid === 0 ? "creating" : "stopped";

@@ -6,7 +6,7 @@ import { parseSignal } from "../spec/signals.ts";
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 /** A finished Bun child's status as a shell reports it: the exit code, or 128 + the signal that killed it. */
-export const statusOf = (proc: Subprocess<"inherit", "inherit", "inherit">): number =>
+export const exitStatusOf = (proc: Subprocess<"inherit", "inherit", "inherit">): number =>
   proc.signalCode ? 128 + parseSignal(proc.signalCode) : (proc.exitCode ?? 1);
 
 /** From now on, the usual signals sent to bunker go to `pid` instead; returns the function that stops that. */

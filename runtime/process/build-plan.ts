@@ -4,18 +4,13 @@ import { posix } from "node:path";
 import { MS } from "../../ffi/constants.ts";
 import type { Config, Hook, LinuxCapabilities, LinuxNamespace, Mount, Process } from "../spec/config.ts";
 import { DEFAULT_DEVICES } from "../spec/devices.ts";
-import { parseMountOptions } from "../spec/mount-options.ts";
+import { parseMountOptions, PROPAGATION } from "../spec/mount-options.ts";
 import { NAMESPACES, type NamespaceType } from "../spec/namespaces.ts";
 import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
 import { secureJoin } from "../rootfs/secure-join.ts";
 import type { EarlyStep } from "./early.ts";
 import type { CapabilityMasks, DeviceStep, HookStep, HostFds, MountStep, StagePlan } from "./plan.ts";
-
-const ROOT_PROPAGATION: Record<string, number> = {
-  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
-  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
-};
 
 export const namespaceFlags = (namespaces: readonly LinuxNamespace[], pred: (n: LinuxNamespace) => boolean): number =>
   namespaces.filter(pred).reduce((f, n) => f | NAMESPACES[n.type].flag, 0);
@@ -134,7 +129,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     spawnInit: fresh("user") && fresh("pid"),
     newCgroupNamespace: fresh("cgroup"),
     newMountNamespace: has("mount"),
-    rootPropagation: ROOT_PROPAGATION[linux.rootfsPropagation ?? "rslave"]!,
+    rootPropagation: PROPAGATION[linux.rootfsPropagation ?? "rslave"]!,
     readonlyRoot: config.root.readonly ?? false,
     mounts,
     populateDev: devMount !== undefined && devMount.kind !== "bind",

@@ -4,7 +4,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { flagBool, flagList, flagString } from "../parse.ts";
 import { execInContainer, execProcess } from "../../container/exec.ts";
-import { statusOf, waitForeground } from "../../container/wait.ts";
+import { exitStatusOf, waitForeground } from "../../container/wait.ts";
 import { readRecord } from "../../container/record.ts";
 import { parseProcess, type Config, type Process } from "../../spec/config.ts";
 import { parseJson } from "../../spec/validate.ts";
@@ -75,7 +75,7 @@ export const command: Command = {
       return 0;
     }
     const terminal = stage.console?.attach();
-    const status = await waitForeground(stage.proc.pid, stage.proc.exited.then(() => statusOf(stage.proc)));
+    const status = await waitForeground(stage.proc.pid, stage.proc.exited.then(() => exitStatusOf(stage.proc)));
     terminal?.stop();
     return status;
   },
