@@ -6,6 +6,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { O } from "../../ffi/constants.ts";
 import { EPOLL, epollAdd, epollCreate, epollDel } from "../../ffi/epoll.ts";
 import { close, pipe2, writeAll } from "../../ffi/fd.ts";
+import { workerUrl } from "../compiled.ts";
 import { triggerText, type PsiTrigger } from "./classes.ts";
 import type { WatchReport, WatchStart, WatchStopped } from "./epoll-worker.ts";
 
@@ -37,8 +38,6 @@ interface Entry {
  * From source, the worker sits beside this file. A compiled executable holds it only because build.ts names it as an
  * entrypoint, stored under its path relative to the entrypoints' common folder (runtime/) in Bun's embedded filesystem.
  */
-const workerUrl = (): string =>
-  Bun.main.startsWith("/$bunfs/") ? "/$bunfs/root/memory/epoll-worker.ts" : new URL("./epoll-worker.ts", import.meta.url).href;
 
 /** `failed`: the worker could not start or died; nothing is watched any more. */
 export const startEpollWatch = (failed: (err: Error) => void = (err) => { throw err; }): EpollWatch => {
@@ -53,7 +52,7 @@ export const startEpollWatch = (failed: (err: Error) => void = (err) => { throw 
     closeSync(e.fd);
   };
 
-  const worker = new Worker(workerUrl());
+  const worker = new Worker(workerUrl("memory/epoll-worker.ts", new URL("./epoll-worker.ts", import.meta.url)));
   let stoppedNow = (): void => {};
   const stopped = new Promise<void>((resolve) => (stoppedNow = resolve));
   worker.addEventListener("error", (e) => failed(new Error(`Starting the epoll worker: ${e.message}`)));

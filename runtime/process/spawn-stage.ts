@@ -4,6 +4,7 @@ import { CLONE, O } from "../../ffi/constants.ts";
 import { close, open, pipe2 } from "../../ffi/fd.ts";
 import { setns, unshare } from "../../ffi/namespace.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
+import { selfCommand } from "../compiled.ts";
 import { DEBUG_ENV, debugEnabled } from "../debug.ts";
 import { LineChannel } from "./channel.ts";
 import { STAGE_ENV } from "./stage-env.ts";
@@ -38,12 +39,6 @@ export const SINGLE_THREAD_ENV = {
   BUN_JSC_useWarmUpMarkedBlocks: "0",
   MIMALLOC_PURGE_DELAY: "-1",
 } as const;
-
-/** How to re-execute ourselves: the compiled executable directly, or `bun <entry>` when run from source. */
-const selfCommand = (): string[] => {
-  const entry = Bun.main;
-  return entry.startsWith("/$bunfs/") || entry === process.execPath ? [process.execPath] : [process.execPath, entry];
-};
 
 const enterPidNamespace = (pid: SpawnOptions["pid"]): void => {
   if (pid === "new") unshare(CLONE.NEWPID);
