@@ -4,6 +4,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { describeError } from "../errors.ts";
 import { cgroupManager } from "../cgroups/manager.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { readRecord } from "../container/record.ts";
@@ -53,13 +54,6 @@ export const newestCheckpoint = (store: string, id: string, storage: Storage = f
   return best?.file;
 };
 
-/** The message with its causes, on one line. */
-const errorText = (err: unknown): string => {
-  const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error; e = e.cause) parts.push(e.message);
-  return parts.join(": ") || String(err);
-};
-
 export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
   const { journal } = opts;
   const before = journal.state();
@@ -101,7 +95,7 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
       journal.record({ kind: "started", id: c.id, pid: rec.pid, startTime: Number(rec.startTime) });
       out.containers.push({ id: c.id, action: "started with its data as left on disk" });
     } catch (err) {
-      out.containers.push({ id: c.id, action: "failed", error: errorText(err) });
+      out.containers.push({ id: c.id, action: "failed", error: describeError(err) });
     }
   }
   return out;

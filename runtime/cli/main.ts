@@ -4,7 +4,7 @@ import { UsageError } from "./command.ts";
 import { commandNames, commands } from "./commands/index.ts";
 import { flagBool, flagString, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
-import { describeError, reportError } from "./report.ts";
+import { reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
 import { DEBUG_ENV } from "../debug.ts";
 import { defaultJournalDir } from "../container/journal-dir.ts";
@@ -80,4 +80,3 @@ export const main = async (argv: string[]): Promise<number> => {
 const loadSummaries = async (): Promise<{ name: string; summary: string }[]> =>
   Promise.all(commandNames().map(async (n) => ({ name: n, summary: (await commands[n]!()).command.summary })));
 
-export { describeError };

@@ -1,17 +1,7 @@
 // Turns any error into one line for the user and, with --log, a log record for engines such as containerd.
 import { appendFileSync } from "node:fs";
 import type { GlobalOptions } from "./command.ts";
-
-/** "outer: inner: innermost", following `cause` links, without repeating a message already contained. */
-export const describeError = (err: unknown): string => {
-  const parts: string[] = [];
-  for (let e: unknown = err; e !== undefined && e !== null; e = e instanceof Error ? e.cause : undefined) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (!parts.some((p) => p.includes(msg))) parts.push(msg);
-    if (e instanceof AggregateError) for (const sub of e.errors) parts.push(`(also: ${describeError(sub)})`);
-  }
-  return parts.join(": ");
-};
+import { describeError } from "../errors.ts";
 
 export const logLine = (opts: GlobalOptions | undefined, level: "error" | "warning" | "info" | "debug", msg: string): void => {
   if (!opts?.log) return;

@@ -5,6 +5,7 @@ import { CLONE, MS, O, TIOCSCTTY } from "../../ffi/constants.ts";
 import { SysError } from "../../ffi/errno.ts";
 import { realSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
 import { debug } from "../debug.ts";
+import { describeError } from "../errors.ts";
 import { runHooks } from "../hooks.ts";
 import { createDevice, createDevSymlinks } from "../rootfs/devices.ts";
 import { mountCgroups, mountOne, prepareRoot, setPropagation } from "../rootfs/mounts.ts";
@@ -39,13 +40,6 @@ const step = <T>(name: string, fn: () => T): T => {
 const innermostSysError = (err: unknown): SysError | undefined => {
   for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof SysError) return e;
   return undefined;
-};
-
-const messageOf = (err: unknown): string => {
-  const parts: string[] = [];
-  for (let e: unknown = err instanceof StepError ? err.cause : err; e instanceof Error || typeof e === "string"; e = e instanceof Error ? e.cause : undefined)
-    parts.push(e instanceof Error ? e.message : e);
-  return parts.join(": ");
 };
 
 const writeProcFile = (path: string, value: string, what: string): void => {
@@ -235,7 +229,7 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
     const failed = {
       t: "failed" as const,
       step: err instanceof StepError ? err.step : "setup",
-      message: messageOf(err),
+      message: describeError(err instanceof StepError ? err.cause : err),
       ...(sysErr ? { call: sysErr.call, errno: sysErr.code } : {}),
     };
     try {
