@@ -23,7 +23,7 @@ import { debug } from "../debug.ts";
 import { writeIdMaps } from "./id-maps.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "../memory/limits-view.ts";
-import { isAlive, procStat } from "./proc.ts";
+import { isRunning, procStat } from "./proc.ts";
 import { exitStatusOf } from "./wait.ts";
 import { checkId, fifoPath, limitsViewDir, lockPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 import { ociState } from "./status.ts";
@@ -114,14 +114,15 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     cleanups.push(() => cgroup.destroy());
     cgroup.create();
     cgroup.apply(config.linux?.resources ?? {});
-    mkfifo(fifoPath(opts.root, opts.id), S_IFIFO | 0o622);
+    const fifo = fifoPath(opts.root, opts.id);
+    mkfifo(fifo, S_IFIFO | 0o622);
     const state = (pid: number, status: string): string => JSON.stringify(ociState(record, status, pid));
     const { pair, target, socketPath } = consoleFor(terminal);
     if (pair) cleanups.push(() => pair.close());
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
-    const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifoPath(opts.root, opts.id), console: target });
+    const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifo, console: target });
     const plan = buildPlan({
-      id: opts.id, bundle, config: withLimitsView(config, limitsViewDir(opts.root, opts.id)), execFifo: fifoPath(opts.root, opts.id), consoleSocket: socketPath,
+      id: opts.id, bundle, config: withLimitsView(config, limitsViewDir(opts.root, opts.id)), execFifo: fifo, consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: state(0, "creating"),
     });
@@ -135,7 +136,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     /** Host PID of the container's init: the stage itself, or the init it started in a user-owned PID namespace. */
     let initPid = stage.proc.pid;
     cleanups.push(async () => {
-      for (const pid of new Set([initPid, stage.proc.pid])) if (isAlive(pid, procStat(pid)?.startTime ?? "")) kill(pid, 9);
+      for (const pid of new Set([initPid, stage.proc.pid])) if (isRunning(pid)) kill(pid, 9);
       await stage.proc.exited;
     });
     stage.channel.send(encode({ t: "plan", plan }));

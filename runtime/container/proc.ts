@@ -13,8 +13,13 @@ export const procStat = (pid: number): { startTime: string; state: string } | un
   }
 };
 
+const running = (st: { state: string } | undefined): boolean => st !== undefined && st.state !== "Z" && st.state !== "X";
+
 /** True when `pid` still is the process that had `startTime`, and has not exited. */
 export const isAlive = (pid: number, startTime: string): boolean => {
   const st = procStat(pid);
-  return st !== undefined && st.startTime === startTime && st.state !== "Z" && st.state !== "X";
+  return running(st) && st!.startTime === startTime;
 };
+
+/** True when some process `pid` exists and has not exited (for our own children, whose PID cannot be reused yet). */
+export const isRunning = (pid: number): boolean => running(procStat(pid));
