@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import type { CgroupFs } from "../cgroups/fs.ts";
 import { applyStep, type StepResult } from "./actuator.ts";
 import { readCgroupMemory, readSystemMemory, type MemoryCgroupPaths } from "./cgroup-memory.ts";
-import { CLASS_PROFILES, SYSTEM_TRIGGERS, type PsiTrigger } from "./classes.ts";
+import { CLASS_PROFILES, SYSTEM_TRIGGERS, triggerText, type PsiTrigger } from "./classes.ts";
 import type { EventSink, MemoryEvent } from "./event-log.ts";
 import { watchMemoryEvents } from "../cgroups/v2/memory-events.ts";
 import { planLadder, type LadderConfig, type Plan, type Step } from "./ladder.ts";
@@ -13,7 +13,7 @@ import type { ContainerView, Managed, Observation, Signal, SystemMemory } from "
 import { applyOomDecision, decideOom, heldProcesses, underOom, type OomReserve } from "./oom-v1.ts";
 import type { MemoryPolicy } from "./policy.ts";
 import { applyMemoryPolicy } from "./protect.ts";
-import type { EpollWatch } from "./epoll-watch.ts";
+import type { EpollWatch } from "../watch/epoll.ts";
 import type { ExitRecord } from "./restart.ts";
 import { watchV1 } from "../cgroups/v1/notify.ts";
 
@@ -149,7 +149,7 @@ export class MemoryCore {
     const label = `psi ${source} ${t.kind}${t.look ? " look" : ""}`;
     const container = source;
     try {
-      this.d.watch.arm(label, path, t, {
+      this.d.watch.arm(label, path, triggerText(t), {
         fired: (at) => this.signal({ source, kind: t.look ? "look" : t.kind, at }),
         lost: () => this.record({ container, action: "watch-lost", outcome: "done", reason: `trigger '${label}' reported an error or hang-up` }),
       });

@@ -3,7 +3,8 @@ import type { LinuxResources } from "../../spec/resources.ts";
 import type { CgroupManager } from "../manager.ts";
 import type { CgroupFs } from "../fs.ts";
 import { readFile, writeFile } from "../files.ts";
-import { watchOomV1, type OomWatch } from "../oom.ts";
+import { watchOomV1 } from "../oom.ts";
+import type { Watch } from "../../watch/watch.ts";
 import { addProcessTo, applyPlaced, createPath, killEach, pidsOf, removeWhenEmpty, statsPlaced, type Placed } from "../placement.ts";
 import type { CgroupStats } from "../stats.ts";
 import { unifiedV2 } from "../unified.ts";
@@ -110,7 +111,7 @@ export class V1Manager implements CgroupManager {
     return dir ? oomKillsV1(this.fs, dir) : 0;
   }
 
-  watchOom(onOom: () => void): OomWatch {
+  watchOom(onOom: () => void): Watch {
     const dir = this.dirOf("memory");
     if (!dir) throw new Error(`Watching container cgroup '${this.path}' for OOM: the memory controller is not mounted`);
     return watchOomV1(this.fs, dir, onOom);

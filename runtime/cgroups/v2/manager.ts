@@ -3,7 +3,8 @@ import type { LinuxResources } from "../../spec/resources.ts";
 import type { CgroupManager } from "../manager.ts";
 import type { CgroupFs } from "../fs.ts";
 import { readFile, writeFile } from "../files.ts";
-import { watchOomV2, type OomWatch } from "../oom.ts";
+import { watchOomV2 } from "../oom.ts";
+import type { Watch } from "../../watch/watch.ts";
 import { addProcessTo, applyPlaced, createPath, killEach, pidsOf, removeWhenEmpty, statsPlaced, type Placed } from "../placement.ts";
 import type { CgroupStats } from "../stats.ts";
 import { V2_ALWAYS, V2_CONTROLLERS } from "./controllers.ts";
@@ -107,7 +108,7 @@ export class V2Manager implements CgroupManager {
     return this.fs.exists(`${this.dir}/memory.events`) ? oomKillsV2(this.fs, this.dir) : 0;
   }
 
-  watchOom(onOom: () => void): OomWatch {
+  watchOom(onOom: () => void): Watch {
     return watchOomV2(this.fs, this.dir, onOom);
   }
 

@@ -3,7 +3,7 @@ import { MemoryCore, type CoreContainer } from "../../../../runtime/memory/core.
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { memoryPolicy } from "../../../../runtime/memory/policy.ts";
-import type { EpollWatch, WatchCallbacks } from "../../../../runtime/memory/epoll-watch.ts";
+import type { EpollWatch, WatchCallbacks } from "../../../../runtime/watch/epoll.ts";
 import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs } from "./fake-cgroupfs.ts";
 
 const MiB = 2 ** 20;

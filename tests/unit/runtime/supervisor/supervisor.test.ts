@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ContainerOps, ListedContainer } from "../../../../runtime/supervisor/container-ops.ts";
 import { MemoryCore } from "../../../../runtime/memory/core.ts";
-import type { EpollWatch, WatchCallbacks } from "../../../../runtime/memory/epoll-watch.ts";
+import type { EpollWatch, WatchCallbacks } from "../../../../runtime/watch/epoll.ts";
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { Supervisor } from "../../../../runtime/supervisor/supervisor.ts";
