@@ -1,7 +1,7 @@
 // The v1 userspace OOM handler: with the kernel's OOM killer disabled (disableOOMKiller), a cgroup that hits its
 // limit is held with its allocating tasks asleep until someone frees or grants memory. bunker decides: grant a step
 // from the configured reserve to a container that deserves it, or kill its largest process.
-import { parseKeyed } from "../cgroups/files.ts";
+import { isUnlimited, parseKeyed } from "../cgroups/files.ts";
 import { codeOf, type CgroupFs } from "../cgroups/fs.ts";
 import { CLASS_PROFILES, type MemoryClass } from "./classes.ts";
 
@@ -54,7 +54,7 @@ export const applyOomDecision = (fs: CgroupFs, memoryDir: string, d: OomDecision
     const memsw = `${memoryDir}/memory.memsw.limit_in_bytes`;
     if (fs.exists(memsw)) {
       const old = Number(fs.read(memsw).trim());
-      if (old < 2 ** 62) fs.write(memsw, String(old + d.bytes));
+      if (!isUnlimited(old)) fs.write(memsw, String(old + d.bytes));
     }
     fs.write(`${memoryDir}/memory.limit_in_bytes`, String(d.limit));
   } else if (d.action === "kill-process") {

@@ -6,7 +6,7 @@ import { listContainers } from "../container/list.ts";
 import { isAlive } from "../container/proc.ts";
 import { readRecord } from "../container/record.ts";
 import { startContainer } from "../container/start.ts";
-import type { Status } from "../container/status.ts";
+import type { ContainerStatus } from "../spec/state.ts";
 import { parseSignal } from "../spec/signals.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { close } from "../../ffi/fd.ts";
@@ -14,7 +14,7 @@ import type { MemoryCgroupPaths } from "../memory/cgroup-memory.ts";
 
 export interface ListedContainer {
   id: string;
-  status: Status;
+  status: ContainerStatus;
   annotations: Record<string, string>;
   bundle: string;
   cgroupsPath: string;
