@@ -88,8 +88,8 @@ export class HybridManager implements CgroupManager {
     return this.v1.watchOom(onOom);
   }
 
-  async destroy(): Promise<void> {
-    await this.v1.destroy();
-    await this.v2.destroy();
+  async destroy(onWarning?: (msg: string) => void): Promise<void> {
+    await this.v1.destroy(onWarning);
+    await this.v2.destroy(onWarning);
   }
 }

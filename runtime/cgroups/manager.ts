@@ -29,7 +29,7 @@ export interface CgroupManager {
   oomKills(): number;
   /** Calls `onOom` each time the kernel OOM-kills in the container, without polling. */
   watchOom(onOom: () => void): Watch;
-  /** Kills what is left (cgroup.kill where present, else SIGKILL each pid), waits until empty, removes every
-   * directory. Idempotent. */
-  destroy(): Promise<void>;
+  /** Kills what is left (cgroup.kill where present, else SIGKILL each pid, frozen), waits until empty, removes every
+   * directory. Idempotent. A freeze that failed before the kill goes to `onWarning` (or beside a removal's error). */
+  destroy(onWarning?: (msg: string) => void): Promise<void>;
 }
