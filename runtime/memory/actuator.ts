@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { readPids } from "../cgroups/files.ts";
 import { codeOf, type CgroupFs } from "../cgroups/fs.ts";
 import { freezeAndKill } from "../cgroups/placement.ts";
-import type { MemoryCgroupPaths } from "./cgroup-memory.ts";
+import type { MemoryCgroupPaths } from "./observation.ts";
 import type { Step } from "./ladder.ts";
 
 export interface StepResult {

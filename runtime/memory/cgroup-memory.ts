@@ -3,11 +3,8 @@
 import { isUnlimited, parseKeyed } from "../cgroups/files.ts";
 import type { CgroupFs } from "../cgroups/fs.ts";
 import { parseMemoryEvents } from "../cgroups/v2/memory-events.ts";
-import type { CgroupMemory, SystemMemory } from "./observation.ts";
+import type { CgroupMemory, MemoryCgroupPaths, SystemMemory } from "./observation.ts";
 import { parsePsi } from "../cgroups/psi.ts";
-
-/** Where a container's memory lives: one v2 directory, or the v1 memory directory and the freezer beside it. */
-export type MemoryCgroupPaths = { v2: string } | { v1: { memory: string; freezer: string } };
 
 const limit = (text: string): number | "max" => {
   const t = text.trim();

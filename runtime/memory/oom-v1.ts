@@ -4,6 +4,7 @@
 import { isUnlimited, parseKeyed } from "../cgroups/files.ts";
 import { codeOf, type CgroupFs } from "../cgroups/fs.ts";
 import { CLASS_PROFILES, type MemoryClass } from "./classes.ts";
+import type { MemoryEvent } from "./event-log.ts";
 
 export interface OomReserve {
   /** Bytes left to grant across all containers. */
@@ -64,4 +65,24 @@ export const applyOomDecision = (fs: CgroupFs, memoryDir: string, d: OomDecision
       if (codeOf(err) !== "ESRCH") throw err;
     }
   }
+};
+
+/**
+ * The handler, run when memory.oom_control fires: a cgroup held at its limit gets a grant from `reserve` (which
+ * shrinks by it) or loses its largest process. Returns what to record, or undefined when the cgroup is not held.
+ */
+export const answerOom = (fs: CgroupFs, memoryDir: string, cls: MemoryClass, reserve: OomReserve): Pick<MemoryEvent, "action" | "outcome" | "reason" | "detail"> | undefined => {
+  if (!fs.exists(memoryDir) || !underOom(fs, memoryDir)) return undefined;
+  const limit = Number(fs.read(`${memoryDir}/memory.limit_in_bytes`).trim());
+  const decision = decideOom(cls, limit, heldProcesses(fs, memoryDir), reserve);
+  applyOomDecision(fs, memoryDir, decision);
+  if (decision.action === "grant") reserve.left -= decision.bytes;
+  const detail =
+    decision.action === "grant" ? `limit raised to ${decision.limit}` : decision.action === "kill-process" ? `pid ${decision.pid} (${decision.comm}), rss ${decision.rss}` : undefined;
+  return {
+    action: decision.action === "grant" ? "oom-grant" : "oom-kill-process",
+    outcome: decision.action === "none" ? "skipped" : "done",
+    reason: decision.reason,
+    ...(detail ? { detail } : {}),
+  };
 };

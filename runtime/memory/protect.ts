@@ -3,7 +3,7 @@
 import { isUnlimited } from "../cgroups/files.ts";
 import type { CgroupFs } from "../cgroups/fs.ts";
 import { CLASS_PROFILES } from "./classes.ts";
-import type { MemoryCgroupPaths } from "./cgroup-memory.ts";
+import type { MemoryCgroupPaths } from "./observation.ts";
 import type { MemoryPolicy } from "./policy.ts";
 
 /** The writes, as [file, value] pairs in order; exported so they can be checked without a cgroup. */

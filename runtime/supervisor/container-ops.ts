@@ -10,7 +10,7 @@ import type { ContainerStatus } from "../spec/state.ts";
 import { parseSignal } from "../spec/signals.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { close } from "../../ffi/fd.ts";
-import type { MemoryCgroupPaths } from "../memory/cgroup-memory.ts";
+import type { MemoryCgroupPaths } from "../memory/observation.ts";
 
 export interface ListedContainer {
   id: string;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { applyStep, type ActuatorDeps } from "../../../../runtime/memory/actuator.ts";
-import type { MemoryCgroupPaths } from "../../../../runtime/memory/cgroup-memory.ts";
+import type { MemoryCgroupPaths } from "../../../../runtime/memory/observation.ts";
 import type { Step } from "../../../../runtime/memory/ladder.ts";
 import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
 import { putV1, putV2 } from "./cgroup-fixtures.ts";

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { MemoryCore, type CoreContainer } from "../../../../runtime/memory/core.ts";
+import { MemoryCore } from "../../../../runtime/memory/core.ts";
+import type { CoreContainer } from "../../../../runtime/memory/observation.ts";
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { memoryPolicy } from "../../../../runtime/memory/policy.ts";
