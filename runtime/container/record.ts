@@ -55,9 +55,9 @@ export const readRecord = (root: string, id: string): ContainerRecord => {
   let v: unknown;
   try {
     v = JSON.parse(text);
-  } catch (cause) {
-    // The parser's message quotes the file; what it holds is not echoed.
-    throw new DamagedStateError(`Corrupt state file '${path}': not valid JSON`, { cause });
+  } catch {
+    // Not the parser's message: it quotes the file, whose bytes are not echoed.
+    throw new DamagedStateError(`Corrupt state file '${path}': not valid JSON`);
   }
   if (!Value.Check(ContainerRecord, v)) {
     const first = Value.Errors(ContainerRecord, v).First();
