@@ -7,6 +7,26 @@ bash tests/setup/install.sh || exit 1
 node_modules/.bin/bun build.ts || exit 1
 
 passed=0; failed=0; status=0
+
+# Tests leave /tmp as they found it. Their temporary directories go into a private TMPDIR, which must be empty at the
+# end; /tmp itself is listed before and after, for anything made there directly. Either failure names what was left.
+tmp_before=$(ls -A /tmp)
+TMPDIR=$(mktemp -d /tmp/bunker-tests.XXXXXX)
+export TMPDIR
+tmp_check() {
+  local own left
+  own=$(ls -A "$TMPDIR")
+  left=$(comm -13 <(sort <<<"$tmp_before") <(ls -A /tmp | grep -vxF "$(basename "$TMPDIR")" | sort))
+  if [[ -n $own || -n $left ]]; then
+    status=1; failed=$((failed + 1))
+    echo "=== /tmp check failed: the tests left"
+    [[ -n $own ]] && sed "s|^|  $TMPDIR/|" <<<"$own"
+    [[ -n $left ]] && sed 's|^|  /tmp/|' <<<"$left"
+  else
+    echo "=== /tmp check: nothing left"
+  fi
+  rm -rf "$TMPDIR"
+}
 suite() {
   local name=$1; shift
   local log; log=$(mktemp)
@@ -34,5 +54,6 @@ if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
 else
   echo "=== board: skipped (BUNKER_SKIP_BOARD=1 or no board/lane.ts)"
 fi
+tmp_check
 echo "${passed} passed, ${failed} failed"
 exit $status

@@ -12,6 +12,10 @@ import { parseMountinfo } from "../../runtime/cgroups/mounts.ts";
 import { V2Manager } from "../../runtime/cgroups/v2/manager.ts";
 import { makeBundle, type TestConfig } from "../support/bundle.ts";
 import { bunker, bunkerAsync, newRoot, skipReason } from "../support/cli.ts";
+import { tempDirs } from "../support/temp.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const why = (): string | null => {
   if (process.getuid?.() !== 0) return "not root";

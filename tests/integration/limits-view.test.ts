@@ -5,6 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { limitsViewMounts, writeLimitsView } from "../../runtime/container/limits-view.ts";
+import { tempDirs } from "../support/temp.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const MiB = 2 ** 20;
 const why = process.getuid?.() !== 0 ? "needs root for a private mount namespace" : !Bun.which("unshare") ? "needs unshare(1)" : undefined;

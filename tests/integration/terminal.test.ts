@@ -4,6 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { tempDirs } from "../support/temp.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const skip = skipReason() ?? (Bun.which("python3") ? undefined : "python3 is needed for the --console-socket peer");
 if (skip) console.log(`SKIP terminal: ${skip}`);

@@ -1,6 +1,7 @@
 // Runs the compiled executable, as the integration tests must: it is what ships.
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { makeTemp } from "./temp.ts";
 import { join } from "node:path";
 
 export const BIN = join(import.meta.dir, "../../dist", process.arch === "arm64" ? "bunker-linux-arm64" : "bunker-linux-x64");
@@ -21,7 +22,7 @@ export const skipReason = (): string | undefined => {
 
 /** A state root as bunker makes /run/bunker: searchable by a container's mapped root, which reads its limits view. */
 export const newRoot = (): string => {
-  const root = mkdtempSync(join(tmpdir(), "bunker-state-"));
+  const root = makeTemp("bunker-state-");
   chmodSync(root, 0o711);
   return root;
 };

@@ -1,8 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
 import { boardCheck } from "../../../board/check.ts";
 import { CheckReportSchema, renderText } from "../../../board/check/report.ts";
-import { a53Board, fakeProbes, fakeView, type Tree } from "./check/fake-system.ts";
+import { a53Board, fakeProbes, fakeView, removeTrees, type Tree } from "./check/fake-system.ts";
+
+afterAll(removeTrees);
 
 const without = (tree: Tree, ...paths: string[]): Tree => Object.fromEntries(Object.entries(tree).filter(([p]) => !paths.includes(p)));
 const statusOf = (tree: Tree, id: string, probes = fakeProbes()) => {

@@ -1,5 +1,5 @@
 // A fake board for the check's tests: files laid out below a temporary root, and kernel probes that record their calls.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { KernelProbes, ProbeResult, SystemView } from "../../../../board/check/system.ts";
@@ -38,9 +38,17 @@ export const a53Board = (): Tree => ({
   "/sys/module/zswap/parameters/enabled": "N\n",
 });
 
+const written: string[] = [];
+
+/** Removes every tree written so far: each test file using these fakes calls it in afterAll. */
+export const removeTrees = (): void => {
+  for (const root of written.splice(0)) rmSync(root, { recursive: true, force: true });
+};
+
 /** Writes `tree` below a fresh temporary directory and returns that directory. */
 export const writeTree = (tree: Tree): string => {
   const root = mkdtempSync(join(tmpdir(), "board-check-"));
+  written.push(root);
   for (const [path, content] of Object.entries(tree)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);

@@ -1,6 +1,8 @@
 // The linear power-cut proof of the state journal: every cut point of a workload, under every failure model.
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CHECKPOINT_SUFFIX, readCheckpoint, writeCheckpoint } from "../../../../runtime/checkpoint/checkpoint-file.ts";
 import { FaultStorage, PowerCut } from "../../../../runtime/durable/fault-storage.ts";
 import { openStateJournal } from "../../../../runtime/durable/journal.ts";
@@ -136,7 +138,7 @@ describe("state journal under power cuts", () => {
 
 describe("checkpoint files under power cuts", () => {
   test("every checkpoint file a cut leaves is complete, and every write that returned is there", () => {
-    const tree = mkdtempSync("/tmp/bunker-cut-tree-");
+    const tree = mkdtempSync(join(tmpdir(), "bunker-cut-tree-"));
     try {
       mkdirSync(`${tree}/data`);
       writeFileSync(`${tree}/data/a`, "x".repeat(100_000));

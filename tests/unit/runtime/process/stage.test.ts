@@ -1,5 +1,5 @@
-import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLONE, MS, O } from "../../../../ffi/constants.ts";
@@ -8,8 +8,14 @@ import type { StagePlan } from "../../../../runtime/process/plan.ts";
 import { prepareContainer } from "../../../../runtime/process/stage.ts";
 import { recordingSyscalls } from "../../fakes/syscalls.ts";
 
+const rootfses: string[] = [];
+afterAll(() => {
+  for (const d of rootfses) rmSync(d, { recursive: true, force: true });
+});
+
 const plan = (over: Partial<StagePlan> = {}): StagePlan => {
   const rootfs = mkdtempSync(join(tmpdir(), "stage-test-"));
+  rootfses.push(rootfs);
   mkdirSync(join(rootfs, "bin"));
   return {
     id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false, spawnInit: false,
@@ -24,6 +30,8 @@ const plan = (over: Partial<StagePlan> = {}): StagePlan => {
   };
 };
 
+// Each run of the stage goes through every setup step and ends where the plan's program cannot be found
+// ("find executable"): a test that stops earlier fails on the message, not only on the calls it checks.
 describe("prepareContainer()", () => {
   test("unshares, names the host, mounts and switches root; host files come from the parent", () => {
     const r = recordingSyscalls();
@@ -35,14 +43,14 @@ describe("prepareContainer()", () => {
 
   test("does not join the cgroup early without a cgroup namespace, so the stage's memory is not charged", () => {
     const r = recordingSyscalls();
-    expect(() => prepareContainer(r.sys, plan(), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, plan(), new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     expect(r.names()).not.toContain("writeAll");
   });
 
   test("joins the cgroup before making a cgroup namespace, so the namespace is rooted at the container's cgroup", () => {
     const r = recordingSyscalls();
     const p = plan({ newCgroupNamespace: true, unshareFlags: CLONE.NEWNS | CLONE.NEWCGROUP });
-    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     const names = r.names();
     expect(names.indexOf("writeAll")).toBeLessThan(names.indexOf("unshare"));
   });
@@ -51,7 +59,7 @@ describe("prepareContainer()", () => {
     const r = recordingSyscalls();
     r.feed(1, '{"t":"continue"}\n');
     const p = plan({ newUserNamespace: true, early: [{ kind: "new-user" }], unshareFlags: CLONE.NEWUSER | CLONE.NEWNS });
-    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     const names = r.names();
     // The user namespace itself was made before the plan was read (early.ts); the others once mapped.
     expect(names.slice(0, 5)).toEqual(["writeAll", "read", "setresgid", "setresuid", "unshare"]);
@@ -84,7 +92,7 @@ describe("prepareContainer()", () => {
       { path: "/proc/7/ns/mnt", flag: CLONE.NEWNS },
       { path: "/proc/7/ns/cgroup", flag: CLONE.NEWCGROUP },
     ];
-    expect(() => prepareContainer(r.sys, plan({ join, newMountNamespace: false, unshareFlags: 0 }), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, plan({ join, newMountNamespace: false, unshareFlags: 0 }), new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     expect(r.calls.slice(0, 7)).toEqual([
       { name: "open", args: ["/proc/7/ns/mnt", O.RDONLY | O.CLOEXEC] },
       { name: "open", args: ["/proc/7/ns/cgroup", O.RDONLY | O.CLOEXEC] },

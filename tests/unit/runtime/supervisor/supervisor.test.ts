@@ -11,6 +11,7 @@ import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { Supervisor } from "../../../../runtime/supervisor/supervisor.ts";
 import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
 import { putSystem, putV2 } from "../memory/cgroup-fixtures.ts";
+import { until } from "../../../support/until.ts";
 
 const MiB = 2 ** 20;
 
@@ -79,9 +80,6 @@ const supervise = (list: ListedContainer[], damaged: Damaged[] = []) => {
   return { ...w, ...o };
 };
 
-const until = async (cond: () => boolean): Promise<void> => {
-  for (let i = 0; i < 500 && !cond(); i++) await Bun.sleep(2);
-};
 
 describe("Supervisor", () => {
   test("adopts the running containers of the root: exit watch, memory triggers, policy writes", () => {

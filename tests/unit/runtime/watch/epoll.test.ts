@@ -4,6 +4,7 @@ import { EPOLL } from "../../../../ffi/epoll.ts";
 import { O } from "../../../../ffi/constants.ts";
 import { close, pipe2, writeAll } from "../../../../ffi/fd.ts";
 import { startEpollWatch, type EpollWatch } from "../../../../runtime/watch/epoll.ts";
+import { until } from "../../../support/until.ts";
 
 /** Open fds of this process whose target starts with `prefix` (a path, "pipe:", "anon_inode:[eventpoll]"). */
 const openFds = (prefix: string): number =>
@@ -15,9 +16,6 @@ const openFds = (prefix: string): number =>
     }
   }).length;
 
-const until = async (cond: () => boolean): Promise<void> => {
-  for (let i = 0; i < 1000 && !cond(); i++) await Bun.sleep(1);
-};
 
 let watch: EpollWatch | undefined;
 afterEach(async () => {
