@@ -6,9 +6,6 @@ const EINTR = 4;
 
 export const open = (path: string, flags: number, mode = 0o644): number => check("open", q(path), libc.open(cstr(path), flags, mode));
 
-export const openat = (dirfd: number, path: string, flags: number, mode = 0o644): number =>
-  check("openat", q(path), libc.openat(dirfd, cstr(path), flags, mode));
-
 export const close = (fd: number): void => void check("close", `fd ${fd}`, libc.close(fd));
 
 export const dup3 = (oldfd: number, newfd: number, flags: number): void =>

@@ -19,5 +19,4 @@ export const pivotRoot = (newRoot: string, putOld: string): void => {
 };
 
 export const chdir = (path: string): void => void check("chdir", q(path), libc.chdir(cstr(path)));
-export const fchdir = (fd: number): void => void check("fchdir", `fd ${fd}`, libc.fchdir(fd));
 export const chroot = (path: string): void => void check("chroot", q(path), libc.chroot(cstr(path)));

@@ -1,5 +1,5 @@
 // The container's mounts, made inside its mount namespace before pivot_root.
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname, posix } from "node:path";
 import { MS } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
@@ -71,13 +71,5 @@ export const setPropagation = (sys: Pick<Syscalls, "mount">, m: MountStep): void
     for (const p of m.propagation) sys.mount(null, m.destination, null, p, null);
   } catch (err) {
     throw withDestination(m, err);
-  }
-};
-
-export const isDirectory = (path: string): boolean => {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 };

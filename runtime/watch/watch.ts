@@ -9,10 +9,11 @@ export interface Watch {
   close(): void;
 }
 
-// Bun 1.4.5 drops a change that lands within about a millisecond of the previous event's delivery (measured on a
-// watched file: 14 of 20 changes lost at once, none 2 ms later). So each burst of events gets one trailing call per
-// name, TRAIL_MS later, which sees what such a change did; users re-read what changed, so an extra call is harmless.
-const TRAIL_MS = 5;
+// Bun 1.4.5 drops a change that lands right after the previous event's delivery (measured on a watched file at light
+// load: 14 of 20 lost when made at once, none 2 ms later; oven-sh/bun#7919). So each burst of events gets one trailing
+// call per name, TRAIL_MS later, which sees what such a change did; users re-read what changed, so an extra call is
+// harmless. The window grows with load; the trailing call covers what follows a delivery by less than TRAIL_MS.
+const TRAIL_MS = 20;
 
 /**
  * Calls `changed` with the wall-clock time on each change inotify reports for `path`, and the name of the entry that

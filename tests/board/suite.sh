@@ -2,7 +2,7 @@
 # The board suite: runs inside the emulated board (busybox sh) against one bunker executable, with runc's command line.
 # Prints `ok N <label>: <name>`, `not ok N <label>: <name> # <why>`, figures as `BOARD-FIGURE <label> key=value`, and
 # last `<label>: N passed, N failed, N pending`. A test whose bunker command has not landed yet is reported as
-# `not ok ... # TODO` and counted as pending, not hidden and not failed.
+# `not ok ... # TODO` and counted as pending, not hidden and not failed; a command whose --help fails otherwise fails.
 # usage: suite.sh <label> <bunker-executable> <bundles-dir>
 set -u
 . "$(dirname "$0")/measure.sh"
@@ -19,8 +19,9 @@ pass() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n $label: $1"; }
 fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $label: $1 # $2"; }
 pend() { n=$((n + 1)); pending=$((pending + 1)); echo "not ok $n $label: $1 # TODO $2"; }
 
-# A command has landed when `bunker <cmd> --help` is not "Unknown command".
-landed() { "$bunker" "$1" --help > /dev/null 2>&1; }
+# `bunker <cmd> --help`, its output kept in $tmp/help. A command that says "Unknown command" has not landed yet
+# (pending); any other failure of --help, a crash above all, fails the test that needs it.
+help_of() { "$bunker" "$1" --help > "$tmp/help" 2>&1; }
 b() { timeout 120 "$bunker" --root "$root" "$@"; }
 oneline() { tr '\n' ' ' < "$1" | cut -c1-200; }
 
@@ -28,8 +29,9 @@ oneline() { tr '\n' ' ' < "$1" | cut -c1-200; }
 check() {
   name=$1 needs=$2 fn=$3
   for c in $needs; do
-    if ! landed "$c"; then
-      pend "$name" "'bunker $c' has not landed"
+    if ! help_of "$c"; then
+      if grep -q "Unknown command" "$tmp/help"; then pend "$name" "'bunker $c' has not landed"
+      else fail "$name" "'bunker $c --help' failed: $(oneline "$tmp/help")"; fi
       return
     fi
   done
@@ -181,6 +183,6 @@ check "an allocation over memory.max is OOM-killed and counted in memory.events"
 check "a foreground run killed by the OOM killer exits 137" "run" t_oom_status
 check "pause freezes the cgroup and resume thaws it" "run pause resume state delete" t_pause_resume
 check "bunker run RSS while its container sleeps" "run" t_rss
-if landed delete; then for id in hello allns sleeper sleepall limits oom oom2 pause rss; do b delete -f "$label-$id" > /dev/null 2>&1; done; fi
+if help_of delete; then for id in hello allns sleeper sleepall limits oom oom2 pause rss; do b delete -f "$label-$id" > /dev/null 2>&1; done; fi
 echo "$label: $passed passed, $failed failed, $pending pending"
 [ $failed -eq 0 ]

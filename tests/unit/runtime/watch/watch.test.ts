@@ -9,23 +9,22 @@ const temp = tempDirs();
 
 describe("watchPath()", () => {
   test("reports a change made right after the previous change was delivered", async () => {
-    const file = join(temp("watch-"), "log");
-    writeFileSync(file, "");
-    let sizes: number[] = [];
-    const w = watchPath(file, () => sizes.push(Bun.file(file).size));
-    try {
-      for (let i = 1; i <= 20; i++) {
+    for (let i = 0; i < 20; i++) {
+      const file = join(temp("watch-"), "log");
+      writeFileSync(file, "");
+      const sizes: number[] = [];
+      const w = watchPath(file, () => {
+        sizes.push(Bun.file(file).size);
+        // While the first change is being delivered: the moment at which Bun drops a change by itself.
+        if (sizes.length === 1) appendFileSync(file, "b");
+      });
+      try {
         appendFileSync(file, "a");
-        await until(() => sizes.includes(2 * i - 1), `the change to ${2 * i - 1} bytes`);
-        // Straight after the delivery: the window in which Bun drops a change by itself.
-        appendFileSync(file, "b");
-        await until(() => sizes.includes(2 * i), `the change to ${2 * i} bytes`);
-        sizes = [];
+        await until(() => sizes.includes(2), "the second change");
+      } finally {
+        w.close();
       }
-    } finally {
-      w.close();
     }
-    expect(sizes).toEqual([]);
   });
 
   test("names the entry that changed in a watched directory, and stops at close", async () => {
