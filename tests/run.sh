@@ -51,6 +51,8 @@ suite unit node_modules/.bin/bun test tests/unit
 suite integration node_modules/.bin/bun test --timeout 60000 tests/integration
 if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   suite board node_modules/.bin/bun board/lane.ts
+  # Real power cuts on the board, a few with a fresh seed each run (printed); `npm run test:power-cuts` does 20 + 10.
+  suite "board power cuts" node_modules/.bin/bun tests/board/checkpoint-cuts.ts --journal-cuts 3 --ckpt-cuts 2 --seed $((RANDOM * 32768 + RANDOM))
 else
   echo "=== board: skipped (BUNKER_SKIP_BOARD=1 or no board/lane.ts)"
 fi

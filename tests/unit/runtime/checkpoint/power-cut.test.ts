@@ -29,6 +29,11 @@ const changes = (): LifecycleChange[] => {
 // Thousands of recoveries: on a loaded 2-core machine they take several times bun's default 5 s.
 const CPU_BOUND_MS = 120_000;
 
+// What the failure models make of unsynced writes is drawn from a fresh seed each run, printed so that a failing run
+// can be repeated (BUNKER_CUT_SEED=S); every cut point is tried whatever the seed.
+const SEED = Number(process.env.BUNKER_CUT_SEED ?? Math.floor(Math.random() * 1_000_000));
+console.log(`power cuts: seed ${SEED} (BUNKER_CUT_SEED=${SEED} repeats it)`);
+
 const PROBE: LifecycleChange = { kind: "created", id: "probe", bundle: "/srv/probe" };
 
 /** `group`: changes per commit; above 1 they go through recordAll, one sync per group (as a foreground run does). */
@@ -112,12 +117,12 @@ describe("state journal under power cuts", () => {
     let cuts = 0;
     const failures: unknown[] = [];
     // A small segment forces a compaction every few changes, so cuts land inside compactions too.
-    for (const [segmentBytes, seed] of [[6 * SECTOR, 1], [11 * SECTOR, 2], [64 * SECTOR, 3]] as const) {
+    for (const [segmentBytes, seed] of [[6 * SECTOR, SEED + 1], [11 * SECTOR, SEED + 2], [64 * SECTOR, SEED + 3]] as const) {
       const report = runPowerCuts(journalWorkload(steps, segmentBytes), { seed });
       cuts += report.cuts;
       failures.push(...report.failures.slice(0, 3));
     }
-    console.log(`state journal: ${cuts} power cuts, ${failures.length} failures`);
+    console.log(`state journal: ${cuts} power cuts, ${failures.length} failures (seed ${SEED})`);
     expect(failures).toEqual([]);
     expect(cuts).toBeGreaterThanOrEqual(1000);
   }, CPU_BOUND_MS);
@@ -125,12 +130,12 @@ describe("state journal under power cuts", () => {
   test("group commits of three changes recover a prefix of the group in flight, with every returned group", () => {
     let cuts = 0;
     const failures: unknown[] = [];
-    for (const [segmentBytes, seed] of [[6 * SECTOR, 4], [64 * SECTOR, 5]] as const) {
+    for (const [segmentBytes, seed] of [[6 * SECTOR, SEED + 4], [64 * SECTOR, SEED + 5]] as const) {
       const report = runPowerCuts(journalWorkload(steps, segmentBytes, 3), { seed });
       cuts += report.cuts;
       failures.push(...report.failures.slice(0, 3));
     }
-    console.log(`state journal, group commits: ${cuts} power cuts, ${failures.length} failures`);
+    console.log(`state journal, group commits: ${cuts} power cuts, ${failures.length} failures (seed ${SEED})`);
     expect(failures).toEqual([]);
     expect(cuts).toBeGreaterThanOrEqual(200);
   }, CPU_BOUND_MS);
@@ -159,8 +164,8 @@ describe("checkpoint files under power cuts", () => {
           return files.map((f) => f.slice(0, -CHECKPOINT_SUFFIX.length));
         },
       };
-      const report = runPowerCuts(workload);
-      console.log(`checkpoint files: ${report.cuts} power cuts, ${report.failures.length} failures`);
+      const report = runPowerCuts(workload, { seed: SEED + 6 });
+      console.log(`checkpoint files: ${report.cuts} power cuts, ${report.failures.length} failures (seed ${SEED})`);
       expect(report.failures.slice(0, 3)).toEqual([]);
       expect(report.cuts).toBeGreaterThan(40);
     } finally {
