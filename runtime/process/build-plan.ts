@@ -10,6 +10,7 @@ import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
 import { secureJoin } from "../rootfs/secure-join.ts";
 import type { EarlyStep } from "./early.ts";
+import { seccompStep } from "./seccomp-plan.ts";
 import type { CapabilityMasks, DeviceStep, HookStep, HostFds, MountStep, StagePlan } from "./plan.ts";
 
 export const namespaceFlags = (namespaces: readonly LinuxNamespace[], pred: (n: LinuxNamespace) => boolean): number =>
@@ -142,6 +143,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     sysctl: linux.sysctl ?? {},
     timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
     ...processPlan(config.process),
+    seccomp: linux.seccomp ? seccompStep(linux.seccomp) : null,
     consoleSocket: p.consoleSocket,
     execFifo: p.execFifo,
     cgroupProcs: p.cgroupProcs,
