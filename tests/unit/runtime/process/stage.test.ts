@@ -1,5 +1,5 @@
-import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLONE, MS, O, PR, SECCOMP_FILTER_FLAG } from "../../../../ffi/constants.ts";
@@ -8,8 +8,12 @@ import type { StagePlan } from "../../../../runtime/process/plan.ts";
 import { finishAndExec, prepareContainer } from "../../../../runtime/process/stage.ts";
 import { recordingSyscalls } from "../../fakes/syscalls.ts";
 
+const rootfses: string[] = [];
+afterAll(() => rootfses.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 const plan = (over: Partial<StagePlan> = {}): StagePlan => {
   const rootfs = mkdtempSync(join(tmpdir(), "stage-test-"));
+  rootfses.push(rootfs);
   mkdirSync(join(rootfs, "bin"));
   return {
     id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false, spawnInit: false,
