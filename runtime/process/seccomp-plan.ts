@@ -26,6 +26,7 @@ const checkKernelFlags = (flags: number, refused: (flags: number) => string | nu
 };
 
 export const seccompStep = (s: LinuxSeccomp, refused: (flags: number) => string | null = seccompFlagsRefused): SeccompStep => {
+  debug("seccomp: compile");
   const { profile, program } = compileSeccomp(s, arch);
   checkKernelFlags(profile.flags, refused);
   debug(`seccomp: ${program.length / 8} instructions for ${profile.arches.map((a) => a.arch.name).join(", ")}, flags 0x${profile.flags.toString(16)}`);

@@ -194,10 +194,16 @@ const setupConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): void
  */
 const underSeccomp = (sys: Syscalls, plan: StagePlan, listener: SeccompListener | null, dropPrivileges: () => void): void => {
   if (!plan.seccomp) return dropPrivileges();
-  const load = prepareSeccomp(plan.seccomp, plan.stateJson, listener);
-  if (!plan.noNewPrivileges) step("load seccomp filter", () => load(sys));
+  const prepared = prepareSeccomp(plan.seccomp, plan.stateJson, listener);
+  const load = (): void =>
+    step("load seccomp filter", () => {
+      debug("stage: seccomp loading");
+      prepared(sys);
+      debug("stage: seccomp loaded");
+    });
+  if (!plan.noNewPrivileges) load();
   dropPrivileges();
-  if (plan.noNewPrivileges) step("load seccomp filter", () => load(sys));
+  if (plan.noNewPrivileges) load();
 };
 
 /** Blocks until `start` writes to the fifo, then runs the last steps and replaces itself with the user's program. */

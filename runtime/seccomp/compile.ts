@@ -1,6 +1,6 @@
 // The classic BPF program of a resolved profile. Layout: the architecture check (a call from an architecture the
-// filter does not cover is killed, KILL_PROCESS), then per architecture a binary search over the syscall numbers
-// down to leaves of a few numbers, each verdict right after its leaf, so that jumps stay short on any profile.
+// filter does not cover is killed, KILL_PROCESS), then per architecture a binary search over intervals of syscall
+// numbers that share a verdict, each verdict right where the search ends, so that jumps stay short on any profile.
 import type { Arch } from "../../ffi/arch.ts";
 import { SECCOMP_RET } from "../../ffi/constants.ts";
 import type { LinuxSeccomp } from "../spec/config.ts";
@@ -13,9 +13,6 @@ const NR = 0;
 const ARCH = 4;
 const argLo = (i: number): number => 16 + 8 * i;
 const argHi = (i: number): number => 20 + 8 * i;
-
-/** Syscall numbers per leaf of the search: at most this many equality tests after log2(n / LEAF) range tests. */
-const LEAF = 4;
 
 /** A syscall from an architecture the filter does not cover (libseccomp's bad-arch action, here for the process). */
 export const BAD_ARCH_ACTION = SECCOMP_RET.KILL_PROCESS;
@@ -84,40 +81,47 @@ interface Entry {
   bits: 32 | 64;
 }
 
-/** A few equality tests, the default, then the leaf's returns and rule chains: every jump stays inside the leaf. */
-const emitLeaf = (asm: Assembler, entries: Entry[], defaultAction: number): void => {
-  const returns = new Map<number, Label>();
-  const targets = entries.map((e) => {
-    if (!("action" in e.verdict)) return asm.label();
-    const known = returns.get(e.verdict.action);
-    if (known !== undefined) return known;
-    const l = asm.label();
-    returns.set(e.verdict.action, l);
-    return l;
-  });
-  entries.forEach((e, i) => asm.jumpIf(OP.JEQ, e.nr, targets[i]!));
-  asm.ret(defaultAction);
-  for (const [action, l] of returns) {
-    asm.place(l);
-    asm.ret(action);
+/** A run of syscall numbers from `start` up to the next interval's start, all with one verdict. */
+interface Interval {
+  start: number;
+  verdict: Verdict;
+  bits: 32 | 64;
+}
+
+/**
+ * The numbers as intervals: consecutive numbers with one action share an interval, the numbers between listed ones
+ * have the default. Allow lists are mostly runs, so this is far smaller than one test per syscall.
+ */
+const intervals = (entries: Entry[], defaultAction: number): Interval[] => {
+  const out: Interval[] = [{ start: 0, verdict: { action: defaultAction }, bits: 64 }];
+  const sameAction = (a: Verdict, b: Verdict): boolean => "action" in a && "action" in b && a.action === b.action;
+  const push = (i: Interval): void => {
+    // An interval that would be empty (the default between two consecutive entries) goes.
+    if (out[out.length - 1]!.start === i.start) out.pop();
+    const prev = out[out.length - 1];
+    if (!prev || !sameAction(prev.verdict, i.verdict)) out.push(i);
+  };
+  for (const e of entries) {
+    push({ start: e.nr, verdict: e.verdict, bits: e.bits });
+    if (e.nr < 0xffff_ffff) push({ start: e.nr + 1, verdict: { action: defaultAction }, bits: 64 });
   }
-  entries.forEach((e, i) => {
-    if ("action" in e.verdict) return;
-    asm.place(targets[i]!);
-    emitVerdict(asm, e.verdict, e.bits, defaultAction);
-  });
+  return out;
 };
 
-const emitSearch = (asm: Assembler, entries: Entry[], defaultAction: number): void => {
-  if (entries.length <= LEAF) return emitLeaf(asm, entries, defaultAction);
-  const half = entries.length >> 1;
-  const low = asm.label();
+const emitInterval = (asm: Assembler, i: Interval, defaultAction: number): void => {
+  if ("action" in i.verdict) asm.ret(i.verdict.action);
+  else emitVerdict(asm, i.verdict, i.bits, defaultAction);
+};
+
+/** A binary search over the interval starts: log2(intervals) range tests, then the verdict right there. */
+const emitSearch = (asm: Assembler, list: Interval[], defaultAction: number): void => {
+  if (list.length === 1) return emitInterval(asm, list[0]!, defaultAction);
+  const half = list.length >> 1;
   const high = asm.label();
-  asm.branch(OP.JGE, entries[half]!.nr, high, low);
-  asm.place(low);
-  emitSearch(asm, entries.slice(0, half), defaultAction);
+  asm.jumpIf(OP.JGE, list[half]!.start, high);
+  emitSearch(asm, list.slice(0, half), defaultAction);
   asm.place(high);
-  emitSearch(asm, entries.slice(half), defaultAction);
+  emitSearch(asm, list.slice(half), defaultAction);
 };
 
 /**
@@ -144,7 +148,7 @@ const emitArch = (asm: Assembler, filters: ArchFilter[], defaultAction: number):
   const entries = filters
     .flatMap((f) => [...f.syscalls].map(([nr, verdict]) => ({ nr, verdict, bits: f.arch.bits })))
     .sort((a, b) => a.nr - b.nr);
-  emitSearch(asm, entries, defaultAction);
+  emitSearch(asm, intervals(entries, defaultAction), defaultAction);
 };
 
 /** The program for seccomp(2): struct sock_filter[] as bytes. */
