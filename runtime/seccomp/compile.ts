@@ -15,7 +15,7 @@ const argLo = (i: number): number => 16 + 8 * i;
 const argHi = (i: number): number => 20 + 8 * i;
 
 /** A syscall from an architecture the filter does not cover (libseccomp's bad-arch action, here for the process). */
-export const BAD_ARCH_ACTION = SECCOMP_RET.KILL_PROCESS;
+const BAD_ARCH_ACTION = SECCOMP_RET.KILL_PROCESS;
 
 const hi = (v: bigint): number => Number(v >> 32n);
 const lo = (v: bigint): number => Number(v & 0xffff_ffffn);
@@ -152,7 +152,7 @@ const emitArch = (asm: Assembler, filters: ArchFilter[], defaultAction: number):
 };
 
 /** The program for seccomp(2): struct sock_filter[] as bytes. */
-export const compileFilter = (profile: SeccompProfile): Uint8Array => {
+const compileFilter = (profile: SeccompProfile): Uint8Array => {
   const asm = new Assembler();
   const groups = new Map<number, ArchFilter[]>();
   for (const f of profile.arches) groups.set(f.arch.audit, [...(groups.get(f.arch.audit) ?? []), f]);

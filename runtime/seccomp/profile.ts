@@ -45,7 +45,7 @@ export interface SeccompProfile {
   foreign: string[];
 }
 
-export const actionValue = (name: SeccompActionName, errnoRet: number | undefined): number => {
+const actionValue = (name: SeccompActionName, errnoRet: number | undefined): number => {
   switch (name) {
     case "SCMP_ACT_KILL":
     case "SCMP_ACT_KILL_THREAD":

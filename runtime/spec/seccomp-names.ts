@@ -41,7 +41,7 @@ export const ARCHES_OF: Record<Arch, { native: SeccompArchName; also: readonly S
 };
 
 /** libseccomp's other architectures: valid in a profile, but an x86_64 or aarch64 kernel never runs their syscalls. */
-export const FOREIGN_SECCOMP_ARCHES = [
+const FOREIGN_SECCOMP_ARCHES = [
   "SCMP_ARCH_MIPS",
   "SCMP_ARCH_MIPS64",
   "SCMP_ARCH_MIPS64N32",
@@ -71,7 +71,7 @@ export const SECCOMP_FLAGS = {
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: SECCOMP_FILTER_FLAG.SPEC_ALLOW,
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: SECCOMP_FILTER_FLAG.WAIT_KILLABLE_RECV,
 } as const;
-export type SeccompFlagName = keyof typeof SECCOMP_FLAGS;
+type SeccompFlagName = keyof typeof SECCOMP_FLAGS;
 export const SECCOMP_FLAG_NAMES = Object.keys(SECCOMP_FLAGS) as SeccompFlagName[];
 
 /**
