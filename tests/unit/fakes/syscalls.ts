@@ -29,6 +29,7 @@ export const recordingSyscalls = (): Recorder => {
     read: (fd) => reads.get(fd as number)?.shift() ?? Buffer.alloc(0),
     openPty: () => ({ master: 90, slavePath: "/dev/pts/0" }),
     connectUnix: () => 91,
+    openTree: () => nextFd++,
     umask: () => 0o22,
     prctl: () => 0,
     setsid: () => 1,
@@ -41,7 +42,7 @@ export const recordingSyscalls = (): Recorder => {
     "unshare", "setns", "mount", "umount2", "pivotRoot", "chdir", "chroot", "sethostname", "setdomainname", "prctl",
     "capset", "setresuid", "setresgid", "setgroups", "setrlimit", "execve", "open", "close", "dup3", "read", "writeAll",
     "mknod", "ioctl", "umask", "setsid", "resetSignals", "openPty", "connectUnix", "sendFd", "setWindowSize", "kill",
-    "closeRangeCloexec",
+    "closeRangeCloexec", "mountSetattr", "openTree", "moveMount",
   ];
   const sys = Object.fromEntries(
     names.map((name) => [
