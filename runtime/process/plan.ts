@@ -4,8 +4,6 @@ import type { EarlyStep } from "./early.ts";
 
 export interface MountStep {
   source: string | null;
-  /** Absolute path inside the rootfs, before pivot_root. */
-  target: string;
   fstype: string | null;
   flags: number;
   data: string | null;
@@ -13,8 +11,10 @@ export interface MountStep {
   propagation: number[];
   /** Create the target as a file (a bind of a non-directory) rather than a directory. */
   targetIsFile: boolean;
-  /** The spec destination, for error messages. */
+  /** The spec destination: a path inside the rootfs, resolved there when the mount is made (rootfs/in-root.ts). */
   destination: string;
+  /** mount_setattr(2) attributes applied to the whole new mount tree (the rro, rnosuid, ... options), or null. */
+  recursiveAttrs: { set: number; clear: number } | null;
   /** "cgroup" mounts are expanded by the stage from cgroupDirs. */
   kind: "plain" | "bind" | "cgroup";
 }

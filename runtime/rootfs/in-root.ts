@@ -2,6 +2,7 @@
 // path is resolved inside the root at the moment of use (in-root-resolve.ts), and the operation then acts on a
 // descriptor or on one final name under a resolved directory, so a symlink swapped in at any time cannot send it
 // outside. Used by the setup stage before and after the root switch and by the image unpacker on hostile layers.
+import { posix } from "node:path";
 import { AT, AT_FDCWD, O, O_DIRECTORY, O_NOFOLLOW, S_IFDIR, S_IFLNK } from "../../ffi/constants.ts";
 import { DIRENT_BUFFER } from "../../ffi/dirents.ts";
 import { isErrno, SysError } from "../../ffi/errno.ts";
@@ -19,6 +20,8 @@ export interface InRootOptions {
   /** Resolve by the component walk even where openat2 exists. */
   walk?: boolean;
 }
+
+export const inRootOptionsFromEnv = (env: Record<string, string | undefined> = process.env): InRootOptions => ({ walk: env[IN_ROOT_WALK_ENV] === "1" });
 
 export type MountTargetKind = "dir" | "file";
 
@@ -63,6 +66,16 @@ export class InRoot {
   /** An O_PATH descriptor of `path`; a final symlink is followed (inside the root) only with `follow`. */
   resolve(path: string, follow = true): number {
     return this.named(path, () => this.lookup(path, follow, false));
+  }
+
+  /** What the object open at `fd` (one this handle returned) is. */
+  fstat(fd: number): Stat {
+    return this.sys.statx(fd, "", AT.EMPTY_PATH | AT.SYMLINK_NOFOLLOW);
+  }
+
+  /** `path` as the host would spell it, for messages only: resolution inside the root may lead elsewhere. */
+  describe(path: string): string {
+    return posix.join(this.path, path);
   }
 
   /** Runs `fn` with the /proc/self/fd path of the resolved `path` (following a final symlink), then closes it. */

@@ -17,6 +17,8 @@ export interface Node {
   dev?: bigint;
   xattrs: Map<string, string>;
   mtime?: bigint;
+  /** The mount id statx reports (0 unless a test sets one). */
+  mntId?: bigint;
 }
 
 const UMASK = 0o022;
@@ -231,11 +233,11 @@ export const fakeFs = (): FakeFs => {
       return isLink(node) ? node.target! : fail("readlinkat", "EINVAL", name);
     },
     statx: (dirfd, name, flags): Stat => {
-      const node = name === "" ? (flags & AT.EMPTY_PATH ? nodeOf(dirfd) : fail("statx", "ENOENT", name)) : child(dirOf(dirfd), single("statx", name));
+      const node = dirfd === AT_FDCWD ? lexical(name) : name === "" ? (flags & AT.EMPTY_PATH ? nodeOf(dirfd) : fail("statx", "ENOENT", name)) : child(dirOf(dirfd), single("statx", name));
       if (!node) return fail("statx", "ENOENT", name);
-      if (name && !(flags & AT.SYMLINK_NOFOLLOW)) loud(`statx '${name}' follows a final symlink`);
+      if (name && dirfd !== AT_FDCWD && !(flags & AT.SYMLINK_NOFOLLOW)) loud(`statx '${name}' follows a final symlink`);
       const dev = { major: Number((node.dev ?? 0n) >> 8n), minor: Number((node.dev ?? 0n) & 0xffn) };
-      return { mode: node.mode, uid: node.uid, gid: node.gid, nlink: 1, size: 0n, ino: 0n, dev, rdev: dev, mtime: { sec: node.mtime ?? 0n, nsec: 0 }, mntId: 0n };
+      return { mode: node.mode, uid: node.uid, gid: node.gid, nlink: 1, size: 0n, ino: 0n, dev, rdev: dev, mtime: { sec: node.mtime ?? 0n, nsec: 0 }, mntId: node.mntId ?? 0n };
     },
     readDirBatch: (fd) => {
       const f = fds.get(fd) ?? loud(`unknown descriptor ${fd}`);
