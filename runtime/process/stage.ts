@@ -6,7 +6,7 @@ import { SysError } from "../../ffi/errno.ts";
 import { realFsSyscalls, realSyscalls, type FsSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
 import { debug } from "../debug.ts";
 import { describeError } from "../errors.ts";
-import { runHooks } from "../hooks.ts";
+import { runHooks } from "./hooks.ts";
 import { createDevice, createDevSymlinks } from "../rootfs/devices.ts";
 import { InRoot, inRootOptionsFromEnv } from "../rootfs/in-root.ts";
 import { mountCgroups, mountOne, setPropagation } from "../rootfs/mounts.ts";

@@ -5,7 +5,7 @@ import { MS, S_IFBLK, S_IFCHR, S_IFIFO } from "../../ffi/constants.ts";
 import { isErrno } from "../../ffi/errno.ts";
 import { makedev } from "../../ffi/fd.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
-import type { DeviceStep } from "../process/plan.ts";
+import type { DeviceStep } from "./steps.ts";
 import { DEFAULT_SYMLINKS } from "../spec/devices.ts";
 import type { InRoot } from "./in-root.ts";
 

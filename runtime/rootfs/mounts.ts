@@ -5,7 +5,7 @@ import { AT, MS } from "../../ffi/constants.ts";
 import { isErrno } from "../../ffi/errno.ts";
 import { procFdPath } from "../../ffi/fd.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
-import type { MountStep, StagePlan } from "../process/plan.ts";
+import type { MountStep, RootfsPlan } from "./steps.ts";
 import type { InRoot } from "./in-root.ts";
 
 const BIND_REMOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME;
@@ -46,7 +46,7 @@ const bindCgroup = (sys: MountSys, root: InRoot, dir: string, destination: strin
 };
 
 /** cgroup mounts: cgroup2 in a cgroup namespace on v2; otherwise a tmpfs with the container's own cgroup dirs bound in. */
-export const mountCgroups = (sys: MountSys, root: InRoot, m: MountStep, plan: Pick<StagePlan, "cgroupDirs" | "cgroupV2" | "newCgroupNamespace">): void => {
+export const mountCgroups = (sys: MountSys, root: InRoot, m: MountStep, plan: Pick<RootfsPlan, "cgroupDirs" | "cgroupV2" | "newCgroupNamespace">): void => {
   const ro = (m.flags & MS.RDONLY) !== 0;
   const label = root.describe(m.destination);
   try {

@@ -2,7 +2,7 @@
 // pivot_root refuses shared mounts where the old and the new root hang, and a bind of an unbindable mount fails.
 import { AT_FDCWD, MS } from "../../ffi/constants.ts";
 import type { FsSyscalls, Syscalls } from "../../ffi/syscalls.ts";
-import type { StagePlan } from "../process/plan.ts";
+import type { RootfsPlan } from "./steps.ts";
 import { isShared, parseMountTable } from "./mount-table.ts";
 
 /** Unbindable is set after the switch; before it the tree is private, so the rootfs and the volumes can be bound. */
@@ -13,7 +13,7 @@ const beforeSwitch = (flags: number): number => (flags & MS.UNBINDABLE ? MS.PRIV
  * shared (as runc does for the first: nothing mounted in the rootfs then reaches the host, and pivot_root accepts the
  * switch), and makes the rootfs a mount point of its own.
  */
-export const prepareRoot = (sys: Pick<Syscalls, "mount" | "mountTable">, fs: Pick<FsSyscalls, "statx">, plan: Pick<StagePlan, "rootfs" | "rootPropagation">): void => {
+export const prepareRoot = (sys: Pick<Syscalls, "mount" | "mountTable">, fs: Pick<FsSyscalls, "statx">, plan: Pick<RootfsPlan, "rootfs" | "rootPropagation">): void => {
   sys.mount(null, "/", null, beforeSwitch(plan.rootPropagation), null);
   const table = parseMountTable(sys.mountTable());
   const rootfsMount = Number(fs.statx(AT_FDCWD, plan.rootfs, 0).mntId);
@@ -24,6 +24,6 @@ export const prepareRoot = (sys: Pick<Syscalls, "mount" | "mountTable">, fs: Pic
 };
 
 /** After the switch: shared and unbindable, which the steps before could not carry, on the new root itself. */
-export const applyRootPropagation = (sys: Pick<Syscalls, "mount">, plan: Pick<StagePlan, "rootPropagation">): void => {
+export const applyRootPropagation = (sys: Pick<Syscalls, "mount">, plan: Pick<RootfsPlan, "rootPropagation">): void => {
   if (plan.rootPropagation & (MS.SHARED | MS.UNBINDABLE)) sys.mount(null, "/", null, plan.rootPropagation, null);
 };

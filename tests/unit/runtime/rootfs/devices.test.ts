@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MS, S_IFCHR, S_IFLNK, S_IFMT } from "../../../../ffi/constants.ts";
-import type { DeviceStep } from "../../../../runtime/process/plan.ts";
+import type { DeviceStep } from "../../../../runtime/rootfs/steps.ts";
 import { createDevice, createDevSymlinks } from "../../../../runtime/rootfs/devices.ts";
 import { InRoot } from "../../../../runtime/rootfs/in-root.ts";
 import { fakeFs } from "../../fakes/fs-tree.ts";

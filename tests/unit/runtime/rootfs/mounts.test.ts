@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { AT, MOUNT_ATTR, MS, S_IFDIR, S_IFMT, S_IFREG } from "../../../../ffi/constants.ts";
-import type { MountStep } from "../../../../runtime/process/plan.ts";
+import type { MountStep } from "../../../../runtime/rootfs/steps.ts";
 import { InRoot } from "../../../../runtime/rootfs/in-root.ts";
 import { mountCgroups, mountOne, setPropagation } from "../../../../runtime/rootfs/mounts.ts";
 import { fakeFs } from "../../fakes/fs-tree.ts";
