@@ -12,11 +12,18 @@ interface Filter {
   arches?: string[];
 }
 
+interface Arg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
+}
+
 interface PodmanProfile {
   defaultAction: string;
   defaultErrnoRet?: number;
   archMap?: { architecture: string; subArchitectures: string[] }[];
-  syscalls: { names: string[]; action: string; errnoRet?: number; args?: unknown[]; includes?: Filter; excludes?: Filter }[];
+  syscalls: { names: string[]; action: string; errnoRet?: number; args?: Arg[]; includes?: Filter; excludes?: Filter }[];
 }
 
 /** Go's names of the machine, which the profile's `arches` filters use. */
@@ -49,7 +56,8 @@ export const podmanSeccomp = (bounding: readonly string[], machine: string = pro
       names: s.names,
       action: s.action,
       ...(s.errnoRet == null ? {} : { errnoRet: s.errnoRet }),
-      ...(s.args?.length ? { args: s.args } : {}),
+      // Go leaves a zero valueTwo out of the JSON podman writes.
+      ...(s.args?.length ? { args: s.args.map(({ valueTwo, ...a }) => (valueTwo ? { ...a, valueTwo } : a)) } : {}),
     })),
   };
 };
