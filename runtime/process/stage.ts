@@ -147,7 +147,8 @@ export const prepareContainer = (
     channel.send(encode({ t: "mounts-ready" }));
     step("wait for createRuntime hooks", awaitContinue);
   }
-  const listener = plan.seccomp ? step("connect to the seccomp listener", () => connectSeccompListener(sys, plan.seccomp!)) : null;
+  const to = plan.seccomp?.listener;
+  const listener = to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null;
   if (root) {
     const r = root;
     for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, r, p));
