@@ -53,7 +53,8 @@ export type Features = Static<typeof FeaturesSchema>;
 
 /**
  * cgroup v1, v2 and the hybrid layout are driven through cgroupfs (rdma included); there is no systemd driver. Seccomp, AppArmor,
- * SELinux, Intel RDT and idmapped mounts are not implemented, so they are reported disabled.
+ * SELinux and Intel RDT are not implemented, so they are reported disabled. Idmapped bind mounts are (mount_setattr,
+ * Linux 5.12+; a file system that cannot is refused when the container is created).
  */
 export const features = (): Features => ({
   ociVersionMin: "1.0.0",
@@ -68,7 +69,7 @@ export const features = (): Features => ({
     apparmor: { enabled: false },
     selinux: { enabled: false },
     intelRdt: { enabled: false },
-    mountExtensions: { idmap: { enabled: false } },
+    mountExtensions: { idmap: { enabled: true } },
   },
   annotations: { "org.opencontainers.bunker.version": VERSION },
 });
