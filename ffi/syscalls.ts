@@ -8,6 +8,7 @@ import { setns, unshare } from "./namespace.ts";
 import { openat2 } from "./openat2.ts";
 import { closeRangeCloexec, execve, kill, prctl, resetSignals, setrlimit, setsid, umask } from "./process.ts";
 import { openPty, setWindowSize } from "./pty.ts";
+import { loadSeccompFilter } from "./seccomp.ts";
 import { connectUnix, sendFd } from "./socket.ts";
 import { statx } from "./stat.ts";
 import { setdomainname, sethostname } from "./uts.ts";
@@ -17,6 +18,7 @@ export const realSyscalls = {
   unshare, setns, mount, umount2, pivotRoot, chdir, chroot, sethostname, setdomainname, prctl, capset, setresuid,
   setresgid, setgroups, setrlimit, execve, open, close, dup3, read, writeAll, mknod, ioctl, umask, setsid, resetSignals,
   openPty, connectUnix, sendFd, setWindowSize, kill, closeRangeCloexec, mountSetattr, openTree, moveMount, mountTable,
+  loadSeccompFilter,
 };
 
 export type Syscalls = typeof realSyscalls;

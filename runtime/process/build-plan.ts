@@ -10,6 +10,7 @@ import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
 import type { EarlyStep } from "./early.ts";
 import type { DeviceStep, MountStep } from "../rootfs/steps.ts";
+import { seccompStep } from "./seccomp-plan.ts";
 import type { CapabilityMasks, HookStep, HostFds, StagePlan } from "./plan.ts";
 
 export const namespaceFlags = (namespaces: readonly LinuxNamespace[], pred: (n: LinuxNamespace) => boolean): number =>
@@ -144,6 +145,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     sysctl: linux.sysctl ?? {},
     timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
     ...processPlan(config.process),
+    seccomp: linux.seccomp ? seccompStep(linux.seccomp) : null,
     consoleSocket: p.consoleSocket,
     execFifo: p.execFifo,
     cgroupProcs: p.cgroupProcs,

@@ -19,6 +19,7 @@ import { applyIdentity, applyRlimits } from "./credentials.ts";
 import { resolveExecutable } from "./exec-path.ts";
 import { decodeParent, encode } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
+import { connectSeccompListener, prepareSeccomp, type SeccompListener } from "./seccomp-load.ts";
 
 const MOVED_FDS = { fromParent: 100, toParent: 101 } as const;
 
@@ -59,7 +60,12 @@ const timeOffsetsText = (t: NonNullable<StagePlan["timeOffsets"]>): string =>
     .join("");
 
 /** Everything up to the point where the stage waits for `start`. Exported for tests with a recording fake. */
-export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan, channel: LineChannel): { fifo: number; cgroupFds: number[]; path: string } => {
+export const prepareContainer = (
+  sys: Syscalls,
+  fs: FsSyscalls,
+  plan: StagePlan,
+  channel: LineChannel,
+): { fifo: number; cgroupFds: number[]; path: string; listener: SeccompListener | null } => {
   const awaitContinue = (): void => {
     const line = channel.receive();
     if (line === undefined) throw new Error("The parent went away");
@@ -84,7 +90,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
   }
   if (plan.spawnInit) {
     step("start the init stage", () => spawnInitStage(channel, plan));
-    return { fifo, cgroupFds, path: "" };
+    return { fifo, cgroupFds, path: "", listener: null };
   }
   // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
   // container's and the paths name other processes.
@@ -141,6 +147,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     channel.send(encode({ t: "mounts-ready" }));
     step("wait for createRuntime hooks", awaitContinue);
   }
+  const listener = plan.seccomp ? step("connect to the seccomp listener", () => connectSeccompListener(sys, plan.seccomp!)) : null;
   if (root) {
     const r = root;
     for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, r, p));
@@ -160,7 +167,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
   step("rlimits", () => applyRlimits(sys, plan));
   // Looked up now, so that a missing program fails `create` rather than a detached start.
   const path = step("find executable", () => resolveExecutable(plan.args[0]!, plan.env, plan.cwd));
-  return { fifo, cgroupFds, path };
+  return { fifo, cgroupFds, path, listener };
 };
 
 /**
@@ -199,8 +206,26 @@ const setupConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): void
   if (slave > 2) sys.close(slave);
 };
 
+/**
+ * Runs `dropPrivileges` with the container's seccomp filter loaded after it, so that as few calls as possible run under
+ * the filter; without no_new_privs, loading needs CAP_SYS_ADMIN, so the filter goes in before it is dropped (runc's order).
+ */
+const underSeccomp = (sys: Syscalls, plan: StagePlan, listener: SeccompListener | null, dropPrivileges: () => void): void => {
+  if (!plan.seccomp) return dropPrivileges();
+  const prepared = prepareSeccomp(plan.seccomp, plan.stateJson, listener);
+  const load = (): void =>
+    step("load seccomp filter", () => {
+      debug("stage: seccomp loading");
+      prepared(sys);
+      debug("stage: seccomp loaded");
+    });
+  if (!plan.noNewPrivileges) load();
+  dropPrivileges();
+  if (plan.noNewPrivileges) load();
+};
+
 /** Blocks until `start` writes to the fifo, then runs the last steps and replaces itself with the user's program. */
-export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo: number, cgroupFds: number[]): never => {
+export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo: number, cgroupFds: number[], listener: SeccompListener | null): never => {
   if (fifo >= 0)
     step("wait for start", () => {
       if (sys.read(fifo, 1).length !== 1) throw new Error("The exec fifo was closed without a start");
@@ -210,11 +235,13 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo
     // Joined last, so that the setup stage's own memory is never charged to the container.
     step("join cgroup", () => cgroupFds.forEach((fd) => sys.writeAll(fd, Buffer.from("0"), "cgroup.procs")));
   }
-  step("set user and capabilities", () => applyIdentity(sys, plan));
-  step("chdir to cwd", () => sys.chdir(plan.cwd));
-  debug("stage: started");
-  sys.resetSignals();
-  sys.closeRangeCloexec(3);
+  underSeccomp(sys, plan, listener, () => {
+    step("set user and capabilities", () => applyIdentity(sys, plan));
+    step("chdir to cwd", () => sys.chdir(plan.cwd));
+    debug("stage: started");
+    sys.resetSignals();
+    sys.closeRangeCloexec(3);
+  });
   return step("execve", () => sys.execve(path, plan.args, plan.env));
 };
 
@@ -237,10 +264,10 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
     if (msg.t !== "plan") throw new StepError("receive plan", new Error(`Expected the plan, got '${msg.t}'`));
     debug("stage: plan received");
     plan = msg.plan as StagePlan;
-    const { fifo, cgroupFds, path } = prepareContainer(sys, realFsSyscalls, plan, channel);
+    const { fifo, cgroupFds, path, listener } = prepareContainer(sys, realFsSyscalls, plan, channel);
     debug("stage: prepared");
     channel.send(encode({ t: "ready", pid: process.pid }));
-    finishAndExec(sys, plan, path, fifo, cgroupFds);
+    finishAndExec(sys, plan, path, fifo, cgroupFds, listener);
   } catch (err) {
     const sysErr = innermostSysError(err);
     const failed = {

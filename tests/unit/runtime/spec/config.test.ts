@@ -254,6 +254,43 @@ describe("parseConfig()", () => {
   });
 });
 
+describe("parseConfig(): linux.seccomp", () => {
+  const withSeccomp = (seccomp: object) => (c: any) => (c.linux.seccomp = seccomp);
+
+  test("names an unknown flag and an unknown architecture, listing the known ones", () => {
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_BOGUS"] }))).toStartWith(
+      "Invalid config.json: /linux/seccomp/flags/1: Expected one of 'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', not 'SECCOMP_FILTER_FLAG_BOGUS'",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_VAX"] }))).toContain("/linux/seccomp/architectures/0: Expected one of 'SCMP_ARCH_X86_64'");
+  });
+
+  test("refuses an errno on an action that takes none, as the spec asks", () => {
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", defaultErrnoRet: 1 }))).toBe(
+      "Invalid config.json: /linux/seccomp/defaultErrnoRet: SCMP_ACT_ALLOW takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_KILL", errnoRet: 1 }] }))).toBe(
+      "Invalid config.json: /linux/seccomp/syscalls/0/errnoRet: SCMP_ACT_KILL takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 65536 }))).toContain("/linux/seccomp/defaultErrnoRet: Expected integer to be less or equal to 65535");
+  });
+
+  test("refuses what a notifying filter cannot do: be the default, notify the calls that hand over its fd, lack a listener", () => {
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/run/a" }))).toBe("Invalid config.json: /linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/a", syscalls: [{ names: ["mkdir", "sendmsg"], action: "SCMP_ACT_NOTIFY" }] }))).toBe(
+      "Invalid config.json: /linux/seccomp/syscalls/0/names/1: SCMP_ACT_NOTIFY cannot be used for 'sendmsg': the setup stage hands the listener its fd with write and sendmsg",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] }))).toBe(
+      "Invalid config.json: /linux/seccomp/listenerPath: Required with SCMP_ACT_NOTIFY: the notify fd goes to this socket",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", listenerMetadata: "x" }))).toBe("Invalid config.json: /linux/seccomp/listenerMetadata: Needs listenerPath");
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "run/a" }))).toBe("Invalid config.json: /linux/seccomp/listenerPath: Not an absolute path: 'run/a'");
+  });
+
+  test("refuses an empty syscall name", () => {
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: [""], action: "SCMP_ACT_ERRNO" }] }))).toContain("/linux/seccomp/syscalls/0/names/0");
+  });
+});
+
 describe("processProblems()", () => {
   test("reports under the pointer prefix it is given, for exec's process.json", () => {
     expect(processProblems({ user: { uid: 0, gid: 0 }, args: [], cwd: "/" }, "")).toEqual([
