@@ -26,7 +26,7 @@ export type Syscalls = typeof realSyscalls;
 /** What file-system work inside a root filesystem needs (runtime/rootfs/in-root.ts): descriptor-relative calls only. */
 export const realFsSyscalls = {
   openat2, openat, close, mkdirat, mknodat, symlinkat, linkat, unlinkat, renameat2, fchownat, fchmodat, utimensat,
-  readlinkat, statx, readDirBatch, lsetxattr, syncfs,
+  readlinkat, statx, readDirBatch, lsetxattr, syncfs, read, writeAll,
 };
 
 export type FsSyscalls = typeof realFsSyscalls;

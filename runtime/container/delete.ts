@@ -7,7 +7,8 @@ import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { recordChanges } from "./journal.ts";
 import { isAlive } from "./proc.ts";
-import { lockPath, readRecord, stateDir } from "./record.ts";
+import { DamagedStateError, lockPath, readRecord, stateDir, type ContainerRecord } from "./record.ts";
+import { removeDamaged } from "./remove-damaged.ts";
 import { ociState, statusOf } from "./status.ts";
 import { kill } from "../../ffi/process.ts";
 
@@ -18,7 +19,14 @@ export const deleteContainer = async (
   onWarning: (msg: string) => void = () => {},
 ): Promise<void> => {
   const { force, journal } = opts;
-  const rec = readRecord(root, id);
+  let rec: ContainerRecord;
+  try {
+    rec = readRecord(root, id);
+  } catch (err) {
+    if (!(err instanceof DamagedStateError)) throw err;
+    if (force) return removeDamaged(root, id, journal, err, onWarning);
+    throw new Error(`Cannot delete container '${id}': its state is damaged (delete --force removes it)`, { cause: err });
+  }
   const lock = lockFile(lockPath(root, id));
   try {
     const status = statusOf(root, rec);

@@ -16,6 +16,8 @@ export interface HostFds {
   cgroupProcs: number[];
   execFifo: number | null;
   consoleSocket: number | null;
+  /** Detached idmapped copies of bind sources (idmapped-mounts.ts), by index in the config's mounts. */
+  idmappedMounts: { mount: number; fd: number }[];
 }
 
 export interface StagePlan extends RootfsPlan {

@@ -177,8 +177,13 @@ export const prepareContainer = (
  * exits: the init is reparented to the caller's subreaper, like any detached container.
  */
 const spawnInitStage = (channel: LineChannel, plan: StagePlan): never => {
-  const { cgroupProcs, execFifo, consoleSocket } = plan.hostFds;
-  const extraFds = [...cgroupProcs, ...(execFifo === null ? [] : [execFifo]), ...(consoleSocket === null ? [] : [consoleSocket])];
+  const { cgroupProcs, execFifo, consoleSocket, idmappedMounts } = plan.hostFds;
+  const extraFds = [
+    ...cgroupProcs,
+    ...(execFifo === null ? [] : [execFifo]),
+    ...(consoleSocket === null ? [] : [consoleSocket]),
+    ...idmappedMounts.map((m) => m.fd),
+  ];
   const init = spawnStage({ pid: "new", stageName: "init", extraFds, handOver: channel });
   channel.send(encode({ t: "init-spawned", pid: init.proc.pid }));
   init.proc.unref();

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { join, posix, resolve } from "node:path";
 import { Int32, Int64, Uint16, Uint32, Uint64 } from "./integers.ts";
 import { NAMESPACE_TYPES, type NamespaceType } from "./namespaces.ts";
+import { MS } from "../../ffi/constants.ts";
+import { parseMountOptions } from "./mount-options.ts";
 import { LinuxResourcesSchema } from "./resources.ts";
 import { ERRNO_ACTIONS, NOTIFY_FORBIDDEN, SECCOMP_ACTIONS, SECCOMP_ARCH_NAMES, SECCOMP_FLAG_NAMES, SECCOMP_OPERATORS, type SeccompActionName } from "./seccomp-names.ts";
 import { isCapabilityName } from "./capabilities.ts";
@@ -357,6 +359,21 @@ const seccompProblems = (s: LinuxSeccomp): Problem[] => {
   return out;
 };
 
+/** Destinations, and what an idmapped mount needs: a bind of a host path, and both maps (its own or the container's). */
+const mountProblems = (c: Config): Problem[] => {
+  const out: Problem[] = [];
+  c.mounts?.forEach((m, i) => {
+    out.push(...notAbsolute(`/mounts/${i}/destination`, m.destination));
+    const opts = parseMountOptions(m.options ?? []);
+    if (opts.copyUp && m.type !== "tmpfs") out.push({ pointer: `/mounts/${i}/options`, detail: "tmpcopyup is for tmpfs mounts" });
+    if (opts.idmap === "none" && !m.uidMappings?.length && !m.gidMappings?.length) return;
+    if (m.type !== "bind" && !(opts.flags & MS.BIND)) out.push({ pointer: `/mounts/${i}`, detail: "An idmapped mount must be a bind mount" });
+    else if (!(m.uidMappings?.length || c.linux?.uidMappings?.length) || !(m.gidMappings?.length || c.linux?.gidMappings?.length))
+      out.push({ pointer: `/mounts/${i}`, detail: "An idmapped mount needs uidMappings and gidMappings, its own or the container's in /linux" });
+  });
+  return out;
+};
+
 /**
  * Without a mount namespace of its own the container shares the host's mount table: bunker confines it to root.path
  * with chroot (as runc does) and refuses whatever would need mounts.
@@ -382,7 +399,7 @@ export const configProblems = (c: Config): Problem[] => {
   const out: Problem[] = [];
   if (!/^1\.\d+\.\d+/.test(c.ociVersion))
     out.push({ pointer: "/ociVersion", detail: `Unsupported version '${c.ociVersion}' (bunker reads 1.x)` });
-  c.mounts?.forEach((m, i) => out.push(...notAbsolute(`/mounts/${i}/destination`, m.destination)));
+  out.push(...mountProblems(c));
   out.push(...processProblems(c.process));
   out.push(...mountNamespaceProblems(c));
   for (const name of HOOK_NAMES) c.hooks?.[name]?.forEach((h, i) => out.push(...notAbsolute(`/hooks/${name}/${i}/path`, h.path)));

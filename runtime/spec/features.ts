@@ -65,8 +65,9 @@ const kernelFlags = (refused: (flags: number) => string | null): string[] =>
 /**
  * cgroup v1, v2 and the hybrid layout are driven through cgroupfs (rdma included); there is no systemd driver. seccomp
  * covers this machine's architecture and its compat ones (a call from any other is killed); `supportedFlags` are the
- * known flags the running kernel takes.
- * AppArmor, SELinux, Intel RDT and idmapped mounts are not implemented, so they are reported disabled.
+ * known flags the running kernel takes. Idmapped bind mounts are (mount_setattr, Linux 5.12+; a file system that
+ * cannot is refused when the container is created). AppArmor, SELinux and Intel RDT are not implemented, so they are
+ * reported disabled.
  */
 export const features = (refused: (flags: number) => string | null = seccompFlagsRefused): Features => ({
   ociVersionMin: "1.0.0",
@@ -88,7 +89,7 @@ export const features = (refused: (flags: number) => string | null = seccompFlag
     apparmor: { enabled: false },
     selinux: { enabled: false },
     intelRdt: { enabled: false },
-    mountExtensions: { idmap: { enabled: false } },
+    mountExtensions: { idmap: { enabled: true } },
   },
   annotations: { "org.opencontainers.bunker.version": VERSION },
 });

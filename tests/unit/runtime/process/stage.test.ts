@@ -24,7 +24,7 @@ const plan = (over: Partial<StagePlan> = {}): StagePlan => {
     domainname: null, sysctl: {}, timeOffsets: null, oomScoreAdj: null, rlimits: [], capabilities: null,
     noNewPrivileges: false, seccomp: null, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
     env: [], terminal: false, consoleSocket: null, consoleSize: null, execFifo: "/run/x/exec.fifo",
-    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [5], execFifo: 6, consoleSocket: null }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
+    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [5], execFifo: 6, consoleSocket: null, idmappedMounts: [] }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
     hooks: { createContainer: [], startContainer: [] }, stateJson: "{}",
     ...over,
   };
@@ -70,7 +70,7 @@ describe("prepareContainer()", () => {
     r.failNext("mount", "ENODEV", 1, (a) => a[2] === "mqueue");
     const p = plan({
       mounts: [
-        { source: "mqueue", fstype: "mqueue", flags: 0, data: null, propagation: [], targetIsFile: false, destination: "/dev/mqueue", recursiveAttrs: null, kind: "plain" },
+        { source: "mqueue", fstype: "mqueue", flags: 0, data: null, propagation: [], targetIsFile: false, destination: "/dev/mqueue", recursiveAttrs: null, copyUp: false, idmapFd: null, kind: "plain" },
       ],
     });
     let err: unknown;

@@ -202,6 +202,47 @@ describe("parseConfig()", () => {
     expect(errorOf((c) => (c.linux.namespaces[0].path = "ns/pid"))).toBe("Invalid config.json: /linux/namespaces/0/path: Not an absolute path: 'ns/pid'");
   });
 
+  test("rejects a device path that leaves /dev, naming the index", () => {
+    expect(errorOf((c) => (c.linux.devices = [{ type: "c", path: "/dev/fuse" }, { type: "c", path: "/dev/../../x" }]))).toBe(
+      "Invalid config.json: /linux/devices/1/path: Must be under /dev: '/dev/../../x'",
+    );
+    expect(errorOf((c) => (c.linux.devices = [{ type: "c", path: "/devices" }]))).toBe("Invalid config.json: /linux/devices/0/path: Must be under /dev: '/devices'");
+  });
+
+  test("without a mount namespace, refuses each field that needs one", () => {
+    const noMount = (c: any) => (c.linux.namespaces = [{ type: "pid" }]);
+    for (const [pointer, change] of [
+      ["/root/readonly", (c: any) => (c.root = { readonly: true })],
+      ["/mounts", (c: any) => (c.mounts = [{ destination: "/proc", type: "proc" }])],
+      ["/linux/devices", (c: any) => (c.linux.devices = [{ type: "c", path: "/dev/fuse" }])],
+      ["/linux/rootfsPropagation", (c: any) => (c.linux.rootfsPropagation = "private")],
+      ["/linux/maskedPaths", (c: any) => (c.linux.maskedPaths = ["/proc/kcore"])],
+      ["/linux/readonlyPaths", (c: any) => (c.linux.readonlyPaths = ["/proc/sys"])],
+    ] as const)
+      expect(errorOf((c) => (noMount(c), change(c)))).toBe(`Invalid config.json: ${pointer}: Needs a 'mount' namespace in /linux/namespaces`);
+    const c = minimal();
+    noMount(c);
+    expect(parseConfig(c, "/bundle").root.path).toBe("/bundle/rootfs");
+  });
+
+  test("checks idmapped and tmpcopyup mounts", () => {
+    const map = [{ containerID: 0, hostID: 1000, size: 1 }];
+    expect(errorOf((c) => (c.mounts = [{ destination: "/t", type: "tmpfs", uidMappings: map, gidMappings: map }]))).toBe(
+      "Invalid config.json: /mounts/0: An idmapped mount must be a bind mount",
+    );
+    expect(errorOf((c) => (c.mounts = [{ destination: "/t", type: "bind", source: "/x", options: ["idmap"] }]))).toBe(
+      "Invalid config.json: /mounts/0: An idmapped mount needs uidMappings and gidMappings, its own or the container's in /linux",
+    );
+    expect(errorOf((c) => (c.mounts = [{ destination: "/t", type: "bind", source: "/x", options: ["tmpcopyup"] }]))).toBe(
+      "Invalid config.json: /mounts/0/options: tmpcopyup is for tmpfs mounts",
+    );
+    const ok = minimal();
+    ok.linux.namespaces.push({ type: "user" });
+    Object.assign(ok.linux, { uidMappings: map, gidMappings: map });
+    ok.mounts = [{ destination: "/t", type: "bind", source: "/x", options: ["rbind", "ridmap"] }];
+    expect(parseConfig(ok, "/bundle").mounts).toHaveLength(1);
+  });
+
   test("rejects an ociVersion other than 1.x", () => {
     expect(errorOf((c) => (c.ociVersion = "2.0.0"))).toBe("Invalid config.json: /ociVersion: Unsupported version '2.0.0' (bunker reads 1.x)");
   });
