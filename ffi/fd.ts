@@ -6,6 +6,9 @@ const EINTR = 4;
 
 export const open = (path: string, flags: number, mode = 0o644): number => check("open", q(path), libc.open(cstr(path), flags, mode));
 
+export const openat = (dirfd: number, path: string, flags: number, mode = 0o644): number =>
+  check("openat", q(path), libc.openat(dirfd, cstr(path), flags, mode));
+
 export const close = (fd: number): void => void check("close", `fd ${fd}`, libc.close(fd));
 
 export const dup3 = (oldfd: number, newfd: number, flags: number): void =>
@@ -35,6 +38,12 @@ export const writeAll = (fd: number, data: Uint8Array, what = `fd ${fd}`): void 
     off += check("write", what, libc.write(fd, chunk, BigInt(chunk.length)));
   }
 };
+
+/** The path through which mount(2) and other path-taking calls reach exactly the object open at `fd`. */
+export const procFdPath = (fd: number): string => `/proc/self/fd/${fd}`;
+
+/** Flushes the whole file system that `fd` is on. */
+export const syncfs = (fd: number): void => void check("syncfs", `fd ${fd}`, libc.syncfs(fd));
 
 export const ioctl = (fd: number, request: number, arg: bigint | number): number =>
   check("ioctl", `fd ${fd} 0x${request.toString(16)}`, libc.ioctl(fd, BigInt(request), BigInt(arg)));

@@ -2,6 +2,7 @@
 // errno, and throws on any call it has no result for: calls that return nothing succeed, calls that return a value
 // get the result scripted below (or by the test), and a read of an fd the test did not feed throws rather than
 // reading as end of file.
+import { SECCOMP_FILTER_FLAG } from "../../../ffi/constants.ts";
 import { errnoNumber, SysError } from "../../../ffi/errno.ts";
 import type { Syscalls } from "../../../ffi/syscalls.ts";
 
@@ -19,6 +20,8 @@ export interface Recorder {
   failNext(name: keyof Syscalls, errno: string, times?: number, when?: (args: unknown[]) => boolean): void;
   /** Data the next reads of `fd` return, one chunk per read; once fed, an exhausted queue reads as end of file. */
   feed(fd: number, ...chunks: string[]): void;
+  /** What calls of `name` return from now on. */
+  respond(name: keyof Syscalls, fn: (...args: unknown[]) => unknown): void;
 }
 
 export const recordingSyscalls = (): Recorder => {
@@ -31,7 +34,7 @@ export const recordingSyscalls = (): Recorder => {
     unshare: none, setns: none, mount: none, umount2: none, pivotRoot: none, chdir: none, chroot: none, sethostname: none,
     setdomainname: none, capset: none, setresuid: none, setresgid: none, setgroups: none, setrlimit: none, close: none,
     dup3: none, writeAll: none, mknod: none, resetSignals: none, sendFd: none, setWindowSize: none, kill: none,
-    closeRangeCloexec: none,
+    closeRangeCloexec: none, mountSetattr: none, moveMount: none,
     open: () => nextFd++,
     read: (fd) => {
       const queue = reads.get(fd as number);
@@ -40,6 +43,11 @@ export const recordingSyscalls = (): Recorder => {
     },
     openPty: () => ({ master: 90, slavePath: "/dev/pts/0" }),
     connectUnix: () => 91,
+    openTree: () => nextFd++,
+    // A host whose root mount is private, unless a test sets another table.
+    mountTable: () => "1 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n",
+    // The listener's fd when the filter asks for one.
+    loadSeccompFilter: (_program, flags) => ((flags as number) & SECCOMP_FILTER_FLAG.NEW_LISTENER ? 92 : 0),
     umask: () => 0o22,
     prctl: () => 0,
     setsid: () => 1,
@@ -73,5 +81,6 @@ export const recordingSyscalls = (): Recorder => {
     names: () => calls.map((c) => c.name),
     failNext: (name, errno, times = 1, when) => failures.push({ name, errno, left: times, when }),
     feed: (fd, ...chunks) => reads.set(fd, [...(reads.get(fd) ?? []), ...chunks.map((c) => Buffer.from(c))]),
+    respond: (name, fn) => void (results[name] = fn),
   };
 };
