@@ -10,8 +10,11 @@ passed=0; failed=0; status=0
 
 # Tests leave /tmp as they found it. Their temporary directories go into a private TMPDIR, which must be empty at the
 # end; /tmp itself is listed before and after, for anything made there directly. Either failure names what was left.
+# (On a machine where other jobs use /tmp meanwhile, their entries show too; CI runs alone.)
 tmp_before=$(ls -A /tmp)
 TMPDIR=$(mktemp -d /tmp/bunker-tests.XXXXXX)
+# As open as /tmp: a container's mapped root must reach the bundles made below it.
+chmod 1777 "$TMPDIR"
 export TMPDIR
 tmp_check() {
   local own left
