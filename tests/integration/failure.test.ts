@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
-import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
 import { tempDirs } from "../support/temp.ts";
 
 // Bundles and state roots of this file go when it is done.
@@ -28,10 +28,11 @@ const cgroupsNamed = (id: string): string[] => {
 };
 
 const mountCount = (): number => readFileSync("/proc/self/mountinfo", "utf8").trim().split("\n").length;
+/** Setup stages of this executable (a machine may run other builds' tests at the same time). */
 const stagesRunning = (): number =>
   readdirSync("/proc").filter((p) => /^\d+$/.test(p) && (() => {
     try {
-      return readFileSync(`/proc/${p}/environ`, "latin1").includes("_BUNKER_STAGE=");
+      return readlinkSync(`/proc/${p}/exe`) === BIN && readFileSync(`/proc/${p}/environ`, "latin1").includes("_BUNKER_STAGE=");
     } catch {
       return false;
     }
