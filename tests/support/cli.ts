@@ -1,5 +1,5 @@
 // Runs the compiled executable, as the integration tests must: it is what ships.
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { makeTemp } from "./temp.ts";
 import { join } from "node:path";
@@ -56,3 +56,14 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
 /** Starts a command without waiting (for foreground runs that a test signals). */
 export const bunkerAsync = (root: string, args: string[], cwd?: string) =>
   Bun.spawn([BIN, "--root", root, ...args], { cwd, env: { ...process.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+
+/** Setup stages of this build's executable that are running: none may outlive the command that started them. Other
+ * builds' tests may run stages on the same machine meanwhile; they are not counted. */
+export const stagesRunning = (): number =>
+  readdirSync("/proc").filter((p) => {
+    try {
+      return /^\d+$/.test(p) && readlinkSync(`/proc/${p}/exe`) === BIN && readFileSync(`/proc/${p}/environ`, "latin1").includes("_BUNKER_STAGE=");
+    } catch {
+      return false;
+    }
+  }).length;
