@@ -18,7 +18,7 @@ export interface TestHost {
 
 export const prepareHost = (engine: string): TestHost => {
   const before = snapshot();
-  const base = mkdtempSync(join(tmpdir(), `bunker-engines-${engine}-`));
+  const base = mkdtempSync(join(tmpdir(), `bunker-${engine}-`));
   const cgroups = cgroupParent(engine);
   const sweepHost = (watch: Pick<Watch, "sharedCgroups" | "byproducts">): string[] =>
     sweep(before, { base, cgroups, ...watch, byproducts: [...SKOPEO_BYPRODUCTS, ...(watch.byproducts ?? [])] });

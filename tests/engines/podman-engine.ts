@@ -15,14 +15,15 @@ export const PODMAN_UNSUPPORTED = {
   oomReport: "podman 4.3 with conmon 2.1.6 never reports OOMKilled on cgroup v1 (conmon's marker file lands in podman's working directory)",
 };
 
-/** Below the cgroup parent, podman keeps conmon in a cgroup of its own that it never removes. */
-const PODMAN_CGROUPS = ["conmon"];
-/** With its default root bunker keeps its journal on persistent storage, by design. */
-const byproducts = RUNTIMES.filter((r) => r.name === "bunker").map((r) => defaultJournalDir(r.defaultRoot));
+/** What podman leaves by design: conmon's cgroup below the parent, and bunker's journal of its default root. */
+export const PODMAN_WATCH = {
+  sharedCgroups: ["conmon"],
+  byproducts: RUNTIMES.filter((r) => r.name === "bunker").map((r) => defaultJournalDir(r.defaultRoot)),
+};
 
 export const podmanEngine = async (): Promise<Engine> => {
   const host = prepareHost("podman");
-  const teardown = (): Promise<string[]> => host.teardown([], { sharedCgroups: PODMAN_CGROUPS, byproducts });
+  const teardown = (): Promise<string[]> => host.teardown([], PODMAN_WATCH);
   const { podman } = podmanIn(join(host.base, "podman"), Object.fromEntries(RUNTIMES.map((r) => [r.name, r.path])));
   const loaded = podman(["load", "--input", host.archive]);
   if (loaded.code !== 0) {

@@ -46,7 +46,8 @@ export const podmanIn = (dir: string, runtimes: Record<string, string>): Podman 
       "",
     ].join("\n"),
   );
-  const global = ["--root", join(dir, "root"), "--runroot", join(dir, "runroot"), "--storage-driver", "overlay"];
+  // podman refuses a run root longer than 50 characters.
+  const global = ["--root", join(dir, "root"), "--runroot", join(dir, "run"), "--storage-driver", "overlay"];
   return {
     // In a working directory of its own: conmon creates its OOM marker file in podman's working directory.
     podman: (args, opts) => sh(["podman", ...global, ...args], { cwd: dir, ...opts, env: { CONTAINERS_CONF: conf, TMPDIR: join(dir, "tmp"), ...opts?.env } }),
