@@ -2,7 +2,7 @@
 import { rmSync } from "node:fs";
 import { lockFile } from "../../ffi/lock.ts";
 import { cgroupManager } from "../cgroups/host-manager.ts";
-import { runHooks } from "../process/hooks.ts";
+import { runHooksWarning } from "../process/hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { recordChanges } from "./journal.ts";
@@ -34,11 +34,7 @@ export const deleteContainer = async (
       { kind: "desired", id, running: false },
       { kind: "deleted", id },
     ]);
-    try {
-      runHooks("poststop", hookSteps((rec.config as Config).hooks?.poststop), JSON.stringify(ociState(rec, "stopped")));
-    } catch (err) {
-      onWarning((err as Error).message);
-    }
+    runHooksWarning("poststop", hookSteps((rec.config as Config).hooks?.poststop), JSON.stringify(ociState(rec, "stopped")), onWarning);
   } finally {
     lock.release();
   }

@@ -134,6 +134,8 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
     channel.send(encode({ t: "mounts-ready" }));
     step("wait for createRuntime hooks", awaitContinue);
   }
+  // In the container's mount namespace before pivot_root, their paths resolved in the runtime's (the spec; runc, crun).
+  step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
   if (plan.newMountNamespace) {
     step("switch root", () => switchRoot(sys, plan.rootfs));
     if (plan.rootPropagation & MS.SHARED) step("root propagation", () => sys.mount(null, "/", null, plan.rootPropagation, null));
@@ -143,7 +145,6 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   } else step("chdir to root", () => sys.chdir(plan.rootfs));
 
   if (plan.terminal) step("set up console", () => setupConsole(sys, plan, consoleSock));
-  step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
   if (plan.newMountNamespace && plan.readonlyRoot) step("read-only root", () => readonlyRoot(sys));
   step("rlimits", () => applyRlimits(sys, plan));
   // Looked up now, so that a missing program fails `create` rather than a detached start.

@@ -89,35 +89,3 @@ describe.skipIf(!!skip)("a failure", () => {
     expect(line).toMatchObject({ level: "error", msg: "Container 'nope' does not exist" });
   });
 });
-
-describe.skipIf(!!skip)("hooks", () => {
-  const root = newRoot();
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-  test("run in OCI order with the container state on stdin", () => {
-    const bundle = makeBundle(["true"]);
-    const log = join(bundle, "hooks.log");
-    // createContainer and startContainer run inside the container: their log is the container's /hooks.log.
-    const hook = (name: string, where: string) => ({ path: "/bin/sh", args: ["sh", "-c", `read -r s; echo "${name} $s" >> ${where}`] });
-    const config = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
-    config.root.readonly = false;
-    config.hooks = {
-      prestart: [hook("prestart", log)],
-      createRuntime: [hook("createRuntime", log)],
-      createContainer: [hook("createContainer", "/hooks.log")],
-      startContainer: [hook("startContainer", "/hooks.log")],
-      poststart: [hook("poststart", log)],
-      poststop: [hook("poststop", log)],
-    };
-    writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
-    const r = bunker(root, ["run", "--bundle", bundle, "hooked"]);
-    expect(r.stderr).toBe("");
-    const host = readFileSync(log, "utf8").trim().split("\n");
-    expect(host.map((l) => l.split(" ")[0])).toEqual(["prestart", "createRuntime", "poststart", "poststop"]);
-    const state = JSON.parse(host[0]!.slice("prestart ".length));
-    expect(state).toMatchObject({ id: "hooked", status: "creating", bundle });
-    expect(JSON.parse(host[3]!.slice("poststop ".length)).status).toBe("stopped");
-    const inside = readFileSync(join(bundle, "rootfs/hooks.log"), "utf8").trim().split("\n");
-    expect(inside.map((l) => l.split(" ")[0])).toEqual(["createContainer", "startContainer"]);
-  });
-});
