@@ -7,7 +7,7 @@ import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { recordChanges } from "./journal.ts";
 import { isAlive } from "./proc.ts";
-import { lockPath, readRecord, stateDir } from "./record.ts";
+import { type ContainerRecord, lockPath, NoSuchContainerError, readRecord, stateDir } from "./record.ts";
 import { ociState, statusOf } from "./status.ts";
 import { kill } from "../../ffi/process.ts";
 
@@ -18,7 +18,14 @@ export const deleteContainer = async (
   onWarning: (msg: string) => void = () => {},
 ): Promise<void> => {
   const { force, journal } = opts;
-  const rec = readRecord(root, id);
+  let rec: ContainerRecord;
+  try {
+    rec = readRecord(root, id);
+  } catch (err) {
+    // As runc and crun: a forced delete of what is not there is done (containerd's shim asks after every delete).
+    if (force && err instanceof NoSuchContainerError) return;
+    throw err;
+  }
   const lock = lockFile(lockPath(root, id));
   try {
     const status = statusOf(root, rec);

@@ -91,6 +91,14 @@ describe.skipIf(!!skip)("lifecycle", () => {
     expect(existsSync(join(root, "force"))).toBe(false);
   });
 
+  test("delete --force of a container that does not exist succeeds quietly, as with runc and crun", () => {
+    // containerd's shim deletes with --force after every container it already deleted.
+    expect(bunker(root, ["delete", "--force", "never-was"])).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(bunker(root, ["delete", "never-was"])).toEqual({ code: 1, stdout: "", stderr: "bunker: Container 'never-was' does not exist\n" });
+    // An invalid ID is still an error.
+    expect(bunker(root, ["delete", "--force", "../x"]).code).toBe(1);
+  });
+
   test("50 concurrent create/start/delete of distinct containers all succeed", async () => {
     const bundle = makeBundle(["true"]);
     const concurrent = newRoot();
