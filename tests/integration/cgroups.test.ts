@@ -123,15 +123,16 @@ describe.skipIf(skip !== null)("cgroups on this host", () => {
     await Bun.sleep(150);
     await m.freeze();
     expect(m.frozen()).toBe(true);
-    const a = m.stats().cpu.usage.total;
+    const cpu = (): number => Number(m.stats().cpu.usage.total);
+    const a = cpu();
     await Bun.sleep(200);
-    const b = m.stats().cpu.usage.total;
+    const b = cpu();
     expect(b).toBe(a);
     await m.thaw();
     expect(m.frozen()).toBe(false);
     // The host may be busy: wait (boundedly) for the loop to have run another 20 ms of CPU.
-    for (let i = 0; i < 300 && m.stats().cpu.usage.total < b + 20_000_000; i++) await Bun.sleep(10);
-    expect(m.stats().cpu.usage.total).toBeGreaterThan(b + 20_000_000);
+    for (let i = 0; i < 300 && cpu() < b + 20_000_000; i++) await Bun.sleep(10);
+    expect(cpu()).toBeGreaterThan(b + 20_000_000);
     p.kill(9);
     await p.exited;
   });
@@ -279,6 +280,19 @@ describe.skipIf(cliSkip !== null)("cgroups through the bunker CLI", () => {
     expect(dirs.filter((d) => existsSync(d)).length).toBeGreaterThan(0);
     ok(["delete", "-f", "oom-bg"]);
     expect(dirs.filter((d) => existsSync(d))).toEqual([]);
+  });
+
+  test("events --stats prints integers beyond 2^53 exactly, as runc does", () => {
+    const bundle = makeBundle(["sleep", "30"]);
+    ok(["run", "-d", "exact"], bundle);
+    // No limit: v1 says "unlimited" with the largest page-aligned signed 64-bit value, which a double prints rounded.
+    const unlimited = cgroupFile("exact", "memory", "memory.limit_in_bytes");
+    expect(BigInt(unlimited)).toBeGreaterThan(2n ** 53n);
+    const line = ok(["events", "--stats", "exact"]);
+    expect(line).toContain(`"usage":{"limit":${unlimited},`);
+    expect(line).not.toContain("e+");
+    expect(JSON.parse(line).data.memory.usage.limit).toBe(Number(unlimited));
+    ok(["delete", "-f", "exact"]);
   });
 
   test("inside the container, mknod and open of a block device fails; with an allow rule it opens", () => {
