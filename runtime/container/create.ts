@@ -10,6 +10,7 @@ import { kill } from "../../ffi/process.ts";
 import { cgroupManager } from "../cgroups/host-manager.ts";
 import type { CgroupManager } from "../cgroups/manager.ts";
 import { runHooks } from "../process/hooks.ts";
+import { checkNamespacePaths } from "../process/namespace-paths.ts";
 import { buildPlan, hookSteps } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { encode, type StageMessage } from "../process/messages.ts";
@@ -90,6 +91,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
   checkId(opts.id);
   const bundle = resolve(opts.bundle);
   const config = loadConfig(bundle);
+  checkNamespacePaths(config.linux?.namespaces ?? []);
   if (config.process.terminal && !opts.console)
     throw new Error("process.terminal is true: give --console-socket, or run the container in the foreground");
   const terminal = config.process.terminal ? opts.console : undefined;
