@@ -6,7 +6,7 @@ export const globalFlags: FlagSpec[] = [
   { name: "log", kind: "string", value: "FILE", help: "append errors and debug messages to FILE" },
   { name: "log-format", kind: "string", value: "text|json", help: "format of --log lines (default text)" },
   { name: "debug", kind: "bool", help: "print timestamped progress of every step (parent and setup stage) on stderr" },
-  { name: "systemd-cgroup", kind: "bool", help: "accepted for runc compatibility; cgroupsPath is always a path" },
+  { name: "systemd-cgroup", kind: "bool", help: "systemd's cgroup driver, which bunker does not have: create and run refuse it" },
   { name: "version", kind: "bool", short: "v", help: "print the version" },
   { name: "help", kind: "bool", short: "h", help: "show help" },
 ];

@@ -75,6 +75,20 @@ describe.skipIf(!!skip)("a failure", () => {
     expect(existsSync(join(root, "fail-config"))).toBe(false);
   });
 
+  test("--systemd-cgroup is refused by create and run, as runc refuses it where systemd does not run, and leaves nothing", () => {
+    // containerd hands it over with cgroupsPath "slice:prefix:name", which bunker once took for a relative path.
+    const bundle = makeBundle(["true"], (c) => ({ ...c, linux: { ...c.linux, cgroupsPath: "system.slice:ctr:sd" } }));
+    const why = existsSync("/run/systemd/system")
+      ? "--systemd-cgroup: bunker has no systemd cgroup driver (it writes cgroupfs itself); leave the flag out"
+      : "--systemd-cgroup: systemd is not running on this host, so its cgroup driver cannot be used; leave the flag out";
+    for (const cmd of [["create", "--bundle", bundle, "sd"], ["run", "--bundle", bundle, "sd"]]) {
+      const r = bunker(root, ["--systemd-cgroup", ...cmd]);
+      expect(r).toEqual({ code: 1, stdout: "", stderr: `bunker: ${why}\n` });
+      expect(existsSync(join(root, "sd"))).toBe(false);
+      expect(cgroupsNamed("system.slice:ctr:sd")).toEqual([]);
+    }
+  });
+
   test("of usage exits 2 with the command's usage", () => {
     const r = bunker(root, ["kill"]);
     expect(r.code).toBe(2);

@@ -6,6 +6,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { flagString } from "../parse.ts";
 import { logLine } from "../report.ts";
+import { refuseSystemdDriver } from "../../cgroups/systemd.ts";
 
 export const command: Command = {
   name: "restore",
@@ -19,6 +20,7 @@ export const command: Command = {
     { name: "json", kind: "bool", help: "print the result as JSON" },
   ],
   async run(global, args) {
+    if (global.systemdCgroup) refuseSystemdDriver();
     const file = flagString(args, "file");
     if (!file) throw new UsageError("'restore' needs --file FILE");
     const journal = openLockedJournal(flagString(args, "journal") ?? global.journal ?? DEFAULT_JOURNAL_DIR);
