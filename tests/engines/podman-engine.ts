@@ -18,7 +18,7 @@ export const PODMAN_UNSUPPORTED = {
 /** What podman leaves by design: conmon's cgroup below the parent, and bunker's journal of its default root. */
 export const PODMAN_WATCH = {
   sharedCgroups: ["conmon"],
-  byproducts: RUNTIMES.filter((r) => r.name === "bunker").map((r) => defaultJournalDir(r.defaultRoot)),
+  byproducts: RUNTIMES.filter((r) => r.name === "bunker").flatMap((r) => defaultJournalDir(r.defaultRoot) ?? []),
 };
 
 export const podmanEngine = async (): Promise<Engine> => {

@@ -1,7 +1,7 @@
 // `bunker checkpoint ID [--file F] [--leave-running]` and `bunker checkpoint inspect FILE [--json]`.
 import { checkpointContainer, DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
 import { inspectFile, type InspectReport } from "../../durable/inspect.ts";
-import { DEFAULT_JOURNAL_DIR } from "../../durable/journal.ts";
+import { requiredJournal } from "../journal-option.ts";
 import { openLockedJournal } from "../../container/journal.ts";
 import type { Command, GlobalOptions, ParsedArgs } from "../command.ts";
 import { UsageError } from "../command.ts";
@@ -24,7 +24,7 @@ const inspect = (global: GlobalOptions, file: string): number => {
 };
 
 const checkpoint = async (global: GlobalOptions, id: string, args: ParsedArgs): Promise<number> => {
-  const journal = openLockedJournal(flagString(args, "journal") ?? global.journal ?? DEFAULT_JOURNAL_DIR);
+  const journal = openLockedJournal(requiredJournal(global, args, "checkpoint"));
   try {
     const w = await checkpointContainer({
       root: global.root,

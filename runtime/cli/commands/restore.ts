@@ -1,5 +1,5 @@
 // `bunker restore ID --file F [--bundle DIR]`: recreate and start a container from a checkpoint file.
-import { DEFAULT_JOURNAL_DIR } from "../../durable/journal.ts";
+import { requiredJournal } from "../journal-option.ts";
 import { openLockedJournal } from "../../container/journal.ts";
 import { restoreContainer } from "../../checkpoint/restore-container.ts";
 import type { Command } from "../command.ts";
@@ -23,7 +23,7 @@ export const command: Command = {
     if (global.systemdCgroup) refuseSystemdDriver();
     const file = flagString(args, "file");
     if (!file) throw new UsageError("'restore' needs --file FILE");
-    const journal = openLockedJournal(flagString(args, "journal") ?? global.journal ?? DEFAULT_JOURNAL_DIR);
+    const journal = openLockedJournal(requiredJournal(global, args, "restore"));
     try {
       const r = await restoreContainer({
         root: global.root,

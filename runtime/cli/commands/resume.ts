@@ -1,7 +1,7 @@
 // `bunker resume`: run by a board's init at boot: recover the state journal and bring back what should run.
 // `bunker resume ID`: runc's command of that name, thawing a paused container.
 import { DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
-import { DEFAULT_JOURNAL_DIR } from "../../durable/journal.ts";
+import { requiredJournal } from "../journal-option.ts";
 import { openLockedJournal } from "../../container/journal.ts";
 import { resume, type Resumed } from "../../checkpoint/resume.ts";
 import { thawContainer } from "../../container/pause.ts";
@@ -41,7 +41,7 @@ export const command: Command = {
     }
     const rollback = new Set(flagList(args, "rollback"));
     const all = flagBool(args, "rollback-all");
-    const journal = openLockedJournal(flagString(args, "journal") ?? global.journal ?? DEFAULT_JOURNAL_DIR);
+    const journal = openLockedJournal(requiredJournal(global, args, "resume"));
     try {
       const r = await resume({
         root: global.root,
