@@ -295,6 +295,35 @@ describe.skipIf(cliSkip !== null)("cgroups through the bunker CLI", () => {
     ok(["delete", "-f", "exact"]);
   });
 
+  test("devices.list is what runc writes for the same rules: the config's first, then the defaults, which a config deny cannot take away", () => {
+    if (!Bun.which("runc")) throw new Error("runc is not installed (apt-get install runc): it is the reference here");
+    // Docker's rules (a deny of /dev/fuse among them), a deny of /dev/null, a block device and /dev/net/tun, which
+    // runc 1.1 allows by default and bunker (as crun and runc 1.2) only when the config says so.
+    const docker = JSON.parse(readFileSync(join(import.meta.dir, "../fixtures/configs/docker.json"), "utf8")).linux.resources.devices;
+    const devices = [...docker, { allow: false, type: "c", major: 1, minor: 3, access: "rwm" }, { allow: true, type: "b", major: 7, minor: 9, access: "r" }, { allow: true, type: "c", major: 10, minor: 200, access: "rwm" }];
+    const bundle = makeBundle(["sleep", "30"], (c) => ({ ...withResources({ devices })(c), ociVersion: "1.0.2" }));
+    const runcRoot = newRoot();
+    const devicesList = (pid: number): string => {
+      const line = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1] === "devices")!;
+      return readFileSync(`/sys/fs/cgroup/devices${line.split(":")[2]}/devices.list`, "utf8");
+    };
+    try {
+      ok(["run", "-d", "--bundle", bundle, "devlist"]);
+      const ours = devicesList(JSON.parse(ok(["state", "devlist"])).pid);
+      // No pipes: the detached container would hold them open until it ends.
+      const runc = Bun.spawnSync(["runc", "--root", runcRoot, "run", "-d", "--bundle", bundle, "devlist-runc"], { stdout: "ignore", stderr: "ignore" });
+      expect(runc.exitCode).toBe(0);
+      const state = Bun.spawnSync(["runc", "--root", runcRoot, "state", "devlist-runc"], { stdout: "pipe" });
+      expect(ours).toBe(devicesList(JSON.parse(state.stdout.toString()).pid));
+      expect(ours).toContain("c 1:3 rwm\n");
+      expect(ours).not.toContain("10:229");
+    } finally {
+      bunker(root, ["delete", "--force", "devlist"]);
+      Bun.spawnSync(["runc", "--root", runcRoot, "delete", "--force", "devlist-runc"]);
+      rmSync(runcRoot, { recursive: true, force: true });
+    }
+  });
+
   test("inside the container, mknod and open of a block device fails; with an allow rule it opens", () => {
     // /dev, not /tmp: the /tmp mount is nodev, which would refuse the open before the device cgroup is asked.
     const script = "mknod /dev/blk b 7 0 && head -c0 /dev/blk && echo opened";
