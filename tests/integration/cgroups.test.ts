@@ -324,6 +324,21 @@ describe.skipIf(cliSkip !== null)("cgroups through the bunker CLI", () => {
     }
   });
 
+  test("the container joins the name=systemd hierarchy like runc, and delete removes that cgroup", () => {
+    if (!existsSync("/sys/fs/cgroup/systemd/cgroup.procs")) throw new Error("this host has no name=systemd hierarchy at /sys/fs/cgroup/systemd");
+    const line = (pid: number | "self", hierarchy: string): string =>
+      readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1] === hierarchy)!.split(":")[2]!;
+    const bundle = makeBundle(["sleep", "30"]);
+    ok(["run", "-d", "--bundle", bundle, "sd-join"]);
+    const pid = JSON.parse(ok(["state", "sd-join"])).pid as number;
+    // Placed as in the controller hierarchies: the container's path below the caller's own.
+    const path = line(pid, "name=systemd");
+    expect(path).toBe(`${line("self", "name=systemd").replace(/\/$/, "")}/sd-join`);
+    expect(readFileSync(`/sys/fs/cgroup/systemd${path}/cgroup.procs`, "utf8").trim()).toBe(String(pid));
+    ok(["delete", "-f", "sd-join"]);
+    expect(existsSync(`/sys/fs/cgroup/systemd${path}`)).toBe(false);
+  });
+
   test("inside the container, mknod and open of a block device fails; with an allow rule it opens", () => {
     // /dev, not /tmp: the /tmp mount is nodev, which would refuse the open before the device cgroup is asked.
     const script = "mknod /dev/blk b 7 0 && head -c0 /dev/blk && echo opened";
