@@ -9,6 +9,7 @@ const N = Type.Number();
 TypeRegistry.Set("Count", (_schema, v) => typeof v === "bigint" || Number.isInteger(v));
 const C = Type.Unsafe<Count>({ [Kind]: "Count", type: "integer" });
 
+/** Averages over 10, 60 and 300 seconds, in percent; total stall time in microseconds. */
 export const PsiDataSchema = Type.Object({ avg10: N, avg60: N, avg300: N, total: N });
 export const PsiStatsSchema = Type.Object({ some: PsiDataSchema, full: PsiDataSchema });
 export type PsiStats = Static<typeof PsiStatsSchema>;

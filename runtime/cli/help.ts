@@ -1,8 +1,9 @@
+import { DEFAULT_JOURNAL_DIR, DEFAULT_ROOT } from "../container/journal-dir.ts";
 import type { Command, FlagSpec } from "./command.ts";
 
 export const globalFlags: FlagSpec[] = [
-  { name: "root", kind: "string", value: "DIR", help: "directory for container state (default /run/bunker)" },
-  { name: "journal", kind: "string", value: "DIR|none", help: "state journal (default /var/lib/bunker/journal for the default root; none for a root given with --root)" },
+  { name: "root", kind: "string", value: "DIR", help: `directory for container state (default ${DEFAULT_ROOT})` },
+  { name: "journal", kind: "string", value: "DIR|none", help: `state journal, or none to journal nothing (default ${DEFAULT_JOURNAL_DIR} for the default root; none for a root given with --root)` },
   { name: "log", kind: "string", value: "FILE", help: "append errors and debug messages to FILE" },
   { name: "log-format", kind: "string", value: "text|json", help: "format of --log lines (default text)" },
   { name: "debug", kind: "bool", help: "print timestamped progress of every step (parent and setup stage) on stderr" },

@@ -2,7 +2,7 @@
 import type { Command, GlobalOptions } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { commandNames, commands } from "./commands/index.ts";
-import { flagBool, flagString, parseArgs } from "./parse.ts";
+import { flagBool, flagString, journalDir, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
@@ -39,10 +39,9 @@ export const main = async (argv: string[]): Promise<number> => {
     const logFormat = flagString(g, "log-format") ?? "text";
     if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be text or json, not '${logFormat}'`);
     const root = flagString(g, "root") ?? DEFAULT_ROOT;
-    const journal = flagString(g, "journal");
     opts = {
       root,
-      journal: journal === "none" ? null : (journal ?? defaultJournalDir(root)),
+      journal: journalDir(flagString(g, "journal"), defaultJournalDir(root)),
       log: flagString(g, "log"),
       logFormat,
       debug: flagBool(g, "debug"),

@@ -17,12 +17,13 @@ import { encode, type StageMessage } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
 import { openHostFiles } from "../process/host-files.ts";
+import { idmapRequests } from "../process/idmapped-mounts.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
 import { waitForPid } from "../process/wait-pid.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
 import { debug } from "../debug.ts";
-import { writeIdMaps } from "./id-maps.ts";
+import { writeIdMaps } from "../process/id-maps.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
 import { isRunning, procStat } from "./proc.ts";
@@ -123,7 +124,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     const { pair, target, socketPath } = consoleFor(terminal);
     if (pair) cleanups.push(() => pair.close());
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
-    const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifo, console: target });
+    const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifo, console: target, idmapped: idmapRequests(config, bundle) });
     const plan = buildPlan({
       id: opts.id, bundle, config: withLimitsView(config, limitsViewDir(opts.root, opts.id)), execFifo: fifo, consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",

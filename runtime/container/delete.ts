@@ -7,7 +7,8 @@ import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { recordChanges } from "./journal.ts";
 import { isAlive } from "./proc.ts";
-import { type ContainerRecord, lockPath, NoSuchContainerError, readRecord, stateDir } from "./record.ts";
+import { DamagedStateError, lockPath, NoSuchContainerError, readRecord, stateDir, type ContainerRecord } from "./record.ts";
+import { removeDamaged } from "./remove-damaged.ts";
 import { ociState, statusOf } from "./status.ts";
 import { kill } from "../../ffi/process.ts";
 
@@ -24,7 +25,9 @@ export const deleteContainer = async (
   } catch (err) {
     // As runc and crun: a forced delete of what is not there is done (containerd's shim asks after every delete).
     if (force && err instanceof NoSuchContainerError) return;
-    throw err;
+    if (!(err instanceof DamagedStateError)) throw err;
+    if (force) return removeDamaged(root, id, journal, err, onWarning);
+    throw new Error(`Cannot delete container '${id}': its state is damaged (delete --force removes it)`, { cause: err });
   }
   const lock = lockFile(lockPath(root, id));
   try {

@@ -1,7 +1,10 @@
-import { DEFAULT_JOURNAL_DIR } from "../durable/journal.ts";
+// Where state lives by default: the container state root, and the journal of a root.
 
-/** The state root when --root names none. */
+/** Container state: tmpfs on a board, gone after a boot. */
 export const DEFAULT_ROOT = "/run/bunker";
+
+/** The default root's journal, on persistent storage (the root itself is tmpfs). */
+export const DEFAULT_JOURNAL_DIR = "/var/lib/bunker/journal";
 
 /**
  * The state journal of a root when --journal names none. The default root's lives on persistent storage (its root is

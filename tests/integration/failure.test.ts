@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { bunker, newRoot, skipReason } from "../support/cli.ts";
@@ -52,6 +52,30 @@ describe.skipIf(!!skip)("a failure", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^bunker: Setup stage failed at 'mount': Mount of '\/bogus' failed: mount '.*\/rootfs\/bogus' \(nosuchfs\): ENODEV\n$/);
     expectNothingLeft("fail-mount", mounts, stages);
+  });
+
+  test("of a mount target in a hostile rootfs (a symlink loop) is one line naming the mount and the path, and leaves nothing", () => {
+    const mounts = mountCount();
+    const stages = stagesRunning();
+    const bundle = makeBundle(["true"], (c) => ({ ...c, mounts: [...c.mounts, { destination: "/loop/x", type: "tmpfs", source: "tmpfs" }] }));
+    symlinkSync("/loop", join(bundle, "rootfs/loop"));
+    const r = bunker(root, ["create", "--bundle", bundle, "fail-loop"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`bunker: Setup stage failed at 'mount': Mount of '/loop/x' failed: openat2 '/loop/x' in '${bundle}/rootfs': ELOOP\n`);
+    expectNothingLeft("fail-loop", mounts, stages);
+    rmSync(bundle, { recursive: true, force: true });
+  });
+
+  test("to idmap a mount is one line naming the mount, and leaves nothing", () => {
+    const mounts = mountCount();
+    const stages = stagesRunning();
+    const map = [{ containerID: 0, hostID: 1000, size: 1 }];
+    const bundle = makeBundle(["true"], (c) => ({ ...c, mounts: [...c.mounts, { destination: "/p", type: "bind", source: "/proc/sys", options: ["rbind"], uidMappings: map, gidMappings: map }] }));
+    const r = bunker(root, ["create", "--bundle", bundle, "fail-idmap"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toStartWith("bunker: Mount of '/p' cannot be idmapped: ");
+    expectNothingLeft("fail-idmap", mounts, stages);
+    rmSync(bundle, { recursive: true, force: true });
   });
 
   test("of a prestart hook fails create and leaves nothing", () => {
