@@ -18,6 +18,7 @@ const SYSCALLS = {
     seccomp: 317,
     gettid: 186,
     mount_setattr: 442,
+    open_tree: 428,
   },
   arm64: {
     pivot_root: 41,
@@ -28,6 +29,7 @@ const SYSCALLS = {
     seccomp: 277,
     gettid: 178,
     mount_setattr: 442,
+    open_tree: 428,
   },
 } as const;
 

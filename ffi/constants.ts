@@ -199,4 +199,17 @@ export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 export const S_IFIFO = 0o010000;
 
+/** The dirfd that means "the current directory", and the *at() flags (linux/fcntl.h). */
+export const AT_FDCWD = -100;
+export const AT = {
+  SYMLINK_NOFOLLOW: 0x100,
+  REMOVEDIR: 0x200,
+  SYMLINK_FOLLOW: 0x400,
+  EMPTY_PATH: 0x1000,
+  RECURSIVE: 0x8000,
+} as const;
+
+/** open_tree(2) flags (linux/mount.h). */
+export const OPEN_TREE_CLONE = 1;
+
 export const TIOCSCTTY = 0x540e;

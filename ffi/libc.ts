@@ -70,6 +70,16 @@ const symbols = {
   setpriority: { args: [i32, u32, i32], returns: i32 },
   flock: { args: [i32, i32], returns: i32 },
   syscall: { args: [i64, u64, u64, u64, u64, u64, u64], returns: i64 },
+  posix_spawn: { args: [ptr, ptr, ptr, ptr, ptr, ptr], returns: i32 },
+  posix_spawnattr_init: { args: [ptr], returns: i32 },
+  posix_spawnattr_setflags: { args: [ptr, i32], returns: i32 },
+  posix_spawnattr_setsigdefault: { args: [ptr, ptr], returns: i32 },
+  posix_spawnattr_setsigmask: { args: [ptr, ptr], returns: i32 },
+  posix_spawnattr_destroy: { args: [ptr], returns: i32 },
+  posix_spawn_file_actions_init: { args: [ptr], returns: i32 },
+  posix_spawn_file_actions_addopen: { args: [ptr, i32, ptr, i32, u32], returns: i32 },
+  posix_spawn_file_actions_adddup2: { args: [ptr, i32, i32], returns: i32 },
+  posix_spawn_file_actions_destroy: { args: [ptr], returns: i32 },
 } as const;
 
 export const libc = dlopen(libcName(), symbols).symbols;

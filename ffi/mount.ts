@@ -21,3 +21,28 @@ export const pivotRoot = (newRoot: string, putOld: string): void => {
 export const chdir = (path: string): void => void check("chdir", q(path), libc.chdir(cstr(path)));
 export const fchdir = (fd: number): void => void check("fchdir", `fd ${fd}`, libc.fchdir(fd));
 export const chroot = (path: string): void => void check("chroot", q(path), libc.chroot(cstr(path)));
+
+export interface MountAttr {
+  set: number;
+  clear: number;
+  /** MS_PRIVATE, MS_SHARED, ... or 0 to leave the propagation alone. */
+  propagation: number;
+  /** A user namespace fd for MOUNT_ATTR_IDMAP, else 0. */
+  usernsFd: number;
+}
+
+/** struct mount_attr (MOUNT_ATTR_SIZE_VER0): four u64 on every architecture. */
+const MOUNT_ATTR_SIZE = 32;
+
+/** mount_setattr(2) (Linux 5.12+); flags: AT_EMPTY_PATH with "" for `dirfd` itself, AT_RECURSIVE for its whole tree. */
+export const mountSetattr = (dirfd: number, path: string, flags: number, attr: MountAttr): void => {
+  const a = new BigUint64Array([BigInt(attr.set), BigInt(attr.clear), BigInt(attr.propagation), BigInt(attr.usernsFd)]);
+  const p = cstr(path);
+  check("mount_setattr", path ? q(path) : `fd ${dirfd}`, libc.syscall(syscallNumber("mount_setattr"), BigInt(dirfd), addr(p), BigInt(flags), addr(a), BigInt(MOUNT_ATTR_SIZE), 0n));
+};
+
+/** open_tree(2): OPEN_TREE_CLONE (| AT_RECURSIVE) gives a detached copy of the mount (tree) at `path`. */
+export const openTree = (dirfd: number, path: string, flags: number): number => {
+  const p = cstr(path);
+  return check("open_tree", q(path), libc.syscall(syscallNumber("open_tree"), BigInt(dirfd), addr(p), BigInt(flags), 0n, 0n, 0n));
+};

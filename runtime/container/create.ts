@@ -130,7 +130,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     debug("create: spawn stage");
     let stage: StageProcess;
     try {
-      stage = spawnStage({ pid: plan.spawnInit ? null : pidNamespaceOf(config), stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds });
+      stage = spawnStage({ pid: plan.spawnInit ? null : pidNamespaceOf(config), stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: config.process.oomScoreAdj });
     } finally {
       host.close();
     }

@@ -1,7 +1,7 @@
-// The plan of an `exec`: join every namespace of the running container and its cgroup, then run the program.
+// The plan of an `exec`: join every namespace of the running container and its cgroup, then spawn the program.
 import type { Process } from "../spec/config.ts";
-import { NAMESPACES, namespacePath, type NamespaceType } from "../spec/namespaces.ts";
-import { EARLY_TYPES, earlySteps, processPlan } from "./build-plan.ts";
+import { namespacePath, type NamespaceType } from "../spec/namespaces.ts";
+import { earlySteps, joinSteps, processPlan } from "./build-plan.ts";
 import type { HostFds, StagePlan } from "./plan.ts";
 
 export interface ExecPlanInputs {
@@ -16,15 +16,18 @@ export interface ExecPlanInputs {
   hostFds: HostFds;
 }
 
+const paths = (p: ExecPlanInputs) => p.namespaces.map((t) => ({ type: t, path: namespacePath(p.pid, t) }));
+
 export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   id: p.id,
   bundle: p.bundle,
   rootfs: "/",
   unshareFlags: 0,
-  early: earlySteps(p.namespaces.map((t) => ({ type: t, path: namespacePath(p.pid, t) }))),
-  join: p.namespaces.filter((t) => !EARLY_TYPES.has(t)).map((t) => ({ path: namespacePath(p.pid, t), flag: NAMESPACES[t].flag })),
+  early: earlySteps(paths(p)),
+  join: joinSteps(paths(p), true),
   newUserNamespace: false,
   spawnInit: false,
+  spawnProcess: true,
   newCgroupNamespace: false,
   newMountNamespace: false,
   rootPropagation: 0,

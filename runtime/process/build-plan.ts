@@ -53,8 +53,17 @@ const capabilityMasks = (c: LinuxCapabilities | undefined): CapabilityMasks | nu
 export const hookSteps = (hooks: readonly Hook[] | undefined): HookStep[] =>
   (hooks ?? []).map((h) => ({ path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? null }));
 
-/** PID namespaces are entered by the parent; user and time namespaces early (see early.ts); the rest from the plan. */
-export const EARLY_TYPES: ReadonlySet<NamespaceType> = new Set(["pid", "user", "time"]);
+/**
+ * The namespaces the stage joins once it has read its plan (user and time namespaces are joined early: early.ts).
+ * The mount namespace comes first, so that the container never sees the host's mounts or root through the stage. A
+ * PID namespace is joined only by a stage that spawns the program into it (plan.spawnProcess): setns() moves only
+ * the children. Otherwise the parent starts the stage in it.
+ */
+export const joinSteps = (namespaces: readonly { type: NamespaceType; path?: string }[], spawnProcess: boolean): StagePlan["join"] =>
+  namespaces
+    .filter((n) => n.path && n.type !== "user" && n.type !== "time" && (n.type !== "pid" || spawnProcess))
+    .sort((a, b) => Number(b.type === "mount") - Number(a.type === "mount"))
+    .map((n) => ({ path: n.path!, flag: NAMESPACES[n.type].flag }));
 
 /** The user namespace first (made or joined), then a time namespace to join. */
 export const earlySteps = (namespaces: readonly { type: NamespaceType; path?: string }[]): EarlyStep[] => {
@@ -68,7 +77,6 @@ export const earlySteps = (namespaces: readonly { type: NamespaceType; path?: st
 
 /** The part of the plan that describes the program itself; shared by `create` and `exec`. */
 export const processPlan = (proc: Process) => ({
-  oomScoreAdj: proc.oomScoreAdj ?? null,
   rlimits: (proc.rlimits ?? []).map((r) => ({
     name: r.type,
     resource: rlimitResource(r.type),
@@ -125,9 +133,10 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     // the time namespace is entered at execve.
     unshareFlags: namespaceFlags(namespaces, (n) => !n.path && n.type !== "pid"),
     early: earlySteps(namespaces.map((n) => ({ type: n.type, path: n.path }))),
-    join: namespaces.filter((n) => n.path && !EARLY_TYPES.has(n.type)).map((n) => ({ path: n.path!, flag: NAMESPACES[n.type].flag })),
+    join: joinSteps(namespaces, false),
     newUserNamespace: fresh("user"),
     spawnInit: fresh("user") && fresh("pid"),
+    spawnProcess: false,
     newCgroupNamespace: fresh("cgroup"),
     newMountNamespace: has("mount"),
     rootPropagation: PROPAGATION[linux.rootfsPropagation ?? "rslave"]!,

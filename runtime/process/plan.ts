@@ -31,6 +31,9 @@ export interface StagePlan extends RootfsPlan {
   newUserNamespace: boolean;
   /** A new PID namespace owned by the new user namespace: this stage makes it and starts a second stage as its PID 1. */
   spawnInit: boolean;
+  /** The stage enters an existing container: it joins the PID namespace (in `join`) for its children only and
+   * starts the program with posix_spawn instead of becoming it (see finishAndExec). */
+  spawnProcess: boolean;
   newMountNamespace: boolean;
   readonlyRoot: boolean;
   mounts: MountStep[];
@@ -46,7 +49,6 @@ export interface StagePlan extends RootfsPlan {
   sysctl: Record<string, string>;
   /** Offsets written to /proc/self/timens_offsets after unsharing the time namespace. */
   timeOffsets: { monotonic?: { secs?: number; nanosecs?: number }; boottime?: { secs?: number; nanosecs?: number } } | null;
-  oomScoreAdj: number | null;
   rlimits: { resource: number; soft: string; hard: string; name: string }[];
   capabilities: CapabilityMasks | null;
   noNewPrivileges: boolean;

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { CLONE, MS, O, TIOCSCTTY } from "../../ffi/constants.ts";
 import { SysError } from "../../ffi/errno.ts";
 import { realSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
+import { selfCommand } from "../compiled.ts";
 import { debug } from "../debug.ts";
 import { describeError } from "../errors.ts";
 import { runHooks } from "./hooks.ts";
@@ -15,10 +16,11 @@ import { LineChannel } from "./channel.ts";
 import { spawnStage, STAGE_FDS } from "./spawn-stage.ts";
 import { applyIdentity, applyRlimits } from "./credentials.ts";
 import { resolveExecutable } from "./exec-path.ts";
-import { decodeParent, encode } from "./messages.ts";
+import { decodeParent, encode, type StageMessage } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
 
-const MOVED_FDS = { fromParent: 100, toParent: 101 } as const;
+/** Where the stage keeps what it inherited, close-on-exec, so that nothing of it reaches the container. */
+const MOVED_FDS = { fromParent: 100, toParent: 101, executable: 102 } as const;
 
 class StepError extends Error {
   constructor(
@@ -56,8 +58,18 @@ const timeOffsetsText = (t: NonNullable<StagePlan["timeOffsets"]>): string =>
     .map((c) => `${c} ${t[c]!.secs ?? 0} ${t[c]!.nanosecs ?? 0}\n`)
     .join("");
 
+/** What `prepareContainer` leaves for the last steps. */
+export interface Prepared {
+  /** The program, resolved in the container's root and PATH. */
+  path: string;
+  fifo: number;
+  cgroupFds: number[];
+  /** The terminal's slave, when the stage spawns the program onto it (see finishAndExec). */
+  terminal: string | null;
+}
+
 /** Everything up to the point where the stage waits for `start`. Exported for tests with a recording fake. */
-export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineChannel): { fifo: number; cgroupFds: number[]; path: string } => {
+export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineChannel): Prepared => {
   const awaitContinue = (): void => {
     const line = channel.receive();
     if (line === undefined) throw new Error("The parent went away");
@@ -82,10 +94,10 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   }
   if (plan.spawnInit) {
     step("start the init stage", () => spawnInitStage(channel, plan));
-    return { fifo, cgroupFds, path: "" };
+    return { fifo, cgroupFds, path: "", terminal: null };
   }
   // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
-  // container's and the paths name other processes.
+  // container's and the paths name other processes. The mount namespace comes first in the plan (see build-plan.ts).
   const joins = step("open namespaces", () => plan.join.map((j) => ({ ...j, fd: sys.open(j.path, O.RDONLY | O.CLOEXEC) })));
   for (const j of joins) {
     step(`join namespace '${j.path}'`, () => {
@@ -115,7 +127,6 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   step("sysctl", () => {
     for (const [key, value] of Object.entries(plan.sysctl)) writeProcFile(`/proc/sys/${key.replaceAll(".", "/")}`, value, "sysctl");
   });
-  if (plan.oomScoreAdj !== null) step("oom score", () => writeProcFile("/proc/self/oom_score_adj", String(plan.oomScoreAdj), "oomScoreAdj"));
   if (plan.hostname !== null) step("sethostname", () => sys.sethostname(plan.hostname!));
   if (plan.domainname !== null) step("setdomainname", () => sys.setdomainname(plan.domainname!));
 
@@ -142,13 +153,21 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
     for (const p of plan.readonlyPaths) step(`make '${p}' read-only`, () => readonlyPath(sys, p));
   } else step("chdir to root", () => sys.chdir(plan.rootfs));
 
-  if (plan.terminal) step("set up console", () => setupConsole(sys, plan, consoleSock));
+  let terminal: string | null = null;
+  if (plan.terminal) {
+    step("set up console", () => {
+      const slave = openConsole(sys, plan, consoleSock);
+      // A spawned program gets the terminal through posix_spawn; a stage that execs takes it itself.
+      if (plan.spawnProcess) terminal = slave;
+      else takeConsole(sys, slave);
+    });
+  }
   step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
   if (plan.newMountNamespace && plan.readonlyRoot) step("read-only root", () => readonlyRoot(sys));
   step("rlimits", () => applyRlimits(sys, plan));
   // Looked up now, so that a missing program fails `create` rather than a detached start.
   const path = step("find executable", () => resolveExecutable(plan.args[0]!, plan.env, plan.cwd));
-  return { fifo, cgroupFds, path };
+  return { fifo, cgroupFds, path, terminal };
 };
 
 /**
@@ -159,13 +178,15 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
 const spawnInitStage = (channel: LineChannel, plan: StagePlan): never => {
   const { cgroupProcs, execFifo, consoleSocket } = plan.hostFds;
   const extraFds = [...cgroupProcs, ...(execFifo === null ? [] : [execFifo]), ...(consoleSocket === null ? [] : [consoleSocket])];
-  const init = spawnStage({ pid: "new", stageName: "init", extraFds, handOver: channel });
+  const executable = { fd: MOVED_FDS.executable, args: selfCommand().slice(1) };
+  const init = spawnStage({ pid: "new", stageName: "init", extraFds, handOver: channel, executable });
   channel.send(encode({ t: "init-spawned", pid: init.proc.pid }));
   init.proc.unref();
   process.exit(0);
 };
 
-const setupConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): void => {
+/** Opens a terminal in the container's devpts and sends its master to the console socket; returns the slave's path. */
+const openConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): string => {
   const { master, slavePath } = sys.openPty();
   if (plan.consoleSize) {
     sys.setWindowSize(master, plan.consoleSize.height, plan.consoleSize.width);
@@ -175,6 +196,11 @@ const setupConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): void
     sys.close(consoleSock);
   }
   sys.close(master);
+  return slavePath;
+};
+
+/** The slave becomes the controlling terminal and the stdio of a new session led by the stage. */
+const takeConsole = (sys: Syscalls, slavePath: string): void => {
   sys.setsid();
   const slave = sys.open(slavePath, O.RDWR);
   sys.ioctl(slave, TIOCSCTTY, 0);
@@ -182,8 +208,14 @@ const setupConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): void
   if (slave > 2) sys.close(slave);
 };
 
-/** Blocks until `start` writes to the fifo, then runs the last steps and replaces itself with the user's program. */
-export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo: number, cgroupFds: number[]): never => {
+/**
+ * Blocks until `start` writes to the fifo, then runs the last steps and replaces itself with the user's program; or,
+ * for a stage that entered an existing container (plan.spawnProcess), starts the program with posix_spawn, born in
+ * the container's PID namespace and non-dumpable until its execve, reports its PID and returns (the stage then exits):
+ * such a stage is never visible inside the container.
+ */
+export const finishAndExec = (sys: Syscalls, plan: StagePlan, prepared: Prepared, report: (m: StageMessage) => void): void => {
+  const { path, fifo, cgroupFds } = prepared;
   if (fifo >= 0)
     step("wait for start", () => {
       if (sys.read(fifo, 1).length !== 1) throw new Error("The exec fifo was closed without a start");
@@ -196,9 +228,14 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo
   step("set user and capabilities", () => applyIdentity(sys, plan));
   step("chdir to cwd", () => sys.chdir(plan.cwd));
   debug("stage: started");
-  sys.resetSignals();
   sys.closeRangeCloexec(3);
-  return step("execve", () => sys.execve(path, plan.args, plan.env));
+  if (plan.spawnProcess) {
+    const pid = step("spawn", () => sys.posixSpawn({ path, argv: plan.args, env: plan.env, setsid: true, stdio: prepared.terminal }));
+    report({ t: "spawned", pid });
+    return;
+  }
+  sys.resetSignals();
+  step("execve", () => sys.execve(path, plan.args, plan.env));
 };
 
 /** `earlyError`: the failure of the early namespace steps (early.ts), which ran before this module loaded. */
@@ -206,10 +243,10 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
   const early = earlyError && new StepError("enter user or time namespace", earlyError);
   debug("stage: loaded");
   const sys = realSyscalls;
-  sys.dup3(STAGE_FDS.fromParent, MOVED_FDS.fromParent, O.CLOEXEC);
-  sys.dup3(STAGE_FDS.toParent, MOVED_FDS.toParent, O.CLOEXEC);
-  sys.close(STAGE_FDS.fromParent);
-  sys.close(STAGE_FDS.toParent);
+  for (const name of ["fromParent", "toParent", "executable"] as const) {
+    sys.dup3(STAGE_FDS[name], MOVED_FDS[name], O.CLOEXEC);
+    sys.close(STAGE_FDS[name]);
+  }
   const channel = new LineChannel(sys, MOVED_FDS.fromParent, MOVED_FDS.toParent);
   let plan: StagePlan | undefined;
   try {
@@ -220,10 +257,11 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
     if (msg.t !== "plan") throw new StepError("receive plan", new Error(`Expected the plan, got '${msg.t}'`));
     debug("stage: plan received");
     plan = msg.plan as StagePlan;
-    const { fifo, cgroupFds, path } = prepareContainer(sys, plan, channel);
+    const prepared = prepareContainer(sys, plan, channel);
     debug("stage: prepared");
     channel.send(encode({ t: "ready", pid: process.pid }));
-    finishAndExec(sys, plan, path, fifo, cgroupFds);
+    finishAndExec(sys, plan, prepared, (m) => channel.send(encode(m)));
+    process.exit(0);
   } catch (err) {
     const sysErr = innermostSysError(err);
     const failed = {

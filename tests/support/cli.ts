@@ -3,7 +3,8 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const BIN = join(import.meta.dir, "../../dist", process.arch === "arm64" ? "bunker-linux-arm64" : "bunker-linux-x64");
+/** BUNKER_TEST_BIN runs the suites against another build (an older one, to see a regression test fail there). */
+export const BIN = process.env.BUNKER_TEST_BIN ?? join(import.meta.dir, "../../dist", process.arch === "arm64" ? "bunker-linux-arm64" : "bunker-linux-x64");
 
 export interface Result {
   code: number;
@@ -30,12 +31,12 @@ export const newRoot = (): string => {
  * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio
  * (as with runc) and would hold a pipe open long after bunker has exited.
  */
-export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Result => {
+export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string; bin?: string } = {}): Result => {
   const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
   try {
-    const p = Bun.spawnSync([BIN, "--root", root, ...args], {
+    const p = Bun.spawnSync([opts.bin ?? BIN, "--root", root, ...args], {
       cwd: opts.cwd,
       stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
       stdout: out,

@@ -12,13 +12,13 @@ const plan = (over: Partial<StagePlan> = {}): StagePlan => {
   const rootfs = mkdtempSync(join(tmpdir(), "stage-test-"));
   mkdirSync(join(rootfs, "bin"));
   return {
-    id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false, spawnInit: false,
+    id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false, spawnInit: false, spawnProcess: false,
     newCgroupNamespace: false, newMountNamespace: true, rootPropagation: MS.SLAVE | MS.REC, readonlyRoot: false,
     mounts: [], populateDev: false, bindDevices: false, devices: [], maskedPaths: [], readonlyPaths: [], hostname: "box",
-    domainname: null, sysctl: {}, timeOffsets: null, oomScoreAdj: null, rlimits: [], capabilities: null,
+    domainname: null, sysctl: {}, timeOffsets: null, rlimits: [], capabilities: null,
     noNewPrivileges: false, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
     env: [], terminal: false, consoleSocket: null, consoleSize: null, execFifo: "/run/x/exec.fifo",
-    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [5], execFifo: 6, consoleSocket: null }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
+    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [6], execFifo: 7, consoleSocket: null }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
     hooks: { createContainer: [], startContainer: [] }, stateJson: "{}",
     ...over,
   };
