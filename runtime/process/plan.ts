@@ -61,7 +61,7 @@ export interface StagePlan extends RootfsPlan {
   consoleSize: { height: number; width: number } | null;
   /** The stage blocks reading this fifo until `start` writes to it; null for `exec`, which runs at once. */
   execFifo: string | null;
-  /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise right before execve. */
+  /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise as the last step of create. */
   cgroupProcs: string[];
   hostFds: HostFds;
   /** Pause after the mounts for the parent's prestart/createRuntime hooks. */

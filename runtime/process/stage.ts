@@ -58,12 +58,14 @@ const timeOffsetsText = (t: NonNullable<StagePlan["timeOffsets"]>): string =>
     .map((c) => `${c} ${t[c]!.secs ?? 0} ${t[c]!.nanosecs ?? 0}\n`)
     .join("");
 
+/** Writes "0" (this process) into each cgroup.procs (or v1 tasks) file the parent opened. */
+const joinCgroups = (sys: Syscalls, fds: readonly number[]): void => fds.forEach((fd) => sys.writeAll(fd, Buffer.from("0"), "cgroup.procs"));
+
 /** What `prepareContainer` leaves for the last steps. */
 export interface Prepared {
   /** The program, resolved in the container's root and PATH. */
   path: string;
   fifo: number;
-  cgroupFds: number[];
   /** The terminal's slave, when the stage spawns the program onto it (see finishAndExec). */
   terminal: string | null;
 }
@@ -94,7 +96,7 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   }
   if (plan.spawnInit) {
     step("start the init stage", () => spawnInitStage(channel, plan));
-    return { fifo, cgroupFds, path: "", terminal: null };
+    return { fifo, path: "", terminal: null };
   }
   // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
   // container's and the paths name other processes. The mount namespace comes first in the plan (see build-plan.ts).
@@ -110,7 +112,7 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
 
   if (plan.newCgroupNamespace) {
     // The cgroup namespace is rooted where the process is when it is made, so placement happens first.
-    step("join cgroup", () => cgroupFds.forEach((fd) => sys.writeAll(fd, Buffer.from("0"), "cgroup.procs")));
+    step("join cgroup", () => joinCgroups(sys, cgroupFds));
   }
   step("unshare namespaces", () => sys.unshare(plan.unshareFlags & ~CLONE.NEWUSER));
   if (plan.timeOffsets) step("time offsets", () => writeProcFile("/proc/self/timens_offsets", timeOffsetsText(plan.timeOffsets!), "timeOffsets"));
@@ -167,7 +169,12 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   step("rlimits", () => applyRlimits(sys, plan));
   // Looked up now, so that a missing program fails `create` rather than a detached start.
   const path = step("find executable", () => resolveExecutable(plan.args[0]!, plan.env, plan.cwd));
-  return { fifo, cgroupFds, path, terminal };
+  if (!plan.newCgroupNamespace) {
+    // The last step of create: an engine reads the cgroups of the container's process right after create (containerd
+    // keeps them for metrics and OOM events), and the pages the stage touched until now stay charged to the caller.
+    step("join cgroup", () => joinCgroups(sys, cgroupFds));
+  }
+  return { fifo, path, terminal };
 };
 
 /**
@@ -215,16 +222,12 @@ const takeConsole = (sys: Syscalls, slavePath: string): void => {
  * such a stage is never visible inside the container.
  */
 export const finishAndExec = (sys: Syscalls, plan: StagePlan, prepared: Prepared, report: (m: StageMessage) => void): void => {
-  const { path, fifo, cgroupFds } = prepared;
+  const { path, fifo } = prepared;
   if (fifo >= 0)
     step("wait for start", () => {
       if (sys.read(fifo, 1).length !== 1) throw new Error("The exec fifo was closed without a start");
     });
   step("startContainer hooks", () => runHooks("startContainer", plan.hooks.startContainer, plan.stateJson));
-  if (!plan.newCgroupNamespace) {
-    // Joined last, so that the setup stage's own memory is never charged to the container.
-    step("join cgroup", () => cgroupFds.forEach((fd) => sys.writeAll(fd, Buffer.from("0"), "cgroup.procs")));
-  }
   step("set user and capabilities", () => applyIdentity(sys, plan));
   step("chdir to cwd", () => sys.chdir(plan.cwd));
   debug("stage: started");

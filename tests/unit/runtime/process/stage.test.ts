@@ -33,10 +33,11 @@ describe("prepareContainer()", () => {
     expect(r.calls[0]!.args).toEqual([CLONE.NEWNS | CLONE.NEWUTS]);
   });
 
-  test("does not join the cgroup early without a cgroup namespace, so the stage's memory is not charged", () => {
+  test("joins the cgroup as the last step of create, so that what the stage touched before stays the caller's", () => {
     const r = recordingSyscalls();
-    expect(() => prepareContainer(r.sys, plan(), new LineChannel(r.sys, 1, 2))).toThrow();
-    expect(r.names()).not.toContain("writeAll");
+    prepareContainer(r.sys, plan({ args: ["/bin/true"] }), new LineChannel(r.sys, 1, 2));
+    expect(r.names().filter((n) => n === "writeAll")).toHaveLength(1);
+    expect(r.calls.at(-1)).toEqual({ name: "writeAll", args: [6, Buffer.from("0"), "cgroup.procs"] });
   });
 
   test("joins the cgroup before making a cgroup namespace, so the namespace is rooted at the container's cgroup", () => {
