@@ -12,7 +12,8 @@ import { waitForPid } from "../process/wait-pid.ts";
 import { PR } from "../../ffi/constants.ts";
 import { prctl } from "../../ffi/process.ts";
 import type { Config, Process } from "../spec/config.ts";
-import { StageFailedError } from "./create.ts";
+import { StageFailedError } from "./stage-failed.ts";
+import { namespacePath } from "../spec/namespaces.ts";
 import { readRecord } from "./record.ts";
 import { requireStatus } from "./status.ts";
 
@@ -48,21 +49,24 @@ export interface Execed {
  */
 export const execInContainer = async (opts: ExecOptions): Promise<Execed> => {
   const rec = readRecord(opts.root, opts.id);
-  requireStatus(opts.root, rec, ["created", "running"], "exec in");
+  const status = requireStatus(opts.root, rec, ["created", "running"], "exec in");
   const config = rec.config as Config;
-  const types = (config.linux?.namespaces ?? []).map((n) => n.type);
+  // A created container's process is its setup stage, which may have joined a PID namespace for its children only.
+  const namespaces = (config.linux?.namespaces ?? []).map((n) => ({
+    type: n.type,
+    path: n.type === "pid" && status === "created" ? `/proc/${rec.pid}/ns/pid_for_children` : namespacePath(rec.pid, n.type),
+  }));
   const procsFiles = cgroupManager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
   if (opts.process.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
   const terminal = opts.process.terminal ? opts.console : undefined;
   const { pair, target, socketPath } = consoleFor(terminal);
   // Everything joined by the exec stage itself: an exec is not held to the memory floor of a container start.
   const joinFiles = planPlacement(procsFiles, true).stage;
-  const host = openHostFiles({ cgroupProcs: joinFiles, execFifo: null, console: target });
+  const host = openHostFiles({ cgroupProcs: joinFiles, start: null, console: target });
   const plan = buildExecPlan({
     id: rec.id,
     bundle: rec.bundle,
-    pid: rec.pid,
-    namespaces: types,
+    namespaces,
     process: opts.process,
     consoleSocket: socketPath,
     cgroupProcs: joinFiles,

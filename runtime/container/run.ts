@@ -27,13 +27,16 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
   const { stage, record } = created;
   const terminal = created.console?.attach();
   // Before the program can run: a signal meant for it must never take bunker down instead.
-  const stopForwarding = opts.detach ? () => {} : forwardSignals(record.pid);
+  let target = record.pid;
+  const stopForwarding = opts.detach ? () => {} : forwardSignals(() => target);
   try {
     debug("run: start");
-    startContainer(opts.root, opts.id, null, onWarning);
+    // A stage that joined another container's PID namespace spawns the program: it has a PID of its own.
+    const started = startContainer(opts.root, opts.id, null, onWarning);
+    target = started.pid;
     recordChanges(opts.journal, [
       { kind: "created", id: opts.id, bundle: record.bundle, pid: record.pid },
-      { kind: "started", id: opts.id, pid: record.pid, startTime: Number(record.startTime) },
+      { kind: "started", id: opts.id, pid: started.pid, startTime: Number(started.startTime) },
       { kind: "desired", id: opts.id, running: true },
     ]);
   } catch (err) {
@@ -46,7 +49,7 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
     stage.proc.unref();
     return 0;
   }
-  const status = await created.exited().finally(stopForwarding);
+  const status = await created.exited(target).finally(stopForwarding);
   debug("run: exited");
   if (terminal) {
     // The last output may still be in flight: bounded, the terminal closes when the container's last process exits.

@@ -9,12 +9,12 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2
 export const exitStatusOf = (proc: Subprocess<"inherit", "inherit", "inherit">): number =>
   proc.signalCode ? 128 + parseSignal(proc.signalCode) : (proc.exitCode ?? 1);
 
-/** From now on, the usual signals sent to bunker go to `pid` instead; returns the function that stops that. */
-export const forwardSignals = (pid: number): (() => void) => {
+/** From now on, the usual signals sent to bunker go to `target()` instead; returns the function that stops that. */
+export const forwardSignals = (target: () => number): (() => void) => {
   const handlers = FORWARDED.map((sig) => {
     const h = (): void => {
       try {
-        kill(pid, parseSignal(sig));
+        kill(target(), parseSignal(sig));
       } catch {
         // Already gone: its exit is about to be reported.
       }
@@ -29,7 +29,7 @@ export const forwardSignals = (pid: number): (() => void) => {
 
 /** Forwards signals to `pid` until `exited` settles, and returns its status. */
 export const waitForeground = async (pid: number, exited: Promise<number>): Promise<number> => {
-  const stop = forwardSignals(pid);
+  const stop = forwardSignals(() => pid);
   try {
     return await exited;
   } finally {

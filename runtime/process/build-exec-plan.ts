@@ -1,30 +1,27 @@
 // The plan of an `exec`: join every namespace of the running container and its cgroup, then spawn the program.
 import type { Process } from "../spec/config.ts";
-import { namespacePath, type NamespaceType } from "../spec/namespaces.ts";
+import type { NamespaceType } from "../spec/namespaces.ts";
 import { earlySteps, joinSteps, processPlan } from "./build-plan.ts";
 import type { HostFds, StagePlan } from "./plan.ts";
 
 export interface ExecPlanInputs {
   id: string;
   bundle: string;
-  /** Host PID of the container's init, whose namespaces are joined. */
-  pid: number;
-  namespaces: readonly NamespaceType[];
+  /** The container's namespaces to join: /proc/<init>/ns/<type> files. */
+  namespaces: readonly { type: NamespaceType; path: string }[];
   process: Process;
   consoleSocket: string | null;
   cgroupProcs: string[];
   hostFds: HostFds;
 }
 
-const paths = (p: ExecPlanInputs) => p.namespaces.map((t) => ({ type: t, path: namespacePath(p.pid, t) }));
-
 export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   id: p.id,
   bundle: p.bundle,
   rootfs: "/",
   unshareFlags: 0,
-  early: earlySteps(paths(p)),
-  join: joinSteps(paths(p), true),
+  early: earlySteps(p.namespaces),
+  join: joinSteps(p.namespaces, true),
   newUserNamespace: false,
   spawnInit: false,
   spawnProcess: true,
@@ -44,7 +41,6 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   timeOffsets: null,
   ...processPlan(p.process),
   consoleSocket: p.consoleSocket,
-  execFifo: null,
   cgroupProcs: p.cgroupProcs,
   hostFds: p.hostFds,
   cgroupDirs: [],

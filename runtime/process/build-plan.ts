@@ -96,13 +96,14 @@ export interface PlanInputs {
   id: string;
   bundle: string;
   config: Config;
-  execFifo: string | null;
   consoleSocket: string | null;
   cgroupProcs: string[];
   hostFds: HostFds;
   cgroupDirs: { hierarchy: string; dir: string }[];
   cgroupV2: boolean;
   stateJson: string;
+  /** proc takes a "pidns" (ffi/mount.ts procTakesPidns). */
+  procTakesPidns: boolean;
 }
 
 export const buildPlan = (p: PlanInputs): StagePlan => {
@@ -111,6 +112,9 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
   const namespaces = linux.namespaces ?? [];
   const has = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t);
   const fresh = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t && !n.path);
+  // Joining another container's PID namespace: the stage stays in the host's and spawns the program into it, where
+  // the kernel lets it mount that namespace's /proc from outside; elsewhere the parent starts it inside.
+  const joinsPid = p.procTakesPidns && namespaces.some((n) => n.type === "pid" && n.path);
   const rootfs = config.root.path;
   const mounts = (config.mounts ?? []).map((m) => toMountStep(m, p.bundle));
   const devMount = mounts.find((m) => m.destination === "/dev");
@@ -132,10 +136,10 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     // the time namespace is entered at execve.
     unshareFlags: namespaceFlags(namespaces, (n) => !n.path && n.type !== "pid"),
     early: earlySteps(namespaces.map((n) => ({ type: n.type, path: n.path }))),
-    join: joinSteps(namespaces, false),
+    join: joinSteps(namespaces, joinsPid),
     newUserNamespace: fresh("user"),
     spawnInit: fresh("user") && fresh("pid"),
-    spawnProcess: false,
+    spawnProcess: joinsPid,
     newCgroupNamespace: fresh("cgroup"),
     newMountNamespace: has("mount"),
     rootPropagation: PROPAGATION[linux.rootfsPropagation ?? "rslave"]!,
@@ -152,7 +156,6 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
     ...processPlan(config.process),
     consoleSocket: p.consoleSocket,
-    execFifo: p.execFifo,
     cgroupProcs: p.cgroupProcs,
     hostFds: p.hostFds,
     cgroupDirs: p.cgroupDirs,

@@ -2,7 +2,7 @@
 // after pivot_root): the privileged parent opens them and the stage inherits the descriptors.
 import { O } from "../../ffi/constants.ts";
 import { close, open } from "../../ffi/fd.ts";
-import { connectUnix } from "../../ffi/socket.ts";
+import { connectUnix, listenUnixIn } from "../../ffi/socket.ts";
 import type { HostFds } from "./plan.ts";
 import { STAGE_FDS } from "./spawn-stage.ts";
 
@@ -17,7 +17,14 @@ export interface HostFiles {
 /** Where the stage sends a terminal's master: a --console-socket path, or a socket bunker holds the other end of. */
 export type ConsoleTarget = { path: string } | { fd: number } | null;
 
-export const openHostFiles = (paths: { cgroupProcs: readonly string[]; execFifo: string | null; console: ConsoleTarget }): HostFiles => {
+export interface HostPaths {
+  cgroupProcs: readonly string[];
+  /** Where the start socket is made (a container's state directory), or null. */
+  start: { dir: string; name: string } | null;
+  console: ConsoleTarget;
+}
+
+export const openHostFiles = (paths: HostPaths): HostFiles => {
   const fds: number[] = [];
   const take = (fd: number): number => {
     fds.push(fd);
@@ -27,8 +34,7 @@ export const openHostFiles = (paths: { cgroupProcs: readonly string[]; execFifo:
   try {
     const layout: HostFds = {
       cgroupProcs: paths.cgroupProcs.map((p) => take(open(p, O.WRONLY | O.CLOEXEC))),
-      // Read-write, so that opening never blocks and the stage's read blocks until `start` writes.
-      execFifo: paths.execFifo === null ? null : take(open(paths.execFifo, O.RDWR | O.CLOEXEC)),
+      start: paths.start === null ? null : take(listenUnixIn(paths.start.dir, paths.start.name)),
       consoleSocket: paths.console === null ? null : take("fd" in paths.console ? paths.console.fd : connectUnix(paths.console.path)),
     };
     return { fds, layout, close: closeAll };

@@ -14,7 +14,8 @@ export interface CapabilityMasks {
 /** Descriptors the stage inherits from the parent (see host-files.ts), as numbered in the stage. */
 export interface HostFds {
   cgroupProcs: number[];
-  execFifo: number | null;
+  /** The listening start socket of a container being created (null for `exec`, which runs at once). */
+  start: number | null;
   consoleSocket: number | null;
 }
 
@@ -59,8 +60,6 @@ export interface StagePlan extends RootfsPlan {
   terminal: boolean;
   consoleSocket: string | null;
   consoleSize: { height: number; width: number } | null;
-  /** The stage blocks reading this fifo until `start` writes to it; null for `exec`, which runs at once. */
-  execFifo: string | null;
   /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise as the last step of create. */
   cgroupProcs: string[];
   hostFds: HostFds;

@@ -25,7 +25,7 @@ export interface SpawnOptions {
   pid: "new" | string | null;
   stageName: string;
   env?: Record<string, string>;
-  /** Files the stage needs but might not be allowed to open itself (cgroup.procs, the exec fifo, ...). */
+  /** Files the stage needs but might not be allowed to open itself (cgroup.procs, the start socket, ...). */
   extraFds?: number[];
   /** Hand this channel over instead of making a new one (a stage starting its successor). Such a stage exits right
    * after and, inside a user namespace, could not return to the caller's PID namespace anyway: it does not try. */

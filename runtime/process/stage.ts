@@ -1,5 +1,6 @@
 // The container's setup stage: a copy of bunker started single-threaded by the parent. It joins or makes the
-// namespaces, builds the root filesystem, waits for `start`, and finally execve()s the user's program.
+// namespaces, builds the root filesystem, waits for `start` on its start socket, and finally execve()s the user's
+// program (or spawns it, when it entered an existing container).
 import { writeFileSync } from "node:fs";
 import { CLONE, O, TIOCSCTTY } from "../../ffi/constants.ts";
 import { SysError } from "../../ffi/errno.ts";
@@ -10,14 +11,14 @@ import { describeError } from "../errors.ts";
 import { runHooks } from "./hooks.ts";
 import { createDevice, createDevSymlinks } from "../rootfs/devices.ts";
 import { InRoot, inRootOptionsFromEnv } from "../rootfs/in-root.ts";
-import { mountCgroups, mountOne, setPropagation } from "../rootfs/mounts.ts";
+import { mountCgroups, mountOne, mountProcOf, setPropagation } from "../rootfs/mounts.ts";
 import { maskPath, readonlyPath, readonlyRoot } from "../rootfs/paths.ts";
 import { enterRoot, switchRoot } from "../rootfs/pivot.ts";
 import { applyRootPropagation, prepareRoot } from "../rootfs/root-propagation.ts";
 import { LineChannel } from "./channel.ts";
 import { spawnStage, STAGE_FDS } from "./spawn-stage.ts";
 import { applyIdentity, applyRlimits } from "./credentials.ts";
-import { resolveExecutable } from "./exec-path.ts";
+import { executorOf, resolveExecutable } from "./exec-path.ts";
 import { decodeParent, encode, type StageMessage } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
 
@@ -67,7 +68,8 @@ const joinCgroups = (sys: Syscalls, fds: readonly number[]): void => fds.forEach
 export interface Prepared {
   /** The program, resolved in the container's root and PATH. */
   path: string;
-  fifo: number;
+  /** The listening start socket, or -1 (exec). */
+  start: number;
   /** The terminal's slave, when the stage spawns the program onto it (see finishAndExec). */
   terminal: string | null;
 }
@@ -82,7 +84,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
 
   // Host files were opened by the parent (host-files.ts): a user namespace or the root switch would forbid it here.
   const cgroupFds = plan.hostFds.cgroupProcs;
-  const fifo = plan.hostFds.execFifo ?? -1;
+  const start = plan.hostFds.start ?? -1;
   const consoleSock = plan.hostFds.consoleSocket ?? -1;
 
   // The user namespace was made or joined before the plan was read (early.ts).
@@ -98,17 +100,20 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
   }
   if (plan.spawnInit) {
     step("start the init stage", () => spawnInitStage(channel, plan));
-    return { fifo, path: "", terminal: null };
+    return { start, path: "", terminal: null };
   }
   // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
   // container's and the paths name other processes. The mount namespace comes first in the plan (see build-plan.ts).
   const joins = step("open namespaces", () => plan.join.map((j) => ({ ...j, fd: sys.open(j.path, O.RDONLY | O.CLOEXEC) })));
+  // A PID namespace joined for the program alone stays open: the container's /proc is mounted for it.
+  let pidns = -1;
   for (const j of joins) {
     step(`join namespace '${j.path}'`, () => {
       // setns() into a mount namespace needs an fs_struct of our own; the engine's helper threads share it.
       if (j.flag === CLONE.NEWNS) sys.unshare(CLONE.FS);
       sys.setns(j.fd, j.flag);
-      sys.close(j.fd);
+      if (j.flag === CLONE.NEWPID) pidns = j.fd;
+      else sys.close(j.fd);
     });
   }
 
@@ -141,8 +146,13 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     step("prepare root", () => prepareRoot(sys, fs, plan));
     const r = (root = step("open root", () => InRoot.open(fs, plan.rootfs, inRootOptionsFromEnv())));
     debug(`stage: paths in the rootfs resolved by ${r.resolver}`);
-    for (const m of plan.mounts)
-      step("mount", () => (m.kind === "cgroup" ? mountCgroups(sys, r, m, plan) : mountOne(sys, r, m)));
+    for (const m of plan.mounts) {
+      step("mount", () => {
+        if (m.kind === "cgroup") mountCgroups(sys, r, m, plan);
+        else if (m.fstype === "proc" && pidns >= 0) mountProcOf(sys, r, m, pidns);
+        else mountOne(sys, r, m);
+      });
+    }
     if (plan.populateDev) {
       step("create devices", () => {
         for (const d of plan.devices) createDevice(sys, r, d, plan.bindDevices);
@@ -150,6 +160,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
       });
     }
   }
+  if (pidns >= 0) sys.close(pidns);
   if (plan.pauseForHooks) {
     channel.send(encode({ t: "mounts-ready" }));
     step("wait for createRuntime hooks", awaitContinue);
@@ -180,13 +191,13 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
   if (plan.newMountNamespace && plan.readonlyRoot) step("read-only root", () => readonlyRoot(sys));
   step("rlimits", () => applyRlimits(sys, plan));
   // Looked up now, so that a missing program fails `create` rather than a detached start.
-  const path = step("find executable", () => resolveExecutable(plan.args[0]!, plan.env, plan.cwd));
+  const path = step("find executable", () => resolveExecutable(plan.args[0]!, plan.env, plan.cwd, executorOf(plan)));
   if (!plan.newCgroupNamespace) {
     // The last step of create: an engine reads the cgroups of the container's process right after create (containerd
     // keeps them for metrics and OOM events), and the pages the stage touched until now stay charged to the caller.
     step("join cgroup", () => joinCgroups(sys, cgroupFds));
   }
-  return { fifo, path, terminal };
+  return { start, path, terminal };
 };
 
 /**
@@ -195,8 +206,8 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
  * exits: the init is reparented to the caller's subreaper, like any detached container.
  */
 const spawnInitStage = (channel: LineChannel, plan: StagePlan): never => {
-  const { cgroupProcs, execFifo, consoleSocket } = plan.hostFds;
-  const extraFds = [...cgroupProcs, ...(execFifo === null ? [] : [execFifo]), ...(consoleSocket === null ? [] : [consoleSocket])];
+  const { cgroupProcs, start, consoleSocket } = plan.hostFds;
+  const extraFds = [...cgroupProcs, ...(start === null ? [] : [start]), ...(consoleSocket === null ? [] : [consoleSocket])];
   const executable = { fd: MOVED_FDS.executable, args: selfCommand().slice(1) };
   const init = spawnStage({ pid: "new", stageName: "init", extraFds, handOver: channel, executable });
   channel.send(encode({ t: "init-spawned", pid: init.proc.pid }));
@@ -228,29 +239,40 @@ const takeConsole = (sys: Syscalls, slavePath: string): void => {
 };
 
 /**
- * Blocks until `start` writes to the fifo, then runs the last steps and replaces itself with the user's program; or,
- * for a stage that entered an existing container (plan.spawnProcess), starts the program with posix_spawn, born in
- * the container's PID namespace and non-dumpable until its execve, reports its PID and returns (the stage then exits):
- * such a stage is never visible inside the container.
+ * Blocks until `start` connects to the start socket and says "start"; returns that connection (close-on-exec: the
+ * caller of `start` reads end of file once the program runs, or the failure). A connection that closes without a
+ * word is not a start.
+ */
+export const awaitStart = (sys: Syscalls, listening: number): number => {
+  for (;;) {
+    const conn = sys.acceptUnix(listening);
+    if (new LineChannel(sys, conn, conn).receive() === "start") {
+      sys.close(listening);
+      return conn;
+    }
+    sys.close(conn);
+  }
+};
+
+/**
+ * The steps after `start`: the last ones, then the stage replaces itself with the user's program; or, for a stage
+ * that enters an existing container (plan.spawnProcess), starts the program with posix_spawn, born in the container's
+ * PID namespace and non-dumpable until its execve, reports its PID and returns (the stage then exits): such a stage
+ * is never visible inside the container.
  */
 export const finishAndExec = (sys: Syscalls, plan: StagePlan, prepared: Prepared, report: (m: StageMessage) => void): void => {
-  const { path, fifo } = prepared;
-  if (fifo >= 0)
-    step("wait for start", () => {
-      if (sys.read(fifo, 1).length !== 1) throw new Error("The exec fifo was closed without a start");
-    });
   step("startContainer hooks", () => runHooks("startContainer", plan.hooks.startContainer, plan.stateJson));
   step("set user and capabilities", () => applyIdentity(sys, plan));
   step("chdir to cwd", () => sys.chdir(plan.cwd));
   debug("stage: started");
   sys.closeRangeCloexec(3);
   if (plan.spawnProcess) {
-    const pid = step("spawn", () => sys.posixSpawn({ path, argv: plan.args, env: plan.env, setsid: true, stdio: prepared.terminal }));
+    const pid = step("spawn", () => sys.posixSpawn({ path: prepared.path, argv: plan.args, env: plan.env, setsid: true, stdio: prepared.terminal }));
     report({ t: "spawned", pid });
     return;
   }
   sys.resetSignals();
-  step("execve", () => sys.execve(path, plan.args, plan.env));
+  step("execve", () => sys.execve(prepared.path, plan.args, plan.env));
 };
 
 /** `earlyError`: the failure of the early namespace steps (early.ts), which ran before this module loaded. */
@@ -263,7 +285,8 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
     sys.close(STAGE_FDS[name]);
   }
   const channel = new LineChannel(sys, MOVED_FDS.fromParent, MOVED_FDS.toParent);
-  let plan: StagePlan | undefined;
+  // Until `start`, the parent hears what happens; from then on the caller of `start`.
+  let report = (m: StageMessage): void => channel.send(encode(m));
   try {
     if (early) throw early;
     const first = channel.receive();
@@ -271,11 +294,15 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
     const msg = decodeParent(first);
     if (msg.t !== "plan") throw new StepError("receive plan", new Error(`Expected the plan, got '${msg.t}'`));
     debug("stage: plan received");
-    plan = msg.plan as StagePlan;
+    const plan = msg.plan as StagePlan;
     const prepared = prepareContainer(sys, realFsSyscalls, plan, channel);
     debug("stage: prepared");
     channel.send(encode({ t: "ready", pid: process.pid }));
-    finishAndExec(sys, plan, prepared, (m) => channel.send(encode(m)));
+    if (prepared.start >= 0) {
+      const conn = step("wait for start", () => awaitStart(sys, prepared.start));
+      report = (m) => sys.writeAll(conn, encode(m), "start socket");
+    }
+    finishAndExec(sys, plan, prepared, report);
     process.exit(0);
   } catch (err) {
     const sysErr = innermostSysError(err);
@@ -286,9 +313,9 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
       ...(sysErr ? { call: sysErr.call, errno: sysErr.code } : {}),
     };
     try {
-      channel.send(encode(failed));
+      report(failed);
     } catch {
-      // The parent is gone (a detached container after `create`): the exit status is all that is left.
+      // Nobody listens any more (the caller of `start` went away): the exit status is all that is left.
       process.stderr.write(`bunker: setup stage: ${failed.step}: ${failed.message}\n`);
     }
     process.exit(1);

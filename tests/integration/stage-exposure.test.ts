@@ -159,4 +159,17 @@ describe.skipIf(!!skip)("a container attacking the stages that enter it", () => 
     expect(result).toBe("done");
     expect(existsSync(join(state, "seen")) ? readFileSync(join(state, "seen"), "utf8") : "").toBe("");
   });
+
+  test("while containers joining its PID namespace are set up, no process it sees shows the host's mounts or root", async () => {
+    const state = tmp("bunker-attack-");
+    const bundle = tmp("bunker-bundle-");
+    makeBundle(["sh", "-c", WATCH_HOST(bundle)], withState(state, ["CAP_SYS_PTRACE"]), bundle);
+    expect(bunker(root, ["run", "-d", "--bundle", bundle, "watch-join"]).stderr).toBe("");
+    const pid = JSON.parse(bunker(root, ["state", "watch-join"]).stdout).pid;
+    runJoining(pid, BIN, 20, () => false);
+    const result = await resultOf(state);
+    expect(bunker(root, ["delete", "--force", "watch-join"]).code).toBe(0);
+    expect(result).toBe("done");
+    expect(existsSync(join(state, "seen")) ? readFileSync(join(state, "seen"), "utf8") : "").toBe("");
+  });
 });

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { CLONE, MS, O } from "../../../../ffi/constants.ts";
 import { LineChannel } from "../../../../runtime/process/channel.ts";
 import type { StagePlan } from "../../../../runtime/process/plan.ts";
-import { prepareContainer } from "../../../../runtime/process/stage.ts";
+import { awaitStart, finishAndExec, prepareContainer, type Prepared } from "../../../../runtime/process/stage.ts";
+import type { StageMessage } from "../../../../runtime/process/messages.ts";
 import { fakeFs } from "../../fakes/fs-tree.ts";
 import { recordingSyscalls } from "../../fakes/syscalls.ts";
 
@@ -23,8 +24,8 @@ const plan = (over: Partial<StagePlan> = {}): StagePlan => {
     mounts: [], populateDev: false, bindDevices: false, devices: [], maskedPaths: [], readonlyPaths: [], hostname: "box",
     domainname: null, sysctl: {}, timeOffsets: null, rlimits: [], capabilities: null,
     noNewPrivileges: false, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
-    env: [], terminal: false, consoleSocket: null, consoleSize: null, execFifo: "/run/x/exec.fifo",
-    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [6], execFifo: 7, consoleSocket: null }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
+    env: [], terminal: false, consoleSocket: null, consoleSize: null,
+    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [6], start: 7, consoleSocket: null }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
     hooks: { createContainer: [], startContainer: [] }, stateJson: "{}",
     ...over,
   };
@@ -107,5 +108,64 @@ describe("prepareContainer()", () => {
     r.failNext("pivotRoot", "EINVAL");
     expect(() => prepareContainer(r.sys, files(), plan(), new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     expect(r.names()).toContain("chroot");
+  });
+});
+
+describe("awaitStart()", () => {
+  test("takes the first connection that says start, and stops listening", () => {
+    const r = recordingSyscalls();
+    const conns = [20, 21];
+    r.respond("acceptUnix", () => conns.shift());
+    // A connection that closes without a word (a probe, a `start` that died) is not a start.
+    r.feed(21, "start\n");
+    expect(awaitStart(r.sys, 7)).toBe(21);
+    expect(r.calls.filter((c) => c.name !== "read")).toEqual([
+      { name: "acceptUnix", args: [7] },
+      { name: "close", args: [20] },
+      { name: "acceptUnix", args: [7] },
+      { name: "close", args: [7] },
+    ]);
+  });
+});
+
+describe("finishAndExec()", () => {
+  const prepared: Prepared = { path: "/bin/sh", start: -1, terminal: null };
+  const caps = { bounding: "0", effective: String(1n << 5n), permitted: String(1n << 5n), inheritable: "0", ambient: [] };
+
+  test("drops to the container's identity, closes the runtime's fds and execs, in that order", () => {
+    const r = recordingSyscalls();
+    const p = plan({ args: ["sh", "-c", "true"], env: ["A=1"], cwd: "/srv", user: { uid: 1000, gid: 1000, additionalGids: [5], umask: null }, capabilities: caps });
+    // The fake's execve throws instead of replacing the process.
+    expect(() => finishAndExec(r.sys, p, prepared, () => {})).toThrow(expect.objectContaining({ step: "execve" }));
+    const names = r.names();
+    expect(names.slice(names.indexOf("setgroups"))).toEqual([
+      "setgroups", "setresgid", "setresuid", "prctl", "capset", "prctl", "chdir", "closeRangeCloexec", "resetSignals", "execve",
+    ]);
+    expect(r.calls.at(-1)).toEqual({ name: "execve", args: ["/bin/sh", ["sh", "-c", "true"], ["A=1"]] });
+    expect(r.calls.find((c) => c.name === "chdir")!.args).toEqual(["/srv"]);
+  });
+
+  test("a stage that entered a container spawns the program in a new session, reports its PID and returns", () => {
+    const r = recordingSyscalls();
+    r.respond("posixSpawn", () => 4321);
+    const said: StageMessage[] = [];
+    finishAndExec(r.sys, plan({ spawnProcess: true, args: ["id"] }), { ...prepared, path: "/bin/id", terminal: "/dev/pts/3" }, (m) => said.push(m));
+    expect(r.calls.at(-1)).toEqual({ name: "posixSpawn", args: [{ path: "/bin/id", argv: ["id"], env: [], setsid: true, stdio: "/dev/pts/3" }] });
+    expect(r.names()).not.toContain("execve");
+    expect(said).toEqual([{ t: "spawned", pid: 4321 }]);
+  });
+
+  test("fails at the step that failed, naming the call and errno, and never execs", () => {
+    const r = recordingSyscalls();
+    r.failNext("capset", "EPERM");
+    let err: unknown;
+    try {
+      finishAndExec(r.sys, plan({ capabilities: caps }), prepared, () => {});
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { step: string }).step).toBe("set user and capabilities");
+    expect(String((err as Error).cause)).toBe("SysError: capset (injected): EPERM");
+    expect(r.names()).not.toContain("execve");
   });
 });
