@@ -39,6 +39,10 @@ export interface CreateOptions {
   console?: ConsoleRequest;
   /** The state journal's directory (null: off). */
   journal: string | null;
+  /** The program's stdio is the container's own /dev/null (a detached run without a terminal), never the caller's
+   * fds, which a process checkpoint could not describe. create itself, as runc's, passes the caller's stdio on: an
+   * engine gives it the pipes it reads. */
+  nullStdio?: boolean;
 }
 
 export interface Created {
@@ -117,7 +121,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     const plan = buildPlan({
       id: opts.id, bundle, config: withLimitsView(config, limitsViewDir(opts.root, opts.id)), consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
-      stateJson: state(0, "creating"), procTakesPidns: pidns !== null && pidns !== "new" && procTakesPidns(),
+      stateJson: state(0, "creating"), procTakesPidns: pidns !== null && pidns !== "new" && procTakesPidns(), nullStdio: opts.nullStdio ?? false,
     });
     debug("create: spawn stage");
     let stage: StageProcess;

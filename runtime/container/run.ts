@@ -23,7 +23,12 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
   // A container init that its setup stage started (new user + PID namespace) becomes our child to wait for.
   if (!opts.detach) prctl(PR.SET_CHILD_SUBREAPER, 1);
   debug("run: create");
-  const created = await createContainer({ ...opts, journal: null, console: opts.console ?? (opts.detach ? undefined : "foreground") });
+  const created = await createContainer({
+    ...opts,
+    journal: null,
+    console: opts.console ?? (opts.detach ? undefined : "foreground"),
+    nullStdio: opts.detach,
+  });
   const { stage, record } = created;
   const terminal = created.console?.attach();
   // Before the program can run: a signal meant for it must never take bunker down instead.

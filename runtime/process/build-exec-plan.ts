@@ -41,6 +41,7 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   timeOffsets: null,
   ...processPlan(p.process),
   consoleSocket: p.consoleSocket,
+  nullStdio: false,
   cgroupProcs: p.cgroupProcs,
   hostFds: p.hostFds,
   cgroupDirs: [],

@@ -104,6 +104,7 @@ export interface PlanInputs {
   stateJson: string;
   /** proc takes a "pidns" (ffi/mount.ts procTakesPidns). */
   procTakesPidns: boolean;
+  nullStdio: boolean;
 }
 
 export const buildPlan = (p: PlanInputs): StagePlan => {
@@ -156,6 +157,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
     ...processPlan(config.process),
     consoleSocket: p.consoleSocket,
+    nullStdio: p.nullStdio,
     cgroupProcs: p.cgroupProcs,
     hostFds: p.hostFds,
     cgroupDirs: p.cgroupDirs,

@@ -58,6 +58,8 @@ export interface StagePlan extends RootfsPlan {
   args: string[];
   env: string[];
   terminal: boolean;
+  /** Without a terminal, the program's stdio is the container's /dev/null, not the caller's (a detached `run`). */
+  nullStdio: boolean;
   consoleSocket: string | null;
   consoleSize: { height: number; width: number } | null;
   /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise as the last step of create. */

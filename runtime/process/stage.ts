@@ -229,13 +229,18 @@ const openConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): strin
   return slavePath;
 };
 
+/** `path` opened on 0, 1 and 2. */
+const takeStdio = (sys: Syscalls, path: string, ioctl?: number): void => {
+  const fd = sys.open(path, O.RDWR);
+  if (ioctl !== undefined) sys.ioctl(fd, ioctl, 0);
+  for (const to of [0, 1, 2]) sys.dup3(fd, to, 0);
+  if (fd > 2) sys.close(fd);
+};
+
 /** The slave becomes the controlling terminal and the stdio of a new session led by the stage. */
 const takeConsole = (sys: Syscalls, slavePath: string): void => {
   sys.setsid();
-  const slave = sys.open(slavePath, O.RDWR);
-  sys.ioctl(slave, TIOCSCTTY, 0);
-  for (const fd of [0, 1, 2]) sys.dup3(slave, fd, 0);
-  if (slave > 2) sys.close(slave);
+  takeStdio(sys, slavePath, TIOCSCTTY);
 };
 
 /**
@@ -266,10 +271,18 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, prepared: Prepared
   step("chdir to cwd", () => sys.chdir(plan.cwd));
   debug("stage: started");
   sys.closeRangeCloexec(3);
+  // The program always leads a session of its own (CRIU dumps only a session whose leader is in the container), and
+  // a detached one gets the container's own /dev/null: the caller's fds would be the host's (see plan.nullStdio).
+  const stdio = prepared.terminal ?? (plan.nullStdio ? "/dev/null" : null);
   if (plan.spawnProcess) {
-    const pid = step("spawn", () => sys.posixSpawn({ path: prepared.path, argv: plan.args, env: plan.env, setsid: true, stdio: prepared.terminal }));
+    const pid = step("spawn", () => sys.posixSpawn({ path: prepared.path, argv: plan.args, env: plan.env, setsid: true, stdio }));
     report({ t: "spawned", pid });
     return;
+  }
+  // With a terminal the stage leads its session already (takeConsole).
+  if (!plan.terminal) {
+    step("setsid", () => sys.setsid());
+    if (stdio !== null) step("stdio", () => takeStdio(sys, stdio));
   }
   sys.resetSignals();
   step("execve", () => sys.execve(prepared.path, plan.args, plan.env));

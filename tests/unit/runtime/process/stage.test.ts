@@ -24,7 +24,7 @@ const plan = (over: Partial<StagePlan> = {}): StagePlan => {
     mounts: [], populateDev: false, bindDevices: false, devices: [], maskedPaths: [], readonlyPaths: [], hostname: "box",
     domainname: null, sysctl: {}, timeOffsets: null, rlimits: [], capabilities: null,
     noNewPrivileges: false, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
-    env: [], terminal: false, consoleSocket: null, consoleSize: null,
+    env: [], terminal: false, nullStdio: false, consoleSocket: null, consoleSize: null,
     cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [6], start: 7, consoleSocket: null }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
     hooks: { createContainer: [], startContainer: [] }, stateJson: "{}",
     ...over,
@@ -132,17 +132,37 @@ describe("finishAndExec()", () => {
   const prepared: Prepared = { path: "/bin/sh", start: -1, terminal: null };
   const caps = { bounding: "0", effective: String(1n << 5n), permitted: String(1n << 5n), inheritable: "0", ambient: [] };
 
-  test("drops to the container's identity, closes the runtime's fds and execs, in that order", () => {
+  test("drops to the container's identity, closes the runtime's fds, leads a new session and execs, in that order", () => {
     const r = recordingSyscalls();
     const p = plan({ args: ["sh", "-c", "true"], env: ["A=1"], cwd: "/srv", user: { uid: 1000, gid: 1000, additionalGids: [5], umask: null }, capabilities: caps });
     // The fake's execve throws instead of replacing the process.
     expect(() => finishAndExec(r.sys, p, prepared, () => {})).toThrow(expect.objectContaining({ step: "execve" }));
     const names = r.names();
     expect(names.slice(names.indexOf("setgroups"))).toEqual([
-      "setgroups", "setresgid", "setresuid", "prctl", "capset", "prctl", "chdir", "closeRangeCloexec", "resetSignals", "execve",
+      "setgroups", "setresgid", "setresuid", "prctl", "capset", "prctl", "chdir", "closeRangeCloexec", "setsid", "resetSignals", "execve",
     ]);
     expect(r.calls.at(-1)).toEqual({ name: "execve", args: ["/bin/sh", ["sh", "-c", "true"], ["A=1"]] });
     expect(r.calls.find((c) => c.name === "chdir")!.args).toEqual(["/srv"]);
+  });
+
+  test("a detached program gets the container's /dev/null on 0, 1 and 2", () => {
+    const r = recordingSyscalls();
+    expect(() => finishAndExec(r.sys, plan({ nullStdio: true }), prepared, () => {})).toThrow(expect.objectContaining({ step: "execve" }));
+    const names = r.names();
+    expect(r.calls.slice(names.indexOf("setsid"), names.indexOf("resetSignals"))).toEqual([
+      { name: "setsid", args: [] },
+      { name: "open", args: ["/dev/null", O.RDWR] },
+      { name: "dup3", args: [10, 0, 0] },
+      { name: "dup3", args: [10, 1, 0] },
+      { name: "dup3", args: [10, 2, 0] },
+      { name: "close", args: [10] },
+    ]);
+  });
+
+  test("with a terminal, the session the stage made for it is the program's", () => {
+    const r = recordingSyscalls();
+    expect(() => finishAndExec(r.sys, plan({ terminal: true }), prepared, () => {})).toThrow(expect.objectContaining({ step: "execve" }));
+    expect(r.names()).not.toContain("setsid");
   });
 
   test("a stage that entered a container spawns the program in a new session, reports its PID and returns", () => {
