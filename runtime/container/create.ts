@@ -3,8 +3,6 @@ import { mkdirSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { writeFileAtomic } from "../durable/atomic-file.ts";
-import { lockFile } from "../../ffi/lock.ts";
-import { kill } from "../../ffi/process.ts";
 import { cgroupManager } from "../cgroups/host-manager.ts";
 import type { CgroupManager } from "../cgroups/manager.ts";
 import { runHooks } from "../process/hooks.ts";
@@ -16,6 +14,7 @@ import { planPlacement } from "../process/cgroup-placement.ts";
 import { openHostFiles } from "../process/host-files.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
+import { openProcess, type ProcessHandle } from "../process/process-handle.ts";
 import { waitForPid } from "../process/wait-pid.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
 import { procTakesPidns } from "../../ffi/mount.ts";
@@ -25,8 +24,10 @@ import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
 import { isRunning, procStat } from "./proc.ts";
 import { exitStatusOf } from "./wait.ts";
-import { checkId, limitsViewDir, lockPath, START_SOCKET, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
+import { lockContainer } from "./lock.ts";
+import { checkId, limitsViewDir, START_SOCKET, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 import { StageFailedError } from "./stage-failed.ts";
+import { unwind } from "./unwind.ts";
 import { ociState } from "./status.ts";
 
 export interface CreateOptions {
@@ -56,21 +57,6 @@ export interface Created {
   console?: ConsolePair;
 }
 
-/** Runs cleanups newest first; keeps every cleanup error beside the main one. */
-const unwind = (main: unknown, cleanups: (() => unknown)[]): Promise<never> =>
-  (async () => {
-    const errors: unknown[] = [];
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    if (errors.length) throw new AggregateError(errors, main instanceof Error ? main.message : String(main), { cause: main });
-    throw main;
-  })();
-
 /** The config plus the bind mounts of the container's limits view over the files its /proc and /sys mounts show. */
 const withLimitsView = (config: Config, dir: string): Config => {
   const mounted = new Set((config.mounts ?? []).map((m) => m.destination));
@@ -99,7 +85,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     throw err;
   }
   const cleanups: (() => unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
-  const lock = lockFile(lockPath(opts.root, opts.id));
+  const lock = lockContainer(opts.root, opts.id);
   cleanups.push(() => lock.release());
   try {
     const record: ContainerRecord = {
@@ -134,8 +120,12 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     }
     /** Host PID of the container's init: the stage itself, or the init it started in a user-owned PID namespace. */
     let initPid = stage.proc.pid;
+    /** That init, held by a pidfd until create is done: it is not our child, its PID could be reused. */
+    let init: ProcessHandle | undefined;
     cleanups.push(async () => {
-      for (const pid of new Set([initPid, stage.proc.pid])) if (isRunning(pid)) kill(pid, 9);
+      init?.signal(9);
+      init?.close();
+      stage.proc.kill(9);
       await stage.proc.exited;
     });
     stage.channel.send(encode({ t: "plan", plan }));
@@ -155,6 +145,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
         stage.channel.send(encode({ t: "continue" }));
       } else if (msg.t === "init-spawned") {
         initPid = msg.pid;
+        init = openProcess(msg.pid, () => isRunning(msg.pid));
         // The init is already in the user namespace, as root there.
         stage.channel.send(encode({ t: "plan", plan: { ...plan, early: [], newUserNamespace: false, spawnInit: false } }));
       } else if (msg.t === "mounts-ready") {
@@ -175,6 +166,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     // The pid file first: a create that fails on it must leave no `created` record in the journal.
     if (record.pidFile) writeFileAtomic(record.pidFile, String(initPid));
     recordChanges(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
+    init?.close();
     lock.release();
     // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.
     const exited = async (pid = initPid): Promise<number> => {

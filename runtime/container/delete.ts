@@ -1,15 +1,15 @@
 // `delete`: kill what is left (only with --force when it runs), remove the cgroup and the state, run poststop hooks.
 import { rmSync } from "node:fs";
-import { lockFile } from "../../ffi/lock.ts";
 import { cgroupManager } from "../cgroups/host-manager.ts";
 import { runHooks } from "../process/hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
+import { signalProcess } from "../process/process-handle.ts";
 import type { Config } from "../spec/config.ts";
 import { recordChanges } from "./journal.ts";
+import { lockContainer } from "./lock.ts";
 import { isAlive } from "./proc.ts";
-import { lockPath, readRecord, stateDir } from "./record.ts";
+import { NoSuchContainerError, readRecord, stateDir } from "./record.ts";
 import { ociState, statusOf } from "./status.ts";
-import { kill } from "../../ffi/process.ts";
 
 export const deleteContainer = async (
   root: string,
@@ -18,15 +18,19 @@ export const deleteContainer = async (
   onWarning: (msg: string) => void = () => {},
 ): Promise<void> => {
   const { force, journal } = opts;
-  const rec = readRecord(root, id);
-  const lock = lockFile(lockPath(root, id));
+  // The container this delete is about: the one there now. Under the lock it must still be that one (its creation
+  // time): a delete that won a race has removed it, and a create may have made another under the same ID since.
+  const meant = readRecord(root, id).created;
+  const lock = lockContainer(root, id);
   try {
+    const rec = readRecord(root, id);
+    if (rec.created !== meant) throw new NoSuchContainerError(id);
     const status = statusOf(root, rec);
     if ((status === "running" || status === "paused") && !force)
       throw new Error(`Cannot delete container '${id}': it is ${status} (stop it first or use --force)`);
     const cgroup = cgroupManager({ cgroupsPath: rec.cgroupsPath, id });
-    // The init first: a created container's setup stage is not in its cgroup yet.
-    if (isAlive(rec.pid, rec.startTime)) kill(rec.pid, 9);
+    // The init first: a setup stage that has not finished create is in no cgroup yet.
+    signalProcess(rec.pid, () => isAlive(rec.pid, rec.startTime), 9);
     await cgroup.destroy();
     await waitGone(rec.pid, rec.startTime);
     rmSync(stateDir(root, id), { recursive: true, force: true });

@@ -45,13 +45,19 @@ export const checkId = (id: string): void => {
 export const writeRecord = (root: string, rec: ContainerRecord): void =>
   writeFileAtomic(statePath(root, rec.id), JSON.stringify(rec), { mode: 0o600, durable: true });
 
+export class NoSuchContainerError extends Error {
+  constructor(id: string) {
+    super(`Container '${id}' does not exist`);
+  }
+}
+
 export const readRecord = (root: string, id: string): ContainerRecord => {
   checkId(id);
   let text: string;
   try {
     text = readFileSync(statePath(root, id), "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`Container '${id}' does not exist`);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new NoSuchContainerError(id);
     throw err;
   }
   const v: unknown = JSON.parse(text);

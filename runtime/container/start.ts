@@ -3,7 +3,6 @@
 import { unlinkSync } from "node:fs";
 import { close } from "../../ffi/fd.ts";
 import { isErrno } from "../../ffi/errno.ts";
-import { lockFile } from "../../ffi/lock.ts";
 import { connectUnixIn } from "../../ffi/socket.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { runHooks } from "../process/hooks.ts";
@@ -15,7 +14,8 @@ import { describeError } from "../errors.ts";
 import { writeFileAtomic } from "../durable/atomic-file.ts";
 import { recordChanges } from "./journal.ts";
 import { procStat } from "./proc.ts";
-import { lockPath, readRecord, START_SOCKET, startSocketPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
+import { lockContainer } from "./lock.ts";
+import { readRecord, START_SOCKET, startSocketPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 import { StageFailedError } from "./stage-failed.ts";
 import { ociState, requireStatus } from "./status.ts";
 
@@ -46,9 +46,9 @@ const release = (root: string, id: string): number | undefined => {
 
 /** Returns the record as it is after the start: with the program's PID when the stage spawned it. */
 export const startContainer = (root: string, id: string, journal: string | null, onWarning: (msg: string) => void = () => {}): ContainerRecord => {
-  const rec = readRecord(root, id);
-  const lock = lockFile(lockPath(root, id));
+  const lock = lockContainer(root, id);
   try {
+    const rec = readRecord(root, id);
     requireStatus(root, rec, ["created"], "start");
     let spawned: number | undefined;
     try {
