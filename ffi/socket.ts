@@ -80,9 +80,12 @@ export const acceptUnix = (fd: number): number => {
   }
 };
 
-/** Sends one fd with SCM_RIGHTS and `message` as the data (struct msghdr: 56 bytes, same on x64 and arm64). */
-export const sendFd = (sock: number, fd: number, message: string): void => {
-  const data = cstr(message);
+/**
+ * Sends one fd with SCM_RIGHTS and `message` as the data: a string as a C string, bytes as they are (struct msghdr:
+ * 56 bytes, same on x64 and arm64).
+ */
+export const sendFd = (sock: number, fd: number, message: string | Uint8Array): void => {
+  const data = typeof message === "string" ? cstr(message) : message;
   const iov = new BigUint64Array([BigInt(ptr(data)), BigInt(data.length)]);
   const control = Buffer.alloc(24); // CMSG_SPACE(sizeof(int))
   control.writeBigUInt64LE(20n, 0); // CMSG_LEN(sizeof(int))

@@ -10,12 +10,13 @@ import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
 import type { EarlyStep } from "./early.ts";
 import type { DeviceStep, MountStep } from "../rootfs/steps.ts";
+import { seccompStep } from "./seccomp-plan.ts";
 import type { CapabilityMasks, HookStep, HostFds, StagePlan } from "./plan.ts";
 
 export const namespaceFlags = (namespaces: readonly LinuxNamespace[], pred: (n: LinuxNamespace) => boolean): number =>
   namespaces.filter(pred).reduce((f, n) => f | NAMESPACES[n.type].flag, 0);
 
-const toMountStep = (m: Mount, bundle: string): MountStep => {
+const toMountStep = (m: Mount, index: number, bundle: string, hostFds: HostFds): MountStep => {
   const opts = parseMountOptions(m.options ?? []);
   const isBind = m.type === "bind" || (opts.flags & MS.BIND) !== 0;
   const source = m.source === undefined ? null : isBind ? posix.resolve(bundle, m.source) : m.source;
@@ -30,6 +31,8 @@ const toMountStep = (m: Mount, bundle: string): MountStep => {
     targetIsFile: isBind && source !== null && !statSync(source).isDirectory(),
     destination: m.destination,
     recursiveAttrs: opts.recAttrSet || opts.recAttrClr ? { set: opts.recAttrSet, clear: opts.recAttrClr } : null,
+    copyUp: opts.copyUp,
+    idmapFd: hostFds.idmappedMounts.find((x) => x.mount === index)?.fd ?? null,
     kind: m.type === "cgroup" || m.type === "cgroup2" ? "cgroup" : isBind ? "bind" : "plain",
   };
 };
@@ -117,7 +120,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
   // the kernel lets it mount that namespace's /proc from outside; elsewhere the parent starts it inside.
   const joinsPid = p.procTakesPidns && namespaces.some((n) => n.type === "pid" && n.path);
   const rootfs = config.root.path;
-  const mounts = (config.mounts ?? []).map((m) => toMountStep(m, p.bundle));
+  const mounts = (config.mounts ?? []).map((m, i) => toMountStep(m, i, p.bundle, p.hostFds));
   const devMount = mounts.find((m) => m.destination === "/dev");
   const userns = has("user");
   const devices: DeviceStep[] = [...DEFAULT_DEVICES, ...(linux.devices ?? [])].map((d) => ({
@@ -156,6 +159,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     sysctl: linux.sysctl ?? {},
     timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
     ...processPlan(config.process),
+    seccomp: linux.seccomp ? seccompStep(linux.seccomp) : null,
     consoleSocket: p.consoleSocket,
     nullStdio: p.nullStdio,
     cgroupProcs: p.cgroupProcs,

@@ -1,8 +1,10 @@
 // Host files the setup stage writes to after it may have lost the right to open them (inside a user namespace, or
-// after pivot_root): the privileged parent opens them and the stage inherits the descriptors.
+// after pivot_root), and idmapped mounts it may not make there: the privileged parent opens them and the stage
+// inherits the descriptors.
 import { O } from "../../ffi/constants.ts";
 import { close, open } from "../../ffi/fd.ts";
 import { connectUnix, listenUnixIn } from "../../ffi/socket.ts";
+import { openIdmappedMounts, type IdmapRequest } from "./idmapped-mounts.ts";
 import type { HostFds } from "./plan.ts";
 import { STAGE_FDS } from "./spawn-stage.ts";
 
@@ -22,6 +24,7 @@ export interface HostPaths {
   /** Where the start socket is made (a container's state directory), or null. */
   start: { dir: string; name: string } | null;
   console: ConsoleTarget;
+  idmapped?: readonly IdmapRequest[];
 }
 
 export const openHostFiles = (paths: HostPaths): HostFiles => {
@@ -36,6 +39,7 @@ export const openHostFiles = (paths: HostPaths): HostFiles => {
       cgroupProcs: paths.cgroupProcs.map((p) => take(open(p, O.WRONLY | O.CLOEXEC))),
       start: paths.start === null ? null : take(listenUnixIn(paths.start.dir, paths.start.name)),
       consoleSocket: paths.console === null ? null : take("fd" in paths.console ? paths.console.fd : connectUnix(paths.console.path)),
+      idmappedMounts: openIdmappedMounts(paths.idmapped ?? []).map(({ mount, fd }) => ({ mount, fd: take(fd) })),
     };
     return { fds, layout, close: closeAll };
   } catch (err) {

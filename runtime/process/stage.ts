@@ -21,6 +21,7 @@ import { applyIdentity, applyRlimits } from "./credentials.ts";
 import { executorOf, resolveExecutable } from "./exec-path.ts";
 import { decodeParent, encode, type StageMessage } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
+import { connectSeccompListener, prepareSeccomp, type SeccompListener } from "./seccomp-load.ts";
 
 /** Where the stage keeps what it inherited, close-on-exec, so that nothing of it reaches the container. */
 const MOVED_FDS = { fromParent: 100, toParent: 101, executable: 102 } as const;
@@ -72,6 +73,8 @@ export interface Prepared {
   start: number;
   /** The terminal's slave, when the stage spawns the program onto it (see finishAndExec). */
   terminal: string | null;
+  /** The seccomp notify listener, connected while its path is still visible. */
+  listener: SeccompListener | null;
 }
 
 /** Everything up to the point where the stage waits for `start`. Exported for tests with a recording fake. */
@@ -100,7 +103,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
   }
   if (plan.spawnInit) {
     step("start the init stage", () => spawnInitStage(channel, plan));
-    return { start, path: "", terminal: null };
+    return { start, path: "", terminal: null, listener: null };
   }
   // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
   // container's and the paths name other processes. The mount namespace comes first in the plan (see build-plan.ts).
@@ -165,6 +168,10 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     channel.send(encode({ t: "mounts-ready" }));
     step("wait for createRuntime hooks", awaitContinue);
   }
+  // In the container's mount namespace before pivot_root, their paths resolved in the runtime's (the spec; runc, crun).
+  step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
+  const to = plan.seccomp?.listener;
+  const listener = to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null;
   if (root) {
     const r = root;
     for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, r, p));
@@ -187,7 +194,6 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
       else takeConsole(sys, slave);
     });
   }
-  step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
   if (plan.newMountNamespace && plan.readonlyRoot) step("read-only root", () => readonlyRoot(sys));
   step("rlimits", () => applyRlimits(sys, plan));
   // Looked up now, so that a missing program fails `create` rather than a detached start.
@@ -197,7 +203,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     // keeps them for metrics and OOM events), and the pages the stage touched until now stay charged to the caller.
     step("join cgroup", () => joinCgroups(sys, cgroupFds));
   }
-  return { start, path, terminal };
+  return { start, path, terminal, listener };
 };
 
 /**
@@ -206,8 +212,13 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
  * exits: the init is reparented to the caller's subreaper, like any detached container.
  */
 const spawnInitStage = (channel: LineChannel, plan: StagePlan): never => {
-  const { cgroupProcs, start, consoleSocket } = plan.hostFds;
-  const extraFds = [...cgroupProcs, ...(start === null ? [] : [start]), ...(consoleSocket === null ? [] : [consoleSocket])];
+  const { cgroupProcs, start, consoleSocket, idmappedMounts } = plan.hostFds;
+  const extraFds = [
+    ...cgroupProcs,
+    ...(start === null ? [] : [start]),
+    ...(consoleSocket === null ? [] : [consoleSocket]),
+    ...idmappedMounts.map((m) => m.fd),
+  ];
   const executable = { fd: MOVED_FDS.executable, args: selfCommand().slice(1) };
   const init = spawnStage({ pid: "new", stageName: "init", extraFds, handOver: channel, executable });
   channel.send(encode({ t: "init-spawned", pid: init.proc.pid }));
@@ -244,6 +255,24 @@ const takeConsole = (sys: Syscalls, slavePath: string): void => {
 };
 
 /**
+ * Runs `dropPrivileges` with the container's seccomp filter loaded after it, so that as few calls as possible run under
+ * the filter; without no_new_privs, loading needs CAP_SYS_ADMIN, so the filter goes in before it is dropped (runc's order).
+ */
+const underSeccomp = (sys: Syscalls, plan: StagePlan, listener: SeccompListener | null, dropPrivileges: () => void): void => {
+  if (!plan.seccomp) return dropPrivileges();
+  const prepared = prepareSeccomp(plan.seccomp, plan.stateJson, listener);
+  const load = (): void =>
+    step("load seccomp filter", () => {
+      debug("stage: seccomp loading");
+      prepared(sys);
+      debug("stage: seccomp loaded");
+    });
+  if (!plan.noNewPrivileges) load();
+  dropPrivileges();
+  if (plan.noNewPrivileges) load();
+};
+
+/**
  * Blocks until `start` connects to the start socket and says "start"; returns that connection (close-on-exec: the
  * caller of `start` reads end of file once the program runs, or the failure). A connection that closes without a
  * word is not a start.
@@ -267,24 +296,27 @@ export const awaitStart = (sys: Syscalls, listening: number): number => {
  */
 export const finishAndExec = (sys: Syscalls, plan: StagePlan, prepared: Prepared, report: (m: StageMessage) => void): void => {
   step("startContainer hooks", () => runHooks("startContainer", plan.hooks.startContainer, plan.stateJson));
-  step("set user and capabilities", () => applyIdentity(sys, plan));
-  step("chdir to cwd", () => sys.chdir(plan.cwd));
-  debug("stage: started");
-  sys.closeRangeCloexec(3);
   // The program always leads a session of its own (CRIU dumps only a session whose leader is in the container), and
   // a detached one gets the container's own /dev/null: the caller's fds would be the host's (see plan.nullStdio).
   const stdio = prepared.terminal ?? (plan.nullStdio ? "/dev/null" : null);
+  underSeccomp(sys, plan, prepared.listener, () => {
+    step("set user and capabilities", () => applyIdentity(sys, plan));
+    step("chdir to cwd", () => sys.chdir(plan.cwd));
+    debug("stage: started");
+    sys.closeRangeCloexec(3);
+    if (plan.spawnProcess) return;
+    // With a terminal the stage leads its session already (takeConsole).
+    if (!plan.terminal) {
+      step("setsid", () => sys.setsid());
+      if (stdio !== null) step("stdio", () => takeStdio(sys, stdio));
+    }
+    sys.resetSignals();
+  });
   if (plan.spawnProcess) {
     const pid = step("spawn", () => sys.posixSpawn({ path: prepared.path, argv: plan.args, env: plan.env, setsid: true, stdio }));
     report({ t: "spawned", pid });
     return;
   }
-  // With a terminal the stage leads its session already (takeConsole).
-  if (!plan.terminal) {
-    step("setsid", () => sys.setsid());
-    if (stdio !== null) step("stdio", () => takeStdio(sys, stdio));
-  }
-  sys.resetSignals();
   step("execve", () => sys.execve(prepared.path, plan.args, plan.env));
 };
 

@@ -38,6 +38,8 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
   try {
     const p = Bun.spawnSync([opts.bin ?? BIN, "--root", root, ...args], {
       cwd: opts.cwd,
+      // As the test has it now (Bun.spawn otherwise passes the environment the test process started with).
+      env: { ...process.env },
       stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
       stdout: out,
       stderr: err,
@@ -52,4 +54,4 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
 
 /** Starts a command without waiting (for foreground runs that a test signals). */
 export const bunkerAsync = (root: string, args: string[], cwd?: string) =>
-  Bun.spawn([BIN, "--root", root, ...args], { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  Bun.spawn([BIN, "--root", root, ...args], { cwd, env: { ...process.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });

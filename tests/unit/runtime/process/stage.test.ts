@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { CLONE, MS, O } from "../../../../ffi/constants.ts";
+import { CLONE, MS, O, PR, SECCOMP_FILTER_FLAG } from "../../../../ffi/constants.ts";
 import { LineChannel } from "../../../../runtime/process/channel.ts";
 import type { StagePlan } from "../../../../runtime/process/plan.ts";
 import { awaitStart, finishAndExec, prepareContainer, type Prepared } from "../../../../runtime/process/stage.ts";
@@ -23,9 +23,9 @@ const plan = (over: Partial<StagePlan> = {}): StagePlan => {
     newCgroupNamespace: false, newMountNamespace: true, rootPropagation: MS.SLAVE | MS.REC, readonlyRoot: false,
     mounts: [], populateDev: false, bindDevices: false, devices: [], maskedPaths: [], readonlyPaths: [], hostname: "box",
     domainname: null, sysctl: {}, timeOffsets: null, rlimits: [], capabilities: null,
-    noNewPrivileges: false, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
+    noNewPrivileges: false, seccomp: null, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
     env: [], terminal: false, nullStdio: false, consoleSocket: null, consoleSize: null,
-    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [6], start: 7, consoleSocket: null }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
+    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [6], start: 7, consoleSocket: null, idmappedMounts: [] }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
     hooks: { createContainer: [], startContainer: [] }, stateJson: "{}",
     ...over,
   };
@@ -72,7 +72,7 @@ describe("prepareContainer()", () => {
     r.failNext("mount", "ENODEV", 1, (a) => a[2] === "mqueue");
     const p = plan({
       mounts: [
-        { source: "mqueue", fstype: "mqueue", flags: 0, data: null, propagation: [], targetIsFile: false, destination: "/dev/mqueue", recursiveAttrs: null, kind: "plain" },
+        { source: "mqueue", fstype: "mqueue", flags: 0, data: null, propagation: [], targetIsFile: false, destination: "/dev/mqueue", recursiveAttrs: null, copyUp: false, idmapFd: null, kind: "plain" },
       ],
     });
     let err: unknown;
@@ -129,7 +129,7 @@ describe("awaitStart()", () => {
 });
 
 describe("finishAndExec()", () => {
-  const prepared: Prepared = { path: "/bin/sh", start: -1, terminal: null };
+  const prepared: Prepared = { path: "/bin/sh", start: -1, terminal: null, listener: null };
   const caps = { bounding: "0", effective: String(1n << 5n), permitted: String(1n << 5n), inheritable: "0", ambient: [] };
 
   test("drops to the container's identity, closes the runtime's fds, leads a new session and execs, in that order", () => {
@@ -186,6 +186,80 @@ describe("finishAndExec()", () => {
     }
     expect((err as { step: string }).step).toBe("set user and capabilities");
     expect(String((err as Error).cause)).toBe("SysError: capset (injected): EPERM");
+    expect(r.names()).not.toContain("execve");
+  });
+});
+
+describe("the seccomp filter in the setup stage", () => {
+  const filter = { program: Buffer.from([6, 0, 0, 0, 0, 0, 0xff, 0x7f]).toString("base64"), flags: SECCOMP_FILTER_FLAG.TSYNC, listener: null };
+  const exec = (r: ReturnType<typeof recordingSyscalls>, p: StagePlan, listener: Prepared["listener"] = null): string[] => {
+    expect(() => finishAndExec(r.sys, p, { path: "/bin/true", start: -1, terminal: null, listener }, () => {})).toThrow("execve");
+    return r.names();
+  };
+
+  test("with no_new_privs goes in after the identity, last before execve", () => {
+    const r = recordingSyscalls();
+    const names = exec(r, plan({ seccomp: filter, noNewPrivileges: true, user: { uid: 1000, gid: 1000, additionalGids: [], umask: null } }));
+    expect(names.slice(-3)).toEqual(["resetSignals", "loadSeccompFilter", "execve"]);
+    const nnp = r.calls.findIndex((c) => c.name === "prctl" && c.args[0] === PR.SET_NO_NEW_PRIVS);
+    expect(nnp).toBeGreaterThan(names.indexOf("setresuid"));
+    expect(nnp).toBeLessThan(names.indexOf("loadSeccompFilter"));
+    const load = r.calls.find((c) => c.name === "loadSeccompFilter")!;
+    expect([...(load.args[0] as Uint8Array)]).toEqual([6, 0, 0, 0, 0, 0, 0xff, 0x7f]);
+    expect(load.args[1]).toBe(SECCOMP_FILTER_FLAG.TSYNC);
+  });
+
+  test("without no_new_privs goes in while the stage still has CAP_SYS_ADMIN: before the user and capabilities change", () => {
+    const r = recordingSyscalls();
+    const names = exec(r, plan({ seccomp: filter, noNewPrivileges: false, user: { uid: 1000, gid: 1000, additionalGids: [], umask: null } }));
+    expect(names.indexOf("loadSeccompFilter")).toBeLessThan(names.indexOf("prctl"));
+    expect(names.indexOf("loadSeccompFilter")).toBeLessThan(names.indexOf("setresuid"));
+    expect(names.filter((n) => n === "loadSeccompFilter")).toHaveLength(1);
+  });
+
+  test("is not loaded when the config has none", () => {
+    const r = recordingSyscalls();
+    expect(exec(r, plan())).not.toContain("loadSeccompFilter");
+  });
+
+  test("reaches its listener before the root switch, and sends it the notify fd with the container process state", () => {
+    const r = recordingSyscalls();
+    const notify = { ...filter, flags: SECCOMP_FILTER_FLAG.NEW_LISTENER, listener: { path: "/run/agent.sock", metadata: "m=1" } };
+    const p = plan({ seccomp: notify, noNewPrivileges: true, stateJson: JSON.stringify({ ociVersion: "1.2.0", id: "t", status: "creating", pid: 0, bundle: "/b", annotations: { a: "b" } }) });
+    try {
+      prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2));
+    } catch {
+      // "find executable": the fake has no program to find; the listener was reached before.
+    }
+    const names = r.names();
+    expect(names.indexOf("connectUnix")).toBeLessThan(names.indexOf("pivotRoot"));
+    expect(r.calls.find((c) => c.name === "connectUnix")!.args).toEqual(["/run/agent.sock"]);
+    const after = recordingSyscalls();
+    exec(after, p, { fd: 91, pid: 4242 });
+    const sent = after.calls.find((c) => c.name === "sendFd")!;
+    expect(sent.args.slice(0, 2)).toEqual([91, 92]);
+    expect(JSON.parse(Buffer.from(sent.args[2] as Uint8Array).toString())).toEqual({
+      ociVersion: "1.2.0",
+      fds: ["seccompFd"],
+      pid: 4242,
+      metadata: "m=1",
+      state: { ociVersion: "1.2.0", id: "t", status: "created", pid: 4242, bundle: "/b", annotations: { a: "b" } },
+    });
+    const tail = after.names().slice(after.names().indexOf("loadSeccompFilter"));
+    expect(tail).toEqual(["loadSeccompFilter", "sendFd", "close", "close", "execve"]);
+    expect(after.calls.filter((c) => c.name === "close").map((c) => c.args[0])).toEqual([92, 91]);
+  });
+
+  test("a failed load fails the step that names it", () => {
+    const r = recordingSyscalls();
+    r.failNext("loadSeccompFilter", "EINVAL");
+    let err: unknown;
+    try {
+      finishAndExec(r.sys, plan({ seccomp: filter, noNewPrivileges: true }), { path: "/bin/true", start: -1, terminal: null, listener: null }, () => {});
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { step: string }).step).toBe("load seccomp filter");
     expect(r.names()).not.toContain("execve");
   });
 });
