@@ -44,6 +44,10 @@ export const recordingSyscalls = (): Recorder => {
     openPty: () => ({ master: 90, slavePath: "/dev/pts/0" }),
     connectUnix: () => 91,
     openTree: () => nextFd++,
+    fsMount: () => nextFd++,
+    acceptUnix: () => nextFd++,
+    // A pid for the program a stage spawns (posix_spawn from the host PID namespace).
+    posixSpawn: () => 4242,
     // A host whose root mount is private, unless a test sets another table.
     mountTable: () => "1 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n",
     // The listener's fd when the filter asks for one.
