@@ -51,7 +51,8 @@ export const deleteContainer = async (
     const cgroup = cgroupManager({ cgroupsPath: rec.cgroupsPath, id });
     // The init first: a setup stage that has not finished create is in no cgroup yet.
     signalProcess(rec.pid, () => isAlive(rec.pid, rec.startTime), 9);
-    await cgroup.destroy();
+    // A freeze that failed before the kill is a warning, not a lost error.
+    await cgroup.destroy(onWarning);
     await waitGone(rec.pid, rec.startTime);
     rmSync(stateDir(root, id), { recursive: true, force: true });
     recordChanges(journal, [
