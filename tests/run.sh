@@ -13,7 +13,8 @@ passed=0; failed=0; status=0
 # end; /tmp itself is listed before and after, for anything made there directly. Either failure names what was left.
 # (On a machine where other jobs use /tmp meanwhile, their entries show too; CI runs alone.)
 tmp_before=$(ls -A /tmp)
-TMPDIR=$(mktemp -d /tmp/bunker-tests.XXXXXX)
+# Short: podman refuses a runroot (here TMPDIR/bunker-podman-XXXXXX/podman/run) longer than 50 characters.
+TMPDIR=$(mktemp -d /tmp/bt.XXXXXX)
 # As open as /tmp: a container's mapped root must reach the bundles made below it.
 chmod 1777 "$TMPDIR"
 export TMPDIR
