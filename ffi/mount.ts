@@ -93,7 +93,13 @@ export const fsMount = (fstype: string, options: readonly string[], fds: Readonl
  * can mount the /proc of it. */
 export const procTakesPidns = (): boolean => {
   const fsfd = check("fsopen", "'proc'", libc.syscall(syscallNumber("fsopen"), addr(cstr("proc")), BigInt(FSOPEN_CLOEXEC), 0n, 0n, 0n, 0n));
-  const ns = libc.open(cstr("/proc/self/ns/pid"), 0o2000000, 0);
+  let ns: number;
+  try {
+    ns = check("open", "'/proc/self/ns/pid'", libc.open(cstr("/proc/self/ns/pid"), 0o2000000, 0));
+  } catch (err) {
+    libc.close(fsfd);
+    throw err;
+  }
   try {
     fsconfig(fsfd, FSCONFIG.SET_FD, "pidns", null, ns, "proc pidns");
     return true;

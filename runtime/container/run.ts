@@ -1,16 +1,12 @@
 // `run`: create + start, then (in the foreground) wait, forward signals, and delete.
-import { PR } from "../../ffi/constants.ts";
-import { prctl } from "../../ffi/process.ts";
 import { debug } from "../debug.ts";
 import type { Config } from "../spec/config.ts";
 import { createContainer, type Created, type CreateOptions } from "./create.ts";
 import { deleteContainer } from "./delete.ts";
-import { recordChanges } from "./journal.ts";
 import { startContainer } from "./start.ts";
 import { forwardSignals } from "./wait.ts";
 import { unwind } from "./unwind.ts";
-import { openProcess } from "../process/process-handle.ts";
-import { isAlive } from "./proc.ts";
+import { hostEnv, type ContainerEnv } from "./env.ts";
 
 const memoryLimitText = (c: Created): string => {
   const limit = (c.record.config as Config).linux?.resources?.memory?.limit;
@@ -22,32 +18,36 @@ const memoryLimitText = (c: Created): string => {
  * The journal gets one write for the creation and start, and one for the exit and removal: each is durable before
  * `run` reports it (by returning for -d, by exiting otherwise), at half the syncs of separate commands.
  */
-export const runContainer = async (opts: CreateOptions & { detach: boolean }, onWarning: (msg: string) => void): Promise<number> => {
+export const runContainer = async (
+  opts: CreateOptions & { detach: boolean },
+  onWarning: (msg: string) => void,
+  env: ContainerEnv = hostEnv,
+): Promise<number> => {
   // A container init that its setup stage started (new user + PID namespace) becomes our child to wait for.
-  if (!opts.detach) prctl(PR.SET_CHILD_SUBREAPER, 1);
+  if (!opts.detach) env.processes.becomeSubreaper();
   debug("run: create");
   const created = await createContainer({
     ...opts,
     journal: null,
     console: opts.console ?? (opts.detach ? undefined : "foreground"),
     nullStdio: opts.detach,
-  });
+  }, env);
   const { stage, record } = created;
   const terminal = created.console?.attach();
   // Before the program can run: a signal meant for it must never take bunker down instead.
   let pid = record.pid;
-  let target = openProcess(pid, () => isAlive(record.pid, record.startTime));
+  let target = env.processes.open(pid, () => env.processes.isAlive(record.pid, record.startTime));
   const stopForwarding = opts.detach ? () => {} : forwardSignals(() => target);
   try {
     debug("run: start");
     // A stage that joined another container's PID namespace spawns the program: it has a PID of its own.
-    const started = startContainer(opts.root, opts.id, null, onWarning);
+    const started = startContainer(opts.root, opts.id, null, onWarning, env);
     if (started.pid !== pid) {
       pid = started.pid;
       target?.close();
-      target = openProcess(pid, () => isAlive(started.pid, started.startTime));
+      target = env.processes.open(pid, () => env.processes.isAlive(started.pid, started.startTime));
     }
-    recordChanges(opts.journal, [
+    env.journal.record(opts.journal, [
       { kind: "created", id: opts.id, bundle: record.bundle, pid: record.pid },
       { kind: "started", id: opts.id, pid: started.pid, startTime: Number(started.startTime) },
       { kind: "desired", id: opts.id, running: true },
@@ -55,7 +55,7 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
   } catch (err) {
     stopForwarding();
     target?.close();
-    return unwind(err, [() => deleteContainer(opts.root, opts.id, { force: true, journal: null }, onWarning)]);
+    return unwind(err, [() => deleteContainer(opts.root, opts.id, { force: true, journal: null }, onWarning, env)]);
   }
   stage.channel.close();
   if (opts.detach) {
@@ -69,13 +69,13 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
   debug("run: exited");
   if (terminal) {
     // The last output may still be in flight: bounded, the terminal closes when the container's last process exits.
-    await Promise.race([terminal.done, Bun.sleep(200)]);
+    await Promise.race([terminal.done, env.clock.sleep(200)]);
     terminal.stop();
   }
   const oom = created.cgroup.oomKills() > 0;
   if (oom) onWarning(`The container was killed by the OOM killer: its memory limit is too low (${memoryLimitText(created)})`);
-  await deleteContainer(opts.root, opts.id, { force: true, journal: null }, onWarning);
-  recordChanges(opts.journal, [
+  await deleteContainer(opts.root, opts.id, { force: true, journal: null }, onWarning, env);
+  env.journal.record(opts.journal, [
     status > 128 ? { kind: "exited", id: opts.id, signal: status - 128 } : { kind: "exited", id: opts.id, status },
     ...(oom ? [{ kind: "oomKilled" as const, id: opts.id }] : []),
     { kind: "desired", id: opts.id, running: false },

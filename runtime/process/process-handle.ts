@@ -42,14 +42,3 @@ export const openProcess = (pid: number, isMeant: () => boolean): ProcessHandle 
   }
   return { pid, signal: (s) => sent(() => pidfdSendSignal(fd, s)), close: () => close(fd) };
 };
-
-/** Sends `signal` to `pid` if it is the process `isMeant` says it is; false when it is not there (any more). */
-export const signalProcess = (pid: number, isMeant: () => boolean, signal: number): boolean => {
-  const p = openProcess(pid, isMeant);
-  if (!p) return false;
-  try {
-    return p.signal(signal);
-  } finally {
-    p.close();
-  }
-};

@@ -12,6 +12,9 @@ import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
 const skip = skipReason();
 if (skip) console.log(`SKIP stage-exposure: ${skip}`);
 
+/** Each test below runs tens of execs or containers, one after the other. */
+const LOOP_TIMEOUT_MS = 240_000;
+
 const sha256 = (path: string): string => new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
 
 /** Holds the first process whose executable is larger than busybox (a bunker stage) open on a sleeping child's
@@ -135,7 +138,7 @@ describe.skipIf(!!skip)("a container attacking the stages that enter it", () => 
     expect(bunker(root, ["delete", "--force", "exe-exec"]).code).toBe(0);
     expect(result).not.toBe("overwritten");
     expect(sha256(bin)).toBe(hash);
-  });
+  }, LOOP_TIMEOUT_MS);
 
   test("holding /proc/<pid>/exe of a stage that joins its PID namespace never lets it overwrite the host executable", async () => {
     const { bin, hash } = copyOfBunker();
@@ -146,7 +149,7 @@ describe.skipIf(!!skip)("a container attacking the stages that enter it", () => 
     expect(bunker(root, ["delete", "--force", "exe-join"]).code).toBe(0);
     expect(result).not.toBe("overwritten");
     expect(sha256(bin)).toBe(hash);
-  });
+  }, LOOP_TIMEOUT_MS);
 
   test("while execs are set up, no process the container sees shows the host's mounts or root", async () => {
     const state = tmp("bunker-attack-");
@@ -158,7 +161,7 @@ describe.skipIf(!!skip)("a container attacking the stages that enter it", () => 
     expect(bunker(root, ["delete", "--force", "watch-exec"]).code).toBe(0);
     expect(result).toBe("done");
     expect(existsSync(join(state, "seen")) ? readFileSync(join(state, "seen"), "utf8") : "").toBe("");
-  });
+  }, LOOP_TIMEOUT_MS);
 
   test("while containers joining its PID namespace are set up, no process it sees shows the host's mounts or root", async () => {
     const state = tmp("bunker-attack-");
@@ -171,5 +174,5 @@ describe.skipIf(!!skip)("a container attacking the stages that enter it", () => 
     expect(bunker(root, ["delete", "--force", "watch-join"]).code).toBe(0);
     expect(result).toBe("done");
     expect(existsSync(join(state, "seen")) ? readFileSync(join(state, "seen"), "utf8") : "").toBe("");
-  });
+  }, LOOP_TIMEOUT_MS);
 });

@@ -41,6 +41,15 @@ describe.skipIf(!!skip)("terminal", () => {
     rmSync(dir, { recursive: true });
   });
 
+  test("exec -t: the spawned program has the container's pty as the controlling terminal of a session it leads", () => {
+    expect(bunker(root, ["run", "-d", "--bundle", makeBundle(["sleep", "100"]), "tty-exec"]).stderr).toBe("");
+    const script = "tty; read -r pid comm state ppid pgrp session rest < /proc/self/stat; [ $session = $pid ] && echo leader";
+    const r = bunker(root, ["exec", "-t", "tty-exec", "sh", "-c", script]);
+    expect(bunker(root, ["delete", "--force", "tty-exec"]).code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.replace(/\r/g, "")).toMatch(/^\/dev\/pts\/\d+\nleader\n$/);
+  });
+
   test("a detached container with a terminal and no console socket is refused before anything is made", () => {
     const r = bunker(root, ["run", "-d", "--bundle", withTerminal(["true"]), "tty-none"]);
     expect(r.code).toBe(1);
