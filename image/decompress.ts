@@ -49,26 +49,3 @@ export async function* decompress(source: AsyncIterable<Uint8Array>, compression
     codec.destroy();
   }
 }
-
-/** Peeks at the first bytes of a stream without losing them. */
-export const peek = async (source: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; stream: AsyncIterable<Uint8Array> }> => {
-  const it = source[Symbol.asyncIterator]();
-  const first: Uint8Array[] = [];
-  let have = 0;
-  while (have < n) {
-    const r = await it.next();
-    if (r.done) break;
-    first.push(r.value);
-    have += r.value.length;
-  }
-  const head = Buffer.concat(first).subarray(0, n);
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    yield* first;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  return { head, stream: rest() };
-};

@@ -123,7 +123,7 @@ export const parseManifestDocument = (bytes: Uint8Array, mediaType: string | und
     // parseDocument below names the JSON error.
   }
   if (probe?.schemaVersion === 1) throw new Error(`The ${what} is a Docker schema 1 manifest, which bunker does not read (push the image again with a current tool)`);
-  const type = mediaType ?? (typeof probe?.mediaType === "string" ? probe.mediaType : undefined);
+  const type = mediaType || (typeof probe?.mediaType === "string" ? probe.mediaType : undefined);
   const index = isIndex(type) || (!isManifest(type) && Array.isArray(probe?.manifests));
   if (type !== undefined && !isIndex(type) && !isManifest(type)) throw new Error(`The ${what} has media type '${escapeText(type)}', which is neither an image index nor a manifest`);
   if (index) {

@@ -49,17 +49,3 @@ export const copyBlob = async (
   progress.end(id, "done");
   return { digest, written: true };
 };
-
-/** Skips the first `n` bytes of a stream (those a partial blob already holds) and passes on the rest. */
-export async function* after(source: AsyncIterable<Uint8Array>, n: number): AsyncGenerator<Uint8Array> {
-  let skip = n;
-  for await (const chunk of source) {
-    if (skip >= chunk.length) {
-      skip -= chunk.length;
-      continue;
-    }
-    yield skip > 0 ? chunk.subarray(skip) : chunk;
-    skip = 0;
-  }
-  if (skip > 0) throw new Error(`The source ended before the ${n} bytes a partial blob already holds`);
-}

@@ -5,7 +5,8 @@
 import { openSync, readSync, closeSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import type { ImageName } from "../../runtime/checkpoint/image-records.ts";
-import { decompress, peek, sniffCompression } from "../decompress.ts";
+import { decompress, sniffCompression } from "../decompress.ts";
+import { peek } from "../streams.ts";
 import { digestOf } from "../digest.ts";
 import type { PlatformWant } from "../platform.ts";
 import { normalizeReference } from "../reference.ts";

@@ -9,7 +9,8 @@ import type { ImageStore } from "../store/store.ts";
 import { readTar } from "../tar/tar-reader.ts";
 import { scanTarFile, type TarFile } from "../tar/tar-scan.ts";
 import { escapeText } from "../text.ts";
-import { after, copyBlob } from "./blob-copy.ts";
+import { after } from "../streams.ts";
+import { copyBlob } from "./blob-copy.ts";
 
 export interface SourceReader {
   /** For messages: "OCI layout '/x'", "archive from stdin". */

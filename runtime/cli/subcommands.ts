@@ -1,0 +1,43 @@
+// Commands made of subcommands (`bunker board check`, `bunker image pull`): a table of rows, each with its own
+// flags, arguments and help, dispatched from the first positional argument.
+import type { Command, FlagSpec, GlobalOptions, ParsedArgs } from "./command.ts";
+import { UsageError } from "./command.ts";
+import { helpText } from "./help.ts";
+import { flagBool, flagString, parseArgs } from "./parse.ts";
+
+export interface Subcommand {
+  summary: string;
+  args: string;
+  arity: [min: number, max: number];
+  flags: FlagSpec[];
+  description?: string;
+  run(global: GlobalOptions, args: ParsedArgs): Promise<number> | number;
+}
+
+/** The command `name` whose subcommands are the rows of `table`. */
+export const withSubcommands = (name: string, summary: string, table: Record<string, Subcommand>): Command => {
+  const asCommand = (sub: string, s: Subcommand): Command => ({ name: `${name} ${sub}`, summary: s.summary, args: s.args, arity: s.arity, flags: s.flags, description: s.description, run: s.run });
+  return {
+    name,
+    summary,
+    args: "<subcommand> [options]",
+    arity: [1, -1],
+    flags: [],
+    stopAtPositional: true,
+    description: ["subcommands:", ...Object.entries(table).map(([n, s]) => `  ${n.padEnd(12)} ${s.summary}`)].join("\n"),
+    run: (global, args) => {
+      const [sub, ...rest] = args.positional;
+      const row = sub === undefined ? undefined : table[sub];
+      if (!row) throw new UsageError(`Unknown ${name} subcommand: '${sub}' (known: ${Object.keys(table).join(", ")})`);
+      const parsed = parseArgs(rest, [...row.flags, { name: "help", kind: "bool", short: "h", help: "" }]);
+      if (flagBool(parsed, "help")) {
+        console.log(helpText(asCommand(sub!, row)));
+        return 0;
+      }
+      const [min, max] = row.arity;
+      if (parsed.positional.length < min || (max >= 0 && parsed.positional.length > max)) throw new UsageError(`'${name} ${sub}' takes ${row.args || "no arguments"}`);
+      const json = flagBool(parsed, "json") || flagString(parsed, "format") === "json";
+      return row.run({ ...global, json }, parsed);
+    },
+  };
+};
