@@ -1,7 +1,7 @@
 // The JSON documents of an image (index, manifest, config; Docker's archive manifest), as TypeBox schemas checked
 // where they enter. Unknown properties are allowed, as the image spec requires; sizes are bounded before parsing.
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { schemaCheck } from "../runtime/checkpoint/schema-check.ts";
+import { schemaCheck } from "../runtime/durable/schema-check.ts";
 import { parseDigest } from "./digest.ts";
 import { isIndex, isManifest, MEDIA } from "./media-types.ts";
 import { escapeText } from "./text.ts";

@@ -4,7 +4,7 @@
 // into the store, checking space member by member. Names are recorded last, once everything they reach is stored.
 import { openSync, readSync, closeSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import type { ImageName } from "../../runtime/checkpoint/image-records.ts";
+import type { ImageName } from "../../runtime/durable/image-records.ts";
 import { decompress, sniffCompression } from "../decompress.ts";
 import { peek } from "../streams.ts";
 import { digestOf } from "../digest.ts";

@@ -1,10 +1,10 @@
 // The store's index as a bunker file: header (kind images, seq = generation), a head record with the counts, then
 // one record per name, pin, unpacked layer and container use. Replaced whole (tmp, fsync, rename, fsync dir): it is
 // small, changes rarely, and a reader then always sees one complete generation.
-import { ByteReader, ByteWriter, FormatError } from "../../runtime/checkpoint/bytes.ts";
-import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, readRecord } from "../../runtime/checkpoint/frame.ts";
-import type { ImageIndexHead, ImageName, ImagePin, ImageUse, UnpackedLayer } from "../../runtime/checkpoint/image-records.ts";
-import { recordType, recordTypes, type RecordType } from "../../runtime/checkpoint/record-types.ts";
+import { ByteReader, ByteWriter, FormatError } from "../../runtime/durable/bytes.ts";
+import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, readRecord } from "../../runtime/durable/frame.ts";
+import type { ImageIndexHead, ImageName, ImagePin, ImageUse, UnpackedLayer } from "../../runtime/durable/image-records.ts";
+import { recordType, recordTypes, type RecordType } from "../../runtime/durable/record-types.ts";
 
 const MAX_RECORD = 64 * 1024;
 

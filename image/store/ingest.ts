@@ -3,11 +3,11 @@
 // digest match: data fsync, rename into blobs/, directory fsync. A blob name in blobs/ therefore always holds
 // complete, synced data; the index that makes it reachable is written after (containerd #8895, #10457).
 import { join } from "node:path";
-import { ByteReader, ByteWriter } from "../../runtime/checkpoint/bytes.ts";
-import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, readRecord } from "../../runtime/checkpoint/frame.ts";
-import type { IngestCheckpoint } from "../../runtime/checkpoint/image-records.ts";
-import { recordType } from "../../runtime/checkpoint/record-types.ts";
-import { SECTOR, type Storage, type StorageFile } from "../../runtime/checkpoint/storage.ts";
+import { ByteReader, ByteWriter } from "../../runtime/durable/bytes.ts";
+import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, readRecord } from "../../runtime/durable/frame.ts";
+import type { IngestCheckpoint } from "../../runtime/durable/image-records.ts";
+import { recordType } from "../../runtime/durable/record-types.ts";
+import { SECTOR, type Storage, type StorageFile } from "../../runtime/durable/storage.ts";
 import { Hasher, parseDigest } from "../digest.ts";
 import { blobDir, blobPath, checkpointPath, partialPath, SPOOL_PREFIX, type StoreLayout } from "./layout.ts";
 

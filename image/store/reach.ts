@@ -1,6 +1,6 @@
 // What the store's roots reach: names, pins and containers lead to indexes and manifests, those to configs and
 // layers, configs to the diff IDs of unpacked layer directories. gc keeps exactly this; verify checks exactly this.
-import type { ImageName } from "../../runtime/checkpoint/image-records.ts";
+import type { ImageName } from "../../runtime/durable/image-records.ts";
 import { ImageConfig, MAX_DOCUMENT_BYTES, parseDocument, parseManifestDocument } from "../documents.ts";
 import { normalizeReference } from "../reference.ts";
 import { escapeText } from "../text.ts";

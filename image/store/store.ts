@@ -4,8 +4,8 @@
 import { rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { lockFile, tryLockFile } from "../../ffi/lock.ts";
-import type { ImageName, ImagePin, ImageUse, UnpackedLayer } from "../../runtime/checkpoint/image-records.ts";
-import { fsStorage, type Storage } from "../../runtime/checkpoint/storage.ts";
+import type { ImageName, ImagePin, ImageUse, UnpackedLayer } from "../../runtime/durable/image-records.ts";
+import { fsStorage, type Storage } from "../../runtime/durable/storage.ts";
 import { formatBytes } from "../../runtime/memory/units.ts";
 import { ALGORITHMS, Hasher, parseDigest } from "../digest.ts";
 import { escapeText } from "../text.ts";
