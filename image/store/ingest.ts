@@ -84,7 +84,7 @@ export interface BlobWriter {
 
 let spoolCount = 0;
 
-export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: BlobTarget): BlobWriter => {
+export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: BlobTarget, checkpointBytes = CHECKPOINT_BYTES): BlobWriter => {
   const spool = target.digest === undefined;
   const path = spool ? join(layout.ingest, `${SPOOL_PREFIX}${process.pid}-${++spoolCount}`) : partialPath(layout, target.digest!);
   const hasher = new Hasher(spool ? "sha256" : parseDigest(target.digest).algorithm);
@@ -147,7 +147,7 @@ export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: Bl
       hasher.update(chunk);
       offset += chunk.length;
       sinceCheckpoint += chunk.length;
-      if (!spool && sinceCheckpoint >= CHECKPOINT_BYTES) checkpoint();
+      if (!spool && sinceCheckpoint >= checkpointBytes) checkpoint();
     },
     commit() {
       const f = open();

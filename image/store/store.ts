@@ -78,6 +78,8 @@ export interface OpenOptions {
   /** Only read: no lock, no recovery, nothing created. */
   readOnly?: boolean;
   onWait?: () => void;
+  /** How often a partial blob is synced and its offset recorded (tests use small values). */
+  checkpointBytes?: number;
 }
 
 const READ_CHUNK = 256 * 1024;
@@ -91,13 +93,17 @@ export class ImageStore {
   private generation = 0;
   private held: { release(): void } | undefined;
 
-  private constructor(dir: string, deps: StoreDeps) {
+  private constructor(
+    dir: string,
+    deps: StoreDeps,
+    private readonly checkpointBytes: number | undefined,
+  ) {
     this.layout = storeLayout(dir);
     this.deps = deps;
   }
 
   static open(dir: string, opts: OpenOptions = {}): ImageStore {
-    const store = new ImageStore(dir, opts.deps ?? hostStoreDeps());
+    const store = new ImageStore(dir, opts.deps ?? hostStoreDeps(), opts.checkpointBytes);
     if (opts.readOnly) {
       store.load();
       return store;
@@ -300,7 +306,7 @@ export class ImageStore {
   /** A writer for one blob (resuming its partial blob when there is one). The caller checks hasBlob first. */
   writeBlob(target: BlobTarget): BlobWriter {
     this.requireWritable("Write a blob");
-    return openBlobWriter(this.storage, this.layout, target);
+    return openBlobWriter(this.storage, this.layout, target, this.checkpointBytes);
   }
 
   /** Bytes a partial blob of `digest` holds safely (what a resumed download keeps). */

@@ -1,8 +1,8 @@
 // What `image ls` and `image inspect` show: per name, the manifest, platform, stored size, pins and containers;
 // inspect adds the manifest, the config and each layer with whether it is unpacked.
 import { Type, type Static } from "@sinclair/typebox";
-import { ImageConfig, ImageManifest, MAX_DOCUMENT_BYTES, parseDocument, parseManifestDocument } from "../documents.ts";
-import { findImage } from "./reach.ts";
+import { ImageConfig, ImageManifest } from "../documents.ts";
+import { loadImage, readManifest } from "./load.ts";
 import type { ImageStore } from "./store.ts";
 
 export const ImageSummary = Type.Object({
@@ -28,11 +28,7 @@ export const ImageDetails = Type.Composite([
 ]);
 export type ImageDetails = Static<typeof ImageDetails>;
 
-const manifestOf = (store: ImageStore, digest: string): ImageManifest | undefined => {
-  if (!store.hasBlob(digest)) return undefined;
-  const doc = parseManifestDocument(store.readBlob(digest, MAX_DOCUMENT_BYTES, "manifest"), undefined, `manifest ${digest}`);
-  return doc.kind === "manifest" ? doc.manifest : undefined;
-};
+const manifestOf = (store: ImageStore, digest: string): ImageManifest | undefined => (store.hasBlob(digest) ? readManifest(store, digest, digest) : undefined);
 
 const summary = (store: ImageStore, name: ImageStore["index"]["images"][number]): ImageSummary => {
   const m = manifestOf(store, name.manifest);
@@ -52,10 +48,7 @@ const summary = (store: ImageStore, name: ImageStore["index"]["images"][number])
 export const imageSummaries = (store: ImageStore): ImageSummary[] => store.index.images.map((i) => summary(store, i)).sort((a, b) => a.name.localeCompare(b.name));
 
 export const imageDetails = (store: ImageStore, ref: string): ImageDetails => {
-  const name = findImage(store, ref);
-  const manifest = manifestOf(store, name.manifest);
-  if (!manifest) throw new Error(`The manifest ${name.manifest} of '${name.name}' is not in the store: run 'bunker image verify'`);
-  const config = parseDocument(store.readBlob(manifest.config.digest, MAX_DOCUMENT_BYTES, "config"), ImageConfig, `config of '${name.name}'`);
+  const { name, manifest, config } = loadImage(store, ref);
   return {
     ...summary(store, name),
     manifestDocument: manifest,
