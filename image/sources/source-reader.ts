@@ -152,6 +152,8 @@ export const storeTarStream = async (source: AsyncIterable<Uint8Array>, store: I
       return store.readBlob(s.digest, MAX_DOCUMENT_BYTES, `member '${escapeText(name)}'`);
     },
     async *stream(name, offset) {
+      const doc = docs.get(resolve(name));
+      if (doc) return yield doc.subarray(offset);
       const s = stored.get(resolve(name));
       if (!s) throw new Error(`The ${what} was read once; member '${escapeText(name)}' is not in the store`);
       yield* after(store.blobChunks(s.digest), offset);

@@ -103,7 +103,11 @@ export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: Bl
     for (let at = 0; at < keep; at += REHASH_BYTES) hasher.update(storage.readAt(path, at, Math.min(REHASH_BYTES, keep - at)));
     offset = keep;
     resumed = keep > 0;
-  } else file = storage.open(path, { create: true });
+  } else {
+    file = storage.open(path, { create: true });
+    // The new name must be durable before the rename that commits it can be (a spool too).
+    if (spool) storage.fsyncDir(layout.ingest);
+  }
   if (!spool) {
     const fresh = storage.size(checkpointPath(path)) === undefined;
     marker = storage.open(checkpointPath(path), { create: true });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { extractLayer, type ExtractOptions } from "../../../image/unpack/extract.ts";
 import { readTar } from "../../../image/tar/tar-reader.ts";
 import { chunked, tarBytes, type TarMember } from "../../support/tar-writer.ts";
-import { MemoryTree } from "./memory-tree.ts";
+import { MemoryTree } from "../fakes/memory-tree.ts";
 
 const opts = (mode: ExtractOptions["mode"], extra: Partial<ExtractOptions> = {}): ExtractOptions => ({ mode, chown: true, devices: false, what: "layer 1", ...extra });
 

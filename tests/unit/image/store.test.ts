@@ -4,7 +4,7 @@ import { digestOf } from "../../../image/digest.ts";
 import { blobPath, partialPath } from "../../../image/store/layout.ts";
 import { collectGarbage } from "../../../image/store/gc.ts";
 import { findImage } from "../../../image/store/reach.ts";
-import { openFaultStore, STORE_DIR } from "./fault-store.ts";
+import { openFaultStore, STORE_DIR } from "../fakes/image-store.ts";
 
 const bytes = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 

@@ -1,5 +1,5 @@
 // An image store on the fault storage: files with power-loss semantics, no real lock, a chosen amount of free
-// space. Layer directories live in it too, as op logs replayed into an in-memory tree (fault-layer-fs.ts).
+// space. Layer directories live in it too, as op logs replayed into an in-memory tree (layer-fs.ts).
 import { FaultStorage } from "../../../runtime/durable/fault-storage.ts";
 import type { Storage } from "../../../runtime/durable/storage.ts";
 import { ImageStore, type StoreDeps } from "../../../image/store/store.ts";
@@ -10,10 +10,8 @@ export const faultDeps = (storage: Storage, free = 2 ** 40): StoreDeps => ({
   storage,
   lock: () => ({ release() {} }),
   freeBytes: () => free,
-  // Directories are op-log files in the fault storage: removing one is removing its file (and anything under it).
-  removeTree(path) {
-    for (const name of storage.list(path.slice(0, path.lastIndexOf("/")))) if (`${path.slice(0, path.lastIndexOf("/"))}/${name}` === path) storage.remove(path);
-  },
+  // A directory is an op-log file in the fault storage (layer-fs.ts): removing one is removing that file.
+  removeTree: (path) => storage.remove(path),
   now: () => 1_700_000_000_000,
 });
 
