@@ -24,6 +24,12 @@ export const readNumber = (fs: CgroupFs, dir: string, file: string): number => p
 export const readNumberOr0 = (fs: CgroupFs, dir: string, file: string): number =>
   fs.exists(`${dir}/${file}`) ? readNumber(fs, dir, file) : 0;
 
+/**
+ * Whether a limit read from a cgroup means none: v1 reports "unlimited" as the largest page-aligned signed 64-bit
+ * value (9223372036854771712), v2 as "max" (read as 2^64-1 by parseValue).
+ */
+export const isUnlimited = (limit: number): boolean => limit >= 2 ** 62;
+
 /** "max" is the v2 spelling of unlimited; it reads as 2^64-1, runc's value for it. */
 export const parseValue = (s: string): number => (s === "max" ? 2 ** 64 - 1 : Number(s));
 

@@ -2,11 +2,12 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cgroupManager } from "../cgroups/host-manager.ts";
 import { readRecord, statePath, type ContainerRecord } from "./record.ts";
-import { requireStatus, statusOf, type Status } from "./status.ts";
+import type { ContainerStatus } from "../spec/state.ts";
+import { requireStatus, statusOf } from "./status.ts";
 
 export interface Listed {
   record: ContainerRecord;
-  status: Status;
+  status: ContainerStatus;
 }
 
 export const listContainers = (root: string): Listed[] => {

@@ -1,5 +1,6 @@
 // `stats`: the seed's per-container statistics, one row per container, from the same cgroup readings as `events`.
 import { Type, type Static } from "@sinclair/typebox";
+import { isUnlimited } from "../cgroups/files.ts";
 import { listContainers } from "./list.ts";
 import { containerCgroup } from "./container-cgroup.ts";
 
@@ -16,9 +17,6 @@ export const StatsRowSchema = Type.Object({
 });
 export type StatsRow = Static<typeof StatsRowSchema>;
 
-// v1 reports "unlimited" as the largest page-aligned signed 64-bit value, v2 as "max" (read as 2^64-1).
-const UNLIMITED = 2 ** 62;
-
 /** One row per container named, or per container with a cgroup (created, running, paused) when none is. */
 export const statsRows = (root: string, ids: readonly string[]): StatsRow[] => {
   const wanted = ids.length ? ids : listContainers(root).filter((l) => l.status !== "stopped").map((l) => l.record.id);
@@ -30,7 +28,7 @@ export const statsRows = (root: string, ids: readonly string[]): StatsRow[] => {
       status,
       cpuSeconds: s.cpu.usage.total / 1e9,
       memoryBytes: s.memory.usage.usage,
-      memoryLimitBytes: s.memory.usage.limit >= UNLIMITED || s.memory.usage.limit === 0 ? null : s.memory.usage.limit,
+      memoryLimitBytes: isUnlimited(s.memory.usage.limit) || s.memory.usage.limit === 0 ? null : s.memory.usage.limit,
       pids: s.pids.current,
       oomKills: cgroup.oomKills(),
     };

@@ -6,15 +6,15 @@ import { listContainers } from "../container/list.ts";
 import { isAlive } from "../container/proc.ts";
 import { readRecord } from "../container/record.ts";
 import { startContainer } from "../container/start.ts";
-import type { Status } from "../container/status.ts";
+import type { ContainerStatus } from "../spec/state.ts";
 import { parseSignal } from "../spec/signals.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { close } from "../../ffi/fd.ts";
-import type { MemoryCgroupPaths } from "../memory/cgroup-memory.ts";
+import type { MemoryCgroupPaths } from "../memory/observation.ts";
 
 export interface ListedContainer {
   id: string;
-  status: Status;
+  status: ContainerStatus;
   annotations: Record<string, string>;
   bundle: string;
   cgroupsPath: string;

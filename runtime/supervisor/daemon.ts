@@ -9,7 +9,7 @@ import { parseMountinfo } from "../cgroups/mounts.ts";
 import { decode, parseJson } from "../spec/validate.ts";
 import { hostContainerOps } from "./container-ops.ts";
 import { MemoryCore } from "../memory/core.ts";
-import { startEpollWatch } from "../memory/epoll-watch.ts";
+import { startEpollWatch } from "../watch/epoll.ts";
 import { eventLogPath, fileEventSink, type EventSink } from "../memory/event-log.ts";
 import { LadderConfigSchema, defaultLadderConfig } from "../memory/ladder.ts";
 import { Supervisor } from "./supervisor.ts";

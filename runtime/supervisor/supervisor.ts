@@ -4,9 +4,10 @@
 import { mkdirSync, watch, type FSWatcher } from "node:fs";
 import { EPOLL } from "../../ffi/epoll.ts";
 import type { ContainerOps, ListedContainer } from "./container-ops.ts";
-import type { CoreContainer, MemoryCore } from "../memory/core.ts";
-import type { EpollWatch } from "../memory/epoll-watch.ts";
-import type { EventSink } from "../memory/event-log.ts";
+import type { MemoryCore } from "../memory/core.ts";
+import type { CoreContainer } from "../memory/observation.ts";
+import type { EpollWatch } from "../watch/epoll.ts";
+import { recorder, type EventSink } from "../memory/event-log.ts";
 import { memoryPolicy, type MemoryPolicy } from "../memory/policy.ts";
 import type { ExitRecord } from "../memory/restart.ts";
 
@@ -148,8 +149,8 @@ export class Supervisor {
     // Without the status (not our child), count it as a failure: a supervised service is not meant to stop.
     s.exit = { at, status: status ?? (killedBy ? 137 : 255), ...(killedBy ? { killedBy } : {}) };
     this.core.detach(id);
-    this.d.sink({
-      time: new Date(this.now()).toISOString(), container: id, class: s.policy.class, action: "exit", outcome: "done",
+    recorder(this.d.sink, this.now)({
+      container: id, class: s.policy.class, action: "exit", outcome: "done",
       reason: status === undefined ? "init exited (status unknown: not a child of the daemon)" : `init exited with status ${status}`,
       ...(killedBy ? { detail: `killed by the ${killedBy}` } : {}),
     });

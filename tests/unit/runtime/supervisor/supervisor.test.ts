@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ContainerOps, ListedContainer } from "../../../../runtime/supervisor/container-ops.ts";
 import { MemoryCore } from "../../../../runtime/memory/core.ts";
-import type { EpollWatch, WatchCallbacks } from "../../../../runtime/memory/epoll-watch.ts";
+import type { EpollWatch, WatchCallbacks } from "../../../../runtime/watch/epoll.ts";
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { Supervisor } from "../../../../runtime/supervisor/supervisor.ts";
-import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs } from "../memory/fake-cgroupfs.ts";
+import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
+import { putSystem, putV2 } from "../memory/cgroup-fixtures.ts";
 
 const MiB = 2 ** 20;
 
@@ -49,7 +50,7 @@ let events: MemoryEvent[];
 let warnings: string[];
 let sup: Supervisor | undefined;
 beforeEach(() => {
-  f = fakeCgroupFs();
+  f = new FakeCgroupFs();
   root = mkdtempSync(join(tmpdir(), "bunker-root-"));
   events = [];
   warnings = [];
@@ -71,7 +72,7 @@ const supervise = (list: ListedContainer[]) => {
   const o = fakeOps(list);
   sup = new Supervisor({
     root, ops: o.ops, watch: w.watch, sink: (e) => events.push(e), warn: (m) => warnings.push(m),
-    core: (containers, restart) => new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers, restart, reserve: { left: 0, step: MiB }, watch: w.watch }),
+    core: (containers, restart) => new MemoryCore({ fs: f, config: defaultLadderConfig(), sink: (e) => events.push(e), containers, restart, reserve: { left: 0, step: MiB }, watch: w.watch }),
   });
   sup.start();
   return { ...w, ...o };
