@@ -3,7 +3,7 @@
 import { Readable } from "node:stream";
 import { createGunzip, createZstdDecompress } from "node:zlib";
 import type { Compression } from "./media-types.ts";
-import { formatBytes } from "../runtime/memory/units.ts";
+import { formatBytes } from "../runtime/units.ts";
 
 const GZIP = [0x1f, 0x8b];
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];

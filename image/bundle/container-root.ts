@@ -10,21 +10,9 @@ import { containerDir, layerDir } from "../store/layout.ts";
 import { imageOf, loadImage, type StoredImage } from "../store/load.ts";
 import type { ImageStore } from "../store/store.ts";
 import { ensureLayerDir, skipNotes, unpackInto, type LayerFs, type UnpackOptions } from "../unpack/layers.ts";
+import type { RootHost } from "../unpack/root-host.ts";
 import { resolveIdentity } from "./identity.ts";
 import { runtimeConfig, volumeTargets, type Overrides } from "./runtime-config.ts";
-
-/** What making a root needs from the machine beyond the store. */
-export interface RootHost {
-  fs: LayerFs;
-  /** A small file inside a root (its /etc/passwd), resolved inside it; undefined when there is none. */
-  readInRoot(root: string, path: string, maxBytes: number): string | undefined;
-  /** Copies what the image holds at `path` (if anything) into `dest` (an empty directory). */
-  copyInRoot(root: string, path: string, dest: string): void;
-  overlayAvailable(scratch: string): boolean;
-  mountOverlay(layersDir: string, lowers: readonly string[], upper: string, work: string, target: string): void;
-  unmount(target: string): void;
-  isMountPoint(path: string): boolean;
-}
 
 export interface RootRequest {
   id: string;

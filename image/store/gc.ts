@@ -1,9 +1,7 @@
 // `bunker image gc`: removes what no name, pin or container reaches: blobs, unpacked layer directories, and
 // container bundles the index no longer names. The index changes first, then the files go, so a cut leaves only
 // unreferenced files (the next gc's work), never a reference to something removed.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { isMountPoint } from "../unpack/mounts.ts";
 import { reach, storeRoots } from "./reach.ts";
 import type { BlobRef, ImageStore } from "./store.ts";
 
@@ -18,7 +16,8 @@ export interface GcReport {
   keptPartials: BlobRef[];
 }
 
-export const collectGarbage = (store: ImageStore, opts: { partials?: boolean } = {}): GcReport => {
+/** `isMountPoint`: a container's root still mounted is never removed, whatever the index says. */
+export const collectGarbage = (store: ImageStore, opts: { partials?: boolean; isMountPoint?: (path: string) => boolean } = {}): GcReport => {
   const found = reach(store, storeRoots(store));
   const report: GcReport = { blobs: [], layers: [], containers: [], partials: [], freed: 0, keptPartials: [] };
   const l = store.layout;
@@ -34,7 +33,7 @@ export const collectGarbage = (store: ImageStore, opts: { partials?: boolean } =
   const used = new Set(store.index.uses.map((u) => u.container));
   for (const id of store.deps.storage.list(l.containers)) {
     const dir = join(l.containers, id);
-    if (used.has(id) || (existsSync(join(dir, "rootfs")) && isMountPoint(join(dir, "rootfs")))) continue;
+    if (used.has(id) || opts.isMountPoint?.(join(dir, "rootfs"))) continue;
     store.deps.removeTree(dir);
     report.containers.push(id);
   }

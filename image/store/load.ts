@@ -1,9 +1,15 @@
 // An image as stored: its name record, manifest, config, and its layers paired with their diff IDs.
 import type { ImageName } from "../../runtime/durable/image-records.ts";
 import { ImageConfig, MAX_DOCUMENT_BYTES, parseDocument, parseManifestDocument, type ImageManifest } from "../documents.ts";
-import type { LayerRef } from "../unpack/layer-stream.ts";
 import { findImage } from "./reach.ts";
 import type { ImageStore } from "./store.ts";
+
+/** A layer as the unpacker needs it: the blob, how it is compressed, and the digest of its uncompressed tar. */
+export interface LayerRef {
+  digest: string;
+  mediaType: string;
+  diffId: string;
+}
 
 export interface StoredImage {
   name: ImageName;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { lockFile, tryLockFile } from "../../ffi/lock.ts";
 import type { ImageName, ImagePin, ImageUse, UnpackedLayer } from "../../runtime/durable/image-records.ts";
 import { fsStorage, type Storage } from "../../runtime/durable/storage.ts";
-import { formatBytes } from "../../runtime/memory/units.ts";
+import { formatBytes } from "../../runtime/units.ts";
 import { ALGORITHMS, Hasher, parseDigest } from "../digest.ts";
 import { escapeText } from "../text.ts";
 import { decodeIndex, emptyIndex, encodeIndex, type IndexContent } from "./index-file.ts";

@@ -4,6 +4,7 @@ import { decompress } from "../decompress.ts";
 import { Hasher, parseDigest } from "../digest.ts";
 import { layerCompression } from "../media-types.ts";
 import { DigestMismatch } from "../store/ingest.ts";
+import type { LayerRef } from "../store/load.ts";
 import type { ImageStore } from "../store/store.ts";
 import { readTar } from "../tar/tar-reader.ts";
 
@@ -15,12 +16,6 @@ export async function* verified(source: AsyncIterable<Uint8Array>, digest: strin
     yield chunk;
   }
   if (h.digest() !== digest) throw new DigestMismatch(digest, h.digest(), what);
-}
-
-export interface LayerRef {
-  digest: string;
-  mediaType: string;
-  diffId: string;
 }
 
 export const layerEntries = (store: ImageStore, layer: LayerRef, limit: number, what: string) => {

@@ -6,7 +6,8 @@ import { shortDigest } from "../digest.ts";
 import { LAYER_TMP_SUFFIX, layerDir } from "../store/layout.ts";
 import type { ImageStore } from "../store/store.ts";
 import { extractLayer, type ExtractStats, type UnpackMode } from "./extract.ts";
-import { layerEntries, type LayerRef } from "./layer-stream.ts";
+import { layerEntries } from "./layer-stream.ts";
+import type { LayerRef } from "../store/load.ts";
 import type { TreeWriter } from "./tree.ts";
 
 export interface OpenTree extends TreeWriter {

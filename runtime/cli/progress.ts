@@ -1,7 +1,7 @@
 // How long image steps show their progress: on a terminal, a live line per item on stderr (bytes, rate, ETA);
 // with --json, JSON lines on stdout (begin, progress at most twice a second, end, note); otherwise nothing.
 import { silentProgress, type Progress, type ProgressStep } from "../../image/progress.ts";
-import { formatBytes } from "../memory/units.ts";
+import { formatBytes } from "../units.ts";
 import type { GlobalOptions } from "./command.ts";
 
 interface Item {

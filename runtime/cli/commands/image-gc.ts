@@ -1,6 +1,7 @@
 // `bunker image gc [--partials]`
 import { collectGarbage } from "../../../image/store/gc.ts";
-import { formatBytes } from "../../memory/units.ts";
+import { isMountPoint } from "../../../image/unpack/host.ts";
+import { formatBytes } from "../../units.ts";
 import { flagBool } from "../parse.ts";
 import { JSON_FLAG, openStore } from "../image-options.ts";
 import type { Subcommand } from "../subcommands.ts";
@@ -13,7 +14,7 @@ export const gcCommand: Subcommand = {
   run(g, a) {
     const store = openStore(g);
     try {
-      const r = collectGarbage(store, { partials: flagBool(a, "partials") });
+      const r = collectGarbage(store, { partials: flagBool(a, "partials"), isMountPoint });
       if (g.json) console.log(JSON.stringify(r));
       else {
         console.log(`removed ${r.blobs.length} blobs, ${r.layers.length} unpacked layers, ${r.containers.length} bundles, ${r.partials.length} partial blobs: ${formatBytes(r.freed)} freed`);

@@ -1,7 +1,7 @@
 // `bunker image inspect REF [--json]`
 import { shortDigest } from "../../../image/digest.ts";
 import { imageDetails } from "../../../image/store/summary.ts";
-import { formatBytes } from "../../memory/units.ts";
+import { formatBytes } from "../../units.ts";
 import { JSON_FLAG, openStore } from "../image-options.ts";
 import type { Subcommand } from "../subcommands.ts";
 

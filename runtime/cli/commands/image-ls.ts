@@ -1,6 +1,6 @@
 // `bunker image ls [--json]`
 import { shortDigest } from "../../../image/digest.ts";
-import { formatBytes } from "../../memory/units.ts";
+import { formatBytes } from "../../units.ts";
 import { imageSummaries } from "../../../image/store/summary.ts";
 import { JSON_FLAG, openStore } from "../image-options.ts";
 import { table } from "../table.ts";

@@ -1,6 +1,6 @@
 // `bunker image pull REF [--platform P] [--insecure] [--ca-file F] [--user U:P | --auth-file F]`
 import { pullImage } from "../../../image/registry/pull.ts";
-import { formatBytes } from "../../memory/units.ts";
+import { formatBytes } from "../../units.ts";
 import { JSON_FLAG, openStore, PLATFORM_FLAG, platformOption, REGISTRY_FLAGS, registryOptions } from "../image-options.ts";
 import { printResult, progressFor } from "../progress.ts";
 import type { Subcommand } from "../subcommands.ts";

@@ -3,7 +3,7 @@ import { planRepair } from "../../../image/store/repair.ts";
 import { findImage } from "../../../image/store/reach.ts";
 import { verifyStore } from "../../../image/store/verify.ts";
 import { pullImage } from "../../../image/registry/pull.ts";
-import { formatBytes } from "../../memory/units.ts";
+import { formatBytes } from "../../units.ts";
 import { flagBool } from "../parse.ts";
 import { JSON_FLAG, openStore, PLATFORM_FLAG, platformOption, REGISTRY_FLAGS, registryOptions } from "../image-options.ts";
 import { printResult, progressFor } from "../progress.ts";
