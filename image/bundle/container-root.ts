@@ -154,3 +154,27 @@ export const remountRoots = (store: ImageStore, host: RootHost): string[] => {
   }
   return done;
 };
+
+/**
+ * `bunker image bundle REF DIR`: a bundle for any OCI runtime, self-contained: DIR/rootfs a flattened copy of the
+ * image (no overlay to unmount, nothing in the store to release), DIR/config.json, DIR/volumes. DIR must be empty.
+ */
+export const exportBundle = async (store: ImageStore, host: RootHost, req: RootRequest & { dir: string }): Promise<Config> => {
+  const image = loadImage(store, req.ref);
+  if (host.fs.exists(req.dir) && host.readDir(req.dir).length) throw new Error(`Bundle directory '${req.dir}' is not empty`);
+  const made = !host.fs.exists(req.dir);
+  if (made) host.fs.mkdir(req.dir);
+  try {
+    const rootfs = join(req.dir, "rootfs");
+    await flatten(store, host.fs, image, `${rootfs}.tmp`, req.unpack);
+    host.fs.rename(`${rootfs}.tmp`, rootfs);
+    host.fs.fsyncDir(req.dir);
+    const config = bundleConfig(undefined, host, image, req, rootfs, join(req.dir, "volumes"));
+    writeFileAtomic(join(req.dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`, { durable: true });
+    return config;
+  } catch (err) {
+    if (made) host.fs.removeTree(req.dir);
+    else for (const name of host.readDir(req.dir)) host.fs.removeTree(join(req.dir, name));
+    throw err;
+  }
+};

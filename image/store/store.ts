@@ -2,7 +2,7 @@
 // containers made from images). One directory (`--images`), one writer at a time (an flock on `.lock`, held from
 // open to close by every command that changes it); readers need no lock, since the index is replaced whole.
 import { rmSync, statfsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { lockFile, tryLockFile } from "../../ffi/lock.ts";
 import type { ImageName, ImagePin, ImageUse, UnpackedLayer } from "../../runtime/durable/image-records.ts";
 import { fsStorage, type Storage } from "../../runtime/durable/storage.ts";
@@ -98,7 +98,7 @@ export class ImageStore {
     deps: StoreDeps,
     private readonly checkpointBytes: number | undefined,
   ) {
-    this.layout = storeLayout(dir);
+    this.layout = storeLayout(resolve(dir));
     this.deps = deps;
   }
 

@@ -177,4 +177,5 @@ export const hostRootHost = (): RootHost => ({
   mountOverlay,
   unmount,
   isMountPoint,
+  readDir: (path) => readdirSync(path),
 });

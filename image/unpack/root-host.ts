@@ -12,4 +12,6 @@ export interface RootHost {
   mountOverlay(layersDir: string, lowers: readonly string[], upper: string, work: string, target: string): void;
   unmount(target: string): void;
   isMountPoint(path: string): boolean;
+  /** Names in a host directory (a bundle directory given by the user). */
+  readDir(path: string): string[];
 }

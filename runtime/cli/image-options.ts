@@ -8,11 +8,10 @@ import { parseReference, registryHost } from "../../image/reference.ts";
 import type { FlagSpec, GlobalOptions, ParsedArgs } from "./command.ts";
 import { flagBool, flagString } from "./parse.ts";
 
-export const openStore = (g: GlobalOptions, opts: { readOnly?: boolean } = {}): ImageStore =>
-  ImageStore.open(g.images, {
-    readOnly: opts.readOnly,
-    onWait: () => process.stderr.write(`bunker: waiting for another bunker that is changing the image store '${g.images}'\n`),
-  });
+/** What the user sees while another bunker holds the store. */
+export const openStoreWaitNote = (g: GlobalOptions) => (): void => void process.stderr.write(`bunker: waiting for another bunker that is changing the image store '${g.images}'\n`);
+
+export const openStore = (g: GlobalOptions, opts: { readOnly?: boolean } = {}): ImageStore => ImageStore.open(g.images, { readOnly: opts.readOnly, onWait: openStoreWaitNote(g) });
 
 export const PLATFORM_FLAG: FlagSpec = { name: "platform", kind: "string", value: "OS/ARCH[/VARIANT]", help: "platform to take from a multi-platform image (default: this machine's)" };
 

@@ -11,6 +11,8 @@ export interface Subcommand {
   arity: [min: number, max: number];
   flags: FlagSpec[];
   description?: string;
+  /** Flags end at the first positional (a command and its arguments follow). */
+  stopAtPositional?: boolean;
   run(global: GlobalOptions, args: ParsedArgs): Promise<number> | number;
 }
 
@@ -29,7 +31,7 @@ export const withSubcommands = (name: string, summary: string, table: Record<str
       const [sub, ...rest] = args.positional;
       const row = sub === undefined ? undefined : table[sub];
       if (!row) throw new UsageError(`Unknown ${name} subcommand: '${sub}' (known: ${Object.keys(table).join(", ")})`);
-      const parsed = parseArgs(rest, [...row.flags, { name: "help", kind: "bool", short: "h", help: "" }]);
+      const parsed = parseArgs(rest, [...row.flags, { name: "help", kind: "bool", short: "h", help: "" }], row.stopAtPositional);
       if (flagBool(parsed, "help")) {
         console.log(helpText(asCommand(sub!, row)));
         return 0;

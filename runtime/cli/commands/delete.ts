@@ -1,16 +1,23 @@
 import type { Command } from "../command.ts";
 import { flagBool } from "../parse.ts";
+import { imageStoreOf, releaseImageRoot } from "../../../image/bundle/image-root.ts";
+import { hostRootHost } from "../../../image/unpack/host.ts";
 import { deleteContainer } from "../../container/delete.ts";
+import { readRecord } from "../../container/record.ts";
+import { openStoreWaitNote } from "../image-options.ts";
 import { warn } from "../report.ts";
 
 export const command: Command = {
   name: "delete",
-  summary: "delete a stopped or created container (with --force also a running one)",
+  summary: "delete a stopped or created container (with --force also a running one); a root from an image goes too",
   args: "<container-id>",
   arity: [1, 1],
   flags: [{ name: "force", short: "f", kind: "bool", help: "kill the container's processes first if it still runs" }],
   async run(g, a) {
-    await deleteContainer(g.root, a.positional[0]!, { force: flagBool(a, "force"), journal: g.journal }, (m) => warn(g, m));
+    const id = a.positional[0]!;
+    const images = imageStoreOf(readRecord(g.root, id).annotations);
+    await deleteContainer(g.root, id, { force: flagBool(a, "force"), journal: g.journal }, (m) => warn(g, m));
+    if (images !== undefined) releaseImageRoot(hostRootHost(), images, id, openStoreWaitNote(g));
     return 0;
   },
 };
