@@ -8,9 +8,12 @@ import { mount, umount2 } from "../../ffi/mount.ts";
 const MAX_OPTIONS = 4096;
 const MNT_DETACH = 2;
 
+/** "1" makes bunker behave as on a kernel without overlayfs (tests of the flattened fallback). */
+export const NO_OVERLAY_ENV = "BUNKER_TEST_NO_OVERLAY";
+
 /** Whether overlayfs can be mounted here, with `scratch` (on the store's file system) to try it in. */
 export const overlayAvailable = (scratch: string): boolean => {
-  if (process.getuid?.() !== 0) return false;
+  if (process.getuid?.() !== 0 || process.env[NO_OVERLAY_ENV] === "1") return false;
   try {
     if (/\toverlay$/m.test(readFileSync("/proc/filesystems", "utf8"))) return true;
   } catch {

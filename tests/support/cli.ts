@@ -31,14 +31,15 @@ export const newRoot = (): string => {
  * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio
  * (as with runc) and would hold a pipe open long after bunker has exited.
  */
-export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Result => {
+export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string | Uint8Array; env?: Record<string, string> } = {}): Result => {
   const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
   try {
     const p = Bun.spawnSync([BIN, "--root", root, ...args], {
       cwd: opts.cwd,
-      stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
+      env: opts.env ? { ...process.env, ...opts.env } : undefined,
+      stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? Buffer.from(opts.stdin) : opts.stdin,
       stdout: out,
       stderr: err,
     });
