@@ -33,6 +33,7 @@ export const shortDigest = (text: string): string => text.slice(0, text.indexOf(
 /** A running digest over a stream of chunks. */
 export class Hasher {
   private readonly hasher: Bun.CryptoHasher;
+  private result: string | undefined;
   bytes = 0;
 
   constructor(readonly algorithm: Algorithm = "sha256") {
@@ -40,12 +41,15 @@ export class Hasher {
   }
 
   update(chunk: Uint8Array): void {
+    if (this.result !== undefined) throw new Error("Hasher: update after digest");
     this.hasher.update(chunk);
     this.bytes += chunk.length;
   }
 
+  /** The digest of everything so far; the hasher is finished then (Bun's resets itself), so it is kept. */
   digest(): string {
-    return `${this.algorithm}:${this.hasher.digest("hex")}`;
+    this.result ??= `${this.algorithm}:${this.hasher.digest("hex")}`;
+    return this.result;
   }
 }
 

@@ -22,6 +22,14 @@ export const tool = (argv: string[], opts: { cwd?: string; env?: Record<string, 
   return p.stdout.toString();
 };
 
+/** `tool` without blocking the event loop: for tools that talk to a server the test itself runs. */
+export const toolAsync = async (argv: string[]): Promise<string> => {
+  const p = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  if (code !== 0) throw new Error(`${argv.join(" ")} exited ${code}: ${err.trim()}`);
+  return out;
+};
+
 export const PASSWD = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/app:/bin/sh\n";
 export const GROUP = "root:x:0:\napp:x:1000:\nextra:x:2000:app\n";
 
@@ -133,5 +141,5 @@ export const startRegistry = async (dir: string, opts: RegistryOptions = {}): Pr
 };
 
 /** skopeo copy of an OCI layout into the registry (--dest-tls-verify=false: loopback, self-signed). */
-export const pushLayout = (layout: string, tag: string, dest: string, creds?: string): void =>
-  void tool(["skopeo", "copy", "--dest-tls-verify=false", ...(creds ? ["--dest-creds", creds] : []), `oci:${layout}:${tag}`, `docker://${dest}`]);
+export const pushLayout = async (layout: string, tag: string, dest: string, creds?: string): Promise<void> =>
+  void (await toolAsync(["skopeo", "copy", "--dest-tls-verify=false", ...(creds ? ["--dest-creds", creds] : []), `oci:${layout}:${tag}`, `docker://${dest}`]));
