@@ -86,5 +86,15 @@ export const findImage = (store: ImageStore, text: string): ImageName => {
     if (hits.length > 0 && hits.every((h) => h.manifest === hits[0]!.manifest)) return hits[0]!;
     if (hits.length > 1) throw new Error(`'${escapeText(text)}' matches ${hits.length} images: give more of the digest`);
   }
+  const held = byDigest(store, text);
+  if (held) return held;
   throw new Error(`Image '${escapeText(text)}' is not in the image store '${store.layout.dir}' (see 'bunker image ls')`);
+};
+
+/** A stored manifest or index named by its full digest, named or not (a pinned image whose name is gone). */
+const byDigest = (store: ImageStore, text: string): ImageName | undefined => {
+  if (!/^sha(256|512):[0-9a-f]+$/.test(text) || !store.hasBlob(text)) return undefined;
+  const doc = parseManifestDocument(store.readBlob(text, MAX_DOCUMENT_BYTES, "manifest"), undefined, `manifest ${text}`);
+  const manifest = doc.kind === "manifest" ? text : doc.index.manifests.find((m) => store.hasBlob(m.digest))?.digest;
+  return manifest === undefined ? undefined : { name: text, digest: text, manifest, platform: "", created: 0 };
 };

@@ -35,7 +35,7 @@ export const GROUP = "root:x:0:\napp:x:1000:\nextra:x:2000:app\n";
 
 /**
  * A three-layer busybox image made by umoci: (1) busybox, its sh link, /etc/passwd and /etc/group, /etc/motd,
- * /data/old, a setuid file and a hard link; (2) /app/hello; (3) a whiteout of /etc/motd and /data made opaque with
+ * /data/old, /work (owned by app), /tmp, a setuid file and a hard link; (2) /app/hello; (3) a whiteout of /etc/motd and /data made opaque with
  * /data/new. The config sets user app, working dir /app, env, entrypoint, cmd, a volume, a label, a stop signal.
  */
 export const busyboxLayout = (work: string, layout = join(work, "layout"), tag = "latest"): string => {
@@ -45,7 +45,9 @@ export const busyboxLayout = (work: string, layout = join(work, "layout"), tag =
   const bundle = join(work, "umoci-bundle");
   tool(["umoci", "unpack", "--image", ref, bundle]);
   const root = join(bundle, "rootfs");
-  for (const d of ["bin", "etc", "data", "vol", "sbin"]) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ["bin", "etc", "data", "vol", "sbin", "work", "tmp"]) mkdirSync(join(root, d), { recursive: true });
+  tool(["chown", "1000:1000", join(root, "work")]);
+  tool(["chmod", "1777", join(root, "tmp")]);
   tool(["cp", "/bin/busybox", join(root, "bin/busybox")]);
   tool(["ln", "-s", "busybox", join(root, "bin/sh")]);
   tool(["ln", join(root, "bin/busybox"), join(root, "sbin/busybox-hardlink")]);
