@@ -11,6 +11,7 @@ import { imageOf, loadImage, type StoredImage } from "../store/load.ts";
 import type { ImageStore } from "../store/store.ts";
 import { ensureLayerDir, skipNotes, unpackInto, type LayerFs, type UnpackOptions } from "../unpack/layers.ts";
 import type { RootHost } from "../unpack/root-host.ts";
+import { IMAGE_ANNOTATION, MANIFEST_ANNOTATION, STORE_ANNOTATION } from "./annotations.ts";
 import { resolveIdentity } from "./identity.ts";
 import { runtimeConfig, volumeTargets, type Overrides } from "./runtime-config.ts";
 
@@ -27,11 +28,6 @@ export interface PreparedRoot {
   overlay: boolean;
   image: StoredImage;
 }
-
-/** Annotations that tie a container to its image and store (delete reads them to release the root). */
-export const STORE_ANNOTATION = "org.bunker.image.store";
-export const IMAGE_ANNOTATION = "org.bunker.image.name";
-export const MANIFEST_ANNOTATION = "org.bunker.image.manifest";
 
 const MAX_ID_FILE = 1024 * 1024;
 

@@ -7,7 +7,7 @@ import { silentProgress, type Progress } from "../progress.ts";
 import { ImageStore, type OpenOptions } from "../store/store.ts";
 import type { RootHost } from "../unpack/root-host.ts";
 import { DEFAULT_MAX_LAYER_BYTES } from "../unpack/layers.ts";
-import { prepareRoot, releaseRoot, remountRoots, STORE_ANNOTATION, type PreparedRoot } from "./container-root.ts";
+import { prepareRoot, releaseRoot, remountRoots, type PreparedRoot } from "./container-root.ts";
 import type { Overrides } from "./runtime-config.ts";
 
 export interface ImageRootRequest {
@@ -57,9 +57,6 @@ export const releaseImageRoot = (host: RootHost, images: string, id: string, onW
     store.close();
   }
 };
-
-/** The image store a container's root lives in, from its annotations (undefined: not from an image). */
-export const imageStoreOf = (annotations: Record<string, string> | undefined): string | undefined => annotations?.[STORE_ANNOTATION];
 
 /** At boot, before containers are brought back: the overlays of their roots mounted again. */
 export const remountImageRoots = (host: RootHost, images: string, onWait?: OpenOptions["onWait"]): string[] => {

@@ -16,8 +16,16 @@ export interface Subcommand {
   run(global: GlobalOptions, args: ParsedArgs): Promise<number> | number;
 }
 
+/** A row whose module is loaded only when it runs (or shows its own help): a command pays for what it uses. */
+export interface LazySubcommand {
+  summary: string;
+  load(): Promise<Omit<Subcommand, "summary">>;
+}
+
+const resolveRow = async (row: Subcommand | LazySubcommand): Promise<Subcommand> => ("load" in row ? { ...(await row.load()), summary: row.summary } : row);
+
 /** The command `name` whose subcommands are the rows of `table`. */
-export const withSubcommands = (name: string, summary: string, table: Record<string, Subcommand>): Command => {
+export const withSubcommands = (name: string, summary: string, table: Record<string, Subcommand | LazySubcommand>): Command => {
   const asCommand = (sub: string, s: Subcommand): Command => ({ name: `${name} ${sub}`, summary: s.summary, args: s.args, arity: s.arity, flags: s.flags, description: s.description, run: s.run });
   return {
     name,
@@ -27,10 +35,11 @@ export const withSubcommands = (name: string, summary: string, table: Record<str
     flags: [],
     stopAtPositional: true,
     description: ["subcommands:", ...Object.entries(table).map(([n, s]) => `  ${n.padEnd(12)} ${s.summary}`)].join("\n"),
-    run: (global, args) => {
+    run: async (global, args) => {
       const [sub, ...rest] = args.positional;
-      const row = sub === undefined ? undefined : table[sub];
-      if (!row) throw new UsageError(`Unknown ${name} subcommand: '${sub}' (known: ${Object.keys(table).join(", ")})`);
+      const entry = sub === undefined ? undefined : table[sub];
+      if (!entry) throw new UsageError(`Unknown ${name} subcommand: '${sub}' (known: ${Object.keys(table).join(", ")})`);
+      const row = await resolveRow(entry);
       const parsed = parseArgs(rest, [...row.flags, { name: "help", kind: "bool", short: "h", help: "" }], row.stopAtPositional);
       if (flagBool(parsed, "help")) {
         console.log(helpText(asCommand(sub!, row)));

@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 need=()
-# The image suites: umoci, skopeo, docker save, a registry, TLS certificates; the image bench: containerd, strace.
-for pkg in busybox-static crun runc hyperfine umoci skopeo docker-registry docker.io containerd openssl strace; do
+# The image suites: umoci, skopeo, docker save, a registry, TLS certificates; the image bench: containerd, strace, eatmydata.
+for pkg in busybox-static crun runc hyperfine umoci skopeo docker-registry docker.io containerd openssl strace eatmydata; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -1,10 +1,8 @@
 import type { Command } from "../command.ts";
 import { flagBool } from "../parse.ts";
-import { imageStoreOf, releaseImageRoot } from "../../../image/bundle/image-root.ts";
-import { hostRootHost } from "../../../image/unpack/host.ts";
+import { imageStoreOf } from "../../../image/bundle/annotations.ts";
 import { deleteContainer } from "../../container/delete.ts";
 import { readRecord } from "../../container/record.ts";
-import { openStoreWaitNote } from "../image-options.ts";
 import { warn } from "../report.ts";
 
 export const command: Command = {
@@ -17,7 +15,7 @@ export const command: Command = {
     const id = a.positional[0]!;
     const images = imageStoreOf(readRecord(g.root, id).annotations);
     await deleteContainer(g.root, id, { force: flagBool(a, "force"), journal: g.journal }, (m) => warn(g, m));
-    if (images !== undefined) releaseImageRoot(hostRootHost(), images, id, openStoreWaitNote(g));
+    if (images !== undefined) (await import("../image-container.ts")).releaseRoot(g, images, id);
     return 0;
   },
 };

@@ -6,8 +6,7 @@ import { flagBool } from "../parse.ts";
 import { JSON_FLAG, openStore } from "../image-options.ts";
 import type { Subcommand } from "../subcommands.ts";
 
-export const gcCommand: Subcommand = {
-  summary: "remove blobs, unpacked layers and bundles that no name, pin or container uses",
+export const subcommand: Omit<Subcommand, "summary"> = {
   args: "",
   arity: [0, 0],
   flags: [{ name: "partials", kind: "bool", help: "also remove partial blobs (otherwise kept so an interrupted pull can resume)" }, JSON_FLAG],

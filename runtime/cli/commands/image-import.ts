@@ -5,8 +5,7 @@ import { JSON_FLAG, openStore, PLATFORM_FLAG, platformOption } from "../image-op
 import { printResult, progressFor } from "../progress.ts";
 import type { Subcommand } from "../subcommands.ts";
 
-export const importCommand: Subcommand = {
-  summary: "import an OCI image layout (directory or tar) or a Docker archive (docker save); '-' reads stdin",
+export const subcommand: Omit<Subcommand, "summary"> = {
   args: "<file|dir|->",
   arity: [1, 1],
   flags: [{ name: "name", kind: "string", value: "REF", help: "name the image REF (for a source of several images: the one whose tag is REF's)" }, PLATFORM_FLAG, JSON_FLAG],

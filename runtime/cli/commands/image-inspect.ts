@@ -5,8 +5,7 @@ import { formatBytes } from "../../units.ts";
 import { JSON_FLAG, openStore } from "../image-options.ts";
 import type { Subcommand } from "../subcommands.ts";
 
-export const inspectCommand: Subcommand = {
-  summary: "show an image: its manifest, config, layers (stored, unpacked), pins and containers",
+export const subcommand: Omit<Subcommand, "summary"> = {
   args: "<ref|digest>",
   arity: [1, 1],
   flags: [JSON_FLAG],

@@ -6,8 +6,7 @@ import { JSON_FLAG, openStore } from "../image-options.ts";
 import { table } from "../table.ts";
 import type { Subcommand } from "../subcommands.ts";
 
-export const lsCommand: Subcommand = {
-  summary: "list the images in the store: name, manifest digest, platform, size, pins and containers",
+export const subcommand: Omit<Subcommand, "summary"> = {
   args: "",
   arity: [0, 0],
   flags: [JSON_FLAG],

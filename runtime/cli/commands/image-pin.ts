@@ -1,11 +1,10 @@
-// `bunker image pin SET REF...` and `bunker image unpin SET [REF...]`: the pin sets gc never collects (the OTA
-// work keeps "running" and "last-known-good" here).
+// `bunker image pin SET REF...`: the pin sets gc never collects (the OTA work keeps "running" and
+// "last-known-good" here).
 import { findImage } from "../../../image/store/reach.ts";
 import { JSON_FLAG, openStore } from "../image-options.ts";
 import type { Subcommand } from "../subcommands.ts";
 
-export const pinCommand: Subcommand = {
-  summary: "add images to a pin set (gc never collects pinned images)",
+export const subcommand: Omit<Subcommand, "summary"> = {
   args: "<set> <ref|digest>...",
   arity: [2, -1],
   flags: [JSON_FLAG],
@@ -15,25 +14,6 @@ export const pinCommand: Subcommand = {
     try {
       for (const r of refs) store.pin(set, findImage(store, r).digest);
       console.log(g.json ? JSON.stringify(store.pins(set)) : store.pins(set).map((p) => `${p.set} ${p.digest}`).join("\n"));
-      return 0;
-    } finally {
-      store.close();
-    }
-  },
-};
-
-export const unpinCommand: Subcommand = {
-  summary: "remove images from a pin set, or empty it",
-  args: "<set> [<ref|digest>...]",
-  arity: [1, -1],
-  flags: [JSON_FLAG],
-  run(g, a) {
-    const [set, ...refs] = a.positional as [string, ...string[]];
-    const store = openStore(g);
-    try {
-      if (refs.length === 0) store.unpin(set);
-      for (const r of refs) store.unpin(set, /^sha(256|512):[0-9a-f]+$/.test(r) ? r : findImage(store, r).digest);
-      console.log(g.json ? JSON.stringify(store.pins(set)) : `${set}: ${store.pins(set).length} pinned`);
       return 0;
     } finally {
       store.close();

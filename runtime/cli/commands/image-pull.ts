@@ -5,8 +5,7 @@ import { JSON_FLAG, openStore, PLATFORM_FLAG, platformOption, REGISTRY_FLAGS, re
 import { printResult, progressFor } from "../progress.ts";
 import type { Subcommand } from "../subcommands.ts";
 
-export const pullCommand: Subcommand = {
-  summary: "pull an image from a registry (OCI distribution API) into the store",
+export const subcommand: Omit<Subcommand, "summary"> = {
   args: "<ref>",
   arity: [1, 1],
   flags: [PLATFORM_FLAG, ...REGISTRY_FLAGS, JSON_FLAG],

@@ -3,8 +3,7 @@ import { findImage } from "../../../image/store/reach.ts";
 import { JSON_FLAG, openStore } from "../image-options.ts";
 import type { Subcommand } from "../subcommands.ts";
 
-export const rmCommand: Subcommand = {
-  summary: "remove names from the store; 'image gc' then frees what nothing else uses",
+export const subcommand: Omit<Subcommand, "summary"> = {
   args: "<ref|digest>...",
   arity: [1, -1],
   flags: [JSON_FLAG],

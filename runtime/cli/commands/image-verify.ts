@@ -9,8 +9,7 @@ import { JSON_FLAG, openStore, PLATFORM_FLAG, platformOption, REGISTRY_FLAGS, re
 import { printResult, progressFor } from "../progress.ts";
 import type { Subcommand } from "../subcommands.ts";
 
-export const verifyCommand: Subcommand = {
-  summary: "re-hash stored blobs (all, or one image's) and report damage; --repair fetches damaged blobs again",
+export const subcommand: Omit<Subcommand, "summary"> = {
   args: "[<ref|digest>]",
   arity: [0, 1],
   flags: [{ name: "repair", kind: "bool", help: "remove damaged blobs and pull each again from the image's registry" }, PLATFORM_FLAG, ...REGISTRY_FLAGS, JSON_FLAG],

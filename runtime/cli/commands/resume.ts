@@ -6,10 +6,7 @@ import { openLockedJournal } from "../../container/journal.ts";
 import { resume, type Resumed } from "../../checkpoint/resume.ts";
 import { thawContainer } from "../../container/pause.ts";
 import { existsSync } from "node:fs";
-import { remountImageRoots } from "../../../image/bundle/image-root.ts";
-import { hostRootHost } from "../../../image/unpack/host.ts";
 import type { Command } from "../command.ts";
-import { openStoreWaitNote } from "../image-options.ts";
 import { flagBool, flagList, flagString } from "../parse.ts";
 import { logLine } from "../report.ts";
 
@@ -46,7 +43,7 @@ export const command: Command = {
     const rollback = new Set(flagList(args, "rollback"));
     const all = flagBool(args, "rollback-all");
     // Roots made from images are overlay mounts, gone after a boot: mounted again before anything starts.
-    if (existsSync(global.images)) remountImageRoots(hostRootHost(), global.images, openStoreWaitNote(global));
+    if (existsSync(global.images)) (await import("../image-container.ts")).remountRoots(global);
     const journal = openLockedJournal(flagString(args, "journal") ?? global.journal ?? DEFAULT_JOURNAL_DIR);
     try {
       const r = await resume({

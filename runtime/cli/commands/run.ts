@@ -1,9 +1,7 @@
 import type { Command } from "../command.ts";
 import { CREATE_FLAGS, createOptions } from "../create-options.ts";
-import { IMAGE_FLAGS, imageRequest, withImage } from "../image-container.ts";
+import { IMAGE_FLAGS, imageRequest } from "../image-flags.ts";
 import { flagBool } from "../parse.ts";
-import { releaseImageRoot } from "../../../image/bundle/image-root.ts";
-import { hostRootHost } from "../../../image/unpack/host.ts";
 import { runContainer } from "../../container/run.ts";
 import { warn } from "../report.ts";
 
@@ -23,8 +21,9 @@ export const command: Command = {
     const detach = flagBool(a, "detach");
     const image = imageRequest(g, a, "run");
     if (!image) return runContainer({ ...createOptions(g, a), detach }, (m) => warn(g, m));
-    const status = await withImage(image, (root) => runContainer({ ...createOptions(g, a), bundle: root.bundle, detach }, (m) => warn(g, m)));
-    if (!detach) releaseImageRoot(hostRootHost(), image.images, image.id);
+    const { withImage, releaseRoot } = await import("../image-container.ts");
+    const status = await withImage(g, image, (root) => runContainer({ ...createOptions(g, a), bundle: root.bundle, detach }, (m) => warn(g, m)));
+    if (!detach) releaseRoot(g, image.images, image.id);
     return status;
   },
 };
