@@ -20,6 +20,20 @@ export interface RegistryOptions {
 }
 
 const MAX_REDIRECTS = 10;
+
+/**
+ * Every fetched chunk is a fresh buffer that JSC frees only at a full collection: left alone, the pull of a 100 MB
+ * layer grew bunker's RSS by 27 MiB (20 MiB anonymous) over `image ls`; with a full collection every 2 MiB (a
+ * millisecond or so each, the heap being small) by 12 MiB (7.5 MiB anonymous). Measured by `npm run bench:image`.
+ */
+const COLLECT_EVERY = 2 * 1024 * 1024;
+let sinceCollect = 0;
+const collectEvery = (bytes: number): void => {
+  sinceCollect += bytes;
+  if (sinceCollect < COLLECT_EVERY) return;
+  sinceCollect = 0;
+  Bun.gc(true);
+};
 const MAX_ERROR_BODY = 64 * 1024;
 
 /** What the registry answered when it refused: the distribution spec's error codes, made one line. */
@@ -148,6 +162,7 @@ export class RegistryClient {
         for await (const piece of at > 0 && res.status !== 206 ? after(body, at) : body) {
           at += piece.length;
           yield piece;
+          collectEvery(piece.length);
         }
       } catch (err) {
         if (attempt >= (this.opts.retries ?? 3)) throw new Error(`${what}: the connection failed at byte ${at} of ${size}`, { cause: err });
