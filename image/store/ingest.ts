@@ -1,7 +1,8 @@
 // Writing one blob: into ingest/, hashed as it arrives, synced every CHECKPOINT_BYTES with its offset recorded
 // beside it (so a download cut short resumes from there, re-hashing what it keeps), and committed only when size and
-// digest match: data fsync, rename into blobs/, directory fsync. A blob name in blobs/ therefore always holds
-// complete, synced data; the index that makes it reachable is written after (containerd #8895, #10457).
+// digest match: data fsync, rename into blobs/; the directories are synced once per batch, before the index names
+// the blobs. A blob name in blobs/ therefore always holds complete, synced data, and the index that makes it
+// reachable is made durable only after its name is (containerd #8895, #10457).
 import { join } from "node:path";
 import { ByteReader, ByteWriter } from "../../runtime/durable/bytes.ts";
 import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, readRecord } from "../../runtime/durable/frame.ts";
@@ -84,7 +85,8 @@ export interface BlobWriter {
 
 let spoolCount = 0;
 
-export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: BlobTarget, checkpointBytes = CHECKPOINT_BYTES): BlobWriter => {
+/** `onRenamed(dir)`: a committed blob's name is in `dir` (and its old one in ingest/), not yet synced. */
+export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: BlobTarget, onRenamed: (dir: string) => void, checkpointBytes = CHECKPOINT_BYTES): BlobWriter => {
   const spool = target.digest === undefined;
   const path = spool ? join(layout.ingest, `${SPOOL_PREFIX}${process.pid}-${++spoolCount}`) : partialPath(layout, target.digest!);
   const hasher = new Hasher(spool ? "sha256" : parseDigest(target.digest).algorithm);
@@ -103,20 +105,9 @@ export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: Bl
     for (let at = 0; at < keep; at += REHASH_BYTES) hasher.update(storage.readAt(path, at, Math.min(REHASH_BYTES, keep - at)));
     offset = keep;
     resumed = keep > 0;
-  } else {
-    file = storage.open(path, { create: true });
-    // The new name must be durable before the rename that commits it can be (a spool too).
-    if (spool) storage.fsyncDir(layout.ingest);
-  }
-  if (!spool) {
-    const fresh = storage.size(checkpointPath(path)) === undefined;
-    marker = storage.open(checkpointPath(path), { create: true });
-    if (fresh) {
-      marker.writeAt(0, new Uint8Array(2 * SECTOR));
-      marker.fsync();
-      storage.fsyncDir(layout.ingest);
-    }
-  }
+  } else file = storage.open(path, { create: true });
+  // A resumed partial keeps its checkpoint file; a new one gets it at its first checkpoint (small blobs never do).
+  if (!spool && storage.size(checkpointPath(path)) !== undefined) marker = storage.open(checkpointPath(path));
   let live: StorageFile | undefined = file;
   let sinceCheckpoint = 0;
   const open = (): StorageFile => {
@@ -134,8 +125,13 @@ export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: Bl
   const checkpoint = (): void => {
     open().fsync();
     generation++;
-    marker!.writeAt((generation % 2) * SECTOR, encodeSlot(generation, { digest: target.digest!, offset }));
-    marker!.fsync();
+    const first = marker === undefined;
+    marker ??= storage.open(checkpointPath(path), { create: true });
+    marker.writeAt((generation % 2) * SECTOR, encodeSlot(generation, { digest: target.digest!, offset }));
+    if (first) marker.writeAt(((generation + 1) % 2) * SECTOR, new Uint8Array(SECTOR));
+    marker.fsync();
+    // The partial's and the checkpoint's names, so that a resume after a power cut finds them.
+    if (first) storage.fsyncDir(layout.ingest);
     sinceCheckpoint = 0;
   };
   return {
@@ -170,7 +166,8 @@ export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: Bl
       if (storage.size(dest) !== undefined) storage.remove(path);
       else {
         storage.rename(path, dest);
-        storage.fsyncDir(blobDir(layout, actual));
+        // The directories are synced once for all blobs, before the index may name any (ImageStore.syncNames).
+        onRenamed(blobDir(layout, actual));
       }
       if (!spool) storage.remove(checkpointPath(path));
       return actual;

@@ -92,6 +92,8 @@ export class ImageStore {
   private content: IndexContent = emptyIndex();
   private generation = 0;
   private held: { release(): void } | undefined;
+  /** Directories holding renames not synced yet (committed blobs): synced before the next index write. */
+  private readonly unsyncedDirs = new Set<string>();
 
   private constructor(
     dir: string,
@@ -123,6 +125,7 @@ export class ImageStore {
   }
 
   close(): void {
+    if (this.held) this.syncNames();
     this.held?.release();
     this.held = undefined;
   }
@@ -165,9 +168,18 @@ export class ImageStore {
     if (!this.held) throw new Error(`${what}: the image store was opened read-only`);
   }
 
-  /** Writes the next generation of the index: tmp, fsync, rename, fsync of the store directory. */
+  /** Makes the names of the blobs committed so far durable (their old names in ingest/ gone, the new ones there). */
+  syncNames(): void {
+    if (this.unsyncedDirs.size === 0) return;
+    this.storage.fsyncDir(this.layout.ingest);
+    for (const d of this.unsyncedDirs) this.storage.fsyncDir(d);
+    this.unsyncedDirs.clear();
+  }
+
+  /** Writes the next generation of the index: tmp, fsync, rename, fsync of the store directory; blob names first. */
   private commitIndex(next: IndexContent): void {
     this.requireWritable("Update the image index");
+    this.syncNames();
     const l = this.layout;
     const f = this.storage.open(l.indexTmp, { create: true });
     try {
@@ -306,7 +318,7 @@ export class ImageStore {
   /** A writer for one blob (resuming its partial blob when there is one). The caller checks hasBlob first. */
   writeBlob(target: BlobTarget): BlobWriter {
     this.requireWritable("Write a blob");
-    return openBlobWriter(this.storage, this.layout, target, this.checkpointBytes);
+    return openBlobWriter(this.storage, this.layout, target, (dir) => this.unsyncedDirs.add(dir), this.checkpointBytes);
   }
 
   /** Bytes a partial blob of `digest` holds safely (what a resumed download keeps). */

@@ -17,6 +17,7 @@ describe("blob writer", () => {
     const w = store.writeBlob({ digest, size: data.length, what: "blob" });
     w.write(data);
     expect(w.commit()).toBe(digest);
+    store.syncNames();
     // What the next boot sees, losing every unsynced write: the blob is whole.
     const after = new FaultStorage(storage.afterCut("drop", 1));
     expect(after.read(blobPath(openFaultStore(after).layout, digest))).toEqual(data);
