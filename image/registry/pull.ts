@@ -8,6 +8,7 @@ import type { PlatformWant } from "../platform.ts";
 import type { Progress } from "../progress.ts";
 import { formatReference, parseReference } from "../reference.ts";
 import { checkDocument, resolveImage } from "../resolve.ts";
+import type { PullResult } from "../results.ts";
 import { copyBlob } from "../sources/blob-copy.ts";
 import type { ImageStore } from "../store/store.ts";
 import { escapeText } from "../text.ts";
@@ -20,16 +21,6 @@ export interface PullOptions extends RegistryOptions {
   progress: Progress;
   /** Pull only these blobs again (verify --repair): the rest must be in the store. */
   only?: ReadonlySet<string>;
-}
-
-export interface PullResult {
-  name: string;
-  digest: string;
-  manifest: string;
-  platform: string;
-  written: number;
-  reused: number;
-  bytes: number;
 }
 
 export const pullImage = async (o: PullOptions): Promise<PullResult> => {

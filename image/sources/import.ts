@@ -10,6 +10,7 @@ import { peek } from "../streams.ts";
 import { digestOf } from "../digest.ts";
 import type { PlatformWant } from "../platform.ts";
 import { normalizeReference } from "../reference.ts";
+import type { ImportResult } from "../results.ts";
 import type { Progress } from "../progress.ts";
 import type { ImageStore } from "../store/store.ts";
 import { copyBlob } from "./blob-copy.ts";
@@ -24,20 +25,6 @@ export interface ImportOptions {
   name?: string;
   platform: PlatformWant;
   progress: Progress;
-}
-
-export interface ImportedImage {
-  names: string[];
-  digest: string;
-  manifest: string;
-  platform: string;
-}
-
-export interface ImportResult {
-  images: ImportedImage[];
-  /** Blobs written, and blobs the store already held. */
-  written: number;
-  reused: number;
 }
 
 /** A whole-archive bound for a compressed archive: more than any board's flash. */

@@ -3,18 +3,8 @@
 // unreferenced files (the next gc's work), never a reference to something removed.
 import { join } from "node:path";
 import { reach, storeRoots } from "./reach.ts";
-import type { BlobRef, ImageStore } from "./store.ts";
-
-export interface GcReport {
-  blobs: BlobRef[];
-  layers: string[];
-  containers: string[];
-  partials: BlobRef[];
-  /** Bytes of blobs and partial blobs removed (layer directories are not measured). */
-  freed: number;
-  /** Partial blobs kept for a resume (without --partials). */
-  keptPartials: BlobRef[];
-}
+import type { GcReport } from "../results.ts";
+import type { ImageStore } from "./store.ts";
 
 /** `isMountPoint`: a container's root still mounted is never removed, whatever the index says. */
 export const collectGarbage = (store: ImageStore, opts: { partials?: boolean; isMountPoint?: (path: string) => boolean } = {}): GcReport => {

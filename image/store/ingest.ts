@@ -144,6 +144,8 @@ export const openBlobWriter = (storage: Storage, layout: StoreLayout, target: Bl
         throw new Error(`${target.what}: more than the ${target.size} bytes its descriptor gives; the partial blob was removed`);
       }
       f.writeAt(offset, chunk);
+      // Written back as it arrives, so the checkpoints' and the commit's fsync wait for little.
+      f.startWriteback?.(offset, chunk.length);
       hasher.update(chunk);
       offset += chunk.length;
       sinceCheckpoint += chunk.length;

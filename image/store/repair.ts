@@ -2,7 +2,7 @@
 // and has a registry name pulls exactly those blobs again. Images that came from an archive are named for a
 // re-import.
 import { parseReference } from "../reference.ts";
-import type { Damage } from "./verify.ts";
+import type { Damage } from "../results.ts";
 import type { ImageStore } from "./store.ts";
 import { reach } from "./reach.ts";
 

@@ -3,22 +3,9 @@
 import { describeError } from "../../runtime/errors.ts";
 import { Hasher, parseDigest, shortDigest } from "../digest.ts";
 import type { Progress } from "../progress.ts";
+import type { VerifyReport } from "../results.ts";
 import { reach, storeRoots } from "./reach.ts";
 import type { ImageStore } from "./store.ts";
-
-export interface Damage {
-  digest: string;
-  problem: string;
-  /** A name, pin or container that reaches the blob. */
-  root?: string;
-}
-
-export interface VerifyReport {
-  checked: number;
-  bytes: number;
-  damaged: Damage[];
-  missing: Damage[];
-}
 
 export const verifyStore = async (store: ImageStore, opts: { roots?: { digest: string; root: string }[]; progress: Progress }): Promise<VerifyReport> => {
   const report: VerifyReport = { checked: 0, bytes: 0, damaged: [], missing: [] };

@@ -4,7 +4,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, constants, existsSync } from "node:fs";
 import { O, O_DIRECTORY, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from "../../ffi/constants.ts";
 import { isErrno } from "../../ffi/errno.ts";
-import { makedev, procFdPath, writeAll } from "../../ffi/fd.ts";
+import { makedev, procFdPath, startWriteback, writeAll } from "../../ffi/fd.ts";
 import { realFsSyscalls } from "../../ffi/syscalls.ts";
 import { InRoot, inRootOptionsFromEnv } from "../../runtime/rootfs/in-root.ts";
 import { parseMountTable } from "../../runtime/rootfs/mount-table.ts";
@@ -47,7 +47,14 @@ export const inRootTree = (path: string): OpenTree => {
     mkdir: (p, mode) => root.mkdir(p, mode),
     createFile(p, mode) {
       const fd = root.open(p, O.WRONLY | O.CREAT | O.EXCL | O.CLOEXEC, mode);
-      return { write: (c) => writeAll(fd, c, p), close: () => root.release(fd) };
+      return {
+        write: (c) => writeAll(fd, c, p),
+        close() {
+          // The layer's one syncfs then finds this file on its way to the disk already.
+          startWriteback(fd, 0, 0);
+          root.release(fd);
+        },
+      };
     },
     symlink: (target, p) => root.symlink(target, p),
     link: (existing, p) => root.link(existing, p),

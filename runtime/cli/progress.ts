@@ -1,5 +1,6 @@
 // How long image steps show their progress: on a terminal, a live line per item on stderr (bytes, rate, ETA);
 // with --json, JSON lines on stdout (begin, progress at most twice a second, end, note); otherwise nothing.
+import { Type } from "@sinclair/typebox";
 import { silentProgress, type Progress, type ProgressStep } from "../../image/progress.ts";
 import { formatBytes } from "../units.ts";
 import type { GlobalOptions } from "./command.ts";
@@ -15,6 +16,15 @@ interface Item {
   base: number;
   lastJson: number;
 }
+
+/** A JSON line of `image pull|import|verify|bundle --json`: progress events, then the result. */
+export const ProgressEventSchema = Type.Union([
+  Type.Object({ event: Type.Literal("begin"), id: Type.String(), step: Type.String(), label: Type.String(), total: Type.Integer(), done: Type.Integer() }),
+  Type.Object({ event: Type.Literal("progress"), id: Type.String(), step: Type.String(), done: Type.Integer(), total: Type.Integer() }),
+  Type.Object({ event: Type.Literal("end"), id: Type.String(), step: Type.Optional(Type.String()), outcome: Type.Union([Type.Literal("done"), Type.Literal("exists"), Type.Literal("failed")]), done: Type.Optional(Type.Integer()), total: Type.Optional(Type.Integer()) }),
+  Type.Object({ event: Type.Literal("note"), message: Type.String() }),
+  Type.Object({ event: Type.Literal("result") }, { additionalProperties: true, description: "the command's result (ImportResult, PullResult, VerifyResult, ...) with event: result" }),
+]);
 
 const REDRAW_MS = 100;
 const JSON_EVERY_MS = 500;
