@@ -28,6 +28,8 @@ export interface GlobalOptions {
   journal: string | null;
   /** The image store's directory (--images). */
   images: string;
+  /** --systemd-cgroup: systemd's cgroup driver asked for (create and run refuse it). */
+  systemdCgroup: boolean;
 }
 
 export interface Command {

@@ -31,14 +31,15 @@ export const newRoot = (): string => {
  * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio
  * (as with runc) and would hold a pipe open long after bunker has exited.
  */
-export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string | Uint8Array; env?: Record<string, string> } = {}): Result => {
+export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string | Uint8Array; bin?: string; env?: Record<string, string> } = {}): Result => {
   const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
   try {
-    const p = Bun.spawnSync([BIN, "--root", root, ...args], {
+    const p = Bun.spawnSync([opts.bin ?? BIN, "--root", root, ...args], {
       cwd: opts.cwd,
-      env: opts.env ? { ...process.env, ...opts.env } : undefined,
+      // As the test has it now (Bun.spawn otherwise passes the environment the test process started with).
+      env: { ...process.env, ...opts.env },
       stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? Buffer.from(opts.stdin) : opts.stdin,
       stdout: out,
       stderr: err,
@@ -53,4 +54,4 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
 
 /** Starts a command without waiting (for foreground runs that a test signals). */
 export const bunkerAsync = (root: string, args: string[], cwd?: string) =>
-  Bun.spawn([BIN, "--root", root, ...args], { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  Bun.spawn([BIN, "--root", root, ...args], { cwd, env: { ...process.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });

@@ -1,5 +1,6 @@
 // A recording fake of the Syscalls interface: logs every call with its arguments, can fail chosen calls with an
 // errno, and throws on any call a test did not script a result for.
+import { SECCOMP_FILTER_FLAG } from "../../../ffi/constants.ts";
 import { errnoNumber, SysError } from "../../../ffi/errno.ts";
 import type { Syscalls } from "../../../ffi/syscalls.ts";
 
@@ -34,6 +35,8 @@ export const recordingSyscalls = (): Recorder => {
     openTree: () => nextFd++,
     // A host whose root mount is private, unless a test sets another table.
     mountTable: () => "1 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n",
+    // The listener's fd when the filter asks for one.
+    loadSeccompFilter: (_program, flags) => ((flags as number) & SECCOMP_FILTER_FLAG.NEW_LISTENER ? 92 : 0),
     umask: () => 0o22,
     prctl: () => 0,
     setsid: () => 1,
@@ -46,7 +49,7 @@ export const recordingSyscalls = (): Recorder => {
     "unshare", "setns", "mount", "umount2", "pivotRoot", "chdir", "chroot", "sethostname", "setdomainname", "prctl",
     "capset", "setresuid", "setresgid", "setgroups", "setrlimit", "execve", "open", "close", "dup3", "read", "writeAll",
     "mknod", "ioctl", "umask", "setsid", "resetSignals", "openPty", "connectUnix", "sendFd", "setWindowSize", "kill",
-    "closeRangeCloexec", "mountSetattr", "openTree", "moveMount", "mountTable",
+    "closeRangeCloexec", "mountSetattr", "openTree", "moveMount", "mountTable", "loadSeccompFilter", "posixSpawn", "acceptUnix", "fsMount",
   ];
   const sys = Object.fromEntries(
     names.map((name) => [

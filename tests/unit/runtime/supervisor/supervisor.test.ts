@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Damaged } from "../../../../runtime/container/list.ts";
 import type { ContainerOps, ListedContainer } from "../../../../runtime/supervisor/container-ops.ts";
 import { MemoryCore } from "../../../../runtime/memory/core.ts";
 import type { EpollWatch, WatchCallbacks } from "../../../../runtime/watch/epoll.ts";
@@ -27,12 +28,12 @@ const fakeWatch = () => {
 };
 
 /** Containers as the state root would list them; recreate() records the call and hands out a controllable exit. */
-const fakeOps = (list: ListedContainer[]) => {
+const fakeOps = (list: ListedContainer[], damaged: Damaged[] = []) => {
   const recreated: string[] = [];
   const exits: ((code: number) => void)[] = [];
   let failRecreate = false;
   const ops: ContainerOps = {
-    list: () => list,
+    list: () => ({ containers: list, damaged }),
     paths: (c) => ({ v2: `/sys/fs/cgroup/bunker/${c.id}` }),
     exitFd: () => 42,
     recreate: async (c) => {
@@ -67,9 +68,9 @@ const listed = (id: string, annotations: Record<string, string>): ListedContaine
   return { id, status: "running", annotations, bundle: `/bundles/${id}`, cgroupsPath: `/bunker/${id}` };
 };
 
-const supervise = (list: ListedContainer[]) => {
+const supervise = (list: ListedContainer[], damaged: Damaged[] = []) => {
   const w = fakeWatch();
-  const o = fakeOps(list);
+  const o = fakeOps(list, damaged);
   sup = new Supervisor({
     root, ops: o.ops, watch: w.watch, sink: (e) => events.push(e), warn: (m) => warnings.push(m),
     core: (containers, restart) => new MemoryCore({ fs: f, config: defaultLadderConfig(), sink: (e) => events.push(e), containers, restart, reserve: { left: 0, step: MiB }, watch: w.watch }),
@@ -93,6 +94,13 @@ describe("Supervisor", () => {
     const s = supervise([listed("bad", { "bunker.restart": "sometimes" })]);
     expect(warnings).toEqual(["Not supervising container 'bad': Cannot read annotation 'bunker.restart': must be no, on-failure or always, not 'sometimes'"]);
     expect(s.watch.labels()).not.toContain("exit bad");
+  });
+
+  test("says once which containers it cannot supervise because their state is damaged", () => {
+    const reason = "Corrupt state file '/run/bunker/old/state.json': not valid JSON";
+    supervise([listed("db", {})], [{ id: "old", reason }]);
+    sup!.scan();
+    expect(warnings).toEqual([`Not supervising container 'old': it is damaged: ${reason}`]);
   });
 
   test("restarts a container under 'always' after its backoff, and follows the new run's exit status", async () => {
