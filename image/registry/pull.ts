@@ -7,7 +7,7 @@ import { isIndex, isManifest, MANIFEST_ACCEPT } from "../media-types.ts";
 import type { PlatformWant } from "../platform.ts";
 import type { Progress } from "../progress.ts";
 import { formatReference, parseReference } from "../reference.ts";
-import { checkDocument, resolveImage } from "../resolve.ts";
+import { checkDocument, resolveImage, type ResolvedImage } from "../resolve.ts";
 import type { PullResult } from "../results.ts";
 import { copyBlob } from "../sources/blob-copy.ts";
 import type { ImageStore } from "../store/store.ts";
@@ -23,7 +23,21 @@ export interface PullOptions extends RegistryOptions {
   only?: ReadonlySet<string>;
 }
 
-export const pullImage = async (o: PullOptions): Promise<PullResult> => {
+/** An image as the registry describes it, before any blob is stored: what it needs, and how to fetch it. */
+export interface RemoteImage {
+  name: string;
+  what: string;
+  image: ResolvedImage;
+  /** The documents fetched while resolving (indexes, manifest, config), by digest. */
+  documents: Map<string, Uint8Array>;
+  client: RegistryClient;
+}
+
+/**
+ * Fetches and checks the manifest (an index resolved to the platform) and the config, nothing else: the blobs it
+ * lists give the space budget (`store.budget(remote.image.blobs)`) for one image or, joined, for several.
+ */
+export const resolveRemote = async (o: Omit<PullOptions, "store" | "progress" | "only">): Promise<RemoteImage> => {
   const ref = parseReference(o.ref);
   const name = formatReference(ref);
   const client = new RegistryClient(ref, o);
@@ -45,7 +59,12 @@ export const pullImage = async (o: PullOptions): Promise<PullResult> => {
     documents.set(d.digest, bytes);
     return bytes;
   };
-  const image = await resolveImage(top, read, o.platform, what);
+  return { name, what, image: await resolveImage(top, read, o.platform, what), documents, client };
+};
+
+export const pullImage = async (o: PullOptions, resolved?: RemoteImage): Promise<PullResult> => {
+  const { name, what, image, documents, client } = resolved ?? (await resolveRemote(o));
+  const digest = image.digest;
   const wanted = o.only ? image.blobs.filter((b) => o.only!.has(b.digest)) : image.blobs;
   const budget = o.store.requireSpace(wanted, `Pull of ${what}`);
   const result: PullResult = { name, digest, manifest: image.manifestDigest, platform: image.platform, written: 0, reused: 0, bytes: budget.needed };
