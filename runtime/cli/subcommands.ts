@@ -1,20 +1,12 @@
 // Commands made of subcommands (`bunker board check`, `bunker image pull`): a table of rows, each with its own
 // flags, arguments and help, dispatched from the first positional argument.
-import type { Command, FlagSpec, GlobalOptions, ParsedArgs } from "./command.ts";
+import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { helpText } from "./help.ts";
 import { flagBool, flagString, parseArgs } from "./parse.ts";
 
-export interface Subcommand {
-  summary: string;
-  args: string;
-  arity: [min: number, max: number];
-  flags: FlagSpec[];
-  description?: string;
-  /** Flags end at the first positional (a command and its arguments follow). */
-  stopAtPositional?: boolean;
-  run(global: GlobalOptions, args: ParsedArgs): Promise<number> | number;
-}
+/** A row: a command without its own name (it is `<command> <row>`). */
+export type Subcommand = Omit<Command, "name">;
 
 /** A row whose module is loaded only when it runs (or shows its own help): a command pays for what it uses. */
 export interface LazySubcommand {
