@@ -18,10 +18,18 @@ export async function* verified(source: AsyncIterable<Uint8Array>, digest: strin
   if (h.digest() !== digest) throw new DigestMismatch(digest, h.digest(), what);
 }
 
-export const layerEntries = (store: ImageStore, layer: LayerRef, limit: number, what: string) => {
+/** The stored blob's pieces, each reported to `onRead` (progress, by compressed bytes). */
+async function* reported(source: AsyncIterable<Uint8Array>, onRead: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    onRead(chunk.length);
+    yield chunk;
+  }
+}
+
+export const layerEntries = (store: ImageStore, layer: LayerRef, limit: number, what: string, onRead: (bytes: number) => void = () => {}) => {
   const compression = layerCompression(layer.mediaType);
   if (!compression) throw new Error(`The ${what} has media type '${layer.mediaType}', which bunker cannot unpack`);
-  const blob = verified(store.blobChunks(layer.digest), layer.digest, `the stored blob of the ${what} (run 'bunker image verify --repair')`);
+  const blob = verified(reported(store.blobChunks(layer.digest), onRead), layer.digest, `the stored blob of the ${what} (run 'bunker image verify --repair')`);
   const tar = verified(decompress(blob, compression, limit, what), layer.diffId, `the uncompressed ${what} (its diff ID)`);
   return readTar(tar, { what });
 };

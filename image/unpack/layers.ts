@@ -35,13 +35,13 @@ export interface UnpackOptions {
 /** Default bound on a layer's uncompressed size: more than any board's flash, less than a bomb's appetite. */
 export const DEFAULT_MAX_LAYER_BYTES = 16 * 2 ** 30;
 
-/** Writes one layer's tar into `tree` (layer directory or flattened root), reporting progress by compressed bytes. */
+/** Writes one layer's tar into `tree` (layer directory or flattened root), its progress counted in compressed bytes. */
 export const unpackInto = async (store: ImageStore, layer: LayerRef, tree: TreeWriter, mode: UnpackMode, opts: UnpackOptions, what: string): Promise<ExtractStats> => {
   const id = shortDigest(layer.digest);
   opts.progress.begin(id, "unpack", what, store.blobSize(layer.digest) ?? 0);
   try {
-    const stats = await extractLayer(layerEntries(store, layer, opts.maxLayerBytes, what), tree, { mode, chown: opts.chown, devices: opts.devices, what });
-    opts.progress.advance(id, store.blobSize(layer.digest) ?? 0);
+    const entries = layerEntries(store, layer, opts.maxLayerBytes, what, (bytes) => opts.progress.advance(id, bytes));
+    const stats = await extractLayer(entries, tree, { mode, chown: opts.chown, devices: opts.devices, what });
     opts.progress.end(id, "done");
     return stats;
   } catch (err) {
