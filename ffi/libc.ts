@@ -45,6 +45,7 @@ const symbols = {
   utimensat: { args: [i32, ptr, ptr, i32], returns: i32 },
   readlinkat: { args: [i32, ptr, ptr, u64], returns: i64 },
   syncfs: { args: [i32], returns: i32 },
+  sync_file_range: { args: [i32, i64, i64, u32], returns: i32 },
   fsetxattr: { args: [i32, ptr, ptr, u64, i32], returns: i32 },
   lsetxattr: { args: [ptr, ptr, ptr, u64, i32], returns: i32 },
   lgetxattr: { args: [ptr, ptr, ptr, u64], returns: i64 },

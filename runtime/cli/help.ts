@@ -4,6 +4,7 @@ import type { Command, FlagSpec } from "./command.ts";
 export const globalFlags: FlagSpec[] = [
   { name: "root", kind: "string", value: "DIR", help: `directory for container state (default ${DEFAULT_ROOT})` },
   { name: "journal", kind: "string", value: "DIR|none", help: `state journal, or none to journal nothing (default ${DEFAULT_JOURNAL_DIR} for the default root; none for a root given with --root)` },
+  { name: "images", kind: "string", value: "DIR", help: "image store (default /var/lib/bunker/images)" },
   { name: "log", kind: "string", value: "FILE", help: "append errors and debug messages to FILE" },
   { name: "log-format", kind: "string", value: "text|json", help: "format of --log lines (default text)" },
   { name: "debug", kind: "bool", help: "print timestamped progress of every step (parent and setup stage) on stderr" },

@@ -3,6 +3,7 @@
 import { Type, type TSchema } from "@sinclair/typebox";
 import { codecFor, type Codec } from "./schema-codec.ts";
 import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, TreeEntry, TreeStart } from "./checkpoint-records.ts";
+import { ImageIndexHead, ImageName, ImagePin, ImageUse, IngestCheckpoint, UnpackedLayer } from "./image-records.ts";
 import { ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Resumed, Started, type LifecycleChange } from "./lifecycle.ts";
 
 export interface RecordType {
@@ -35,6 +36,13 @@ const table: [number, string, TSchema][] = [
   [35, "chunk", Chunk],
   [36, "checkpointEnd", CheckpointEnd],
   [37, "tree", TreeStart],
+  // The image store's index (image/store/), and the checkpoint of a partial blob.
+  [48, "imageIndexHead", ImageIndexHead],
+  [49, "imageName", ImageName],
+  [50, "imagePin", ImagePin],
+  [51, "unpackedLayer", UnpackedLayer],
+  [52, "imageUse", ImageUse],
+  [53, "ingestCheckpoint", IngestCheckpoint],
 ];
 
 export const recordTypes: ReadonlyMap<number, RecordType> = new Map(

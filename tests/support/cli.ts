@@ -32,7 +32,7 @@ export const newRoot = (): string => {
  * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio
  * (as with runc) and would hold a pipe open long after bunker has exited.
  */
-export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string; bin?: string } = {}): Result => {
+export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string | Uint8Array; bin?: string; env?: Record<string, string> } = {}): Result => {
   const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
@@ -40,8 +40,8 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
     const p = Bun.spawnSync([opts.bin ?? BIN, "--root", root, ...args], {
       cwd: opts.cwd,
       // As the test has it now (Bun.spawn otherwise passes the environment the test process started with).
-      env: { ...process.env },
-      stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
+      env: { ...process.env, ...opts.env },
+      stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? Buffer.from(opts.stdin) : opts.stdin,
       stdout: out,
       stderr: err,
     });

@@ -23,6 +23,7 @@ export const commands: Record<string, Loader> = {
   events: () => import("./events.ts"),
   stats: () => import("./stats.ts"),
   board: () => import("./board.ts"),
+  image: () => import("./image.ts"),
   daemon: () => import("./daemon.ts"),
 };
 
