@@ -5,7 +5,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { closeSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ByteReader, ByteWriter, FormatError } from "../durable/bytes.ts";
-import { CHECKPOINT_MAX_RECORD, CHUNK_BYTES, type CheckpointHead, type Chunk, type TreeEntry } from "../durable/checkpoint-records.ts";
+import { CHECKPOINT_MAX_RECORD, CHUNK_BYTES, type CheckpointHead, type Chunk, type ProcessImage, type TreeEntry } from "../durable/checkpoint-records.ts";
 import { hashChunk, hashHex, packChunk } from "./chunks.ts";
 import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, loadRecord, walkRecords, type ReadAt, type RecordRef } from "../durable/frame.ts";
 import type { ContainerState } from "../durable/lifecycle.ts";
@@ -24,6 +24,8 @@ export interface WriteCheckpointOptions {
   /** The bundle's config.json text. */
   config: string;
   state: ContainerState;
+  /** A process checkpoint: what CRIU's images need (the images themselves are the tree named "criu"). */
+  process?: ProcessImage;
   /** Write every chunk, so the file restores without its neighbours. */
   standalone?: boolean;
   storage?: Storage;
@@ -43,6 +45,8 @@ export const CheckpointWritten = Type.Object({
   fileBytes: Count,
   /** Entries left out (sockets, fifos, devices), with why. */
   skipped: Type.Array(Type.String()),
+  /** A process checkpoint: how long CRIU's dump took and how many bytes of images it wrote (before packing). */
+  processes: Type.Optional(Type.Object({ dumpMs: Count, imageBytes: Count })),
 });
 export type CheckpointWritten = Static<typeof CheckpointWritten>;
 
@@ -56,6 +60,7 @@ export interface CheckpointContents {
   head: CheckpointHead;
   config: string;
   state: ContainerState;
+  process?: ProcessImage;
   trees: { name: string; entries: TreeEntry[] }[];
   /** Chunks this file holds, by hex hash. */
   chunks: Map<string, ChunkLocation>;
@@ -67,6 +72,7 @@ const types = {
   head: recordType("checkpointHead"),
   config: recordType("config"),
   state: recordType("container"),
+  process: recordType("process"),
   tree: recordType("tree"),
   entry: recordType("entry"),
   chunk: recordType("chunk"),
@@ -160,6 +166,7 @@ export const writeCheckpoint = (opts: WriteCheckpointOptions): CheckpointWritten
   put(types.head, { id: opts.id, createdAt: opts.now ?? Date.now(), chunkBytes: CHUNK_BYTES });
   put(types.config, { json: opts.config });
   put(types.state, opts.state);
+  if (opts.process) put(types.process, opts.process);
   for (const tree of opts.trees) {
     put(types.tree, { name: tree.name });
     for (const item of walkTree(tree.dir, (path, why) => result.skipped.push(`${tree.name}: ${path}: ${why}`))) {
@@ -220,6 +227,7 @@ export const readCheckpoint = (file: string, storage: Storage = fsStorage()): Ch
     if (type === types.head) found.head = value as CheckpointHead;
     else if (type === types.config) found.config = (value as { json: string }).json;
     else if (type === types.state) found.state = value as ContainerState;
+    else if (type === types.process) found.process = value as ProcessImage;
     else if (type === types.tree) found.trees.push({ name: (value as { name: string }).name, entries: [] });
     else if (type === types.entry) (found.trees.at(-1) ?? fail(`entry at offset ${ref.offset} precedes every tree record`)).entries.push(value as TreeEntry);
     else if (type === types.chunk) found.chunks.set(hashHex((value as Chunk).hash), { file, ref });

@@ -2,7 +2,7 @@
 // Numbers are forever: add new ones, never reuse. Readers skip numbers they do not know.
 import { Type, type TSchema } from "@sinclair/typebox";
 import { codecFor, type Codec } from "./schema-codec.ts";
-import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, TreeEntry, TreeStart } from "./checkpoint-records.ts";
+import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, ProcessImage, TreeEntry, TreeStart } from "./checkpoint-records.ts";
 import { ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Resumed, Started, type LifecycleChange } from "./lifecycle.ts";
 
 export interface RecordType {
@@ -35,6 +35,8 @@ const table: [number, string, TSchema][] = [
   [35, "chunk", Chunk],
   [36, "checkpointEnd", CheckpointEnd],
   [37, "tree", TreeStart],
+  // A process checkpoint: what CRIU's images (the tree named "criu") need from the restoring side.
+  [38, "process", ProcessImage],
 ];
 
 export const recordTypes: ReadonlyMap<number, RecordType> = new Map(

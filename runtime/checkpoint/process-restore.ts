@@ -1,0 +1,77 @@
+// The process part of `bunker restore` for a process checkpoint: CRIU's images come out of the checkpoint file into a
+// scratch directory, CRIU puts the process tree back into a container bunker has prepared (state, cgroup, limits
+// view), with the container's rootfs as its root, the external mounts bound from this host's paths and bunker's own
+// stdio standing in for the dumped pipes and files; bunker then owns the tree. The caller has restored the bundle.
+import { mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { ContainerRecord } from "../container/record.ts";
+import { CRIU_IMAGES_TREE } from "../durable/checkpoint-records.ts";
+import type { Config } from "../spec/config.ts";
+import { debugEnabled } from "../debug.ts";
+import type { CheckpointContents } from "./checkpoint-file.ts";
+import { besideCleanup } from "./beside-cleanup.ts";
+import { restoreArgs } from "./criu-args.ts";
+import { externalMountCandidates, restoreMounts } from "./criu-mounts.ts";
+import { inheritedStdio } from "./criu-stdio.ts";
+import { scratchDir } from "./process-dump.ts";
+import type { ProcessHost } from "./process-host.ts";
+import { restoreTree } from "./restore-tree.ts";
+import { prepareRestoredContainer } from "./restored-container.ts";
+
+export interface RestoreProcessesOptions {
+  root: string;
+  id: string;
+  /** The bundle, with the checkpoint's config.json and trees already in place. */
+  bundle: string;
+  config: Config;
+  file: string;
+  contents: CheckpointContents;
+  host: ProcessHost;
+}
+
+export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<ContainerRecord> => {
+  const image = o.contents.process;
+  const fail = (why: string): never => {
+    throw new Error(`Restore the processes of '${o.id}' from '${o.file}': ${why}`);
+  };
+  if (!image) fail("it is not a process checkpoint");
+  if (image!.arch !== o.host.machine) fail(`its processes ran on ${image!.arch}, this machine is ${o.host.machine}`);
+  if (!o.host.criu.version()) fail("CRIU is not installed (Debian: apt-get install criu)");
+  const shell = await prepareRestoredContainer({ root: o.root, id: o.id, bundle: o.bundle, config: o.config });
+  const scratch = scratchDir(o.file);
+  const images = join(scratch, "images");
+  const work = join(scratch, "work");
+  const mountpoint = join(shell.stateDir, "criu-root");
+  try {
+    if (!shell.cgroup.path.startsWith("/")) fail(`bunker drives CRIU on cgroup v2 only (this host's layout is ${shell.cgroup.layout})`);
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true, mode: 0o700 });
+    restoreTree(o.file, CRIU_IMAGES_TREE, images, { contents: o.contents, durable: false });
+    const mounts = restoreMounts(externalMountCandidates(o.config, o.bundle, shell.limitsDir), image!.mounts);
+    const pidFile = join(work, "init.pid");
+    const log = join(work, "restore.log");
+    // CRIU wants its root to be a mount point whose parent is not overmounted: the rootfs bound on a directory of ours.
+    mkdirSync(mountpoint);
+    try {
+      o.host.bindMount(resolve(o.bundle, o.config.root.path), mountpoint);
+      await besideCleanup(
+        () => o.host.criu.run(
+          restoreArgs({ images, work, log, root: mountpoint, pidFile, cgroupRoot: shell.cgroup.path, mounts, inherit: inheritedStdio(image!.stdio), verbose: debugEnabled() }),
+          { log, inheritStdio: true },
+        ),
+        () => o.host.unmount(mountpoint),
+      );
+    } finally {
+      rmdirSync(mountpoint);
+    }
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    if (!Number.isInteger(pid) || pid < 1) fail(`CRIU's pid file says '${readFileSync(pidFile, "utf8").trim()}'`);
+    return await shell.adopt(pid);
+  } catch (err) {
+    // Rethrows `err`, with any cleanup error beside it.
+    await besideCleanup(() => Promise.reject(err), () => shell.abandon());
+    throw err;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+};
