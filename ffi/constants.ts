@@ -12,6 +12,9 @@ export const CLONE = {
   NEWNET: 0x40000000,
 } as const;
 
+/** ioctl on a namespace file: its CLONE_NEW* type (Linux 4.11). _IO(0xb7, 0x3). */
+export const NS_GET_NSTYPE = 0xb703;
+
 export const MS = {
   RDONLY: 0x1,
   NOSUID: 0x2,

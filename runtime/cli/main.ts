@@ -46,6 +46,7 @@ export const main = async (argv: string[]): Promise<number> => {
       logFormat,
       debug: flagBool(g, "debug"),
       json: false,
+      systemdCgroup: flagBool(g, "systemd-cgroup"),
     };
     if (name === undefined || name === "help" || flagBool(g, "help")) {
       const topic = name === "help" ? rest[0] : undefined;

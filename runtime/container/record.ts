@@ -39,6 +39,13 @@ export const checkId = (id: string): void => {
 export const writeRecord = (root: string, rec: ContainerRecord): void =>
   writeFileAtomic(statePath(root, rec.id), JSON.stringify(rec), { mode: 0o600, durable: true });
 
+/** No state file: the container does not exist. */
+export class NoSuchContainerError extends Error {
+  constructor(id: string) {
+    super(`Container '${id}' does not exist`);
+  }
+}
+
 /** A state file that is there but is no container record: the container shows as damaged until `delete --force`. */
 export class DamagedStateError extends Error {}
 
@@ -49,7 +56,7 @@ export const readRecord = (root: string, id: string): ContainerRecord => {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`Container '${id}' does not exist`);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new NoSuchContainerError(id);
     throw err;
   }
   let v: unknown;

@@ -35,13 +35,14 @@ export const statsRows = (root: string, ids: readonly string[]): (StatsRow | Dam
   return [...wanted.map((id): StatsRow => {
     const { status, cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "read statistics of");
     const s = cgroup.stats();
+    const limit = Number(s.memory.usage.limit);
     return {
       id,
       status,
-      cpuSeconds: s.cpu.usage.total / 1e9,
-      memoryBytes: s.memory.usage.usage,
-      memoryLimitBytes: isUnlimited(s.memory.usage.limit) || s.memory.usage.limit === 0 ? null : s.memory.usage.limit,
-      pids: s.pids.current,
+      cpuSeconds: Number(s.cpu.usage.total) / 1e9,
+      memoryBytes: Number(s.memory.usage.usage),
+      memoryLimitBytes: isUnlimited(limit) || limit === 0 ? null : limit,
+      pids: Number(s.pids.current),
       oomKills: cgroup.oomKills(),
     };
   }), ...damaged];

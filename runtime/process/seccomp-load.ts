@@ -12,8 +12,10 @@ export interface SeccompListener {
 }
 
 /** Connects to the listener before the root switch hides its path. /proc is still the host's: it names the host PID. */
-export const connectSeccompListener = (sys: Pick<Syscalls, "connectUnix">, step: SeccompStep): SeccompListener | null =>
-  step.listener ? { fd: sys.connectUnix(step.listener.path), pid: Number(readlinkSync("/proc/self")) } : null;
+export const connectSeccompListener = (sys: Pick<Syscalls, "connectUnix">, path: string): SeccompListener => ({
+  fd: sys.connectUnix(path),
+  pid: Number(readlinkSync("/proc/self")),
+});
 
 /** The container process state the listener receives; `created`: the program has not been executed yet. */
 const processState = (step: SeccompStep, stateJson: string, pid: number): Uint8Array => {

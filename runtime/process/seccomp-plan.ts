@@ -27,9 +27,14 @@ const checkKernelFlags = (flags: number, refused: (flags: number) => string | nu
 
 export const seccompStep = (s: LinuxSeccomp, refused: (flags: number) => string | null = seccompFlagsRefused): SeccompStep => {
   debug("seccomp: compile");
+  // CPU time as well as the timestamps: a busy machine stretches the wall time.
+  const cpu = process.cpuUsage();
   const { profile, program } = compileSeccomp(s, arch);
   checkKernelFlags(profile.flags, refused);
-  debug(`seccomp: ${program.length / 8} instructions for ${profile.arches.map((a) => a.arch.name).join(", ")}, flags 0x${profile.flags.toString(16)}`);
+  const used = process.cpuUsage(cpu);
+  debug(
+    `seccomp: ${program.length / 8} instructions for ${profile.arches.map((a) => a.arch.name).join(", ")}, flags 0x${profile.flags.toString(16)}, ${((used.user + used.system) / 1000).toFixed(2)} ms of CPU`,
+  );
   if (profile.skipped.length) debug(`seccomp: unknown syscalls skipped: ${profile.skipped.join(" ")}`);
   if (profile.foreign.length) debug(`seccomp: not filtered, this kernel never runs them: ${profile.foreign.join(" ")}`);
   return {

@@ -147,7 +147,10 @@ export const prepareContainer = (
     channel.send(encode({ t: "mounts-ready" }));
     step("wait for createRuntime hooks", awaitContinue);
   }
-  const listener = plan.seccomp ? step("connect to the seccomp listener", () => connectSeccompListener(sys, plan.seccomp!)) : null;
+  // In the container's mount namespace before pivot_root, their paths resolved in the runtime's (the spec; runc, crun).
+  step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
+  const to = plan.seccomp?.listener;
+  const listener = to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null;
   if (root) {
     const r = root;
     for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, r, p));
@@ -162,7 +165,6 @@ export const prepareContainer = (
   } else step("enter root", () => enterRoot(sys, plan.rootfs));
 
   if (plan.terminal) step("set up console", () => setupConsole(sys, plan, consoleSock));
-  step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
   if (plan.newMountNamespace && plan.readonlyRoot) step("read-only root", () => readonlyRoot(sys));
   step("rlimits", () => applyRlimits(sys, plan));
   // Looked up now, so that a missing program fails `create` rather than a detached start.

@@ -6,7 +6,7 @@ import { SECCOMP_RET } from "../../ffi/constants.ts";
 import type { LinuxSeccomp } from "../spec/config.ts";
 import { X32_SYSCALL_BIT } from "./arches.ts";
 import { Assembler, INSN_SIZE, MAX_INSNS, OP, type Label, type Test } from "./bpf.ts";
-import { resolveProfile, type ArchFilter, type Condition, type SeccompProfile, type Verdict } from "./profile.ts";
+import { resolveProfile, type ArchFilter, type Condition, type Rule, type SeccompProfile, type Verdict } from "./profile.ts";
 
 /** struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; }, little-endian. */
 const NR = 0;
@@ -65,8 +65,8 @@ const emitCondition = (asm: Assembler, c: Condition, bits: 32 | 64, fail: Label)
   asm.place(pass);
 };
 
-const emitVerdict = (asm: Assembler, v: Exclude<Verdict, { action: number }>, bits: 32 | 64, defaultAction: number): void => {
-  for (const rule of v.rules) {
+const emitRules = (asm: Assembler, rules: Rule[], bits: 32 | 64, defaultAction: number): void => {
+  for (const rule of rules) {
     const next = asm.label();
     for (const c of rule.conditions) emitCondition(asm, c, bits, next);
     asm.ret(rule.action);
@@ -93,8 +93,9 @@ interface Interval {
  * have the default. Allow lists are mostly runs, so this is far smaller than one test per syscall.
  */
 const intervals = (entries: Entry[], defaultAction: number): Interval[] => {
-  const out: Interval[] = [{ start: 0, verdict: { action: defaultAction }, bits: 64 }];
-  const sameAction = (a: Verdict, b: Verdict): boolean => "action" in a && "action" in b && a.action === b.action;
+  const out: Interval[] = [{ start: 0, verdict: defaultAction, bits: 64 }];
+  // Rule chains are per syscall: only plain actions share an interval.
+  const sameAction = (a: Verdict, b: Verdict): boolean => typeof a === "number" && a === b;
   const push = (i: Interval): void => {
     // An interval that would be empty (the default between two consecutive entries) goes.
     if (out[out.length - 1]!.start === i.start) out.pop();
@@ -103,25 +104,25 @@ const intervals = (entries: Entry[], defaultAction: number): Interval[] => {
   };
   for (const e of entries) {
     push({ start: e.nr, verdict: e.verdict, bits: e.bits });
-    if (e.nr < 0xffff_ffff) push({ start: e.nr + 1, verdict: { action: defaultAction }, bits: 64 });
+    if (e.nr < 0xffff_ffff) push({ start: e.nr + 1, verdict: defaultAction, bits: 64 });
   }
   return out;
 };
 
 const emitInterval = (asm: Assembler, i: Interval, defaultAction: number): void => {
-  if ("action" in i.verdict) asm.ret(i.verdict.action);
-  else emitVerdict(asm, i.verdict, i.bits, defaultAction);
+  if (typeof i.verdict === "number") asm.ret(i.verdict);
+  else emitRules(asm, i.verdict, i.bits, defaultAction);
 };
 
-/** A binary search over the interval starts: log2(intervals) range tests, then the verdict right there. */
-const emitSearch = (asm: Assembler, list: Interval[], defaultAction: number): void => {
-  if (list.length === 1) return emitInterval(asm, list[0]!, defaultAction);
-  const half = list.length >> 1;
+/** A binary search over the starts of list[from, to): log2(intervals) range tests, then the verdict right there. */
+const emitSearch = (asm: Assembler, list: Interval[], from: number, to: number, defaultAction: number): void => {
+  if (to - from === 1) return emitInterval(asm, list[from]!, defaultAction);
+  const mid = (from + to) >> 1;
   const high = asm.label();
-  asm.jumpIf(OP.JGE, list[half]!.start, high);
-  emitSearch(asm, list.slice(0, half), defaultAction);
+  asm.jumpIf(OP.JGE, list[mid]!.start, high);
+  emitSearch(asm, list, from, mid, defaultAction);
   asm.place(high);
-  emitSearch(asm, list.slice(half), defaultAction);
+  emitSearch(asm, list, mid, to, defaultAction);
 };
 
 /**
@@ -145,10 +146,16 @@ const emitArch = (asm: Assembler, filters: ArchFilter[], defaultAction: number):
     asm.ret(BAD_ARCH_ACTION);
   }
   asm.place(dispatch);
-  const entries = filters
-    .flatMap((f) => [...f.syscalls].map(([nr, verdict]) => ({ nr, verdict, bits: f.arch.bits })))
-    .sort((a, b) => a.nr - b.nr);
-  emitSearch(asm, intervals(entries, defaultAction), defaultAction);
+  // A typed array sorts natively: the parent compiles in cold code, on every container start.
+  const numbers = new Uint32Array(filters.reduce((n, f) => n + f.syscalls.size, 0));
+  let k = 0;
+  for (const f of filters) for (const nr of f.syscalls.keys()) numbers[k++] = nr;
+  const entries = Array.from(numbers.sort(), (nr): Entry => {
+    const f = filters.find((x) => x.syscalls.has(nr))!;
+    return { nr, verdict: f.syscalls.get(nr)!, bits: f.arch.bits };
+  });
+  const list = intervals(entries, defaultAction);
+  emitSearch(asm, list, 0, list.length, defaultAction);
 };
 
 /** The program for seccomp(2): struct sock_filter[] as bytes. */

@@ -53,7 +53,7 @@ const syscallsOf = (s: Source): Map<string, number> => {
   const out = new Map<string, number>();
   for (const name of macros.keys()) {
     // __ARM_NR_* are arm's private calls (breakpoint, cacheflush, set_tls, ...), named without the prefix by libseccomp.
-    const m = name.match(/^__(?:ARM_)?NR_([a-z][a-z0-9_]*)$/);
+    const m = name.match(/^__(?:ARM_)?NR_([a-z_][a-z0-9_]*)$/);
     if (m && !NOT_SYSCALLS.has(m[1]!)) out.set(m[1]!, evaluate(macros.get(name)!, macros));
   }
   if (out.size < 250) throw new Error(`Only ${out.size} syscalls found for ${s.arch}: are the headers of ${s.package} installed?`);

@@ -25,7 +25,7 @@ export interface Rule {
 }
 
 /** What one syscall gets: an action, or rules tested in order, the first match deciding (else the default action). */
-export type Verdict = { action: number } | { rules: Rule[] };
+export type Verdict = number | Rule[];
 
 export interface ArchFilter {
   arch: SeccompArch;
@@ -127,12 +127,6 @@ const compareRules = (a: Rule, b: Rule): number => {
   return a.conditions.length - b.conditions.length;
 };
 
-/** libseccomp's precedence: an unconditional rule overrides every conditional one, and the first unconditional wins. */
-const verdictOf = (rules: Rule[]): Verdict => {
-  const unconditional = rules.find((r) => r.conditions.length === 0);
-  return unconditional ? { action: unconditional.action } : { rules: [...rules].sort(compareRules) };
-};
-
 const filterArches = (listed: readonly string[], machine: Arch): { arches: SeccompArch[]; foreign: string[] } => {
   const { native, also } = ARCHES_OF[machine];
   const names = [...new Set([native, ...listed])];
@@ -144,14 +138,19 @@ const filterArches = (listed: readonly string[], machine: Arch): { arches: Secco
 export const resolveProfile = (s: LinuxSeccomp, machine: Arch): SeccompProfile => {
   const defaultAction = actionValue(s.defaultAction, s.defaultErrnoRet);
   const { arches, foreign } = filterArches(s.architectures ?? [], machine);
-  const rules = arches.map(() => new Map<number, Rule[]>());
+  // Per architecture and syscall, with libseccomp's precedence: the first unconditional rule's action, which no rule
+  // changes after it and which overrides every conditional one; else the conditional rules.
+  const verdicts = arches.map(() => new Map<number, Verdict>());
   const tables = arches.map((a) => syscallTable(a.name));
   const skipped = new Set<string>();
+  let notifies = false;
   s.syscalls?.forEach((entry, i) => {
     const action = actionValue(entry.action, entry.errnoRet);
     // Redundant with the default action: runc leaves such rules out (libseccomp refuses them).
     const redundant = action === defaultAction;
-    const sets = { 32: undefined as Condition[][] | undefined, 64: undefined as Condition[][] | undefined };
+    // As libseccomp, a notifying rule asks for a listener even where an earlier rule decides first.
+    if (!redundant && action === SECCOMP_RET.USER_NOTIF) notifies = true;
+    const sets: Partial<Record<32 | 64, Condition[][]>> = {};
     const setsFor = (bits: 32 | 64): Condition[][] => (sets[bits] ??= conditionSets(entry.args ?? [], `/linux/seccomp/syscalls/${i}`, bits));
     for (const name of entry.names) {
       let known = false;
@@ -159,21 +158,23 @@ export const resolveProfile = (s: LinuxSeccomp, machine: Arch): SeccompProfile =
         const nr = tables[a]!.get(name);
         if (nr === undefined) continue;
         known = true;
-        if (redundant) continue;
-        let list = rules[a]!.get(nr);
-        if (!list) rules[a]!.set(nr, (list = []));
-        for (const conditions of setsFor(arches[a]!.bits)) list.push({ conditions, action });
+        const decided = verdicts[a]!.get(nr);
+        if (redundant || typeof decided === "number") continue;
+        const list = decided ?? [];
+        verdicts[a]!.set(nr, list);
+        for (const conditions of setsFor(arches[a]!.bits)) {
+          if (conditions.length === 0) {
+            verdicts[a]!.set(nr, action);
+            break;
+          }
+          list.push({ conditions, action });
+        }
       }
       if (!known) skipped.add(name);
     }
   });
-  const filters = arches.map((arch, a) => ({
-    arch,
-    syscalls: new Map([...rules[a]!].map(([nr, list]) => [nr, verdictOf(list)] as const)),
-  }));
-  const notifies = filters.some((f) =>
-    [...f.syscalls.values()].some((v) => ("action" in v ? [v.action] : v.rules.map((r) => r.action)).includes(SECCOMP_RET.USER_NOTIF)),
-  );
+  for (const v of verdicts) for (const rules of v.values()) if (typeof rules !== "number") rules.sort(compareRules);
+  const filters = arches.map((arch, a) => ({ arch, syscalls: verdicts[a]! }));
   let flags = (s.flags ?? []).reduce((f, n) => f | SECCOMP_FLAGS[n], 0);
   if (notifies) {
     flags |= SECCOMP_FILTER_FLAG.NEW_LISTENER;

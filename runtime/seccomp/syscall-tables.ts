@@ -16,8 +16,8 @@ export const SYSCALL_TABLES = {
       "capset rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend sigaltstack utime mknod uselib " +
       "personality ustat statfs fstatfs sysfs getpriority setpriority sched_setparam sched_getparam " +
       "sched_setscheduler sched_getscheduler sched_get_priority_max sched_get_priority_min sched_rr_get_interval " +
-      "mlock munlock mlockall munlockall vhangup modify_ldt pivot_root - prctl arch_prctl adjtimex setrlimit chroot " +
-      "sync acct settimeofday mount umount2 swapon swapoff reboot sethostname setdomainname iopl ioperm " +
+      "mlock munlock mlockall munlockall vhangup modify_ldt pivot_root _sysctl prctl arch_prctl adjtimex setrlimit " +
+      "chroot sync acct settimeofday mount umount2 swapon swapoff reboot sethostname setdomainname iopl ioperm " +
       "create_module init_module delete_module get_kernel_syms query_module quotactl nfsservctl getpmsg putpmsg " +
       "afs_syscall tuxcall security gettid readahead setxattr lsetxattr fsetxattr getxattr lgetxattr fgetxattr " +
       "listxattr llistxattr flistxattr removexattr lremovexattr fremovexattr tkill time futex sched_setaffinity " +
@@ -52,17 +52,17 @@ export const SYSCALL_TABLES = {
       "ioperm socketcall syslog setitimer getitimer stat lstat fstat olduname iopl vhangup idle vm86old wait4 " +
       "swapoff sysinfo ipc fsync sigreturn clone setdomainname uname modify_ldt adjtimex mprotect sigprocmask " +
       "create_module init_module delete_module get_kernel_syms quotactl getpgid fchdir bdflush sysfs personality " +
-      "afs_syscall setfsuid setfsgid - getdents - flock msync readv writev getsid fdatasync - mlock munlock " +
-      "mlockall munlockall sched_setparam sched_getparam sched_setscheduler sched_getscheduler sched_yield " +
-      "sched_get_priority_max sched_get_priority_min sched_rr_get_interval nanosleep mremap setresuid getresuid " +
-      "vm86 query_module poll nfsservctl setresgid getresgid prctl rt_sigreturn rt_sigaction rt_sigprocmask " +
-      "rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend pread64 pwrite64 chown getcwd capget capset " +
-      "sigaltstack sendfile getpmsg putpmsg vfork ugetrlimit mmap2 truncate64 ftruncate64 stat64 lstat64 fstat64 " +
-      "lchown32 getuid32 getgid32 geteuid32 getegid32 setreuid32 setregid32 getgroups32 setgroups32 fchown32 " +
-      "setresuid32 getresuid32 setresgid32 getresgid32 chown32 setuid32 setgid32 setfsuid32 setfsgid32 pivot_root " +
-      "mincore madvise getdents64 fcntl64 - - gettid readahead setxattr lsetxattr fsetxattr getxattr lgetxattr " +
-      "fgetxattr listxattr llistxattr flistxattr removexattr lremovexattr fremovexattr tkill sendfile64 futex " +
-      "sched_setaffinity sched_getaffinity set_thread_area get_thread_area io_setup io_destroy io_getevents " +
+      "afs_syscall setfsuid setfsgid _llseek getdents _newselect flock msync readv writev getsid fdatasync _sysctl " +
+      "mlock munlock mlockall munlockall sched_setparam sched_getparam sched_setscheduler sched_getscheduler " +
+      "sched_yield sched_get_priority_max sched_get_priority_min sched_rr_get_interval nanosleep mremap setresuid " +
+      "getresuid vm86 query_module poll nfsservctl setresgid getresgid prctl rt_sigreturn rt_sigaction " +
+      "rt_sigprocmask rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend pread64 pwrite64 chown getcwd " +
+      "capget capset sigaltstack sendfile getpmsg putpmsg vfork ugetrlimit mmap2 truncate64 ftruncate64 stat64 " +
+      "lstat64 fstat64 lchown32 getuid32 getgid32 geteuid32 getegid32 setreuid32 setregid32 getgroups32 setgroups32 " +
+      "fchown32 setresuid32 getresuid32 setresgid32 getresgid32 chown32 setuid32 setgid32 setfsuid32 setfsgid32 " +
+      "pivot_root mincore madvise getdents64 fcntl64 - - gettid readahead setxattr lsetxattr fsetxattr getxattr " +
+      "lgetxattr fgetxattr listxattr llistxattr flistxattr removexattr lremovexattr fremovexattr tkill sendfile64 " +
+      "futex sched_setaffinity sched_getaffinity set_thread_area get_thread_area io_setup io_destroy io_getevents " +
       "io_submit io_cancel fadvise64 - exit_group lookup_dcookie epoll_create epoll_ctl epoll_wait remap_file_pages " +
       "set_tid_address timer_create timer_settime timer_gettime timer_getoverrun timer_delete clock_settime " +
       "clock_gettime clock_getres clock_nanosleep statfs64 fstatfs64 tgkill utimes fadvise64_64 vserver mbind " +
@@ -169,26 +169,26 @@ export const SYSCALL_TABLES = {
       "truncate ftruncate fchmod fchown getpriority setpriority - statfs fstatfs - - syslog setitimer getitimer " +
       "stat lstat fstat - - vhangup - - wait4 swapoff sysinfo - fsync sigreturn clone setdomainname uname - " +
       "adjtimex mprotect sigprocmask - init_module delete_module - quotactl getpgid fchdir bdflush sysfs " +
-      "personality - setfsuid setfsgid - getdents - flock msync readv writev getsid fdatasync - mlock munlock " +
-      "mlockall munlockall sched_setparam sched_getparam sched_setscheduler sched_getscheduler sched_yield " +
-      "sched_get_priority_max sched_get_priority_min sched_rr_get_interval nanosleep mremap setresuid getresuid - - " +
-      "poll nfsservctl setresgid getresgid prctl rt_sigreturn rt_sigaction rt_sigprocmask rt_sigpending " +
-      "rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend pread64 pwrite64 chown getcwd capget capset sigaltstack " +
-      "sendfile - - vfork ugetrlimit mmap2 truncate64 ftruncate64 stat64 lstat64 fstat64 lchown32 getuid32 getgid32 " +
-      "geteuid32 getegid32 setreuid32 setregid32 getgroups32 setgroups32 fchown32 setresuid32 getresuid32 " +
-      "setresgid32 getresgid32 chown32 setuid32 setgid32 setfsuid32 setfsgid32 getdents64 pivot_root mincore " +
-      "madvise fcntl64 - - gettid readahead setxattr lsetxattr fsetxattr getxattr lgetxattr fgetxattr listxattr " +
-      "llistxattr flistxattr removexattr lremovexattr fremovexattr tkill sendfile64 futex sched_setaffinity " +
-      "sched_getaffinity io_setup io_destroy io_getevents io_submit io_cancel exit_group lookup_dcookie " +
-      "epoll_create epoll_ctl epoll_wait remap_file_pages - - set_tid_address timer_create timer_settime " +
-      "timer_gettime timer_getoverrun timer_delete clock_settime clock_gettime clock_getres clock_nanosleep " +
-      "statfs64 fstatfs64 tgkill utimes arm_fadvise64_64 pciconfig_iobase pciconfig_read pciconfig_write mq_open " +
-      "mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr waitid socket bind connect listen accept " +
-      "getsockname getpeername socketpair send sendto recv recvfrom shutdown setsockopt getsockopt sendmsg recvmsg " +
-      "semop semget semctl msgsnd msgrcv msgget msgctl shmat shmdt shmget shmctl add_key request_key keyctl " +
-      "semtimedop vserver ioprio_set ioprio_get inotify_init inotify_add_watch inotify_rm_watch mbind get_mempolicy " +
-      "set_mempolicy openat mkdirat mknodat fchownat futimesat fstatat64 unlinkat renameat linkat symlinkat " +
-      "readlinkat fchmodat faccessat pselect6 ppoll unshare set_robust_list get_robust_list splice " +
+      "personality - setfsuid setfsgid _llseek getdents _newselect flock msync readv writev getsid fdatasync " +
+      "_sysctl mlock munlock mlockall munlockall sched_setparam sched_getparam sched_setscheduler " +
+      "sched_getscheduler sched_yield sched_get_priority_max sched_get_priority_min sched_rr_get_interval nanosleep " +
+      "mremap setresuid getresuid - - poll nfsservctl setresgid getresgid prctl rt_sigreturn rt_sigaction " +
+      "rt_sigprocmask rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend pread64 pwrite64 chown getcwd " +
+      "capget capset sigaltstack sendfile - - vfork ugetrlimit mmap2 truncate64 ftruncate64 stat64 lstat64 fstat64 " +
+      "lchown32 getuid32 getgid32 geteuid32 getegid32 setreuid32 setregid32 getgroups32 setgroups32 fchown32 " +
+      "setresuid32 getresuid32 setresgid32 getresgid32 chown32 setuid32 setgid32 setfsuid32 setfsgid32 getdents64 " +
+      "pivot_root mincore madvise fcntl64 - - gettid readahead setxattr lsetxattr fsetxattr getxattr lgetxattr " +
+      "fgetxattr listxattr llistxattr flistxattr removexattr lremovexattr fremovexattr tkill sendfile64 futex " +
+      "sched_setaffinity sched_getaffinity io_setup io_destroy io_getevents io_submit io_cancel exit_group " +
+      "lookup_dcookie epoll_create epoll_ctl epoll_wait remap_file_pages - - set_tid_address timer_create " +
+      "timer_settime timer_gettime timer_getoverrun timer_delete clock_settime clock_gettime clock_getres " +
+      "clock_nanosleep statfs64 fstatfs64 tgkill utimes arm_fadvise64_64 pciconfig_iobase pciconfig_read " +
+      "pciconfig_write mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr waitid socket bind " +
+      "connect listen accept getsockname getpeername socketpair send sendto recv recvfrom shutdown setsockopt " +
+      "getsockopt sendmsg recvmsg semop semget semctl msgsnd msgrcv msgget msgctl shmat shmdt shmget shmctl add_key " +
+      "request_key keyctl semtimedop vserver ioprio_set ioprio_get inotify_init inotify_add_watch inotify_rm_watch " +
+      "mbind get_mempolicy set_mempolicy openat mkdirat mknodat fchownat futimesat fstatat64 unlinkat renameat " +
+      "linkat symlinkat readlinkat fchmodat faccessat pselect6 ppoll unshare set_robust_list get_robust_list splice " +
       "arm_sync_file_range tee vmsplice move_pages getcpu epoll_pwait kexec_load utimensat signalfd timerfd_create " +
       "eventfd fallocate timerfd_settime timerfd_gettime signalfd4 eventfd2 epoll_create1 dup3 pipe2 inotify_init1 " +
       "preadv pwritev rt_tgsigqueueinfo perf_event_open recvmmsg accept4 fanotify_init fanotify_mark prlimit64 " +

@@ -27,6 +27,7 @@ const between = (lines: string[], from: RegExp, to: RegExp): number => {
 
 try {
   const compile: number[] = [];
+  const compileCpu: number[] = [];
   const load: number[] = [];
   for (let i = 0; i < runs; i++) {
     const p = Bun.spawnSync([BIN, "--debug", "--root", state, "run", "--bundle", filtered, "debug"], { stdout: "ignore", stderr: "pipe" });
@@ -34,13 +35,14 @@ try {
     const lines = p.stderr.toString().trim().split("\n");
     const stage = lines.filter((l) => l.startsWith("bunker[1] "));
     compile.push(between(lines, /ms seccomp: compile$/, /ms seccomp: \d+ instructions/));
+    compileCpu.push(Number(lines.find((l) => / ms of CPU$/.test(l))?.match(/([\d.]+) ms of CPU$/)?.[1] ?? NaN));
     load.push(between(stage, /ms stage: seccomp loading$/, /ms stage: seccomp loaded$/));
   }
   const instructions = Bun.spawnSync([BIN, "--debug", "--root", state, "run", "--bundle", filtered, "debug"], { stderr: "pipe", stdout: "ignore" })
     .stderr.toString()
     .match(/seccomp: (\d+) instructions/)?.[1];
   console.log(`Docker's default profile (${instructions} BPF instructions), ${runs} runs, --debug timestamps (median):`);
-  console.log(`  compile in the parent  ${median(compile).toFixed(2)} ms`);
+  console.log(`  compile in the parent  ${median(compile).toFixed(2)} ms (${median(compileCpu).toFixed(2)} ms of CPU)`);
   console.log(`  load in the stage      ${median(load).toFixed(2)} ms`);
 
   const out = join(state, "hyperfine.json");
@@ -50,11 +52,12 @@ try {
     stderr: "pipe",
   });
   if (h.exitCode !== 0) throw new Error(`hyperfine failed: ${h.stderr.toString().trim()}`);
-  const results = (JSON.parse(readFileSync(out, "utf8")) as { results: { command: string; median: number }[] }).results;
-  const [without, withProfile] = results.map((r) => r.median * 1000);
-  console.log(`hyperfine -N, ${runs} runs each, one invocation (median): bunker run of /bin/true`);
-  for (const r of results) console.log(`  ${r.command.padEnd(16)} ${(r.median * 1000).toFixed(1)} ms`);
-  console.log(`  difference       ${(withProfile! - without!).toFixed(1)} ms`);
+  const results = (JSON.parse(readFileSync(out, "utf8")) as { results: { command: string; median: number; user: number; system: number }[] }).results;
+  const wall = results.map((r) => r.median * 1000);
+  const cpu = results.map((r) => (r.user + r.system) * 1000);
+  console.log(`hyperfine -N, ${runs} runs each, one invocation: bunker run of /bin/true (median wall time; mean user+system CPU)`);
+  for (const [i, r] of results.entries()) console.log(`  ${r.command.padEnd(16)} ${wall[i]!.toFixed(1)} ms   ${cpu[i]!.toFixed(1)} ms of CPU`);
+  console.log(`  difference       ${(wall[1]! - wall[0]!).toFixed(1)} ms   ${(cpu[1]! - cpu[0]!).toFixed(1)} ms of CPU`);
 } finally {
   for (const d of [state, plain, filtered]) rmSync(d, { recursive: true, force: true });
 }

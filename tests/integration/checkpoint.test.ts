@@ -111,7 +111,7 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
       expect(readdirSync(work)).toEqual([]);
       const resumed = bunker(root, [...none, "resume"]);
       expect(resumed.code).toBe(2);
-      expect(resumed.stderr).toContain("'resume' recovers the state journal: it cannot run with --journal none");
+      expect(resumed.stderr).toContain("'resume' recovers the state journal: name it with --journal DIR");
     } finally {
       bunker(root, [...none, "delete", "--force", "quiet"]);
     }

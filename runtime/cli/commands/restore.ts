@@ -5,6 +5,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { flagString, journalDir } from "../parse.ts";
 import { warn } from "../report.ts";
+import { refuseSystemdDriver } from "../../cgroups/systemd.ts";
 
 export const command: Command = {
   name: "restore",
@@ -18,6 +19,7 @@ export const command: Command = {
     { name: "json", kind: "bool", help: "print the result as JSON" },
   ],
   async run(global, args) {
+    if (global.systemdCgroup) refuseSystemdDriver();
     const file = flagString(args, "file");
     if (!file) throw new UsageError("'restore' needs --file FILE");
     const dir = journalDir(flagString(args, "journal"), global.journal);

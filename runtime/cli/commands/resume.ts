@@ -42,7 +42,7 @@ export const command: Command = {
     const rollback = new Set(flagList(args, "rollback"));
     const all = flagBool(args, "rollback-all");
     const dir = journalDir(flagString(args, "journal"), global.journal);
-    if (dir === null) throw new UsageError("'resume' recovers the state journal: it cannot run with --journal none");
+    if (dir === null) throw new UsageError("'resume' recovers the state journal: name it with --journal DIR (there is none with --journal none or a root given with --root)");
     const journal = openLockedJournal(dir);
     try {
       const r = await resume({

@@ -14,6 +14,8 @@ describe("syscall tables (generated from the kernel headers)", () => {
     const t = (arch: keyof typeof SYSCALL_TABLES, name: string) => syscallTable(arch).get(name);
     expect([t("SCMP_ARCH_X86_64", "read"), t("SCMP_ARCH_X86_64", "execve"), t("SCMP_ARCH_X86_64", "seccomp")]).toEqual([0, 59, 317]);
     expect([t("SCMP_ARCH_X86", "read"), t("SCMP_ARCH_X86", "socketcall"), t("SCMP_ARCH_X86", "mmap2")]).toEqual([3, 102, 192]);
+    // Names with a leading underscore are syscalls too.
+    expect([t("SCMP_ARCH_X86", "_llseek"), t("SCMP_ARCH_X86", "_newselect"), t("SCMP_ARCH_ARM", "_llseek")]).toEqual([140, 142, 140]);
     expect([t("SCMP_ARCH_X32", "read"), t("SCMP_ARCH_X32", "execve")]).toEqual([X32_SYSCALL_BIT + 0, X32_SYSCALL_BIT + 520]);
     // aarch64 has the generic table: no open, no fork.
     expect([t("SCMP_ARCH_AARCH64", "openat"), t("SCMP_ARCH_AARCH64", "open"), t("SCMP_ARCH_AARCH64", "fork")]).toEqual([56, undefined, undefined]);
