@@ -17,10 +17,10 @@ export const BUILD_DIR = join(CACHE_DIR, "build");
 export const BOOT_MODULES = [
   "virtio_pci", "virtio_blk", "ext4", "overlay", "zram", "lz4", "zstd", "squashfs", "erofs", "loop",
   // CRIU: the socket diag interfaces it collects sockets through, the netfilter tables it locks and dumps a network
-  // namespace's firewall with, and tun (`criu check` asks for each).
+  // namespace's firewall with, tun and veth (`criu check` tries each).
   "unix_diag", "inet_diag", "tcp_diag", "udp_diag", "netlink_diag", "af_packet_diag",
   "x_tables", "ip_tables", "iptable_filter", "xt_mark", "ip6_tables", "ip6table_filter",
-  "nfnetlink", "nf_tables", "nf_conntrack", "nf_conntrack_netlink", "tun",
+  "nfnetlink", "nf_tables", "nf_conntrack", "nf_conntrack_netlink", "tun", "veth",
 ];
 
 export type Log = (line: string) => void;

@@ -33,12 +33,12 @@ export const checkpointItems = (view: SystemView, kernel: string, arch: string):
     const absent = "criu is not installed (Debian: apt-get install criu)";
     return [item(process, "missing", absent), item(incremental, "missing", absent)];
   }
-  const first = check.output.split("\n").find((l) => l.trim()) ?? "";
+  const verdict = check.output.split("\n").find((l) => /Looks good/.test(l))?.trim() ?? "";
   const processItem = !check.ok
     ? item(process, "missing", `criu check failed: ${criuFailureCause(check.output, kernel)}`)
     : /Looks good but/.test(check.output)
-      ? item(process, "degraded", `criu check: ${first.trim()}`)
-      : item(process, "ok", `criu ${check.version}: ${first.trim() || "Looks good."}`);
+      ? item(process, "degraded", `criu check: ${verdict}`)
+      : item(process, "ok", `criu ${check.version}: ${verdict || "Looks good."}`);
   if (!check.ok) return [processItem, item(incremental, "missing", "criu check failed (above)")];
   const dirty = view.probes.criu(["--feature", "mem_dirty_track"])!;
   const noSoftDirty = arch === "aarch64" ? "no soft-dirty page tracking: arm64 kernels have none (CONFIG_MEM_SOFT_DIRTY is x86, powerpc and s390 only)" : "no soft-dirty page tracking in this kernel";

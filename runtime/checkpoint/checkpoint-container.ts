@@ -11,6 +11,7 @@ import type { StateJournal } from "../durable/journal.ts";
 import type { ContainerState } from "../durable/lifecycle.ts";
 import { CRIU_IMAGES_TREE } from "../durable/checkpoint-records.ts";
 import type { Config } from "../spec/config.ts";
+import { debug } from "../debug.ts";
 import { dumpProcesses, planDump, scratchDir } from "./process-dump.ts";
 import { realProcessHost, type ProcessHost } from "./process-host.ts";
 import { stateTrees } from "./state-trees.ts";
@@ -31,6 +32,10 @@ export interface CheckpointContainerOptions {
   host?: ProcessHost;
   journal?: StateJournal;
 }
+
+/** zstd's level for CRIU's images: memory is large and written at each checkpoint; level 3 packs it within a few per
+ * cent of level 9 at several times the speed (executable pages: 0.52 vs 0.50 of their size, 4x faster). */
+const IMAGES_LEVEL = 3;
 
 /** Bytes of the files directly in `dir` (CRIU's images directory is flat). */
 const dirBytes = (dir: string): number => readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
@@ -58,23 +63,26 @@ export const checkpointContainer = async (opts: CheckpointContainerOptions): Pro
   const file = opts.file ?? checkpointFile(opts.store ?? DEFAULT_CHECKPOINT_STORE, opts.id);
   const wasFrozen = cgroup.frozen();
   if (!wasFrozen) await cgroup.freeze();
+  debug("checkpoint: frozen");
   let written: CheckpointWritten;
   try {
     // The processes and the files are taken in the same freeze, so the one matches the other.
     const dumpStart = performance.now();
     const images = planned ? await dumpProcesses(host!, planned, scratchDir(file)) : undefined;
     const dumped = images ? { dumpMs: Math.round(performance.now() - dumpStart), imageBytes: dirBytes(images) } : undefined;
+    if (dumped) debug(`checkpoint: CRIU dumped ${dumped.imageBytes} bytes of images`);
     try {
       written = writeCheckpoint({
         file,
         id: opts.id,
-        trees: [...stateTrees(rec.bundle, JSON.parse(config)), ...(images ? [{ name: CRIU_IMAGES_TREE, dir: images }] : [])],
+        trees: [...stateTrees(rec.bundle, JSON.parse(config)), ...(images ? [{ name: CRIU_IMAGES_TREE, dir: images, level: IMAGES_LEVEL }] : [])],
         config,
         state,
         ...(planned ? { process: planned.image } : {}),
         standalone: opts.standalone,
       });
       if (dumped) written.processes = dumped;
+      debug("checkpoint: file written");
     } finally {
       if (images) rmSync(scratchDir(file), { recursive: true, force: true });
     }

@@ -15,12 +15,16 @@ import { walkTree } from "./tree.ts";
 
 export const CHECKPOINT_SUFFIX = ".bnkc";
 
+/** zstd level of file trees: written rarely, read at restore, so worth the ratio. */
+const DEFAULT_LEVEL = 9;
+
 export interface WriteCheckpointOptions {
   /** Where to write; the other checkpoint files in its directory are the chunk store. */
   file: string;
   id: string;
-  /** The directories whose contents the checkpoint holds: the rootfs, or the mounts marked as state. */
-  trees: { name: string; dir: string }[];
+  /** The directories whose contents the checkpoint holds: the rootfs, or the mounts marked as state (and CRIU's
+   * images); `level`: zstd's level for its chunks (default 9). */
+  trees: { name: string; dir: string; level?: number }[];
   /** The bundle's config.json text. */
   config: string;
   state: ContainerState;
@@ -123,23 +127,33 @@ function* fileChunks(path: string): Generator<Uint8Array> {
   }
 }
 
-/** A file's chunk hashes and, packed, the chunks `known` does not have (each once). */
-const chunkFile = (path: string | undefined, known: (hex: string) => boolean): { hashes: Uint8Array[]; fresh: Chunk[]; size: number } => {
-  const out = { hashes: [] as Uint8Array[], fresh: [] as Chunk[], size: 0 };
+/** A file's chunk hashes and size: the first of two passes, so that no more than one chunk is ever held. */
+const hashFile = (path: string | undefined): { hashes: Uint8Array[]; size: number } => {
+  const out = { hashes: [] as Uint8Array[], size: 0 };
   if (path === undefined) return out;
-  const seen = new Set<string>();
   for (const data of fileChunks(path)) {
-    const hash = hashChunk(data);
-    const hex = hashHex(hash);
-    out.hashes.push(hash);
+    out.hashes.push(hashChunk(data));
     out.size += data.length;
-    if (!known(hex) && !seen.has(hex)) {
-      seen.add(hex);
-      out.fresh.push(packChunk(data, hash));
-    }
   }
   return out;
 };
+
+/**
+ * The second pass: each chunk that `fresh` says to write, packed, in file order. The file must not have changed since
+ * the first pass (its container is frozen): a chunk that no longer matches its hash is an error, not a wrong checkpoint.
+ */
+function* freshChunks(path: string, hashes: readonly Uint8Array[], fresh: (i: number) => boolean, level: number): Generator<Chunk> {
+  let i = 0;
+  for (const data of fileChunks(path)) {
+    if (i < hashes.length && fresh(i)) {
+      const hash = hashChunk(data);
+      if (hashHex(hash) !== hashHex(hashes[i]!)) throw new Error(`Checkpoint '${path}': the file changed while it was being written`);
+      yield packChunk(data, hash, level);
+    }
+    i++;
+  }
+  if (i !== hashes.length) throw new Error(`Checkpoint '${path}': the file changed while it was being written`);
+}
 
 export const writeCheckpoint = (opts: WriteCheckpointOptions): CheckpointWritten => {
   const storage = opts.storage ?? fsStorage();
@@ -170,18 +184,22 @@ export const writeCheckpoint = (opts: WriteCheckpointOptions): CheckpointWritten
   for (const tree of opts.trees) {
     put(types.tree, { name: tree.name });
     for (const item of walkTree(tree.dir, (path, why) => result.skipped.push(`${tree.name}: ${path}: ${why}`))) {
-      const { hashes, fresh, size } = chunkFile(item.entry.type === "file" ? item.abs : undefined, (hex) => store.has(hex) || written.has(hex));
-      // The entry goes first, then the chunks only it introduced: one pass over each file.
+      const { hashes, size } = hashFile(item.entry.type === "file" ? item.abs : undefined);
+      // The entry goes first, then the chunks only it introduced (each once).
       put(types.entry, { ...item.entry, size, chunks: hashes });
-      for (const c of fresh) {
-        written.add(hashHex(c.hash));
-        put(types.chunk, c);
-      }
+      const introduced = new Set<number>();
+      hashes.forEach((h, i) => {
+        const hex = hashHex(h);
+        if (store.has(hex) || written.has(hex)) return;
+        written.add(hex);
+        introduced.add(i);
+      });
+      if (introduced.size) for (const c of freshChunks(item.abs, hashes, (i) => introduced.has(i), tree.level ?? DEFAULT_LEVEL)) put(types.chunk, c);
       result.entries++;
       result.treeBytes += size;
       result.chunks.named += hashes.length;
-      result.chunks.written += fresh.length;
-      result.chunks.reused += hashes.length - fresh.length;
+      result.chunks.written += introduced.size;
+      result.chunks.reused += hashes.length - introduced.size;
     }
   }
   put(types.end, { trees: opts.trees.length, entries: result.entries, chunks: result.chunks.written });

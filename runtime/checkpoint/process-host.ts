@@ -20,8 +20,8 @@ export interface ProcessHost {
   readlink(path: string): string | undefined;
   /** stat(2), following links. */
   stat(path: string): FileFacts;
-  /** A recursive bind mount of `source` on `target`. */
-  bindMount(source: string, target: string): void;
+  /** A recursive bind mount of `source` on `target`, made read-only when asked. */
+  bindMount(source: string, target: string, readonly: boolean): void;
   /** Detaches the mount at `target`. */
   unmount(target: string): void;
   /** uname -m and -r. */
@@ -46,7 +46,15 @@ export const realProcessHost = (): ProcessHost => ({
     const st = statSync(path, { bigint: true });
     return { ino: st.ino, mode: Number(st.mode), rdev: st.rdev };
   },
-  bindMount: (source, target) => mount(source, target, null, MS.BIND | MS.REC, null),
+  bindMount(source, target, readonly) {
+    mount(source, target, null, MS.BIND | MS.REC, null);
+    try {
+      if (readonly) mount(null, target, null, MS.BIND | MS.REMOUNT | MS.RDONLY, null);
+    } catch (err) {
+      umount2(target, MNT_DETACH);
+      throw err;
+    }
+  },
   unmount: (target) => umount2(target, MNT_DETACH),
   machine: machine(),
   kernel: release(),

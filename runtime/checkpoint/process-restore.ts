@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import type { ContainerRecord } from "../container/record.ts";
 import { CRIU_IMAGES_TREE } from "../durable/checkpoint-records.ts";
 import type { Config } from "../spec/config.ts";
-import { debugEnabled } from "../debug.ts";
+import { debug, debugEnabled } from "../debug.ts";
 import type { CheckpointContents } from "./checkpoint-file.ts";
 import { besideCleanup } from "./beside-cleanup.ts";
 import { restoreArgs } from "./criu-args.ts";
@@ -47,13 +47,16 @@ export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<Cont
     rmSync(scratch, { recursive: true, force: true });
     mkdirSync(work, { recursive: true, mode: 0o700 });
     restoreTree(o.file, CRIU_IMAGES_TREE, images, { contents: o.contents, durable: false });
+    debug("restore: images unpacked");
     const mounts = restoreMounts(externalMountCandidates(o.config, o.bundle, shell.limitsDir), image!.mounts);
     const pidFile = join(work, "init.pid");
     const log = join(work, "restore.log");
     // CRIU wants its root to be a mount point whose parent is not overmounted: the rootfs bound on a directory of ours.
     mkdirSync(mountpoint);
     try {
-      o.host.bindMount(resolve(o.bundle, o.config.root.path), mountpoint);
+      // Read-only as the container had it: CRIU restores every mount but this one, its root, from the images.
+      o.host.bindMount(resolve(o.bundle, o.config.root.path), mountpoint, o.config.root.readonly ?? false);
+      debug("restore: root bound, CRIU restores");
       await besideCleanup(
         () => o.host.criu.run(
           restoreArgs({ images, work, log, root: mountpoint, pidFile, cgroupRoot: shell.cgroup.path, mounts, inherit: inheritedStdio(image!.stdio), verbose: debugEnabled() }),
@@ -64,6 +67,7 @@ export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<Cont
     } finally {
       rmdirSync(mountpoint);
     }
+    debug("restore: CRIU done");
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     if (!Number.isInteger(pid) || pid < 1) fail(`CRIU's pid file says '${readFileSync(pidFile, "utf8").trim()}'`);
     return await shell.adopt(pid);
