@@ -58,6 +58,7 @@ export const BUNDLES: Record<string, BundleSpec> = {
   },
   // Process checkpoints (tests/board/criu.test.ts): a counter whose processes come back at boot, and 32 MiB to dump.
   counter: { args: ["/bin/sh", "-c", COUNTER], namespaces: DEFAULT_NAMESPACES, annotations: { "org.bunker.checkpoint.resume": "processes" } },
+  counter2: { args: ["/bin/sh", "-c", COUNTER], namespaces: DEFAULT_NAMESPACES, annotations: { "org.bunker.checkpoint.resume": "processes" } },
   hog: { args: ["/bin/sh", "-c", HOG], namespaces: DEFAULT_NAMESPACES },
   // A foreground run during which the suite samples bunker's RSS (its start takes seconds when emulated).
   rss: { args: ["/bin/sleep", "10"], namespaces: DEFAULT_NAMESPACES },

@@ -1,0 +1,153 @@
+#!/bin/sh
+# The board's side of the process-checkpoint scenarios (tests/board/criu.test.ts) and of `npm run bench:criu`: each
+# phase drives bunker (its default root, so the journal is /var/lib/bunker/journal and survives a reboot) and prints
+# `CRIU <what> <id> <values>` lines for the host to check. Counts are read through the init's root
+# (/proc/PID/root/tmp/count): cheaper than an exec on an emulated board.
+# usage: sh criu-guest.sh <phase>
+set -u
+B=${BUNKER:-/opt/bunker/bin/bunker}
+bundles=/opt/bunker/bundles
+store=/var/lib/bunker/checkpoints
+# Where board A writes the checkpoint it hands to board B, and where B finds it.
+carry=/var/lib/bunker/carry
+
+say() { echo "CRIU $*"; }
+b() { timeout 900 "$B" "$@" < /dev/null; }
+oneline() { tr '\n' ' '; }
+pid_of() { b state "$1" 2> /dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p'; }
+status_of() { b state "$1" 2> /dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
+count_of() {
+  p=$(pid_of "$1")
+  [ -n "$p" ] && [ "$p" != 0 ] && cat "/proc/$p/root/tmp/count" 2> /dev/null
+}
+
+# wait_count ID MIN: until the counter reaches MIN (at most two minutes), then says the count.
+wait_count() {
+  i=0
+  c=""
+  while [ $i -lt 240 ]; do
+    c=$(count_of "$1")
+    n=${c##* }
+    [ -n "$c" ] && [ "$n" -ge "$2" ] 2> /dev/null && break
+    sleep 0.5
+    i=$((i + 1))
+  done
+  say count "$1" "$c"
+}
+
+# goes_on ID: says the count now and once it has moved on by three.
+goes_on() {
+  c=$(count_of "$1")
+  say count "$1" "$c"
+  wait_count "$1" $((${c##* } + 3))
+}
+
+# wait_stopped ID: until `state` says stopped (at most a minute).
+wait_stopped() {
+  i=0
+  while [ "$(status_of "$1")" != stopped ] && [ $i -lt 120 ]; do
+    sleep 0.5
+    i=$((i + 1))
+  done
+}
+
+run_counter() {
+  b run -d --bundle "$bundles/$2" "$1" > /dev/null 2>&1
+  say run "$1" $?
+}
+
+# checkpoint KEY ID FLAGS...: a process checkpoint, its exit status and its JSON.
+checkpoint() {
+  key=$1 id=$2
+  shift 2
+  out=$(b checkpoint --process --json "$@" "$id" 2>&1)
+  rc=$?
+  say "$key" "$id" $rc "$(echo "$out" | oneline)"
+}
+
+# restore ID FLAGS...: a restore, then the container's state on one line.
+restore() {
+  id=$1
+  shift
+  out=$(b restore --json "$@" "$id" 2>&1)
+  rc=$?
+  say restore "$id" $rc "$(echo "$out" | oneline)"
+  say state "$id" "$(b state "$id" 2>&1 | oneline)"
+}
+
+# Board A, first boot: c1 is checkpointed and stops (to restore after the reboot, and to carry to board B); c3 is
+# checkpointed and left running, so its policy (processes back at boot) brings it back after the reboot.
+phase_a1() {
+  rm -rf "$store" "$carry" /var/lib/bunker/journal
+  mkdir -p "$carry"
+  run_counter c1 counter
+  run_counter c3 counter2
+  wait_count c1 5
+  say pid c1 "$(pid_of c1)"
+  checkpoint checkpoint c1 --standalone --file "$carry/c1.bnkc"
+  say status c1 "$(status_of c1)"
+  wait_count c3 5
+  say pid c3 "$(pid_of c3)"
+  checkpoint checkpoint c3 --leave-running
+  say status c3 "$(status_of c3)"
+  goes_on c3
+}
+
+# Board A, after the reboot: `resume` brings c3 back; c1 is restored by hand; both count on.
+phase_a2() {
+  say resume - "$(b resume --json 2>&1 | oneline)"
+  say status c3 "$(status_of c3)"
+  say pid c3 "$(pid_of c3)"
+  goes_on c3
+  restore c1 --file "$carry/c1.bnkc"
+  goes_on c1
+  say exec c1 "$(b exec c1 /bin/cat /tmp/count 2>&1 | oneline)"
+  b kill c1 KILL > /dev/null 2>&1
+  say kill c1 $?
+  wait_stopped c1
+  say status c1 "$(status_of c1)"
+  b delete c1 > /dev/null 2>&1
+  say delete c1 $?
+  say journal c1 "$(b checkpoint inspect /var/lib/bunker/journal/journal 2>&1 | grep '"id":"c1"' | tail -4 | oneline)"
+  b delete -f c3 > /dev/null 2>&1
+}
+
+# Board B, first boot: c1 arrives from board A; then a checkpoint of it, and a second one that the power cut stops.
+phase_b1() {
+  rm -rf "$store" /var/lib/bunker/journal /var/lib/bunker/migrated
+  restore c1 --file "$carry/c1.bnkc" --bundle /var/lib/bunker/migrated/counter
+  goes_on c1
+  checkpoint checkpoint1 c1 --leave-running
+  goes_on c1
+  (
+    checkpoint checkpoint2 c1 --leave-running
+  ) &
+  # The host cuts the power a moment after this line: while CRIU dumps, bunker packs, or (rarely) after the write.
+  i=0
+  while [ $i -lt 1200 ]; do
+    for f in "$store"/*.criu "$store"/*.tmp; do
+      if [ -e "$f" ]; then
+        say cut-point c1 "$f"
+        wait
+        return
+      fi
+    done
+    sleep 0.05
+    i=$((i + 1))
+  done
+  say no-cut-point c1
+  wait
+}
+
+# Board B, after the cut: `resume` brings c1 back from the newest intact process checkpoint and clears the leftovers.
+phase_b2() {
+  say files - "$(ls "$store" | oneline)"
+  say resume - "$(b resume --json 2>&1 | oneline)"
+  say status c1 "$(status_of c1)"
+  goes_on c1
+  say exec c1 "$(b exec c1 /bin/cat /tmp/count 2>&1 | oneline)"
+  b delete -f c1 > /dev/null 2>&1
+}
+
+"phase_$1"
+echo "CRIU done $1"
