@@ -4,8 +4,9 @@
 // stdio standing in for the dumped pipes and files; bunker then owns the tree. The caller has restored the bundle.
 import { mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ContainerRecord } from "../container/record.ts";
-import { CRIU_IMAGES_TREE } from "../durable/checkpoint-records.ts";
+import { cgroupManager } from "../cgroups/host-manager.ts";
+import { limitsViewDir, type ContainerRecord } from "../container/record.ts";
+import { CRIU_IMAGES_TREE, type ProcessImage } from "../durable/checkpoint-records.ts";
 import type { Config } from "../spec/config.ts";
 import { debug, debugEnabled } from "../debug.ts";
 import type { CheckpointContents } from "./checkpoint-file.ts";
@@ -29,26 +30,39 @@ export interface RestoreProcessesOptions {
   host: ProcessHost;
 }
 
-export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<ContainerRecord> => {
-  const image = o.contents.process;
-  const fail = (why: string): never => {
-    throw new Error(`Restore the processes of '${o.id}' from '${o.file}': ${why}`);
-  };
-  if (!image) fail("it is not a process checkpoint");
-  if (image!.arch !== o.host.machine) fail(`its processes ran on ${image!.arch}, this machine is ${o.host.machine}`);
+const failure = (o: { id: string; file: string }) => (why: string): never => {
+  throw new Error(`Restore the processes of '${o.id}' from '${o.file}': ${why}`);
+};
+
+/**
+ * What can be known before anything is touched (the bundle, the root, the cgroups): a refused restore leaves no
+ * trace. `config` is the checkpoint's, validated for the bundle it goes to.
+ */
+export const checkRestorable = (o: Omit<RestoreProcessesOptions, "contents"> & { contents: Pick<CheckpointContents, "process"> }): ProcessImage => {
+  const fail = failure(o);
+  const image = o.contents.process ?? fail("it is not a process checkpoint");
+  if (image.arch !== o.host.machine) fail(`its processes ran on ${image.arch}, this machine is ${o.host.machine}`);
   if (!o.host.criu.version()) fail("CRIU is not installed (Debian: apt-get install criu)");
+  const layout = cgroupManager({ cgroupsPath: o.config.linux?.cgroupsPath, id: o.id }).layout;
+  if (layout !== "v2") fail(`bunker drives CRIU on cgroup v2 only (this host's layout is ${layout})`);
+  restoreMounts(externalMountCandidates(o.config, o.bundle, limitsViewDir(o.root, o.id)), image.mounts);
+  return image;
+};
+
+export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<ContainerRecord> => {
+  const fail = failure(o);
+  const image = checkRestorable(o);
   const shell = await prepareRestoredContainer({ root: o.root, id: o.id, bundle: o.bundle, config: o.config });
   const scratch = scratchDir(o.file);
   const images = join(scratch, "images");
   const work = join(scratch, "work");
   const mountpoint = join(shell.stateDir, "criu-root");
   try {
-    if (!shell.cgroup.path.startsWith("/")) fail(`bunker drives CRIU on cgroup v2 only (this host's layout is ${shell.cgroup.layout})`);
     rmSync(scratch, { recursive: true, force: true });
     mkdirSync(work, { recursive: true, mode: 0o700 });
     restoreTree(o.file, CRIU_IMAGES_TREE, images, { contents: o.contents, durable: false });
     debug("restore: images unpacked");
-    const mounts = restoreMounts(externalMountCandidates(o.config, o.bundle, shell.limitsDir), image!.mounts);
+    const mounts = restoreMounts(externalMountCandidates(o.config, o.bundle, shell.limitsDir), image.mounts);
     const pidFile = join(work, "init.pid");
     const log = join(work, "restore.log");
     // CRIU wants its root to be a mount point whose parent is not overmounted: the rootfs bound on a directory of ours.
@@ -59,7 +73,7 @@ export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<Cont
       debug("restore: root bound, CRIU restores");
       await besideCleanup(
         () => o.host.criu.run(
-          restoreArgs({ images, work, log, root: mountpoint, pidFile, cgroupRoot: shell.cgroup.path, mounts, inherit: inheritedStdio(image!.stdio), verbose: debugEnabled() }),
+          restoreArgs({ images, work, log, root: mountpoint, pidFile, cgroupRoot: shell.cgroup.path, mounts, inherit: inheritedStdio(image.stdio), verbose: debugEnabled() }),
           { log, inheritStdio: true },
         ),
         () => o.host.unmount(mountpoint),

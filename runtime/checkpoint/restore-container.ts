@@ -9,9 +9,10 @@ import { deleteContainer } from "../container/delete.ts";
 import { readRecord } from "../container/record.ts";
 import { runContainer } from "../container/run.ts";
 import { statusOf } from "../container/status.ts";
-import { loadConfig } from "../spec/config.ts";
+import { loadConfig, parseConfig } from "../spec/config.ts";
+import { parseJson } from "../spec/validate.ts";
 import { readCheckpoint } from "./checkpoint-file.ts";
-import { restoreProcesses } from "./process-restore.ts";
+import { checkRestorable, restoreProcesses } from "./process-restore.ts";
 import { realProcessHost, type ProcessHost } from "./process-host.ts";
 import type { StateJournal } from "../durable/journal.ts";
 import { restoreTree } from "./restore-tree.ts";
@@ -50,6 +51,9 @@ const clearId = async (root: string, id: string): Promise<void> => {
 export const restoreContainer = async (opts: RestoreContainerOptions): Promise<ContainerRestored> => {
   const contents = readCheckpoint(opts.file);
   const bundle = resolve(opts.bundle ?? contents.state.bundle);
+  const host = contents.process ? (opts.host ?? realProcessHost()) : undefined;
+  // A process restore that cannot work here is refused before the bundle is touched.
+  if (host) checkRestorable({ root: opts.root, id: opts.id, bundle, file: opts.file, contents, config: parseConfig(parseJson(contents.config, "the checkpoint's config.json"), bundle), host });
   await clearId(opts.root, opts.id);
   mkdirSync(bundle, { recursive: true });
   const configPath = join(bundle, "config.json");
@@ -59,8 +63,8 @@ export const restoreContainer = async (opts: RestoreContainerOptions): Promise<C
     ...restoreTree(opts.file, t.name, t.dir, { contents, replace: true }),
   }));
   // The journal is the caller's, already open and locked: this records below itself.
-  const rec = contents.process
-    ? await restoreProcesses({ root: opts.root, id: opts.id, bundle, config: loadConfig(bundle), file: opts.file, contents, host: opts.host ?? realProcessHost() })
+  const rec = host
+    ? await restoreProcesses({ root: opts.root, id: opts.id, bundle, config: loadConfig(bundle), file: opts.file, contents, host })
     : await runContainer({ root: opts.root, id: opts.id, bundle, detach: true, journal: null }, opts.onWarning ?? (() => {})).then(() => readRecord(opts.root, opts.id));
   const j = opts.journal;
   if (j) {

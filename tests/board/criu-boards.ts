@@ -1,10 +1,13 @@
 // The host's side of the process-checkpoint scenarios: boards made from the lane's disk image, one boot per phase of
 // criu-guest.sh, the `CRIU ...` lines each boot printed, and the counter readings in them.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type BoardBase, BUILD_DIR, prepareBase } from "../../board/assemble.ts";
 import { type CutAt, type JobResult, runJob } from "../../board/job.ts";
 import { type BoardProfile, loadProfile } from "../../board/profile.ts";
+import { readCheckpoint, writeCheckpoint } from "../../runtime/checkpoint/checkpoint-file.ts";
+import { restoreTree } from "../../runtime/checkpoint/restore-tree.ts";
+import { CRIU_IMAGES_TREE } from "../../runtime/durable/checkpoint-records.ts";
 
 /** The lane's disk: the arm64 executables, CRIU, the bundles and this suite (`npm run test:board` builds it). */
 export const LANE_DISK = join(BUILD_DIR, "disk.img");
@@ -21,6 +24,23 @@ export const cannotRun = (): string | undefined =>
       : !Bun.which("debugfs", { PATH: `${process.env.PATH}:/sbin:/usr/sbin` })
         ? "needs debugfs (e2fsprogs)"
         : undefined;
+
+/** A copy of the process checkpoint `file` whose process tree image is garbage: CRIU's restore of it must fail. */
+export const breakCheckpoint = (file: string, out: string): void => {
+  const contents = readCheckpoint(file);
+  const work = mkdtempSync(`${out}.trees-`);
+  try {
+    const trees = contents.trees.map((t, i) => {
+      const dir = join(work, String(i));
+      restoreTree(file, t.name, dir, { contents, durable: false });
+      return { name: t.name, dir };
+    });
+    writeFileSync(join(trees.find((t) => t.name === CRIU_IMAGES_TREE)!.dir, "pstree.img"), "not a pstree image");
+    writeCheckpoint({ file: out, id: contents.head.id, trees, config: contents.config, state: contents.state, ...(contents.process ? { process: contents.process } : {}), standalone: true });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+};
 
 export interface Mark {
   what: string;

@@ -2,7 +2,7 @@
 # The board's side of the process-checkpoint scenarios (tests/board/criu.test.ts) and of `npm run bench:criu`: each
 # phase drives bunker (its default root, so the journal is /var/lib/bunker/journal and survives a reboot) and prints
 # `CRIU <what> <id> <values>` lines for the host to check. Counts are read through the init's root
-# (/proc/PID/root/tmp/count): cheaper than an exec on an emulated board.
+# (/proc/PID/root/tmp/count), the init's PID asked once per start: every bunker command costs seconds when emulated.
 # usage: sh criu-guest.sh <phase>
 set -u
 B=${BUNKER:-/opt/bunker/bin/bunker}
@@ -16,8 +16,13 @@ b() { timeout 900 "$B" "$@" < /dev/null; }
 oneline() { tr '\n' ' '; }
 pid_of() { b state "$1" 2> /dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p'; }
 status_of() { b state "$1" 2> /dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
+# track ID: notes (and says) the PID of the container's init, for count_of.
+track() {
+  pid_of "$1" > "/tmp/criu-pid-$1"
+  say pid "$1" "$(cat "/tmp/criu-pid-$1")"
+}
 count_of() {
-  p=$(pid_of "$1")
+  p=$(cat "/tmp/criu-pid-$1" 2> /dev/null)
   [ -n "$p" ] && [ "$p" != 0 ] && cat "/proc/$p/root/tmp/count" 2> /dev/null
 }
 
@@ -54,6 +59,7 @@ wait_stopped() {
 run_counter() {
   b run -d --bundle "$bundles/$2" "$1" > /dev/null 2>&1
   say run "$1" $?
+  track "$1"
 }
 
 # checkpoint KEY ID FLAGS...: a process checkpoint, its exit status and its JSON.
@@ -73,6 +79,7 @@ restore() {
   rc=$?
   say restore "$id" $rc "$(echo "$out" | oneline)"
   say state "$id" "$(b state "$id" 2>&1 | oneline)"
+  track "$id"
 }
 
 # Board A, first boot: c1 is checkpointed and stops (to restore after the reboot, and to carry to board B); c3 is
@@ -83,22 +90,30 @@ phase_a1() {
   run_counter c1 counter
   run_counter c3 counter2
   wait_count c1 5
-  say pid c1 "$(pid_of c1)"
   checkpoint checkpoint c1 --standalone --file "$carry/c1.bnkc"
   say status c1 "$(status_of c1)"
   wait_count c3 5
-  say pid c3 "$(pid_of c3)"
   checkpoint checkpoint c3 --leave-running
   say status c3 "$(status_of c3)"
   goes_on c3
 }
 
-# Board A, after the reboot: `resume` brings c3 back; c1 is restored by hand; both count on.
+# Board A, after the reboot: `resume` brings c3 back; a damaged checkpoint fails to restore and leaves no container,
+# cgroup, mount or scratch behind; c1 is restored by hand; both count on.
 phase_a2() {
   say resume - "$(b resume --json 2>&1 | oneline)"
   say status c3 "$(status_of c3)"
-  say pid c3 "$(pid_of c3)"
+  track c3
   goes_on c3
+  out=$(b restore --file "$carry/broken.bnkc" --bundle /var/lib/bunker/broken broken 2>&1)
+  say restore broken $? "$(echo "$out" | oneline)"
+  left=""
+  [ -e /run/bunker/broken ] && left="$left state"
+  [ -e /sys/fs/cgroup/bunker-board/counter ] && left="$left cgroup"
+  grep -q criu-root /proc/self/mountinfo && left="$left mount"
+  ls -d "$carry"/*.criu > /dev/null 2>&1 && left="$left scratch"
+  b checkpoint inspect /var/lib/bunker/journal/journal 2> /dev/null | grep -q '"id":"broken"' && left="$left journal"
+  say left broken "${left:-nothing}"
   restore c1 --file "$carry/c1.bnkc"
   goes_on c1
   say exec c1 "$(b exec c1 /bin/cat /tmp/count 2>&1 | oneline)"
@@ -144,6 +159,7 @@ phase_b2() {
   say files - "$(ls "$store" | oneline)"
   say resume - "$(b resume --json 2>&1 | oneline)"
   say status c1 "$(status_of c1)"
+  track c1
   goes_on c1
   say exec c1 "$(b exec c1 /bin/cat /tmp/count 2>&1 | oneline)"
   b delete -f c1 > /dev/null 2>&1

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFromImage, writeToImage } from "../../board/disk-files.ts";
 import { rng } from "../../runtime/durable/fault-storage.ts";
-import { Boards, CARRIED, cannotRun, outcome, type Phase, reading } from "./criu-boards.ts";
+import { Boards, breakCheckpoint, CARRIED, cannotRun, outcome, type Phase, reading } from "./criu-boards.ts";
 
 const why = cannotRun();
 if (why) console.log(`skip: process checkpoint scenarios: ${why}`);
@@ -54,12 +54,20 @@ describe.skipIf(why !== undefined)("process checkpoints on the emulated board", 
   test("(1) a counter checkpointed, the board rebooted (kernel-upgrade case), restored: it counts on in a container bunker owns", async () => {
     const diskA = boards.disk("a");
     a1 = await boards.phase(diskA, "a1");
+    // Beside the good checkpoint, a copy whose process tree image is garbage: its restore must fail without a trace.
+    readFromImage(diskA, CARRIED, join(host, "c1.bnkc"));
+    breakCheckpoint(join(host, "c1.bnkc"), join(host, "broken.bnkc"));
+    writeToImage(diskA, join(host, "broken.bnkc"), CARRIED.replace("c1.bnkc", "broken.bnkc"));
     a2 = await boards.phase(diskA, "a2");
     const before = reading(a1.one("count", "c1"));
     const written = outcome<Written>(a1.one("checkpoint", "c1"));
     expect(written.rc).toBe(0);
     expect(written.json.processes!.imageBytes).toBeGreaterThan(0);
     expect(a1.one("status", "c1")).toBe("stopped");
+    const broken = a2.one("restore", "broken");
+    expect(broken).toStartWith("1 bunker: ");
+    expect(broken).toContain("criu restore exited");
+    expect(a2.one("left", "broken")).toBe("nothing");
     const restored = outcome<Restored>(a2.one("restore", "c1"));
     expect(restored).toMatchObject({ rc: 0, json: { processes: true } });
     const state = JSON.parse(a2.one("state", "c1"));
@@ -91,7 +99,6 @@ describe.skipIf(why !== undefined)("process checkpoints on the emulated board", 
   test("(2) migration: the checkpoint file copied to a second board booted from another disk restores there", async () => {
     if (!a1) throw new Error("board A's first boot did not run (see test 1)");
     diskB = boards.disk("b");
-    readFromImage(join(boards.dir, "a.img"), CARRIED, join(host, "c1.bnkc"));
     writeToImage(diskB, join(host, "c1.bnkc"), CARRIED);
     // The power goes a moment after the second checkpoint starts (test 4 checks what it left).
     const delayMs = Math.floor(rng(seed)() * 1500);
