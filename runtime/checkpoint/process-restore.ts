@@ -84,7 +84,9 @@ export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<Cont
     debug("restore: CRIU done");
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     if (!Number.isInteger(pid) || pid < 1) fail(`CRIU's pid file says '${readFileSync(pidFile, "utf8").trim()}'`);
-    return await shell.adopt(pid);
+    const adopted = await shell.adopt(pid);
+    debug("restore: processes adopted");
+    return adopted;
   } catch (err) {
     // Rethrows `err`, with any cleanup error beside it.
     await besideCleanup(() => Promise.reject(err), () => shell.abandon());

@@ -11,6 +11,7 @@ import { runContainer } from "../container/run.ts";
 import { statusOf } from "../container/status.ts";
 import { loadConfig, parseConfig } from "../spec/config.ts";
 import { parseJson } from "../spec/validate.ts";
+import { debug } from "../debug.ts";
 import { readCheckpoint } from "./checkpoint-file.ts";
 import { checkRestorable, restoreProcesses } from "./process-restore.ts";
 import { realProcessHost, type ProcessHost } from "./process-host.ts";
@@ -62,6 +63,7 @@ export const restoreContainer = async (opts: RestoreContainerOptions): Promise<C
     ...t,
     ...restoreTree(opts.file, t.name, t.dir, { contents, replace: true }),
   }));
+  debug("restore: bundle restored");
   // The journal is the caller's, already open and locked: this records below itself.
   const rec = host
     ? await restoreProcesses({ root: opts.root, id: opts.id, bundle, config: loadConfig(bundle), file: opts.file, contents, host })

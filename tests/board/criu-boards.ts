@@ -119,7 +119,7 @@ export class Boards {
       base: this.base,
       disk,
       script: `sh ${GUEST} ${phase}\n`,
-      name: `criu-${phase}`,
+      name: `criu-${phase.replaceAll(/\W+/g, "-")}`,
       timeoutMs: 15 * 60_000,
       ...(cut ? { cut } : {}),
       onLine: (l) => {

@@ -127,22 +127,19 @@ phase_a2() {
   b delete -f c3 > /dev/null 2>&1
 }
 
-# Board B, first boot: c1 arrives from board A; then a checkpoint of it, and a second one that the power cut stops.
-phase_b1() {
-  rm -rf "$store" /var/lib/bunker/journal /var/lib/bunker/migrated
-  restore c1 --file "$carry/c1.bnkc" --bundle /var/lib/bunker/migrated/counter
-  goes_on c1
-  checkpoint checkpoint1 c1 --leave-running
-  goes_on c1
+# cut_checkpoints ID: a process checkpoint of the container, then a second one, which the host's power cut stops.
+cut_checkpoints() {
+  checkpoint checkpoint1 "$1" --leave-running
+  goes_on "$1"
   (
-    checkpoint checkpoint2 c1 --leave-running
+    checkpoint checkpoint2 "$1" --leave-running
   ) &
   # The host cuts the power a moment after this line: while CRIU dumps, bunker packs, or (rarely) after the write.
   i=0
   while [ $i -lt 1200 ]; do
     for f in "$store"/*.criu "$store"/*.tmp; do
       if [ -e "$f" ]; then
-        say cut-point c1 "$f"
+        say cut-point "$1" "$f"
         wait
         return
       fi
@@ -150,20 +147,85 @@ phase_b1() {
     sleep 0.05
     i=$((i + 1))
   done
-  say no-cut-point c1
+  say no-cut-point "$1"
   wait
 }
 
-# Board B, after the cut: `resume` brings c1 back from the newest intact process checkpoint and clears the leftovers.
-phase_b2() {
+# Board B, first boot: c1 arrives from board A; then a checkpoint of it, and a second one that the power cut stops.
+phase_b1() {
+  rm -rf "$store" /var/lib/bunker/journal /var/lib/bunker/migrated
+  restore c1 --file "$carry/c1.bnkc" --bundle /var/lib/bunker/migrated/counter
+  goes_on c1
+  cut_checkpoints c1
+}
+
+# Repeated cuts (criu-cuts.ts): the first boot starts the counter, each later one resumes it after the last cut; each
+# then cuts another checkpoint short.
+phase_cycle() {
+  if [ "${1:-}" = first ]; then
+    rm -rf "$store" /var/lib/bunker/journal
+    run_counter c1 counter
+    wait_count c1 5
+  else
+    phase_resumed
+  fi
+  cut_checkpoints c1
+}
+
+# After a cut: `resume` brings c1 back from the newest intact process checkpoint and clears the leftovers.
+phase_resumed() {
   say files - "$(ls "$store" | oneline)"
   say resume - "$(b resume --json 2>&1 | oneline)"
   say status c1 "$(status_of c1)"
   track c1
   goes_on c1
   say exec c1 "$(b exec c1 /bin/cat /tmp/count 2>&1 | oneline)"
+}
+
+# Board B, after the cut.
+phase_b2() {
+  phase_resumed
   b delete -f c1 > /dev/null 2>&1
 }
 
-"phase_$1"
-echo "CRIU done $1"
+# Figures for `npm run bench:criu`: RUNS standalone process checkpoints and restores of the counter and of the process
+# holding 32 MiB, each timed on the board (uptime, 10 ms steps) with bunker's --debug phase lines beside.
+phase_bench() {
+  runs=$1
+  rm -rf /var/lib/bunker/bench
+  mkdir -p /var/lib/bunker/bench
+  for w in counter hog; do
+    i=1
+    while [ "$i" -le "$runs" ]; do
+      run_counter "$w" "$w"
+      if [ "$w" = counter ]; then
+        wait_count counter 5
+      else
+        j=0
+        while [ ! -e "/proc/$(cat /tmp/criu-pid-hog)/root/tmp/filled" ] && [ $j -lt 600 ]; do sleep 0.5; j=$((j + 1)); done
+        say anon hog "$(grep '^anon ' /sys/fs/cgroup/bunker-board/hog/memory.stat)"
+      fi
+      file=/var/lib/bunker/bench/$w-$i.bnkc
+      for step in dump restore; do
+        t0=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
+        if [ $step = dump ]; then
+          out=$(b --debug checkpoint --process --standalone --json --file "$file" "$w" 2> /tmp/criu-debug)
+        else
+          out=$(b --debug restore --json --file "$file" "$w" 2> /tmp/criu-debug)
+        fi
+        rc=$?
+        t1=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
+        say "bench-$step" "$w" "$i $rc $((t1 - t0)) $(echo "$out" | oneline)"
+        say "bench-$step-phases" "$w" "$i $(grep -E '(checkpoint|restore): ' /tmp/criu-debug | sed 's/^bunker\[[0-9]*\] //' | oneline)"
+      done
+      [ "$w" = hog ] && say anon hog "$(grep '^anon ' /sys/fs/cgroup/bunker-board/hog/memory.stat)"
+      b delete -f "$w" > /dev/null 2>&1
+      i=$((i + 1))
+    done
+  done
+}
+
+phase=$1
+shift
+"phase_$phase" "$@"
+echo "CRIU done $phase"
