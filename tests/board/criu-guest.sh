@@ -22,14 +22,14 @@ track() {
   say pid "$1" "$(cat "/tmp/criu-pid-$1")"
 }
 count_of() {
+  local p
   p=$(cat "/tmp/criu-pid-$1" 2> /dev/null)
   [ -n "$p" ] && [ "$p" != 0 ] && cat "/proc/$p/root/tmp/count" 2> /dev/null
 }
 
 # wait_count ID MIN: until the counter reaches MIN (at most two minutes), then says the count.
 wait_count() {
-  i=0
-  c=""
+  local i=0 c="" n
   while [ $i -lt 240 ]; do
     c=$(count_of "$1")
     n=${c##* }
@@ -42,6 +42,7 @@ wait_count() {
 
 # goes_on ID: says the count now and once it has moved on by three.
 goes_on() {
+  local c
   c=$(count_of "$1")
   say count "$1" "$c"
   wait_count "$1" $((${c##* } + 3))
@@ -49,7 +50,7 @@ goes_on() {
 
 # wait_stopped ID: until `state` says stopped (at most a minute).
 wait_stopped() {
-  i=0
+  local i=0
   while [ "$(status_of "$1")" != stopped ] && [ $i -lt 120 ]; do
     sleep 0.5
     i=$((i + 1))
@@ -64,7 +65,7 @@ run_counter() {
 
 # checkpoint KEY ID FLAGS...: a process checkpoint, its exit status and its JSON.
 checkpoint() {
-  key=$1 id=$2
+  local key=$1 id=$2 out rc
   shift 2
   out=$(b checkpoint --process --json "$@" "$id" 2>&1)
   rc=$?
@@ -73,7 +74,7 @@ checkpoint() {
 
 # restore ID FLAGS...: a restore, then the container's state on one line.
 restore() {
-  id=$1
+  local id=$1 out rc
   shift
   out=$(b restore --json "$@" "$id" 2>&1)
   rc=$?
@@ -129,13 +130,13 @@ phase_a2() {
 
 # cut_checkpoints ID: a process checkpoint of the container, then a second one, which the host's power cut stops.
 cut_checkpoints() {
+  local i=0 f
   checkpoint checkpoint1 "$1" --leave-running
   goes_on "$1"
   (
     checkpoint checkpoint2 "$1" --leave-running
   ) &
   # The host cuts the power a moment after this line: while CRIU dumps, bunker packs, or (rarely) after the write.
-  i=0
   while [ $i -lt 1200 ]; do
     for f in "$store"/*.criu "$store"/*.tmp; do
       if [ -e "$f" ]; then
@@ -191,7 +192,7 @@ phase_b2() {
 # Figures for `npm run bench:criu`: RUNS standalone process checkpoints and restores of the counter and of the process
 # holding 32 MiB, each timed on the board (uptime, 10 ms steps) with bunker's --debug phase lines beside.
 phase_bench() {
-  runs=$1
+  local runs=$1 w i j file step t0 t1 out rc
   rm -rf /var/lib/bunker/bench
   mkdir -p /var/lib/bunker/bench
   for w in counter hog; do
