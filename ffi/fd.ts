@@ -50,8 +50,6 @@ export const ioctl = (fd: number, request: number, arg: bigint | number): number
 
 export const mknod = (path: string, mode: number, dev: bigint): void => void check("mknod", q(path), libc.mknod(cstr(path), mode, dev));
 
-export const mkfifo = (path: string, mode: number): void => void check("mkfifo", q(path), libc.mkfifo(cstr(path), mode));
-
 /** makedev() of glibc and musl: the 64-bit dev_t encoding. */
 export const makedev = (major: number, minor: number): bigint =>
   (BigInt(major & 0xfffff000) << 32n) | (BigInt(major & 0xfff) << 8n) | (BigInt(minor & 0xffffff00) << 12n) | BigInt(minor & 0xff);

@@ -2,33 +2,34 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { S_IFIFO } from "../../ffi/constants.ts";
 import { writeFileAtomic } from "../durable/atomic-file.ts";
-import { mkfifo } from "../../ffi/fd.ts";
-import { lockFile } from "../../ffi/lock.ts";
-import { kill } from "../../ffi/process.ts";
 import { cgroupManager } from "../cgroups/host-manager.ts";
 import type { CgroupManager } from "../cgroups/manager.ts";
 import { runHooks } from "../process/hooks.ts";
 import { checkNamespacePaths } from "../process/namespace-paths.ts";
 import { buildPlan, hookSteps } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
-import { encode, type StageMessage } from "../process/messages.ts";
+import { encode } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
 import { openHostFiles } from "../process/host-files.ts";
 import { idmapRequests } from "../process/idmapped-mounts.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
+import { openProcess, type ProcessHandle } from "../process/process-handle.ts";
 import { waitForPid } from "../process/wait-pid.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
+import { procTakesPidns } from "../../ffi/mount.ts";
 import { debug } from "../debug.ts";
 import { writeIdMaps } from "../process/id-maps.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
 import { isRunning, procStat } from "./proc.ts";
 import { exitStatusOf } from "./wait.ts";
-import { checkId, fifoPath, limitsViewDir, lockPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
+import { lockContainer } from "./lock.ts";
+import { checkId, limitsViewDir, START_SOCKET, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
+import { StageFailedError } from "./stage-failed.ts";
+import { unwind } from "./unwind.ts";
 import { ociState } from "./status.ts";
 
 export interface CreateOptions {
@@ -41,40 +42,22 @@ export interface CreateOptions {
   console?: ConsoleRequest;
   /** The state journal's directory (null: off). */
   journal: string | null;
+  /** The program's stdio is the container's own /dev/null (a detached run without a terminal), never the caller's
+   * fds, which a process checkpoint could not describe. create itself, as runc's, passes the caller's stdio on: an
+   * engine gives it the pipes it reads. */
+  nullStdio?: boolean;
 }
 
 export interface Created {
   record: ContainerRecord;
   stage: StageProcess;
   cgroup: CgroupManager;
-  /** Resolves with the init's exit status (128 + N for signal N). */
-  exited(): Promise<number>;
+  /** Resolves with the exit status (128 + N for signal N) of the init, or of the program a stage that joined another
+   * container's PID namespace spawned at start (its PID from `start`). */
+  exited(pid?: number): Promise<number>;
   /** The terminal, when bunker holds it (a foreground container with process.terminal). */
   console?: ConsolePair;
 }
-
-/** The setup stage's own account of a failure: "setup stage: <step>: <call>: <errno>". */
-export class StageFailedError extends Error {
-  override readonly name = "StageFailedError";
-  constructor(readonly report: Extract<StageMessage, { t: "failed" }>) {
-    super(`Setup stage failed at '${report.step}': ${report.message}`);
-  }
-}
-
-/** Runs cleanups newest first; keeps every cleanup error beside the main one. */
-const unwind = (main: unknown, cleanups: (() => unknown)[]): Promise<never> =>
-  (async () => {
-    const errors: unknown[] = [];
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    if (errors.length) throw new AggregateError(errors, main instanceof Error ? main.message : String(main), { cause: main });
-    throw main;
-  })();
 
 /** The config plus the bind mounts of the container's limits view over the files its /proc and /sys mounts show. */
 const withLimitsView = (config: Config, dir: string): Config => {
@@ -105,12 +88,12 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     throw err;
   }
   const cleanups: (() => unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
-  const lock = lockFile(lockPath(opts.root, opts.id));
+  const lock = lockContainer(opts.root, opts.id);
   cleanups.push(() => lock.release());
   try {
     const record: ContainerRecord = {
       id: opts.id, pid: 0, startTime: "", bundle, rootfs: config.root.path, created: new Date().toISOString(), creating: true,
-      cgroupsPath: "", annotations: config.annotations ?? {}, config,
+      cgroupsPath: "", annotations: config.annotations ?? {}, config, ...(opts.pidFile ? { pidFile: resolve(opts.pidFile) } : {}),
     };
     writeRecord(opts.root, record);
     const cgroup = cgroupManager({ cgroupsPath: config.linux?.cgroupsPath, id: opts.id });
@@ -118,32 +101,38 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     cleanups.push(() => cgroup.destroy());
     cgroup.create();
     cgroup.apply(config.linux?.resources ?? {});
-    const fifo = fifoPath(opts.root, opts.id);
-    mkfifo(fifo, S_IFIFO | 0o622);
     const state = (pid: number, status: string): string => JSON.stringify(ociState(record, status, pid));
     const { pair, target, socketPath } = consoleFor(terminal);
     if (pair) cleanups.push(() => pair.close());
+    const pidns = pidNamespaceOf(config);
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
-    const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifo, console: target, idmapped: idmapRequests(config, bundle) });
+    const host = openHostFiles({ cgroupProcs: placement.stage, start: { dir, name: START_SOCKET }, console: target, idmapped: idmapRequests(config, bundle) });
     const plan = buildPlan({
-      id: opts.id, bundle, config: withLimitsView(config, limitsViewDir(opts.root, opts.id)), execFifo: fifo, consoleSocket: socketPath,
+      id: opts.id, bundle, config: withLimitsView(config, limitsViewDir(opts.root, opts.id)), consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: "", // the init's pid is known once the stage runs: see `hookState`
+      procTakesPidns: pidns !== null && pidns !== "new" && procTakesPidns(), nullStdio: opts.nullStdio ?? false,
     });
     debug("create: spawn stage");
     let stage: StageProcess;
     try {
-      stage = spawnStage({ pid: plan.spawnInit ? null : pidNamespaceOf(config), stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds });
+      // The stage starts in the container's PID namespace, unless it makes it itself (spawnInit) or spawns the program
+      // into the one it joins (spawnProcess).
+      stage = spawnStage({ pid: plan.spawnInit || plan.spawnProcess ? null : pidns, stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: config.process.oomScoreAdj });
     } finally {
       host.close();
     }
     /** Host PID of the container's init: the stage itself, or the init it started in a user-owned PID namespace. */
     let initPid = stage.proc.pid;
+    /** That init, held by a pidfd until create is done: it is not our child, its PID could be reused. */
+    let init: ProcessHandle | undefined;
     // What every hook of create and start sees: the spec's "created" (the environment is made; runc says
     // "creating", crun "created"), with the init's pid.
     const hookState = (): string => state(initPid, "created");
     cleanups.push(async () => {
-      for (const pid of new Set([initPid, stage.proc.pid])) if (isRunning(pid)) kill(pid, 9);
+      init?.signal(9);
+      init?.close();
+      stage.proc.kill(9);
       await stage.proc.exited;
     });
     stage.channel.send(encode({ t: "plan", plan: { ...plan, stateJson: hookState() } }));
@@ -163,6 +152,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
         stage.channel.send(encode({ t: "continue" }));
       } else if (msg.t === "init-spawned") {
         initPid = msg.pid;
+        init = openProcess(msg.pid, () => isRunning(msg.pid));
         // The init is already in the user namespace, as root there.
         stage.channel.send(encode({ t: "plan", plan: { ...plan, stateJson: hookState(), early: [], newUserNamespace: false, spawnInit: false } }));
       } else if (msg.t === "mounts-ready") {
@@ -180,13 +170,15 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     if (!stat) throw new Error("The setup stage died right after it was ready");
     Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
     writeRecord(opts.root, record);
+    // The pid file first: a create that fails on it must leave no `created` record in the journal.
+    if (record.pidFile) writeFileAtomic(record.pidFile, String(initPid));
     recordChanges(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
-    if (opts.pidFile) writeFileAtomic(opts.pidFile, String(initPid));
+    init?.close();
     lock.release();
     // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.
-    const exited = async (): Promise<number> => {
+    const exited = async (pid = initPid): Promise<number> => {
       await stage.proc.exited;
-      return initPid === stage.proc.pid ? exitStatusOf(stage.proc) : waitForPid(initPid);
+      return pid === stage.proc.pid ? exitStatusOf(stage.proc) : waitForPid(pid);
     };
     return { record, stage, cgroup, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {

@@ -8,6 +8,9 @@ import { deleteContainer } from "./delete.ts";
 import { recordChanges } from "./journal.ts";
 import { startContainer } from "./start.ts";
 import { forwardSignals } from "./wait.ts";
+import { unwind } from "./unwind.ts";
+import { openProcess } from "../process/process-handle.ts";
+import { isAlive } from "./proc.ts";
 
 const memoryLimitText = (c: Created): string => {
   const limit = (c.record.config as Config).linux?.resources?.memory?.limit;
@@ -23,30 +26,46 @@ export const runContainer = async (opts: CreateOptions & { detach: boolean }, on
   // A container init that its setup stage started (new user + PID namespace) becomes our child to wait for.
   if (!opts.detach) prctl(PR.SET_CHILD_SUBREAPER, 1);
   debug("run: create");
-  const created = await createContainer({ ...opts, journal: null, console: opts.console ?? (opts.detach ? undefined : "foreground") });
+  const created = await createContainer({
+    ...opts,
+    journal: null,
+    console: opts.console ?? (opts.detach ? undefined : "foreground"),
+    nullStdio: opts.detach,
+  });
   const { stage, record } = created;
   const terminal = created.console?.attach();
   // Before the program can run: a signal meant for it must never take bunker down instead.
-  const stopForwarding = opts.detach ? () => {} : forwardSignals(record.pid);
+  let pid = record.pid;
+  let target = openProcess(pid, () => isAlive(record.pid, record.startTime));
+  const stopForwarding = opts.detach ? () => {} : forwardSignals(() => target);
   try {
     debug("run: start");
-    startContainer(opts.root, opts.id, null, onWarning);
+    // A stage that joined another container's PID namespace spawns the program: it has a PID of its own.
+    const started = startContainer(opts.root, opts.id, null, onWarning);
+    if (started.pid !== pid) {
+      pid = started.pid;
+      target?.close();
+      target = openProcess(pid, () => isAlive(started.pid, started.startTime));
+    }
     recordChanges(opts.journal, [
       { kind: "created", id: opts.id, bundle: record.bundle, pid: record.pid },
-      { kind: "started", id: opts.id, pid: record.pid, startTime: Number(record.startTime) },
+      { kind: "started", id: opts.id, pid: started.pid, startTime: Number(started.startTime) },
       { kind: "desired", id: opts.id, running: true },
     ]);
   } catch (err) {
     stopForwarding();
-    await deleteContainer(opts.root, opts.id, { force: true, journal: null }).catch(() => {});
-    throw err;
+    target?.close();
+    return unwind(err, [() => deleteContainer(opts.root, opts.id, { force: true, journal: null }, onWarning)]);
   }
   stage.channel.close();
   if (opts.detach) {
     stage.proc.unref();
     return 0;
   }
-  const status = await created.exited().finally(stopForwarding);
+  const status = await created.exited(pid).finally(() => {
+    stopForwarding();
+    target?.close();
+  });
   debug("run: exited");
   if (terminal) {
     // The last output may still be in flight: bounded, the terminal closes when the container's last process exits.

@@ -51,7 +51,7 @@ export class Supervisor {
   start(): void {
     this.core.start();
     this.scan();
-    // A container created or deleted by the CLI shows as an entry of the root; a start removes <id>/exec.fifo,
+    // A container created or deleted by the CLI shows as an entry of the root; a start removes <id>/start.sock,
     // which a recursive watch sees. Bursts (create writes several files) are folded into one scan.
     mkdirSync(this.d.root, { recursive: true, mode: 0o711 });
     this.rootWatch = watch(this.d.root, { recursive: true }, (_event, name) => {

@@ -232,6 +232,19 @@ describe.skipIf(cliSkip !== null)("cgroups through the bunker CLI", () => {
     return readFileSync(`/sys/fs/cgroup/${controller}${line.split(":")[2]}/${name}`, "utf8").trim();
   };
 
+  test("after create returns, the process in --pid-file is in every cgroup of the container (containerd reads them then)", () => {
+    const bundle = makeBundle(["/bin/true"]);
+    const pidFile = join(bundle, "pid");
+    ok(["create", "--pid-file", pidFile, "at-create"], bundle);
+    const pid = readFileSync(pidFile, "utf8");
+    // bunker runs in this test's cgroups, so the container's relative path resolves to the same directories here.
+    const dirs = cgroupManager({ id: "at-create" }).dirs();
+    const missing = dirs.filter((d) => !readFileSync(join(d.dir, "cgroup.procs"), "utf8").split("\n").includes(pid)).map((d) => d.hierarchy || "unified");
+    ok(["delete", "-f", "at-create"]);
+    expect(dirs.length).toBeGreaterThan(1);
+    expect(missing).toEqual([]);
+  });
+
   test("run /bin/true succeeds under a 1 MiB memory limit", () => {
     const bundle = makeBundle(["/bin/true"], withResources({ memory: { limit: 1 << 20, swap: 1 << 20 } }));
     expect(bunker(root, ["run", "floor"], { cwd: bundle }).code).toBe(0);

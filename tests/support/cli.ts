@@ -31,12 +31,12 @@ export const newRoot = (): string => {
  * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio
  * (as with runc) and would hold a pipe open long after bunker has exited.
  */
-export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Result => {
+export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string; bin?: string } = {}): Result => {
   const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
   try {
-    const p = Bun.spawnSync([BIN, "--root", root, ...args], {
+    const p = Bun.spawnSync([opts.bin ?? BIN, "--root", root, ...args], {
       cwd: opts.cwd,
       // As the test has it now (Bun.spawn otherwise passes the environment the test process started with).
       env: { ...process.env },

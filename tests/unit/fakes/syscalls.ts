@@ -49,7 +49,7 @@ export const recordingSyscalls = (): Recorder => {
     "unshare", "setns", "mount", "umount2", "pivotRoot", "chdir", "chroot", "sethostname", "setdomainname", "prctl",
     "capset", "setresuid", "setresgid", "setgroups", "setrlimit", "execve", "open", "close", "dup3", "read", "writeAll",
     "mknod", "ioctl", "umask", "setsid", "resetSignals", "openPty", "connectUnix", "sendFd", "setWindowSize", "kill",
-    "closeRangeCloexec", "mountSetattr", "openTree", "moveMount", "mountTable", "loadSeccompFilter",
+    "closeRangeCloexec", "mountSetattr", "openTree", "moveMount", "mountTable", "loadSeccompFilter", "posixSpawn", "acceptUnix", "fsMount",
   ];
   const sys = Object.fromEntries(
     names.map((name) => [
