@@ -10,7 +10,7 @@ import { CRIU_IMAGES_TREE, type ProcessImage } from "../durable/checkpoint-recor
 import type { Config } from "../spec/config.ts";
 import { debug, debugEnabled } from "../debug.ts";
 import type { CheckpointContents } from "./checkpoint-file.ts";
-import { besideCleanup } from "./beside-cleanup.ts";
+import { unwind } from "../container/unwind.ts";
 import { restoreArgs } from "./criu-args.ts";
 import { externalMountCandidates, restoreMounts } from "./criu-mounts.ts";
 import { inheritedStdio } from "./criu-stdio.ts";
@@ -56,7 +56,7 @@ export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<Cont
   const scratch = scratchDir(o.file);
   const images = join(scratch, "images");
   const work = join(scratch, "work");
-  const mountpoint = join(shell.stateDir, "criu-root");
+  const mountpoint = shell.rootMount;
   try {
     rmSync(scratch, { recursive: true, force: true });
     mkdirSync(work, { recursive: true, mode: 0o700 });
@@ -71,13 +71,15 @@ export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<Cont
       // Read-only as the container had it: CRIU restores every mount but this one, its root, from the images.
       o.host.bindMount(resolve(o.bundle, o.config.root.path), mountpoint, o.config.root.readonly ?? false);
       debug("restore: root bound, CRIU restores");
-      await besideCleanup(
-        () => o.host.criu.run(
+      try {
+        await o.host.criu.run(
           restoreArgs({ images, work, log, root: mountpoint, pidFile, cgroupRoot: shell.cgroup.path, mounts, inherit: inheritedStdio(image.stdio), verbose: debugEnabled() }),
           { log, inheritStdio: true },
-        ),
-        () => o.host.unmount(mountpoint),
-      );
+        );
+      } catch (err) {
+        await unwind(err, [() => o.host.unmount(mountpoint)]);
+      }
+      o.host.unmount(mountpoint);
     } finally {
       rmdirSync(mountpoint);
     }
@@ -88,9 +90,7 @@ export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<Cont
     debug("restore: processes adopted");
     return adopted;
   } catch (err) {
-    // Rethrows `err`, with any cleanup error beside it.
-    await besideCleanup(() => Promise.reject(err), () => shell.abandon());
-    throw err;
+    return shell.abandon(err);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
