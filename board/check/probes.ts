@@ -4,6 +4,7 @@ import { SysError } from "../../ffi/errno.ts";
 import { close } from "../../ffi/fd.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { seccompFlagsRefused } from "../../ffi/seccomp.ts";
+import { hostCriu } from "../../runtime/checkpoint/criu.ts";
 import type { KernelProbes, ProbeResult } from "./system.ts";
 
 const failure = (err: unknown): ProbeResult => {
@@ -39,5 +40,10 @@ export const realProbes: KernelProbes = {
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
+  },
+  criu: (args) => {
+    const criu = hostCriu();
+    const version = criu.version();
+    return version === undefined ? undefined : { version, ...criu.check(args) };
   },
 };

@@ -2,7 +2,7 @@
 // Numbers are forever: add new ones, never reuse. Readers skip numbers they do not know.
 import { Type, type TSchema } from "@sinclair/typebox";
 import { codecFor, type Codec } from "./schema-codec.ts";
-import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, TreeEntry, TreeStart } from "./checkpoint-records.ts";
+import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, ProcessImage, TreeEntry, TreeStart } from "./checkpoint-records.ts";
 import { ImageIndexHead, ImageName, ImagePin, ImageUse, IngestCheckpoint, UnpackedLayer } from "./image-records.ts";
 import { ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Resumed, Started, type LifecycleChange } from "./lifecycle.ts";
 
@@ -36,6 +36,8 @@ const table: [number, string, TSchema][] = [
   [35, "chunk", Chunk],
   [36, "checkpointEnd", CheckpointEnd],
   [37, "tree", TreeStart],
+  // A process checkpoint: what CRIU's images (the tree named "criu") need from the restoring side.
+  [38, "process", ProcessImage],
   // The image store's index (image/store/), and the checkpoint of a partial blob.
   [48, "imageIndexHead", ImageIndexHead],
   [49, "imageName", ImageName],

@@ -439,7 +439,7 @@ describe.skipIf(boardSkip !== null)("cgroup v2 on the emulated arm64 board", () 
     const work = mkdtempSync("/tmp/bunker-cgv2-board-");
     const p = base.packages;
     buildDiskTree(join(work, "tree"), {
-      busybox: p["busybox-static"], libc6: p.libc6, musl: p.musl, muslDev: p["musl-dev"], libstdcxx: p["libstdc++6"], libgcc: p["libgcc-s1"],
+      busybox: p["busybox-static"], libc6: p.libc6, musl: p.musl, muslDev: p["musl-dev"], libstdcxx: p["libstdc++6"], libgcc: p["libgcc-s1"], criu: base.criuPackages,
       executables: { "bunker-linux-arm64": ARM64 },
       suiteDir: join(import.meta.dir, "../board"),
       compatSource: join(import.meta.dir, "../../board/musl/compat.c"),

@@ -16,6 +16,7 @@ const text = (r: Resumed): string => {
     `journal: snapshot to change #${rec.snapshotSeq}, ${rec.replayed} records replayed, last change #${rec.lastSeq}`,
     rec.dropped ? `journal: dropped ${rec.dropped.bytes} bytes at offset ${rec.dropped.offset} (a write the power cut tore): ${rec.dropped.reason}` : "journal: nothing dropped",
     ...rec.notes.map((n) => `journal: ${n}`),
+    ...r.leftovers.map((l) => `store: removed '${l}', left half-written by a cut`),
     ...r.containers.map((c) => `${c.id}: ${c.action}${c.error ? `: ${c.error}` : ""}`),
   ].join("\n");
 };

@@ -61,7 +61,13 @@ export interface FakeProbes extends KernelProbes {
 }
 
 /** Probes that answer as told and record each call; a PSI trigger on any file but /proc/pressure/memory fails the test. */
-export const fakeProbes = (answers: { pidfd?: ProbeResult; psi?: ProbeResult; seccompFlags?: number } = {}): FakeProbes => {
+/** `criu check` as Debian's CRIU 3.17 answers on the emulated board: basic check good, no soft-dirty tracking. */
+export const BOARD_CRIU = (args: readonly string[]) =>
+  args.includes("mem_dirty_track") ? { version: "3.17.1", ok: false, output: "" } : { version: "3.17.1", ok: true, output: "Looks good." };
+
+export const fakeProbes = (
+  answers: { pidfd?: ProbeResult; psi?: ProbeResult; seccompFlags?: number; criu?: KernelProbes["criu"] } = {},
+): FakeProbes => {
   const calls: string[] = [];
   return {
     calls,
@@ -77,6 +83,10 @@ export const fakeProbes = (answers: { pidfd?: ProbeResult; psi?: ProbeResult; se
       calls.push(`psi ${path}`);
       if (path !== "/proc/pressure/memory") throw new Error(`Unexpected PSI trigger on '${path}'`);
       return answers.psi ?? { ok: true };
+    },
+    criu: (args) => {
+      calls.push(`criu check ${args.join(" ")}`.trim());
+      return (answers.criu ?? BOARD_CRIU)(args);
     },
   };
 };

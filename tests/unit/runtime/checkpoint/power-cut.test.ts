@@ -3,8 +3,9 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHECKPOINT_SUFFIX, readCheckpoint, writeCheckpoint } from "../../../../runtime/checkpoint/checkpoint-file.ts";
-import { FaultStorage, PowerCut } from "../../../../runtime/durable/fault-storage.ts";
+import { CHECKPOINT_SUFFIX, locateChunks, readCheckpoint, writeCheckpoint } from "../../../../runtime/checkpoint/checkpoint-file.ts";
+import { CRIU_IMAGES_TREE, type ProcessImage } from "../../../../runtime/durable/checkpoint-records.ts";
+import { FaultStorage, PowerCut, rng } from "../../../../runtime/durable/fault-storage.ts";
 import { openStateJournal } from "../../../../runtime/durable/journal.ts";
 import { applyChange, deviceState, type ContainerState, type DeviceState, type LifecycleChange } from "../../../../runtime/durable/lifecycle.ts";
 import { runPowerCuts, type CutWorkload } from "../../../../runtime/durable/power-cut.ts";
@@ -166,6 +167,55 @@ describe("checkpoint files under power cuts", () => {
       };
       const report = runPowerCuts(workload, { seed: SEED + 6 });
       console.log(`checkpoint files: ${report.cuts} power cuts, ${report.failures.length} failures (seed ${SEED})`);
+      expect(report.failures.slice(0, 3)).toEqual([]);
+      expect(report.cuts).toBeGreaterThan(40);
+    } finally {
+      rmSync(tree, { recursive: true });
+    }
+  }, CPU_BOUND_MS);
+});
+
+describe("process checkpoint files under power cuts", () => {
+  test("a cut while a process checkpoint is written leaves the earlier one intact, with its images, and no half file", () => {
+    const tree = mkdtempSync("/tmp/bunker-cut-proc-");
+    try {
+      mkdirSync(`${tree}/rootfs`);
+      writeFileSync(`${tree}/rootfs/app`, "binary");
+      mkdirSync(`${tree}/images`);
+      // Memory that does not compress, different in each checkpoint: the second writes all new chunks.
+      const pages = (n: number): Buffer => {
+        const r = rng(n);
+        return Buffer.from(Array.from({ length: 3 * 65536 }, () => Math.floor(r() * 256)));
+      };
+      writeFileSync(`${tree}/images/core-1.img`, "core");
+      const state: ContainerState = { id: "c", bundle: "/b", status: "running", oomKilled: false, restarts: 0, shouldRun: true };
+      const process: ProcessImage = { criu: "3.17.1", arch: "aarch64", kernel: "6.1.0", pid: 9, cgroup: "/b/c", mounts: [], stdio: [] };
+      const names = ["1", "2"];
+      const workload: CutWorkload<string[]> = {
+        run(storage, committed) {
+          for (const n of names) {
+            writeFileSync(`${tree}/images/pages-1.img`, pages(Number(n)));
+            writeCheckpoint({
+              file: `/store/${n}${CHECKPOINT_SUFFIX}`, id: "c", config: "{}", state, storage, process,
+              trees: [{ name: "rootfs", dir: `${tree}/rootfs` }, { name: CRIU_IMAGES_TREE, dir: `${tree}/images`, level: 3 }],
+            });
+            committed();
+          }
+        },
+        expected: (n) => names.slice(0, n),
+        recover(storage) {
+          const files = storage.list("/store").filter((f) => f.endsWith(CHECKPOINT_SUFFIX)).sort();
+          for (const f of files) {
+            const read = readCheckpoint(`/store/${f}`, storage);
+            if (!read.process || !read.trees.some((t) => t.name === CRIU_IMAGES_TREE)) throw new Error(`'${f}' lost its process part`);
+            // Every image chunk it names is there, in it or in its store.
+            locateChunks(`/store/${f}`, read, storage);
+          }
+          return files.map((f) => f.slice(0, -CHECKPOINT_SUFFIX.length));
+        },
+      };
+      const report = runPowerCuts(workload);
+      console.log(`process checkpoint files: ${report.cuts} power cuts, ${report.failures.length} failures`);
       expect(report.failures.slice(0, 3)).toEqual([]);
       expect(report.cuts).toBeGreaterThan(40);
     } finally {
