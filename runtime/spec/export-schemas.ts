@@ -1,6 +1,6 @@
 // `npm run schemas`: writes the JSON Schemas of runtime/'s documents to docs/schemas/: config.json, the state JSON, the
 // features document, `events` lines, `stats --json` rows, the state journal's device state, the memory policy
-// annotations, memory core events and the daemon's config (board/ has its own).
+// annotations, memory core events, the daemon's config and the service manager's target state (board/ has its own).
 import type { TSchema } from "@sinclair/typebox";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { DeviceState } from "../checkpoint/lifecycle.ts";
 import { DaemonConfigSchema } from "../memory/daemon.ts";
 import { MemoryEventSchema } from "../memory/event-log.ts";
 import { MemoryAnnotationsSchema } from "../memory/policy.ts";
+import { TargetStateSchema } from "../supervisor/target-state.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../../docs/schemas");
 
@@ -47,6 +48,7 @@ export const schemaDocuments = (): Record<string, string> => ({
   "memory-annotations.schema.json": document(MemoryAnnotationsSchema),
   "memory-event.schema.json": document(MemoryEventSchema),
   "daemon-config.schema.json": document(DaemonConfigSchema),
+  "target-state.schema.json": document(TargetStateSchema),
 });
 
 export const writeSchemaDocuments = (docs: Record<string, string>): void => {
