@@ -38,6 +38,8 @@ export interface CreateOptions {
   console?: ConsoleRequest;
   /** The state journal's directory (null: off). */
   journal: string | null;
+  /** The program's stdin, stdout and stderr (the service manager's log pipes); default: the caller's own. */
+  stdio?: [stdin: number, stdout: number, stderr: number];
 }
 
 export interface Created {
@@ -129,7 +131,10 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     debug("create: spawn stage");
     let stage: StageProcess;
     try {
-      stage = spawnStage({ pid: plan.spawnInit ? null : pidNamespaceOf(config), stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds });
+      stage = spawnStage({
+        pid: plan.spawnInit ? null : pidNamespaceOf(config), stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds,
+        ...(opts.stdio ? { stdio: opts.stdio } : {}),
+      });
     } finally {
       host.close();
     }

@@ -20,6 +20,8 @@ export interface ExecOptions {
   process: Process;
   /** Where the terminal's master goes when process.terminal is true (see create.ts). */
   console?: ConsoleRequest;
+  /** The process's stdin, stdout and stderr (a health check's); default: the caller's own. */
+  stdio?: [stdin: number, stdout: number, stderr: number];
 }
 
 /** The container's own process settings with the caller's overrides on top (runc's exec defaults). */
@@ -54,7 +56,7 @@ export const execInContainer = async (opts: ExecOptions): Promise<StageProcess &
   let stage: StageProcess;
   try {
     const pid = types.includes("pid") ? namespacePath(rec.pid, "pid") : null;
-    stage = spawnStage({ pid, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds });
+    stage = spawnStage({ pid, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
   } finally {
     host.close();
   }

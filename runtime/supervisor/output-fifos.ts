@@ -1,9 +1,9 @@
 // A service's stdout and stderr reach the daemon through two named pipes in the state root, not through pipes of the
 // daemon's own: the container holds its ends open for reading too, so a daemon that exits or restarts never costs the
 // service a SIGPIPE; its output waits in the pipe (64 KiB) until the next daemon opens the other end and reads on.
-import { closeSync, constants, mkdirSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { S_IFIFO } from "../../ffi/constants.ts";
+import { O, S_IFIFO } from "../../ffi/constants.ts";
 import { isErrno } from "../../ffi/errno.ts";
 import { mkfifo } from "../../ffi/fd.ts";
 import type { LogRing, LogStream } from "./log-ring.ts";
@@ -25,9 +25,9 @@ const ensureFifos = (dir: string): void => {
 export const openContainerOutput = (dir: string): { stdout: number; stderr: number } => {
   ensureFifos(dir);
   // O_RDWR: opening does not wait for a reader, and the container is a reader itself, so its writes never break.
-  const stdout = openSync(join(dir, STREAMS.out), constants.O_RDWR | constants.O_CLOEXEC);
+  const stdout = openSync(join(dir, STREAMS.out), O.RDWR | O.CLOEXEC);
   try {
-    return { stdout, stderr: openSync(join(dir, STREAMS.err), constants.O_RDWR | constants.O_CLOEXEC) };
+    return { stdout, stderr: openSync(join(dir, STREAMS.err), O.RDWR | O.CLOEXEC) };
   } catch (err) {
     closeSync(stdout);
     throw err;
@@ -43,7 +43,7 @@ export const collectOutput = (dir: string, ring: LogRing): OutputCollector => {
   ensureFifos(dir);
   const readers = (Object.entries(STREAMS) as [LogStream, string][]).map(([stream, name]) => {
     // Our end never sees end-of-file: it holds the pipe open for writing too, whatever the containers do.
-    const fd = openSync(join(dir, name), constants.O_RDWR | constants.O_NONBLOCK | constants.O_CLOEXEC);
+    const fd = openSync(join(dir, name), O.RDWR | O.NONBLOCK | O.CLOEXEC);
     const reader = Bun.file(fd).stream().getReader();
     const pumped = (async () => {
       for (;;) {

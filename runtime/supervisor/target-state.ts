@@ -2,6 +2,7 @@
 // its overrides, dependencies, health check and stop behaviour. One TypeBox schema with defaults, checked where the
 // document enters (`bunker apply`, the daemon's socket, the journal), every error naming its JSON pointer.
 import { Type, type Static } from "@sinclair/typebox";
+import { isIP } from "node:net";
 import { isAbsolute } from "node:path";
 import { MemoryClassSchema } from "../memory/classes.ts";
 import { DURATION_PATTERN, SIZE_PATTERN, parseDuration } from "../memory/units.ts";
@@ -168,6 +169,8 @@ export const targetProblems = (t: TargetState): Problem[] => {
       out.push({ pointer: `${at}/restart/backoffMax`, detail: `Shorter than backoff ('${s.restart.backoff}')` });
     const h = s.healthCheck;
     if (h && (h.exec === undefined) === (h.tcp === undefined)) out.push({ pointer: `${at}/healthCheck`, detail: "Needs exactly one of 'exec' and 'tcp'" });
+    // The check connects from inside the service's network namespace, where no name service is asked.
+    if (h?.tcp && !isIP(h.tcp.host)) out.push({ pointer: `${at}/healthCheck/tcp/host`, detail: `Not an IP address: '${h.tcp.host}'` });
     for (const [dep, d] of Object.entries(s.dependsOn)) {
       const other = t.services[dep];
       if (!other) out.push({ pointer: `${at}/dependsOn/${escape(dep)}`, detail: `No service '${dep}' in /services` });
