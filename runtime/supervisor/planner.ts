@@ -8,7 +8,8 @@ import { dependencyOrder } from "./dependency-order.ts";
 import type { Desired, DesiredService } from "./desired.ts";
 import type { Step } from "./steps.ts";
 
-export type Verdict = "start" | "stop" | "recreate" | "untouched" | "waiting" | "restart-pending" | "exited" | "crash-loop";
+export const VERDICTS = ["start", "stop", "recreate", "untouched", "waiting", "restart-pending", "exited", "crash-loop"] as const;
+export type Verdict = (typeof VERDICTS)[number];
 
 export interface ServicePlan {
   service: string;

@@ -65,7 +65,7 @@ export class FakeWorld implements InstanceOps {
     if (!i || !isLive(i)) return undefined;
     this.tick(`stop ${id}`);
     i.status = "stopped";
-    return { at: 0, status: 128 + signal };
+    return { at: Date.now(), status: 128 + signal };
   }
 
   async remove(id: string): Promise<void> {
