@@ -1,6 +1,6 @@
 // A container's status is derived, never stored: from its process, its exec fifo and its cgroup's freezer.
 import { existsSync } from "node:fs";
-import { cgroupManager } from "../cgroups/manager.ts";
+import { cgroupManager } from "../cgroups/host-manager.ts";
 import { OCI_VERSION } from "../spec/config.ts";
 import type { ContainerStatus } from "../spec/state.ts";
 import { isAlive } from "./proc.ts";

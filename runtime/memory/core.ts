@@ -7,7 +7,7 @@ import { applyStep, type StepResult } from "./actuator.ts";
 import { readCgroupMemory, readSystemMemory, type MemoryCgroupPaths } from "./cgroup-memory.ts";
 import { CLASS_PROFILES, SYSTEM_TRIGGERS, type PsiTrigger } from "./classes.ts";
 import type { EventSink, MemoryEvent } from "./event-log.ts";
-import { watchMemoryEvents } from "./events-watch.ts";
+import { watchMemoryEvents } from "../cgroups/v2/memory-events.ts";
 import { planLadder, type LadderConfig, type Plan, type Step } from "./ladder.ts";
 import type { ContainerView, Managed, Observation, Signal, SystemMemory } from "./observation.ts";
 import { applyOomDecision, decideOom, heldProcesses, underOom, type OomReserve } from "./oom-v1.ts";
@@ -15,7 +15,7 @@ import type { MemoryPolicy } from "./policy.ts";
 import { applyMemoryPolicy } from "./protect.ts";
 import type { EpollWatch } from "./epoll-watch.ts";
 import type { ExitRecord } from "./restart.ts";
-import { watchV1 } from "./v1-notify.ts";
+import { watchV1 } from "../cgroups/v1/notify.ts";
 
 /** What the supervisor tells the core about one container. */
 export interface CoreContainer {

@@ -36,6 +36,10 @@ export const MemoryEventSchema = Type.Object({
 });
 export type MemoryEvent = Static<typeof MemoryEventSchema>;
 
+/** The `events` line of an action of the memory core (`bunker daemon`) on a container: throttle, freeze, kill... */
+export const MemoryEventLineSchema = Type.Object({ type: Type.Literal("memory"), id: Type.String(), data: MemoryEventSchema });
+export type MemoryEventLine = Static<typeof MemoryEventLineSchema>;
+
 export type EventSink = (e: MemoryEvent) => void;
 
 /** Where the daemon keeps its event log: a hidden entry of the root, which is never taken for a container. */

@@ -1,5 +1,6 @@
 // What the memory core sees at one moment: the system, every supervised container, and the kernel signals that woke it.
-import type { PsiFigures } from "./psi.ts";
+import type { PsiFigures } from "../cgroups/psi.ts";
+import type { MemoryEvents } from "../cgroups/v2/memory-events.ts";
 import type { MemoryPolicy } from "./policy.ts";
 import type { ExitRecord } from "./restart.ts";
 
@@ -10,15 +11,6 @@ export interface SystemMemory {
   swapFree: number;
   /** Absent when the kernel has no PSI. */
   psi?: PsiFigures;
-}
-
-/** Counters of memory.events (v2) or their v1 equivalents (failcnt as max, under_oom, oom_kill of memory.oom_control). */
-export interface MemoryEvents {
-  low: number;
-  high: number;
-  max: number;
-  oom: number;
-  oomKill: number;
 }
 
 export interface CgroupMemory {

@@ -1,9 +1,9 @@
 // The v1 userspace OOM handler: with the kernel's OOM killer disabled (disableOOMKiller), a cgroup that hits its
 // limit is held with its allocating tasks asleep until someone frees or grants memory. bunker decides: grant a step
 // from the configured reserve to a container that deserves it, or kill its largest process.
+import { parseKeyed } from "../cgroups/files.ts";
 import { codeOf, type CgroupFs } from "../cgroups/fs.ts";
 import { CLASS_PROFILES, type MemoryClass } from "./classes.ts";
-import { keyedNumbers } from "./cgroup-memory.ts";
 
 export interface OomReserve {
   /** Bytes left to grant across all containers. */
@@ -33,14 +33,14 @@ export const decideOom = (cls: MemoryClass, limit: number, procs: readonly HeldP
   return { action: "kill-process", pid: largest.pid, comm: largest.comm, rss: largest.rss, reason: `largest process at the limit; ${why}` };
 };
 
-export const underOom = (fs: CgroupFs, memoryDir: string): boolean => keyedNumbers(fs.read(`${memoryDir}/memory.oom_control`)).get("under_oom") === 1;
+export const underOom = (fs: CgroupFs, memoryDir: string): boolean => parseKeyed(fs.read(`${memoryDir}/memory.oom_control`)).under_oom === 1;
 
 /** Members of the cgroup with their resident set, from /proc/<pid>/status; processes already gone are skipped. */
 export const heldProcesses = (fs: CgroupFs, memoryDir: string): HeldProcess[] =>
   fs.read(`${memoryDir}/cgroup.procs`).split("\n").filter(Boolean).flatMap((p) => {
     try {
       const status = fs.read(`/proc/${p}/status`);
-      const rss = keyedNumbers(status).get("VmRSS") ?? 0;
+      const rss = parseKeyed(status).VmRSS ?? 0;
       return [{ pid: Number(p), comm: /^Name:\s*(.*)$/m.exec(status)?.[1] ?? "?", rss: rss * 1024 }];
     } catch (err) {
       if (codeOf(err) === "ENOENT") return [];

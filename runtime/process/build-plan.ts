@@ -10,7 +10,8 @@ import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
 import { secureJoin } from "../rootfs/secure-join.ts";
 import type { EarlyStep } from "./early.ts";
-import type { CapabilityMasks, DeviceStep, HookStep, HostFds, MountStep, StagePlan } from "./plan.ts";
+import type { DeviceStep, MountStep } from "../rootfs/steps.ts";
+import type { CapabilityMasks, HookStep, HostFds, StagePlan } from "./plan.ts";
 
 export const namespaceFlags = (namespaces: readonly LinuxNamespace[], pred: (n: LinuxNamespace) => boolean): number =>
   namespaces.filter(pred).reduce((f, n) => f | NAMESPACES[n.type].flag, 0);

@@ -6,7 +6,7 @@ import { SysError } from "../../ffi/errno.ts";
 import { realSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
 import { debug } from "../debug.ts";
 import { describeError } from "../errors.ts";
-import { runHooks } from "../hooks.ts";
+import { runHooks } from "./hooks.ts";
 import { createDevice, createDevSymlinks } from "../rootfs/devices.ts";
 import { mountCgroups, mountOne, prepareRoot, setPropagation } from "../rootfs/mounts.ts";
 import { maskPath, readonlyPath, readonlyRoot } from "../rootfs/paths.ts";

@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import { MS, S_IFBLK, S_IFCHR, S_IFIFO } from "../../ffi/constants.ts";
 import { makedev } from "../../ffi/fd.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
-import type { DeviceStep } from "../process/plan.ts";
+import type { DeviceStep } from "./steps.ts";
 import { DEFAULT_SYMLINKS } from "../spec/devices.ts";
 
 const TYPE_BITS: Record<DeviceStep["type"], number> = { c: S_IFCHR, u: S_IFCHR, b: S_IFBLK, p: S_IFIFO };

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, posix } from "node:path";
 import { MS } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
-import type { MountStep, StagePlan } from "../process/plan.ts";
+import type { MountStep, RootfsPlan } from "./steps.ts";
 
 const BIND_REMOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME;
 
@@ -19,7 +19,7 @@ const withDestination = (m: MountStep, err: unknown): Error =>
   new Error(`Mount of '${m.destination}' failed`, { cause: err });
 
 /** Makes the rootfs a mount point of its own and sets the propagation of the mount tree. */
-export const prepareRoot = (sys: Pick<Syscalls, "mount">, plan: Pick<StagePlan, "rootfs" | "rootPropagation">): void => {
+export const prepareRoot = (sys: Pick<Syscalls, "mount">, plan: Pick<RootfsPlan, "rootfs" | "rootPropagation">): void => {
   sys.mount(null, "/", null, plan.rootPropagation, null);
   sys.mount(plan.rootfs, plan.rootfs, "bind", MS.BIND | MS.REC, null);
 };
@@ -38,7 +38,7 @@ export const mountOne = (sys: Pick<Syscalls, "mount">, m: MountStep): void => {
 };
 
 /** cgroup mounts: cgroup2 in a cgroup namespace on v2; otherwise a tmpfs with the container's own cgroup dirs bound in. */
-export const mountCgroups = (sys: Pick<Syscalls, "mount">, m: MountStep, plan: Pick<StagePlan, "cgroupDirs" | "cgroupV2" | "newCgroupNamespace">): void => {
+export const mountCgroups = (sys: Pick<Syscalls, "mount">, m: MountStep, plan: Pick<RootfsPlan, "cgroupDirs" | "cgroupV2" | "newCgroupNamespace">): void => {
   const ro = m.flags & MS.RDONLY;
   try {
     ensureTarget(m.target, false);

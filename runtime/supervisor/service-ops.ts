@@ -4,7 +4,7 @@
 // container commands record them.
 import { mkdirSync, openSync, closeSync, rmSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../atomic-file.ts";
+import { writeFileAtomic } from "../durable/atomic-file.ts";
 import { createContainer, type Created } from "../container/create.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { isAlive } from "../container/proc.ts";

@@ -7,9 +7,9 @@ import { Database } from "bun:sqlite";
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeCheckpoint } from "../../runtime/checkpoint/checkpoint-file.ts";
-import { openStateJournal } from "../../runtime/checkpoint/journal.ts";
-import type { LifecycleChange } from "../../runtime/checkpoint/lifecycle.ts";
-import { fsStorage, SECTOR } from "../../runtime/checkpoint/storage.ts";
+import { openStateJournal } from "../../runtime/durable/journal.ts";
+import type { LifecycleChange } from "../../runtime/durable/lifecycle.ts";
+import { fsStorage, SECTOR } from "../../runtime/durable/storage.ts";
 
 const CHANGES = 10_000;
 const CONTAINERS = 20;

@@ -6,7 +6,7 @@ import { readFile, writeFile } from "../files.ts";
 import { watchOomV1, type OomWatch } from "../oom.ts";
 import { addProcessTo, applyPlaced, createPath, killEach, pidsOf, removeWhenEmpty, statsPlaced, type Placed } from "../placement.ts";
 import type { CgroupStats } from "../stats.ts";
-import { unifiedV2 } from "../v2/unified.ts";
+import { unifiedV2 } from "../unified.ts";
 import { V1_CONTROLLERS } from "./controllers.ts";
 import { freezerState, setFreezerV1 } from "./freezer.ts";
 import { oomKillsV1 } from "./memory.ts";

@@ -1,4 +1,7 @@
-import { streamEvents } from "../../cgroups/events.ts";
+import { Type } from "@sinclair/typebox";
+import { OomEventSchema, StatsEventSchema, streamEvents } from "../../container/events.ts";
+import { followMemoryEvents } from "../../memory/event-follow.ts";
+import { eventLogPath, MemoryEventLineSchema, type MemoryEventLine } from "../../memory/event-log.ts";
 import { UsageError, type Command } from "../command.ts";
 import { flagBool, flagString } from "../parse.ts";
 
@@ -13,6 +16,9 @@ export const parseDuration = (text: string): number => {
   return ms;
 };
 
+/** One line of `events` (docs/schemas/events.schema.json): the container's own events and the memory core's. */
+export const EventSchema = Type.Union([StatsEventSchema, OomEventSchema, MemoryEventLineSchema]);
+
 export const command: Command = {
   name: "events",
   summary: "print a container's statistics, OOM events and memory-core actions as JSON lines, as runc does",
@@ -26,11 +32,13 @@ export const command: Command = {
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+    const id = a.positional[0]!;
+    const follow = (emit: (e: MemoryEventLine) => void) => followMemoryEvents(eventLogPath(g.root), id, (data) => emit({ type: "memory", id, data }));
     try {
       await streamEvents(
         g.root,
-        a.positional[0]!,
-        { intervalMs: parseDuration(flagString(a, "interval") ?? "5s"), once: flagBool(a, "stats"), signal: stop.signal },
+        id,
+        { intervalMs: parseDuration(flagString(a, "interval") ?? "5s"), once: flagBool(a, "stats"), signal: stop.signal, follow },
         (e) => process.stdout.write(`${JSON.stringify(e)}\n`),
       );
     } finally {

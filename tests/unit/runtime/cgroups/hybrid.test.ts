@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { cgroupManager } from "../../../../runtime/cgroups/manager.ts";
+import { cgroupManager } from "../../../../runtime/cgroups/host-manager.ts";
 import { FakeCgroupFs } from "./fake-cgroupfs.ts";
 
 let fs: FakeCgroupFs;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { deviceFilterInsns, encodeInsns } from "../../../../../runtime/cgroups/devices/program.ts";
 import { containerDeviceRules } from "../../../../../runtime/cgroups/devices/rules.ts";
-import { cgroupManager } from "../../../../../runtime/cgroups/manager.ts";
+import { cgroupManager } from "../../../../../runtime/cgroups/host-manager.ts";
 import { FakeCgroupFs } from "../fake-cgroupfs.ts";
 
 let fs: FakeCgroupFs;

@@ -2,10 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FaultStorage } from "../../../../runtime/checkpoint/fault-storage.ts";
-import { openStateJournal } from "../../../../runtime/checkpoint/journal.ts";
-import type { LifecycleChange } from "../../../../runtime/checkpoint/lifecycle.ts";
-import { SECTOR } from "../../../../runtime/checkpoint/storage.ts";
+import { FaultStorage } from "../../../../runtime/durable/fault-storage.ts";
+import { openStateJournal } from "../../../../runtime/durable/journal.ts";
+import type { LifecycleChange } from "../../../../runtime/durable/lifecycle.ts";
+import { SECTOR } from "../../../../runtime/durable/storage.ts";
 
 const life: LifecycleChange[] = [
   { kind: "created", id: "web", bundle: "/srv/web" },

@@ -1,28 +1,24 @@
 // `events`: runc's JSON-lines stream for one container: {"type":"stats",...} every interval (or once), and
-// {"type":"oom",...} as soon as the kernel OOM-kills inside it, and {"type":"memory",...} for each action the memory
-// core takes on it. Ends when the container stops or `signal` aborts.
+// {"type":"oom",...} as soon as the kernel OOM-kills inside it, plus what another source reports about the container
+// meanwhile (the CLI adds the memory core's actions). Ends when the container stops or `signal` aborts.
 import { Type, type Static } from "@sinclair/typebox";
-import { readRecord } from "../container/record.ts";
-import { statusOf } from "../container/status.ts";
-import { containerCgroup } from "./of-container.ts";
-import { CgroupStatsSchema } from "./stats.ts";
-import { followMemoryEvents } from "../memory/event-follow.ts";
-import { eventLogPath, MemoryEventSchema } from "../memory/event-log.ts";
+import { CgroupStatsSchema } from "../cgroups/stats.ts";
+import { containerCgroup } from "./container-cgroup.ts";
+import { readRecord } from "./record.ts";
+import { statusOf } from "./status.ts";
 
-export const EventSchema = Type.Union([
-  Type.Object({ type: Type.Literal("stats"), id: Type.String(), data: CgroupStatsSchema }),
-  Type.Object({ type: Type.Literal("oom"), id: Type.String() }),
-  /** An action of the memory core (`bunker daemon`) on this container: throttle, freeze, kill, restart... */
-  Type.Object({ type: Type.Literal("memory"), id: Type.String(), data: MemoryEventSchema }),
-]);
-export type Event = Static<typeof EventSchema>;
+export const StatsEventSchema = Type.Object({ type: Type.Literal("stats"), id: Type.String(), data: CgroupStatsSchema });
+export const OomEventSchema = Type.Object({ type: Type.Literal("oom"), id: Type.String() });
+export type ContainerEvent = Static<typeof StatsEventSchema> | Static<typeof OomEventSchema>;
 
-export interface EventOptions {
+export interface EventOptions<E> {
   /** Milliseconds between stats events. */
   intervalMs: number;
   /** One stats event, then return. */
   once: boolean;
   signal?: AbortSignal;
+  /** Another source of events about the container, followed for as long as the stream lasts. */
+  follow?: (emit: (e: E) => void) => { close(): void };
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind either way. */
@@ -37,12 +33,12 @@ const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
     signal?.addEventListener("abort", finish, { once: true });
   });
 
-export const streamEvents = async (root: string, id: string, opts: EventOptions, emit: (e: Event) => void): Promise<void> => {
+export const streamEvents = async <E = never>(root: string, id: string, opts: EventOptions<E>, emit: (e: ContainerEvent | E) => void): Promise<void> => {
   const { cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "watch events of");
   const stats = (): void => emit({ type: "stats", id, data: cgroup.stats() });
   if (opts.once) return stats();
   const watch = cgroup.watchOom(() => emit({ type: "oom", id }));
-  const memory = followMemoryEvents(eventLogPath(root), id, (data) => emit({ type: "memory", id, data }));
+  const other = opts.follow?.(emit);
   try {
     stats();
     // One timer wake-up per interval; the OOM notification needs none.
@@ -53,6 +49,6 @@ export const streamEvents = async (root: string, id: string, opts: EventOptions,
     }
   } finally {
     watch.close();
-    memory.close();
+    other?.close();
   }
 };

@@ -1,5 +1,5 @@
 // OCI hooks: each runs with the container state on stdin; a failing hook fails the operation it belongs to.
-import type { HookStep } from "./process/plan.ts";
+import type { HookStep } from "./plan.ts";
 
 export const runHooks = (kind: string, hooks: readonly HookStep[], stateJson: string): void => {
   for (const h of hooks) {

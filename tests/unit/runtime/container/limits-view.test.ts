@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allowedCpus, formatCpuList, limitsOf, parseCpuList, renderLimitsView, renderMeminfo, writeLimitsView } from "../../../../runtime/memory/limits-view.ts";
+import { allowedCpus, formatCpuList, limitsOf, parseCpuList, renderLimitsView, renderMeminfo, writeLimitsView } from "../../../../runtime/container/limits-view.ts";
 
 const MiB = 2 ** 20;
 // Recorded from this project's build host (6.18 kernel), trimmed.

@@ -8,10 +8,10 @@ import { hostCgroupFs, type CgroupFs } from "../cgroups/fs.ts";
 import { parseMountinfo } from "../cgroups/mounts.ts";
 import { decode, parseJson } from "../spec/validate.ts";
 import { hostContainerOps } from "./container-ops.ts";
-import { MemoryCore } from "./core.ts";
-import { startEpollWatch } from "./epoll-watch.ts";
-import { eventLogPath, fileEventSink, type EventSink } from "./event-log.ts";
-import { LadderConfigSchema, defaultLadderConfig } from "./ladder.ts";
+import { MemoryCore } from "../memory/core.ts";
+import { startEpollWatch } from "../memory/epoll-watch.ts";
+import { eventLogPath, fileEventSink, type EventSink } from "../memory/event-log.ts";
+import { LadderConfigSchema, defaultLadderConfig } from "../memory/ladder.ts";
 import { Supervisor } from "./supervisor.ts";
 
 export const DaemonConfigSchema = Type.Object(

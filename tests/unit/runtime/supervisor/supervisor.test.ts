@@ -2,13 +2,13 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ContainerOps, ListedContainer } from "../../../../runtime/memory/container-ops.ts";
+import type { ContainerOps, ListedContainer } from "../../../../runtime/supervisor/container-ops.ts";
 import { MemoryCore } from "../../../../runtime/memory/core.ts";
 import type { EpollWatch, WatchCallbacks } from "../../../../runtime/memory/epoll-watch.ts";
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
-import { Supervisor } from "../../../../runtime/memory/supervisor.ts";
-import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs } from "./fake-cgroupfs.ts";
+import { Supervisor } from "../../../../runtime/supervisor/supervisor.ts";
+import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs } from "../memory/fake-cgroupfs.ts";
 
 const MiB = 2 ** 20;
 

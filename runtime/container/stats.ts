@@ -1,7 +1,7 @@
 // `stats`: the seed's per-container statistics, one row per container, from the same cgroup readings as `events`.
 import { Type, type Static } from "@sinclair/typebox";
-import { listContainers } from "../container/list.ts";
-import { containerCgroup } from "./of-container.ts";
+import { listContainers } from "./list.ts";
+import { containerCgroup } from "./container-cgroup.ts";
 
 export const StatsRowSchema = Type.Object({
   id: Type.String(),

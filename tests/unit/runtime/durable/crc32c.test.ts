@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { crc32c, crc32cUpdate } from "../../../../runtime/checkpoint/crc32c.ts";
+import { crc32c, crc32cUpdate } from "../../../../runtime/durable/crc32c.ts";
 
 describe("crc32c", () => {
   test("matches the check value of the Castagnoli polynomial for '123456789'", () => {

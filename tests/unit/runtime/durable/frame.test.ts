@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { ByteWriter, FormatError } from "../../../../runtime/checkpoint/bytes.ts";
-import { crc32c } from "../../../../runtime/checkpoint/crc32c.ts";
-import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, readRecord } from "../../../../runtime/checkpoint/frame.ts";
+import { ByteWriter, FormatError } from "../../../../runtime/durable/bytes.ts";
+import { crc32c } from "../../../../runtime/durable/crc32c.ts";
+import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, readRecord } from "../../../../runtime/durable/frame.ts";
 
 const record = (type: number, payload: Uint8Array): Uint8Array => {
   const w = new ByteWriter();

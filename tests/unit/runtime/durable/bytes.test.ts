@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ByteReader, ByteWriter, FormatError, MAX_SIGNED } from "../../../../runtime/checkpoint/bytes.ts";
+import { ByteReader, ByteWriter, FormatError, MAX_SIGNED } from "../../../../runtime/durable/bytes.ts";
 
 const roundTrip = (write: (w: ByteWriter) => void, read: (r: ByteReader) => number): number => {
   const w = new ByteWriter(4);

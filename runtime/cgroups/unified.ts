@@ -1,8 +1,8 @@
 // linux.resources.unified: cgroup v2 files written as given, after checking that each key names a file of an
 // enabled controller (or a core cgroup.* file) and nothing outside the container's directory.
-import type { Controller } from "../controller.ts";
-import { codeOf } from "../fs.ts";
-import { readFile, writeFile } from "../files.ts";
+import type { Controller } from "./controller.ts";
+import { codeOf } from "./fs.ts";
+import { readFile, writeFile } from "./files.ts";
 
 const KEY = /^([a-z_]+)\.[a-z0-9_.]+$/;
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Type } from "@sinclair/typebox";
-import { ByteReader, ByteWriter, FormatError } from "../../../../runtime/checkpoint/bytes.ts";
-import { codecFor } from "../../../../runtime/checkpoint/schema-codec.ts";
+import { ByteReader, ByteWriter, FormatError } from "../../../../runtime/durable/bytes.ts";
+import { codecFor } from "../../../../runtime/durable/schema-codec.ts";
 
 const Sample = Type.Object({
   kind: Type.Literal("sample"),

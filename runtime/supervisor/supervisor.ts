@@ -4,11 +4,11 @@
 import { mkdirSync, watch, type FSWatcher } from "node:fs";
 import { EPOLL } from "../../ffi/epoll.ts";
 import type { ContainerOps, ListedContainer } from "./container-ops.ts";
-import type { CoreContainer, MemoryCore } from "./core.ts";
-import type { EpollWatch } from "./epoll-watch.ts";
-import type { EventSink } from "./event-log.ts";
-import { memoryPolicy, type MemoryPolicy } from "./policy.ts";
-import type { ExitRecord } from "./restart.ts";
+import type { CoreContainer, MemoryCore } from "../memory/core.ts";
+import type { EpollWatch } from "../memory/epoll-watch.ts";
+import type { EventSink } from "../memory/event-log.ts";
+import { memoryPolicy, type MemoryPolicy } from "../memory/policy.ts";
+import type { ExitRecord } from "../memory/restart.ts";
 
 interface Supervised {
   listed: ListedContainer;

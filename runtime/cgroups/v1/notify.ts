@@ -2,9 +2,9 @@
 // its limit, or is held there with the OOM killer disabled) or memory.pressure_level (low/medium/critical).
 // The eventfd is read as a stream, which Bun drives from its event loop: no thread, no polling.
 import { closeSync, openSync } from "node:fs";
-import { EFD_CLOEXEC, EFD_NONBLOCK, eventfd } from "../../ffi/eventfd.ts";
-import { O } from "../../ffi/constants.ts";
-import type { CgroupFs } from "../cgroups/fs.ts";
+import { EFD_CLOEXEC, EFD_NONBLOCK, eventfd } from "../../../ffi/eventfd.ts";
+import { O } from "../../../ffi/constants.ts";
+import type { CgroupFs } from "../fs.ts";
 
 export type V1Source = { file: "memory.oom_control" } | { file: "memory.pressure_level"; level: "low" | "medium" | "critical" };
 

@@ -1,9 +1,23 @@
 // cgroup v2 memory.events: the kernel marks the file modified when a counter moves (high, max, oom, oom_kill), which
 // inotify (fs.watch) delivers to Bun's event loop without polling.
 import { watch, type FSWatcher } from "node:fs";
-import type { CgroupFs } from "../cgroups/fs.ts";
-import { parseMemoryEvents } from "./cgroup-memory.ts";
-import type { MemoryEvents } from "./observation.ts";
+import { parseKeyed } from "../files.ts";
+import type { CgroupFs } from "../fs.ts";
+
+/** Counters of memory.events (v2) or their v1 equivalents (failcnt as max, under_oom, oom_kill of memory.oom_control). */
+export interface MemoryEvents {
+  low: number;
+  high: number;
+  max: number;
+  oom: number;
+  oomKill: number;
+}
+
+/** memory.events of cgroup v2. */
+export const parseMemoryEvents = (text: string): MemoryEvents => {
+  const ev = parseKeyed(text);
+  return { low: ev.low ?? 0, high: ev.high ?? 0, max: ev.max ?? 0, oom: ev.oom ?? 0, oomKill: ev.oom_kill ?? 0 };
+};
 
 export interface EventsChange {
   at: number;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { watchMemoryEvents, type EventsChange } from "../../../../runtime/memory/events-watch.ts";
-import { fakeCgroupFs, putV2, type FakeCgroupFs } from "./fake-cgroupfs.ts";
+import { watchMemoryEvents, type EventsChange } from "../../../../../runtime/cgroups/v2/memory-events.ts";
+import { fakeCgroupFs, putV2, type FakeCgroupFs } from "../../memory/fake-cgroupfs.ts";
 
 const DIR = "/sys/fs/cgroup/bunker/web";
 let f: FakeCgroupFs;

@@ -1,7 +1,8 @@
 // A container's cgroup, found from its state record, after checking that its status allows the action.
-import { readRecord, type ContainerRecord } from "../container/record.ts";
-import { requireStatus, type Status } from "../container/status.ts";
-import { cgroupManager, type CgroupManager } from "./manager.ts";
+import { readRecord, type ContainerRecord } from "./record.ts";
+import { requireStatus, type Status } from "./status.ts";
+import { cgroupManager } from "../cgroups/host-manager.ts";
+import type { CgroupManager } from "../cgroups/manager.ts";
 
 export interface ContainerCgroup {
   record: ContainerRecord;

@@ -1,5 +1,5 @@
 // What the supervisor needs from bunker's container layer, as one interface, so that its logic is tested with fakes.
-import { cgroupManager } from "../cgroups/manager.ts";
+import { cgroupManager } from "../cgroups/host-manager.ts";
 import { createContainer } from "../container/create.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { listContainers } from "../container/list.ts";
@@ -10,7 +10,7 @@ import type { Status } from "../container/status.ts";
 import { parseSignal } from "../spec/signals.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { close } from "../../ffi/fd.ts";
-import type { MemoryCgroupPaths } from "./cgroup-memory.ts";
+import type { MemoryCgroupPaths } from "../memory/cgroup-memory.ts";
 
 export interface ListedContainer {
   id: string;

@@ -1,21 +1,25 @@
-// `npm run schemas`: writes the JSON Schemas of runtime/'s documents to docs/schemas/: config.json, the state JSON, the
-// features document, `events` lines, `stats --json` rows, the state journal's device state, the memory policy
-// annotations, memory core events, the daemon's config and the service manager's target state (board/ has its own).
+// `npm run schemas`: writes the JSON Schemas of every document bunker reads or prints to docs/schemas/: config.json,
+// the state JSON, the features document, `events` lines, `stats --json` rows, the state journal's device state, the
+// memory policy annotations, memory core events, the daemon's config, `board check --json`, board profiles, the
+// service manager's target state and `bunker status --json`.
 import type { TSchema } from "@sinclair/typebox";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigSchema } from "./config.ts";
-import { FeaturesSchema } from "./features.ts";
-import { StateSchema } from "./state.ts";
-import { EventSchema } from "../cgroups/events.ts";
-import { StatsRowSchema } from "../cgroups/summary.ts";
-import { DeviceState } from "../checkpoint/lifecycle.ts";
-import { DaemonConfigSchema } from "../memory/daemon.ts";
-import { MemoryEventSchema } from "../memory/event-log.ts";
-import { MemoryAnnotationsSchema } from "../memory/policy.ts";
-import { TargetStateSchema } from "../supervisor/target-state.ts";
+import { ConfigSchema } from "../runtime/spec/config.ts";
+import { FeaturesSchema } from "../runtime/spec/features.ts";
+import { StateSchema } from "../runtime/spec/state.ts";
+import { CheckReportSchema } from "../board/check/report.ts";
+import { BoardProfileSchema } from "../board/profile.ts";
+import { EventSchema } from "../runtime/cli/commands/events.ts";
+import { StatsRowSchema } from "../runtime/container/stats.ts";
+import { DeviceState } from "../runtime/durable/lifecycle.ts";
+import { MemoryEventSchema } from "../runtime/memory/event-log.ts";
+import { MemoryAnnotationsSchema } from "../runtime/memory/policy.ts";
+import { DaemonConfigSchema } from "../runtime/supervisor/daemon.ts";
+import { DeviceStatusSchema } from "../runtime/supervisor/status.ts";
+import { TargetStateSchema } from "../runtime/supervisor/target-state.ts";
 
-export const SCHEMA_DIR = join(import.meta.dir, "../../docs/schemas");
+export const SCHEMA_DIR = join(import.meta.dir, "../docs/schemas");
 
 /**
  * A property with a default is required in the TypeBox schema (so the static type has it after Value.Default) but
@@ -48,7 +52,10 @@ export const schemaDocuments = (): Record<string, string> => ({
   "memory-annotations.schema.json": document(MemoryAnnotationsSchema),
   "memory-event.schema.json": document(MemoryEventSchema),
   "daemon-config.schema.json": document(DaemonConfigSchema),
+  "board-check.schema.json": document(CheckReportSchema),
+  "board-profile.schema.json": document(BoardProfileSchema),
   "target-state.schema.json": document(TargetStateSchema),
+  "status.schema.json": document(DeviceStatusSchema),
 });
 
 export const writeSchemaDocuments = (docs: Record<string, string>): void => {

@@ -1,14 +1,14 @@
 // Damaged and hostile files: truncated, bit-flipped, foreign, with huge lengths or from a newer version. Each must
 // give a clean recovery or a clear error (an Error whose message names the action), never a crash or a huge allocation.
 import { describe, expect, test } from "bun:test";
-import { ByteWriter } from "../../../../runtime/checkpoint/bytes.ts";
-import { crc32c } from "../../../../runtime/checkpoint/crc32c.ts";
-import { FaultStorage, rng } from "../../../../runtime/checkpoint/fault-storage.ts";
-import { encodeHeader, encodeRecord } from "../../../../runtime/checkpoint/frame.ts";
-import { inspectFile } from "../../../../runtime/checkpoint/inspect.ts";
-import { openStateJournal } from "../../../../runtime/checkpoint/journal.ts";
-import type { LifecycleChange } from "../../../../runtime/checkpoint/lifecycle.ts";
-import { SECTOR } from "../../../../runtime/checkpoint/storage.ts";
+import { ByteWriter } from "../../../../runtime/durable/bytes.ts";
+import { crc32c } from "../../../../runtime/durable/crc32c.ts";
+import { FaultStorage, rng } from "../../../../runtime/durable/fault-storage.ts";
+import { encodeHeader, encodeRecord } from "../../../../runtime/durable/frame.ts";
+import { inspectFile } from "../../../../runtime/durable/inspect.ts";
+import { openStateJournal } from "../../../../runtime/durable/journal.ts";
+import type { LifecycleChange } from "../../../../runtime/durable/lifecycle.ts";
+import { SECTOR } from "../../../../runtime/durable/storage.ts";
 
 const changes: LifecycleChange[] = [
   { kind: "created", id: "a", bundle: "/srv/a" },

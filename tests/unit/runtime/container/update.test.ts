@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mergeResources } from "../../../../runtime/cgroups/update.ts";
+import { mergeResources } from "../../../../runtime/container/update.ts";
 
 describe("mergeResources", () => {
   test("merges a part field by field, keeping the fields the change leaves out", () => {

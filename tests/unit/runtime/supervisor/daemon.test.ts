@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadDaemonConfig } from "../../../../runtime/memory/daemon.ts";
+import { loadDaemonConfig } from "../../../../runtime/supervisor/daemon.ts";
 import { eventLogPath } from "../../../../runtime/memory/event-log.ts";
 
 let dir: string;
