@@ -12,7 +12,7 @@ import { buildMinimalTree } from "../../board/disk-tree.ts";
 import { runJob } from "../../board/job.ts";
 import { loadProfile } from "../../board/profile.ts";
 import { rng } from "../../runtime/durable/fault-storage.ts";
-import { applyChange, deviceState, type ContainerState, type DeviceState } from "../../runtime/durable/lifecycle.ts";
+import { applyChange, deviceState, emptyModel, type DeviceState } from "../../runtime/durable/lifecycle.ts";
 import { changeAt } from "./checkpoint-cut-workload.ts";
 
 const args = process.argv.slice(2);
@@ -37,8 +37,8 @@ const compile = (entry: string, out: string): void => {
 
 /** The state after `n` changes of the guest's sequence. */
 const expectedState = (() => {
-  const states: DeviceState[] = [deviceState(0, new Map())];
-  const model = new Map<string, ContainerState>();
+  const states: DeviceState[] = [deviceState(0, emptyModel())];
+  const model = emptyModel();
   return (n: number): DeviceState => {
     for (let i = states.length; i <= n; i++) {
       applyChange(model, changeAt(i));
