@@ -98,10 +98,15 @@ const kill: Executor<"kill"> = ({ fs }, _s, w) => {
   return done(`SIGKILL to ${pids.length} process(es)`);
 };
 
-const release: Executor<"release"> = ({ fs }, _s, w) => {
+/** Undoes whatever the ladder holds on a cgroup: the throttle lifted, the freeze thawed. */
+export const liftHold = (fs: CgroupFs, w: MemoryCgroupPaths): void => {
   if ("v2" in w) fs.write(`${w.v2}/memory.high`, "max");
   else fs.write(`${w.v1.memory}/memory.soft_limit_in_bytes`, "-1");
   setFrozen(fs, w, false);
+};
+
+const release: Executor<"release"> = ({ fs }, _s, w) => {
+  liftHold(fs, w);
   return done("throttle lifted, thawed");
 };
 

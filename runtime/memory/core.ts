@@ -3,10 +3,11 @@
 // samples only while pressure lasts or a reclaim or restart is due (the plan's nextAt).
 import { existsSync } from "node:fs";
 import type { CgroupFs } from "../cgroups/fs.ts";
-import { applyStep, type StepResult } from "./actuator.ts";
+import { applyStep, liftHold, type StepResult } from "./actuator.ts";
 import { readCgroupMemory, readSystemMemory, type MemoryCgroupPaths } from "./cgroup-memory.ts";
 import { CLASS_PROFILES, SYSTEM_TRIGGERS, type PsiTrigger } from "./classes.ts";
 import type { EventSink, MemoryEvent } from "./event-log.ts";
+import type { Hold, HoldStore } from "./holds.ts";
 import { watchMemoryEvents } from "../cgroups/v2/memory-events.ts";
 import { planLadder, type LadderConfig, type Plan, type Step } from "./ladder.ts";
 import type { ContainerView, Managed, Observation, Signal, SystemMemory } from "./observation.ts";
@@ -39,6 +40,8 @@ export interface CoreDeps {
   v1Root?: string;
   /** The epoll worker, shared with the supervisor's pidfd watches. */
   watch: EpollWatch;
+  /** Where the holds (throttles, freezes) outlive this daemon; absent: they live in memory only. */
+  holds?: HoldStore;
   now?: () => number;
 }
 
@@ -59,6 +62,9 @@ export class MemoryCore {
   private stopped = false;
   private again = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Holds a previous daemon left, taken up as their containers are attached. */
+  private left: Record<string, Hold> = {};
+  private saved = "{}";
   private readonly now: () => number;
 
   constructor(private readonly d: CoreDeps) {
@@ -66,6 +72,8 @@ export class MemoryCore {
   }
 
   start(): void {
+    this.left = this.d.holds?.load() ?? {};
+    this.saved = JSON.stringify(this.left);
     const closers: (() => void)[] = [];
     if (existsSync(this.d.fs.real(SYSTEM_PRESSURE)))
       for (const t of SYSTEM_TRIGGERS) this.arm("system", SYSTEM_PRESSURE, t);
@@ -84,10 +92,62 @@ export class MemoryCore {
     this.schedule();
   }
 
+  /** Stops watching and releases every hold: a container is never left frozen or throttled by a daemon gone. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     for (const id of [...this.closers.keys()]) this.detach(id);
+    for (const [id, m] of this.managed) {
+      if (m.throttledTo === undefined && m.frozenAt === undefined) continue;
+      const where = this.d.containers().find((c) => c.id === id)?.paths;
+      try {
+        if (where) liftHold(this.d.fs, where);
+        this.record({ container: id, action: "release", outcome: "done", reason: "the daemon stops: holds released", detail: "throttle lifted, thawed" });
+      } catch (err) {
+        this.record({ container: id, action: "release", outcome: "failed", reason: "the daemon stops: holds released", detail: message(err) });
+      }
+      delete m.throttledTo;
+      delete m.frozenAt;
+    }
+    this.left = {};
+    this.saveHolds();
+  }
+
+  /** Takes up what a previous daemon held on this container, as far as its cgroup still shows it. */
+  private takeUp(c: CoreContainer, where: MemoryCgroupPaths, m: Managed): void {
+    const hold = this.left[c.id];
+    if (!hold) return;
+    delete this.left[c.id];
+    let memory: ReturnType<typeof readCgroupMemory>;
+    try {
+      memory = readCgroupMemory(this.d.fs, where);
+    } catch {
+      return;
+    }
+    const now = this.now();
+    if (hold.frozen && memory.frozen) m.frozenAt = now;
+    if (hold.throttledTo !== undefined && memory.high === hold.throttledTo) m.throttledTo = hold.throttledTo;
+    if (m.frozenAt === undefined && m.throttledTo === undefined) return;
+    // Released after calm has lasted from now, as if just set: the pressure that made it may not be over.
+    this.lastActionAt = now;
+    this.record({ container: c.id, class: c.policy.class, action: "adopt-hold", outcome: "done", reason: "left by the previous daemon", detail: [m.frozenAt !== undefined ? "frozen" : "", m.throttledTo !== undefined ? `memory.high ${m.throttledTo}` : ""].filter(Boolean).join(", ") });
+  }
+
+  private saveHolds(): void {
+    if (!this.d.holds) return;
+    // Only containers that still exist: a hold of one deleted meanwhile has nothing left to undo.
+    const known = new Set(this.d.containers().map((c) => c.id));
+    const holds: Record<string, Hold> = Object.fromEntries(Object.entries(this.left).filter(([id]) => known.has(id)));
+    for (const [id, m] of this.managed)
+      if (known.has(id) && (m.throttledTo !== undefined || m.frozenAt !== undefined)) holds[id] = { ...(m.throttledTo !== undefined ? { throttledTo: m.throttledTo } : {}), ...(m.frozenAt !== undefined ? { frozen: true } : {}) };
+    const text = JSON.stringify(holds);
+    if (text === this.saved) return;
+    try {
+      this.d.holds.save(holds);
+      this.saved = text;
+    } catch (err) {
+      this.record({ container: "system", action: "watch-failed", outcome: "failed", reason: "saving the memory core's holds", detail: message(err) });
+    }
   }
 
   /** Starts watching a running container's cgroup and applies its policy's protection and swap settings. */
@@ -96,7 +156,9 @@ export class MemoryCore {
     const where = c.paths;
     const closers: (() => void)[] = [];
     this.closers.set(c.id, closers);
-    this.managed.set(c.id, this.managed.get(c.id) ?? {});
+    const m = this.managed.get(c.id) ?? {};
+    this.managed.set(c.id, m);
+    this.takeUp(c, where, m);
     try {
       applyMemoryPolicy(this.d.fs, where, c.policy);
     } catch (err) {
@@ -137,6 +199,7 @@ export class MemoryCore {
   restarted(id: string): void {
     this.managed.set(id, {});
     this.oomKilled.delete(id);
+    this.saveHolds();
   }
 
   signal(s: Signal): void {
@@ -300,6 +363,7 @@ export class MemoryCore {
       // A reclaim that cannot run (v1, a failing file) must not be retried at once: settle it.
       if (step.action === "reclaim") m.reclaimSettled = true;
     }
+    if (HOLDING.has(step.action)) this.saveHolds();
     const { system, cause } = ctx;
     const own = ctx.o.containers.find((c) => c.id === step.id)?.memory;
     this.record({

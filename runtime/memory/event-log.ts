@@ -11,7 +11,7 @@ export const MemoryEventSchema = Type.Object({
   container: Type.String(),
   class: Type.Optional(MemoryClassSchema),
   action: Type.Union(
-    ["reclaim", "throttle", "freeze", "kill", "release", "restart", "give-up", "exit", "kernel-oom-kill", "oom-grant", "oom-kill-process", "watch", "watch-failed", "watch-lost", "plan-failed"].map((a) =>
+    ["reclaim", "throttle", "freeze", "kill", "release", "restart", "give-up", "exit", "kernel-oom-kill", "oom-grant", "oom-kill-process", "watch", "watch-failed", "watch-lost", "plan-failed", "adopt-hold"].map((a) =>
       Type.Literal(a),
     ),
   ),
