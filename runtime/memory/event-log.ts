@@ -40,13 +40,13 @@ export type MemoryEvent = Static<typeof MemoryEventSchema>;
 export const MemoryEventLineSchema = Type.Object({ type: Type.Literal("memory"), id: Type.String(), data: MemoryEventSchema });
 export type MemoryEventLine = Static<typeof MemoryEventLineSchema>;
 
-export type EventSink = (e: MemoryEvent) => void;
+export type EventSink<T = MemoryEvent> = (e: T) => void;
 
 /** Where the daemon keeps its event log: a hidden entry of the root, which is never taken for a container. */
 export const eventLogPath = (root: string): string => posix.join(root, ".events", "memory.jsonl");
 
 /** Appends events to `path`; past `maxBytes` the file becomes `<path>.1` (one generation kept), so flash sees bounded writes. */
-export const fileEventSink = (path: string, maxBytes = 256 * 1024): EventSink => {
+export const fileEventSink = <T = MemoryEvent>(path: string, maxBytes = 256 * 1024): EventSink<T> => {
   let size = 0;
   try {
     size = statSync(path).size;

@@ -43,8 +43,8 @@ const openIfThere = (path: string): number | undefined => {
   }
 };
 
-/** The matching lines in order, through `print`; with `tail`, only the last N are held (and printed at the end). */
-export const readLog = (dir: string, service: string, f: LogFilter, print: (line: string) => void): { fd: number | undefined; offset: number } => {
+/** Reads both generations; returns the newer one's fd (still open) and where its lines end, for following it. */
+const readBoth = (dir: string, service: string, f: LogFilter, print: (line: string) => void): { fd: number | undefined; offset: number } => {
   const kept: string[] = [];
   const take = (l: string): void => {
     if (f.since !== undefined && l.slice(0, 24) < f.since) return;
@@ -66,10 +66,16 @@ export const readLog = (dir: string, service: string, f: LogFilter, print: (line
   return { fd, offset };
 };
 
+/** The matching lines in order, through `print`; with `tail`, only the last N are held (and printed at the end). */
+export const readLog = (dir: string, service: string, f: LogFilter, print: (line: string) => void): void => {
+  const { fd } = readBoth(dir, service, f, print);
+  if (fd !== undefined) closeSync(fd);
+};
+
 /** Prints the log as `readLog` does, then what is appended, until `signal` aborts. */
 export const followLog = async (dir: string, service: string, f: LogFilter, print: (line: string) => void, signal: AbortSignal): Promise<void> => {
   const path = logPath(dir, service);
-  let { fd, offset } = readLog(dir, service, f, print);
+  let { fd, offset } = readBoth(dir, service, f, print);
   const catchUp = (): void => {
     if (fd !== undefined) offset = readLines(fd, offset, print);
     // A rotation renamed the file this fd reads: what it still held is read above; the new file starts at 0.

@@ -78,6 +78,9 @@ interface Monitor {
   timer?: ReturnType<typeof setTimeout>;
 }
 
+/** A target document is journaled as one record. */
+const MAX_TARGET_BYTES = 30 * 1024;
+
 /** How long a retry waits after the loop gave up on failing steps, when nothing else happens. */
 const RETRY_MS = 60_000;
 
@@ -98,6 +101,8 @@ export class ServiceManager {
   private interrupted: JournaledStep | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stepSince: number | undefined;
+  /** Set once this manager applies (and so checks health). */
+  private checking = false;
   private closed = false;
   private readonly now: () => number;
 
@@ -113,23 +118,41 @@ export class ServiceManager {
 
   /** Takes up the journaled target (if any) and applies it: what runs and matches it is left alone. */
   async start(): Promise<ApplyResult | undefined> {
+    return this.load() ? this.applyNow() : undefined;
+  }
+
+  /** Takes up the journaled target without applying it (for `status` when no daemon runs); false without one. */
+  load(): boolean {
     const { target, step } = this.d.journal.recovered();
     if (step) {
       this.interrupted = step;
       this.event({ service: step.service, event: "recovered", detail: `step '${step.action}' was in progress when the last daemon stopped: ${step.detail}` });
     }
-    if (!target) return undefined;
+    if (!target) return false;
     try {
       this.adopt(target.document, target.file);
+      return true;
     } catch (err) {
       this.d.warn(`The journaled target (${target.file}) no longer resolves, nothing is applied: ${(err as Error).message}`);
-      return undefined;
+      return false;
     }
-    return this.applyNow();
+  }
+
+  /** How long a target's health checks may take to say healthy: what `apply` without a daemon waits at most. */
+  healthWindowMs(): number {
+    let ms = 0;
+    for (const d of this.desired?.services.values() ?? []) {
+      const h = d.spec.healthCheck;
+      if (!h) continue;
+      const t = healthTiming(h);
+      ms += t.startPeriodMs + (t.retries + 1) * Math.max(t.intervalMs, t.startIntervalMs) + t.timeoutMs;
+    }
+    return Math.min(ms, 10 * 60_000);
   }
 
   /** Checks a target document; unless `dryRun`, journals it (durable before anything changes) and applies it. */
   async apply(document: string, file: string, opts: { dryRun: boolean }): Promise<ApplyReport> {
+    if (Buffer.byteLength(document) > MAX_TARGET_BYTES) throw new Error(`Apply ${file}: ${Buffer.byteLength(document)} bytes; a target state must fit the journal's ${MAX_TARGET_BYTES}`);
     const desired = resolveTarget(parseTarget(document, file), file);
     const plan = planApply(desired, this.current(desired), this.now());
     const report: ApplyReport = { device: desired.device, version: desired.version, plan: { steps: plan.steps.map(describeStep), services: plan.services } };
@@ -166,7 +189,7 @@ export class ServiceManager {
   status(daemon: DeviceStatus["daemon"]): DeviceStatus {
     const current = this.current(this.desired);
     const names = new Set([...(this.desired?.services.keys() ?? []), ...current.instances.map((i) => i.service)]);
-    const services = [...names].sort().map((name) => this.serviceStatus(name, current, daemon.running));
+    const services = [...names].sort().map((name) => this.serviceStatus(name, current));
     return {
       ...(this.desired ? { device: this.desired.device, version: this.desired.version } : {}),
       daemon,
@@ -360,6 +383,7 @@ export class ServiceManager {
   }
 
   private applyNow(): Promise<ApplyResult> {
+    this.checking = true;
     return this.loop.apply().then((r) => {
       this.afterApply(r);
       return r;
@@ -443,7 +467,7 @@ export class ServiceManager {
     m.timer = setTimeout(() => void this.check(m), Math.max(0, nextCheckAt(m.state, at, m.startedAt, m.timing) - at));
   }
 
-  private serviceStatus(name: string, current: CurrentState, daemonRunning: boolean): ServiceStatus {
+  private serviceStatus(name: string, current: CurrentState): ServiceStatus {
     const d = this.desired?.services.get(name);
     const mine = current.instances.filter((i) => i.service === name);
     const inst = (d && mine.find((i) => i.hash === d.hash)) ?? mine.find(isLive) ?? mine[0];
@@ -457,7 +481,8 @@ export class ServiceManager {
       actual: inst ? inst.status : "absent",
       ...(inst ? { instance: inst.id } : {}),
       ...(plan ? { verdict: plan.verdict, reason: plan.reason } : {}),
-      health: !d?.spec.healthCheck ? "none" : daemonRunning ? this.healthOf(name, current) : "unknown",
+      // Health is known to a manager that checks it, not to one that only read the journal.
+      health: !d?.spec.healthCheck ? "none" : this.checking ? this.healthOf(name, current) : "unknown",
       ...(monitor?.state.last ? { healthDetail: monitor.state.last.detail } : {}),
       restarts: rt?.restarts.length ?? 0,
       ...(rt?.lastExit ? { lastExit: { status: rt.lastExit.status, at: new Date(rt.lastExit.at).toISOString(), ...(rt.lastExit.killedBy ? { killedBy: rt.lastExit.killedBy } : {}) } } : {}),

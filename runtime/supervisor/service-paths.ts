@@ -11,13 +11,17 @@ export interface ServicePaths {
   volumes: string;
 }
 
-/** The board default keeps logs and volumes on flash (/var/lib/bunker) although --root (/run) is tmpfs. */
+/**
+ * The board default keeps logs and volumes on flash (/var/lib/bunker) although --root (/run) is tmpfs; another root
+ * keeps them in hidden entries of its own (hidden: the supervisor's watch of the root does not take them for
+ * containers, nor wake up for their writes).
+ */
 export const servicePaths = (root: string, overrides: { logs?: string; volumes?: string } = {}): ServicePaths => {
-  const persistent = root === "/run/bunker" ? "/var/lib/bunker" : root;
+  const board = root === "/run/bunker";
   return {
     bundles: join(root, ".services", "bundles"),
     output: (service) => join(root, ".services", "output", service),
-    logs: overrides.logs ?? join(persistent, "logs"),
-    volumes: overrides.volumes ?? join(persistent, "volumes"),
+    logs: overrides.logs ?? (board ? "/var/lib/bunker/logs" : join(root, ".logs")),
+    volumes: overrides.volumes ?? (board ? "/var/lib/bunker/volumes" : join(root, ".volumes")),
   };
 };

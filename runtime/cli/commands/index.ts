@@ -24,6 +24,9 @@ export const commands: Record<string, Loader> = {
   stats: () => import("./stats.ts"),
   board: () => import("./board.ts"),
   daemon: () => import("./daemon.ts"),
+  apply: () => import("./apply.ts"),
+  status: () => import("./status.ts"),
+  logs: () => import("./logs.ts"),
 };
 
 export const commandNames = (): string[] => Object.keys(commands).sort();

@@ -1,0 +1,53 @@
+import { parseDuration } from "../../memory/units.ts";
+import { followLog, readLog } from "../../supervisor/log-read.ts";
+import { servicePaths } from "../../supervisor/service-paths.ts";
+import { SERVICE_NAME_PATTERN } from "../../supervisor/target-state.ts";
+import { UsageError, type Command } from "../command.ts";
+import { flagBool, flagInt, flagString } from "../parse.ts";
+
+/** `--since`: a duration back from now (10m, 2h) or an ISO time. */
+const sinceOf = (text: string | undefined): string | undefined => {
+  if (text === undefined) return undefined;
+  if (/^\d/.test(text) && !text.includes("T") && !text.includes("-")) {
+    try {
+      return new Date(Date.now() - parseDuration(text)).toISOString();
+    } catch {
+      throw new UsageError(`--since takes a duration such as '10m' or an ISO time, not '${text}'`);
+    }
+  }
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`--since takes a duration such as '10m' or an ISO time, not '${text}'`);
+  return new Date(t).toISOString();
+};
+
+export const command: Command = {
+  name: "logs",
+  summary: "print a service's stdout and stderr from its log ring",
+  args: "<service>",
+  arity: [1, 1],
+  flags: [
+    { name: "follow", kind: "bool", short: "f", help: "keep printing what the service writes" },
+    { name: "since", kind: "string", value: "WHEN", help: "lines from then on: a duration back (10m, 2h) or an ISO time" },
+    { name: "tail", kind: "int", value: "N", help: "only the last N lines" },
+    { name: "logs", kind: "string", value: "DIR", help: "the log directory, if the daemon's configuration moved it" },
+  ],
+  description: "Lines read '<time> <out|err> <text>'. The daemon writes in large appends, every few seconds (docs/services.md).",
+  async run(g, a) {
+    const service = a.positional[0]!;
+    if (!new RegExp(SERVICE_NAME_PATTERN).test(service)) throw new UsageError(`Not a service name: '${JSON.stringify(service).slice(1, -1)}'`);
+    const tail = flagInt(a, "tail");
+    if (tail !== undefined && tail < 0) throw new UsageError(`--tail takes a count of lines, not '${tail}'`);
+    const since = sinceOf(flagString(a, "since"));
+    const filter = { ...(since !== undefined ? { since } : {}), ...(tail !== undefined ? { tail } : {}) };
+    const dir = flagString(a, "logs") ?? servicePaths(g.root).logs;
+    const print = (l: string): void => void process.stdout.write(`${l}\n`);
+    if (!flagBool(a, "follow")) {
+      readLog(dir, service, filter, print);
+      return 0;
+    }
+    const stop = new AbortController();
+    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => stop.abort());
+    await followLog(dir, service, filter, print, stop.signal);
+    return 0;
+  },
+};
