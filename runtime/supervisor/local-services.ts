@@ -25,8 +25,12 @@ export interface LocalOptions {
 
 export const localServiceManager = (o: LocalOptions): ServiceManager => {
   const containers = hostContainerOps(o.root, o.journal);
-  mkdirSync(dirname(serviceEventLogPath(o.root)), { recursive: true, mode: 0o700 });
   const log = fileEventSink<ServiceEvent>(serviceEventLogPath(o.root));
+  // Made with the first event: a refused document leaves the root as it was.
+  const sink = (e: ServiceEvent): void => {
+    mkdirSync(dirname(serviceEventLogPath(o.root)), { recursive: true, mode: 0o700 });
+    log(e);
+  };
   const manager: ServiceManager = new ServiceManager({
     ops: hostInstanceOps({
       root: o.root, journal: o.journal, paths: servicePaths(o.root), images: o.images ?? noImageStore, warn: o.warn,
@@ -36,7 +40,7 @@ export const localServiceManager = (o: LocalOptions): ServiceManager => {
     journal: hostServiceJournal(o.journal),
     probe: hostHealthProbe(o.root),
     inspect: instanceFacts(containers, hostCgroupFs()),
-    sink: log,
+    sink,
     warn: o.warn,
   });
   return manager;

@@ -63,6 +63,8 @@ export const hostInstanceOps = (d: ServiceOpsDeps): InstanceOps => {
       created.delete(id);
       if (!c) return;
       c.stage.channel.close();
+      // A service outlives the command that started it (`apply` without a daemon); its exit is still reported.
+      c.stage.proc.unref();
       d.started?.(id, c.exited());
     },
     async stop(id, signal, graceMs): Promise<ExitRecord | undefined> {

@@ -40,6 +40,11 @@ export const command: Command = {
     const since = sinceOf(flagString(a, "since"));
     const filter = { ...(since !== undefined ? { since } : {}), ...(tail !== undefined ? { tail } : {}) };
     const dir = flagString(a, "logs") ?? servicePaths(g.root).logs;
+    // `bunker logs web | head` closes the pipe early: that ends the command, it is not a failure.
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(0);
+      throw err;
+    });
     const print = (l: string): void => void process.stdout.write(`${l}\n`);
     if (!flagBool(a, "follow")) {
       readLog(dir, service, filter, print);
