@@ -7,7 +7,7 @@ import type { Socket } from "bun";
 
 export const controlSocketPath = (root: string): string => join(root, ".daemon.sock");
 
-export type ControlRequest = { op: "apply"; document: string; file: string; dryRun: boolean } | { op: "status" };
+export type ControlRequest = { op: "apply"; document: string; file: string; dryRun: boolean } | { op: "status" } | { op: "flush-logs"; service: string };
 
 export type ControlReply = { ok: true; result: unknown } | { ok: false; error: string };
 
@@ -17,6 +17,7 @@ const MAX_REQUEST = 64 * 1024;
 const parseRequest = (line: string): ControlRequest => {
   const r = JSON.parse(line) as Partial<ControlRequest> & { op?: unknown };
   if (r.op === "status") return { op: "status" };
+  if (r.op === "flush-logs" && typeof r.service === "string") return { op: "flush-logs", service: r.service };
   if (r.op === "apply" && typeof r.document === "string" && typeof r.file === "string" && typeof r.dryRun === "boolean")
     return { op: "apply", document: r.document, file: r.file, dryRun: r.dryRun };
   throw new Error(`Control request: unknown or malformed operation ${JSON.stringify(String(r.op)).slice(0, 40)}`);

@@ -42,7 +42,10 @@ export const DaemonConfigSchema = Type.Object(
       {
         dir: Type.Optional(Type.String({ minLength: 1, description: "Where services' log rings live (default /var/lib/bunker/logs for the default root, else ROOT/.logs)" })),
         bufferBytes: Type.Integer({ minimum: 512, default: 16 << 10, description: "Output held in memory per service before one write" }),
-        flushMs: Type.Integer({ minimum: 10, default: 5000, description: "Longest time output waits in memory before it is written" }),
+        flushMs: Type.Integer({
+          minimum: 10, default: 30_000,
+          description: "Longest time output waits in memory before it is written (each write costs an ext4 journal commit; `bunker logs` asks for a flush)",
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -150,7 +153,9 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   services = manager;
   supervisor.start();
   const status = () => manager.status({ running: true, pid: process.pid, uptimeS: Math.round((Date.now() - started) / 100) / 10 });
-  const control = await serveControl(controlSocketPath(root), async (r) => (r.op === "status" ? status() : manager.apply(r.document, r.file, { dryRun: r.dryRun })));
+  const control = await serveControl(controlSocketPath(root), async (r) =>
+    r.op === "status" ? status() : r.op === "flush-logs" ? manager.flushLogs(r.service) : manager.apply(r.document, r.file, { dryRun: r.dryRun }),
+  );
   const systemd = systemdNotifier();
   const heartbeat = startHeartbeat({
     ...(config.watchdog ? { watchdog: openHardwareWatchdog(config.watchdog.device, config.watchdog.timeoutS) } : {}),

@@ -14,7 +14,7 @@ export interface LogRingOptions {
   maxBytes: number;
   /** Buffered bytes that trigger a write (default 16 KiB, at most a generation). */
   bufferBytes?: number;
-  /** Longest time a line waits in memory before it is written (default 5 s). */
+  /** Longest time a line waits in memory before it is written (default 30 s). */
   flushMs?: number;
   now?: () => number;
 }
@@ -45,7 +45,7 @@ export class LogRing {
     this.path = logPath(o.dir, o.service);
     this.generation = Math.max(4096, Math.floor(o.maxBytes / 2));
     this.bufferBytes = Math.min(o.bufferBytes ?? 16 * 1024, this.generation);
-    this.flushMs = o.flushMs ?? 5000;
+    this.flushMs = o.flushMs ?? 30_000;
     this.now = o.now ?? Date.now;
     try {
       this.size = statSync(this.path).size;

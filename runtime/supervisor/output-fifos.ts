@@ -35,6 +35,8 @@ export const openContainerOutput = (dir: string): { stdout: number; stderr: numb
 };
 
 export interface OutputCollector {
+  /** Writes what is buffered now (someone reads the log). */
+  flush(): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export const collectOutput = (dir: string, ring: LogRing): OutputCollector => {
     return { fd, reader, pumped };
   });
   return {
+    flush: () => ring.flush(),
     async close() {
       for (const r of readers) {
         await r.reader.cancel().catch(() => {});

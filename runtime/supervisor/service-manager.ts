@@ -185,6 +185,13 @@ export class ServiceManager {
     this.reconcile();
   }
 
+  /** Writes a service's buffered output to its log ring now; false when its output is not collected here. */
+  flushLogs(service: string): boolean {
+    const c = this.collectors.get(service);
+    c?.flush();
+    return c !== undefined;
+  }
+
   /** One document: target version, each service's state (with health only the daemon knows). */
   status(daemon: DeviceStatus["daemon"]): DeviceStatus {
     const current = this.current(this.desired);

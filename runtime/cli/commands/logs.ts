@@ -1,4 +1,5 @@
 import { parseDuration } from "../../memory/units.ts";
+import { askDaemon, controlSocketPath } from "../../supervisor/control-socket.ts";
 import { followLog, readLog } from "../../supervisor/log-read.ts";
 import { servicePaths } from "../../supervisor/service-paths.ts";
 import { SERVICE_NAME_PATTERN } from "../../supervisor/target-state.ts";
@@ -31,7 +32,9 @@ export const command: Command = {
     { name: "tail", kind: "int", value: "N", help: "only the last N lines" },
     { name: "logs", kind: "string", value: "DIR", help: "the log directory, if the daemon's configuration moved it" },
   ],
-  description: "Lines read '<time> <out|err> <text>'. The daemon writes in large appends, every few seconds (docs/services.md).",
+  description:
+    "Lines read '<time> <out|err> <text>'. The daemon writes in large appends (every 30 s by default); this command\n" +
+    "asks it to write what it holds first, and every second while it follows (docs/services.md).",
   async run(g, a) {
     const service = a.positional[0]!;
     if (!new RegExp(SERVICE_NAME_PATTERN).test(service)) throw new UsageError(`Not a service name: '${JSON.stringify(service).slice(1, -1)}'`);
@@ -46,13 +49,22 @@ export const command: Command = {
       throw err;
     });
     const print = (l: string): void => void process.stdout.write(`${l}\n`);
+    // The daemon holds up to its flush time of output in memory: ask for it first (no daemon: nothing is held).
+    const flush = () => askDaemon(controlSocketPath(g.root), { op: "flush-logs", service }).catch(() => undefined);
+    await flush();
     if (!flagBool(a, "follow")) {
       readLog(dir, service, filter, print);
       return 0;
     }
     const stop = new AbortController();
     for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => stop.abort());
-    await followLog(dir, service, filter, print, stop.signal);
+    // While someone follows, the output is written each second rather than at the flush time.
+    const timer = setInterval(() => void flush(), 1000);
+    try {
+      await followLog(dir, service, filter, print, stop.signal);
+    } finally {
+      clearInterval(timer);
+    }
     return 0;
   },
 };
