@@ -2,12 +2,13 @@
 // manager with its control socket, log rings and health checks, and the heartbeat (hardware watchdog, systemd), with
 // the daemon's configuration (TypeBox, defaults) and its event logs.
 import { Type, type Static } from "@sinclair/typebox";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { posix } from "node:path";
 import { lockTouchedPages, setNice } from "../../ffi/residency.ts";
 import { hostCgroupFs, type CgroupFs } from "../cgroups/fs.ts";
 import { parseMountinfo } from "../cgroups/mounts.ts";
 import { decode, parseJson } from "../spec/validate.ts";
+import { writeFileAtomic } from "../durable/atomic-file.ts";
 import { hostContainerOps } from "./container-ops.ts";
 import { MemoryCore } from "../memory/core.ts";
 import { startEpollWatch } from "../memory/epoll-watch.ts";
@@ -103,6 +104,9 @@ const holdOn = (config: DaemonConfig, warn: (msg: string) => void): void => {
   }
 };
 
+/** The running daemon's pid: a hidden entry of the root, removed when it stops. */
+export const daemonPidPath = (root: string): string => posix.join(root, ".daemon.pid");
+
 /** How long one step may run before the heartbeat stops: longer than any stop grace and start should take. */
 const STUCK_MS = 10 * 60_000;
 
@@ -165,6 +169,8 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   });
   // Serving already: the journaled target is applied in the background (its health waits can be long).
   void manager.start().catch((err: unknown) => warn(`Apply the journaled target: ${(err as Error).message}`));
+  // For an init's shutdown action: whom to send SIGTERM, and wait for.
+  writeFileAtomic(daemonPidPath(root), `${process.pid}\n`);
   systemd?.ready(`supervising ${root}`);
   return {
     services: manager,
@@ -178,6 +184,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
       await watch.close();
       heartbeat.stop();
       systemd?.close();
+      rmSync(daemonPidPath(root), { force: true });
     },
   };
 };

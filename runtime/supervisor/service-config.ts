@@ -2,11 +2,11 @@
 // annotations by which the state root alone tells the instance's service, spec and stop behaviour. The memory class
 // goes where the memory core reads it (bunker.memory.class); restarts are the service manager's own, so any restart
 // annotation of the bundle is dropped (two mechanisms must not restart one container).
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { ANNOTATION } from "../memory/policy.ts";
 import { parseSize } from "../memory/units.ts";
 import type { Config, Mount } from "../spec/config.ts";
-import { SERVICE_ANNOTATION } from "./current-state.ts";
+import { instanceId, SERVICE_ANNOTATION } from "./current-state.ts";
 import type { DesiredService } from "./desired.ts";
 
 const RESTART_ANNOTATIONS: readonly string[] = [ANNOTATION.restart, ANNOTATION.backoff, ANNOTATION.backoffMax, ANNOTATION.restartLimit, ANNOTATION.restartWindow];
@@ -33,6 +33,15 @@ const mergeEnv = (base: readonly string[], set: Record<string, string>): string[
 /** Where a named volume lives: kept across instances, updates and boots. */
 export const volumePath = (volumesDir: string, name: string): string => join(volumesDir, name);
 
+/**
+ * Each instance has its own cgroup: old and new run side by side in a hand-over, and one bundle may serve several
+ * services. Beside where the bundle put its container (an absolute cgroupsPath's parent), or bunker's default.
+ */
+const instanceCgroup = (base: Config, id: string): string | undefined => {
+  const p = base.linux?.cgroupsPath;
+  return p?.startsWith("/") ? posix.join(posix.dirname(p), id) : undefined;
+};
+
 export const serviceConfig = (base: Config, d: DesiredService, volumesDir: string): Config => {
   const s = d.spec;
   const annotations = Object.fromEntries(Object.entries(base.annotations ?? {}).filter(([k]) => !RESTART_ANNOTATIONS.includes(k)));
@@ -55,6 +64,8 @@ export const serviceConfig = (base: Config, d: DesiredService, volumesDir: strin
     resources.cpu = cpu;
   }
   if (s.pids) resources.pids = { limit: s.pids.limit };
+  const cgroupsPath = instanceCgroup(base, instanceId(d.name, d.hash));
+  const { cgroupsPath: _bundles, ...linux } = base.linux ?? {};
   return {
     ...base,
     process: {
@@ -71,6 +82,6 @@ export const serviceConfig = (base: Config, d: DesiredService, volumesDir: strin
       ...s.volumes.map((v) => bind(volumePath(volumesDir, v.name), v.destination, v.readonly)),
     ],
     annotations,
-    linux: { ...base.linux, resources },
+    linux: { ...linux, ...(cgroupsPath ? { cgroupsPath } : {}), resources },
   };
 };

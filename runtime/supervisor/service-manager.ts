@@ -200,6 +200,9 @@ export class ServiceManager {
     return {
       ...(this.desired ? { device: this.desired.device, version: this.desired.version } : {}),
       daemon,
+      converged:
+        this.desired !== undefined && this.checking && !this.loop.busy && !this.failures.length &&
+        this.lastPlan.steps.length === 0 && this.lastPlan.services.every((s) => !["waiting", "restart-pending", "start", "stop", "recreate"].includes(s.verdict)),
       ...(this.interrupted ? { interruptedStep: this.interrupted } : {}),
       failures: this.failures.map((f) => ({ service: f.step.service, step: describeStep(f.step), error: f.error })),
       services,

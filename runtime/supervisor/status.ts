@@ -31,6 +31,8 @@ export const DeviceStatusSchema = Type.Object(
     /** Version of the target the device works towards (absent: no target applied yet). */
     version: Type.Optional(Type.String()),
     daemon: Type.Object({ running: Type.Boolean(), pid: Type.Optional(Type.Integer()), uptimeS: Type.Optional(Type.Number()) }),
+    /** The last apply left nothing to do and no service waits (for a dependency or a restart): the target is reached. */
+    converged: Type.Boolean(),
     /** A step the journal shows begun and not ended (a daemon stopped in the middle of it). */
     interruptedStep: Type.Optional(Type.Object({ service: Type.String(), action: Type.String(), detail: Type.String() })),
     /** Steps whose last try failed, with why. */

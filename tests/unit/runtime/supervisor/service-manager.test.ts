@@ -100,7 +100,7 @@ describe("ServiceManager", () => {
     await until(() => s.world.programStarts.get("web") === 1);
     expect(s.journal.records).toEqual(["target 1", "begun start db", "done start db", "begun start api", "done start api", "begun start web", "done start web"]);
     const status = s.manager.status({ running: true });
-    expect(status.version).toBe("1");
+    expect([status.version, status.converged]).toEqual(["1", true]);
     expect(status.services.map((x) => [x.name, x.actual, x.health, x.verdict])).toEqual([
       ["api", "running", "none", "untouched"],
       ["db", "running", "healthy", "untouched"],
@@ -115,6 +115,7 @@ describe("ServiceManager", () => {
     expect(report.result).toBeUndefined();
     expect(report.plan.services.map((p) => `${p.service}:${p.verdict}`)).toEqual(["db:start", "api:waiting", "web:waiting"]);
     expect([s.journal.records, s.world.calls]).toEqual([[], []]);
+    expect(s.manager.status({ running: true }).converged).toBe(false);
   });
 
   test("a bad document is refused with its JSON pointer, before the journal or the device is touched", async () => {
