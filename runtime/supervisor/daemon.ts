@@ -31,6 +31,9 @@ import { hostInstanceOps } from "./service-ops.ts";
 import { servicePaths } from "./service-paths.ts";
 import { Supervisor } from "./supervisor.ts";
 
+/** Longer than a container start on a slow board: the daemon's loop waits while a setup stage prepares. */
+export const DEFAULT_WATCHDOG_TIMEOUT_S = 60;
+
 export const DaemonConfigSchema = Type.Object(
   {
     ladder: Type.Optional(Type.Partial(LadderConfigSchema, { description: "Overrides of the ladder's thresholds and intervals" })),
@@ -42,7 +45,7 @@ export const DaemonConfigSchema = Type.Object(
     logs: Type.Object(
       {
         dir: Type.Optional(Type.String({ minLength: 1, description: "Where services' log rings live (default /var/lib/bunker/logs for the default root, else ROOT/.logs)" })),
-        bufferBytes: Type.Integer({ minimum: 512, default: 16 << 10, description: "Output held in memory per service before one write" }),
+        bufferBytes: Type.Integer({ minimum: 512, default: 64 << 10, description: "Output held in memory per service before one write" }),
         flushMs: Type.Integer({
           minimum: 10, default: 30_000,
           description: "Longest time output waits in memory before it is written (each write costs an ext4 journal commit; `bunker logs` asks for a flush)",
@@ -55,7 +58,10 @@ export const DaemonConfigSchema = Type.Object(
       Type.Object(
         {
           device: Type.String({ minLength: 1, description: "The hardware watchdog to arm, e.g. /dev/watchdog" }),
-          timeoutS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "Timeout to set (default: the driver's)" })),
+          timeoutS: Type.Integer({
+            minimum: 1, maximum: 3600, default: DEFAULT_WATCHDOG_TIMEOUT_S,
+            description: "Timeout to set: longer than the longest container start (the daemon's loop waits while a setup stage prepares); the driver's own if it refuses",
+          }),
         },
         { additionalProperties: false },
       ),
@@ -161,8 +167,10 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
     r.op === "status" ? status() : r.op === "flush-logs" ? manager.flushLogs(r.service) : manager.apply(r.document, r.file, { dryRun: r.dryRun }),
   );
   const systemd = systemdNotifier();
+  const watchdog = config.watchdog ? openHardwareWatchdog(config.watchdog.device, config.watchdog.timeoutS) : undefined;
+  if (watchdog?.refused) warn(`Watchdog '${watchdog.path}': ${watchdog.refused}; it resets the board after ${watchdog.timeoutS} s without the daemon`);
   const heartbeat = startHeartbeat({
-    ...(config.watchdog ? { watchdog: openHardwareWatchdog(config.watchdog.device, config.watchdog.timeoutS) } : {}),
+    ...(watchdog ? { watchdog } : {}),
     ...(systemd ? { systemd } : {}),
     alive: () => !manager.stuck(STUCK_MS),
     onError: warn,

@@ -12,7 +12,7 @@ export interface LogRingOptions {
   service: string;
   /** Flash the log may take, both generations together. */
   maxBytes: number;
-  /** Buffered bytes that trigger a write (default 16 KiB, at most a generation). */
+  /** Buffered bytes that trigger a write (default 64 KiB, at most a generation). */
   bufferBytes?: number;
   /** Longest time a line waits in memory before it is written (default 30 s). */
   flushMs?: number;
@@ -44,7 +44,7 @@ export class LogRing {
     mkdirSync(o.dir, { recursive: true, mode: 0o700 });
     this.path = logPath(o.dir, o.service);
     this.generation = Math.max(4096, Math.floor(o.maxBytes / 2));
-    this.bufferBytes = Math.min(o.bufferBytes ?? 16 * 1024, this.generation);
+    this.bufferBytes = Math.min(o.bufferBytes ?? 64 * 1024, this.generation);
     this.flushMs = o.flushMs ?? 30_000;
     this.now = o.now ?? Date.now;
     try {

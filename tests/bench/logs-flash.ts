@@ -3,7 +3,8 @@
 // and the device's own count of sectors written (/sys/block/loopN/stat) is the figure: data, metadata and the ext4
 // journal, as the flash would see them. dockerd runs with its own data-root, exec-root and socket (no iptables, no
 // bridge) and is stopped by its pid; its busybox image is made with umoci and skopeo from Debian's busybox-static.
-// usage (root): bun tests/bench/logs-flash.ts [--minutes 10] [--flush-ms 5000,30000] (30000 is the default)
+// usage (root): bun tests/bench/logs-flash.ts [--minutes 10] [--configs FLUSH_MS:BUFFER_BYTES,...] (default: 5000:16384 and
+// bunker's defaults, 30000:65536)
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
@@ -14,7 +15,7 @@ const arg = (name: string, fallback: string): string => {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const MINUTES = Number(arg("--minutes", "10"));
-const FLUSHES = arg("--flush-ms", "5000,30000").split(",").map(Number);
+const CONFIGS = arg("--configs", "5000:16384,30000:65536").split(",").map((c) => ({ flushMs: Number(c.split(":")[0]), bufferBytes: Number(c.split(":")[1]) }));
 const LINE = 'i=0; while :; do i=$((i+1)); echo "chatty service: heartbeat $i, all systems nominal"; sleep 0.1; done';
 
 const sh = (cmd: string[], what: string, input?: string): string => {
@@ -81,19 +82,19 @@ const main = async (): Promise<void> => {
     // bunker: one daemon per flush setting, each with its log ring on its own flash.
     const bundle = makeBundle(["sh"]);
     cleanups.push(() => rmSync(bundle, { recursive: true, force: true }));
-    const bunkers = FLUSHES.map((flushMs) => {
+    const bunkers = CONFIGS.map(({ flushMs, bufferBytes }) => {
       const f = flash(dir, `bunker-${flushMs}`);
       cleanups.push(() => f.cleanup());
       const root = mkdtempSync("/run/bunker-bench-logs-");
       chmodSync(root, 0o711);
       cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-      writeFileSync(join(root, ".daemon.json"), JSON.stringify({ logs: { dir: join(f.mnt, "logs"), flushMs }, lockMemory: false }));
+      writeFileSync(join(root, ".daemon.json"), JSON.stringify({ logs: { dir: join(f.mnt, "logs"), flushMs, bufferBytes }, lockMemory: false }));
       const daemon = Bun.spawn([BIN, "--root", root, "--journal", "none", "daemon", "--config", join(root, ".daemon.json")], { stdout: "ignore", stderr: "inherit" });
       cleanups.push(async () => {
         daemon.kill("SIGTERM");
         await daemon.exited;
       });
-      return { flushMs, f, root, daemon };
+      return { flushMs, bufferBytes, f, root, daemon };
     });
     await until("the bunker daemons", () => bunkers.every((b) => existsSync(join(b.root, ".daemon.sock"))));
     for (const b of bunkers) {
@@ -129,7 +130,7 @@ const main = async (): Promise<void> => {
     const hours = (performance.now() - t0) / 3_600_000;
     const perHour = (s0: number, s1: number): number => ((s1 - s0) * 512) / hours;
     const rows: [string, number][] = [
-      ...bunkers.map((b, i): [string, number] => [`bunker log ring (flush ${b.flushMs / 1000} s)`, perHour(before.bunker[i]!, b.f.sectors())]),
+      ...bunkers.map((b, i): [string, number] => [`bunker ring (${b.flushMs / 1000} s / ${b.bufferBytes >> 10} KiB)`, perHour(before.bunker[i]!, b.f.sectors())]),
       ["docker json-file", perHour(before.docker, d.sectors())],
     ];
     const dockerRate = rows.at(-1)![1];

@@ -1,6 +1,6 @@
 import type { Command } from "../command.ts";
 import { flagBool, flagString } from "../parse.ts";
-import { loadDaemonConfig, startDaemon } from "../../supervisor/daemon.ts";
+import { DEFAULT_WATCHDOG_TIMEOUT_S, loadDaemonConfig, startDaemon } from "../../supervisor/daemon.ts";
 
 export const command: Command = {
   name: "daemon",
@@ -22,7 +22,7 @@ export const command: Command = {
   async run(g, a) {
     const config = loadDaemonConfig(flagString(a, "config"));
     const device = flagString(a, "watchdog");
-    if (device) config.watchdog = { ...config.watchdog, device };
+    if (device) config.watchdog = { timeoutS: DEFAULT_WATCHDOG_TIMEOUT_S, ...config.watchdog, device };
     const daemon = await startDaemon({
       root: g.root, journal: g.journal, config,
       print: (e) => console.log(JSON.stringify(e)),
