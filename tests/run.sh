@@ -31,6 +31,9 @@ suite unit node_modules/.bin/bun test tests/unit
 suite integration node_modules/.bin/bun test --timeout 60000 tests/integration
 if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   suite board node_modules/.bin/bun board/lane.ts
+  # The service manager on the board: one power cut during an apply and one during a change (a fresh seed each run,
+  # printed), the watchdog and busybox init. The full count: npm run test:board:services.
+  suite board-services node_modules/.bin/bun board/services.ts --sample --no-build
 else
   echo "=== board: skipped (BUNKER_SKIP_BOARD=1 or no board/lane.ts)"
 fi

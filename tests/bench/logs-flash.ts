@@ -5,10 +5,11 @@
 // bridge) and is stopped by its pid; its busybox image is made with umoci and skopeo from Debian's busybox-static.
 // usage (root): bun tests/bench/logs-flash.ts [--minutes 10] [--configs FLUSH_MS:BUFFER_BYTES,...] (default: 5000:16384 and
 // bunker's defaults, 30000:65536)
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { BIN as BUILT } from "../support/cli.ts";
+import { BUSYBOX_IMAGE, busyboxImage } from "../support/busybox-image.ts";
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -42,24 +43,6 @@ const flash = (dir: string, name: string) => {
       Bun.spawnSync(["losetup", "-d", dev]);
     },
   };
-};
-
-/** A busybox image as an OCI layout (umoci), then a docker-archive (skopeo) for `docker load`. */
-const busyboxImage = (dir: string): string => {
-  const layout = join(dir, "oci");
-  sh(["umoci", "init", "--layout", layout], "umoci init");
-  sh(["umoci", "new", "--image", `${layout}:bb`], "umoci new");
-  const bundle = join(dir, "bb-bundle");
-  sh(["umoci", "unpack", "--image", `${layout}:bb`, bundle], "umoci unpack");
-  mkdirSync(join(bundle, "rootfs/bin"), { recursive: true });
-  copyFileSync("/bin/busybox", join(bundle, "rootfs/bin/busybox"));
-  chmodSync(join(bundle, "rootfs/bin/busybox"), 0o755);
-  for (const a of ["sh", "sleep", "echo"]) symlinkSync("busybox", join(bundle, "rootfs/bin", a));
-  sh(["umoci", "repack", "--image", `${layout}:bb`, bundle], "umoci repack");
-  sh(["umoci", "config", "--image", `${layout}:bb`, "--config.cmd", "/bin/sh"], "umoci config");
-  const archive = join(dir, "bb.tar");
-  sh(["skopeo", "copy", `oci:${layout}:bb`, `docker-archive:${archive}:bunker-bench/busybox:latest`], "skopeo copy");
-  return archive;
 };
 
 const until = async (what: string, cond: () => boolean, ms = 60_000): Promise<void> => {
@@ -119,7 +102,7 @@ const main = async (): Promise<void> => {
     const docker = (...args: string[]): string => sh(["docker", "-H", `unix://${sock}`, ...args], `docker ${args[0]}`);
     await until("dockerd", () => existsSync(sock) && Bun.spawnSync(["docker", "-H", `unix://${sock}`, "info"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0);
     docker("load", "-i", busyboxImage(dir));
-    const id = docker("run", "-d", "--network", "none", "bunker-bench/busybox:latest", "sh", "-c", LINE);
+    const id = docker("run", "-d", "--network", "none", BUSYBOX_IMAGE, "sh", "-c", LINE);
     cleanups.push(() => Bun.spawnSync(["docker", "-H", `unix://${sock}`, "rm", "-f", id]));
 
     // Settle (image load, start-up writes), then measure the steady state.
