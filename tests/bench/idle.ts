@@ -8,12 +8,9 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFile
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { BUSYBOX_IMAGE, busyboxImage } from "../support/busybox-image.ts";
+import { arg, runCleanups, sh, until } from "../support/bench-tools.ts";
 import { BIN as BUILT } from "../support/cli.ts";
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const SECONDS = Number(arg("--seconds", "60"));
 const QUIET = "trap 'exit 0' TERM; while :; do sleep 3600; done";
 
@@ -65,16 +62,6 @@ const pidsWith = (needle: string): number[] =>
       }
     })
     .map(Number);
-
-const sh = (cmd: string[], what: string): string => {
-  const p = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
-  if (p.exitCode !== 0) throw new Error(`${what}: ${cmd.join(" ")}: ${p.stderr.toString().trim()}`);
-  return p.stdout.toString().trim();
-};
-
-const until = async (what: string, cond: () => boolean, ms = 120_000): Promise<void> => {
-  for (const end = Date.now() + ms; !cond(); await Bun.sleep(200)) if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-};
 
 const main = async (): Promise<void> => {
   if (process.getuid?.() !== 0) throw new Error("bench:idle needs root");
@@ -144,13 +131,7 @@ const main = async (): Promise<void> => {
       );
     }
   } finally {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        console.error(`bench:idle cleanup: ${(err as Error).message}`);
-      }
-    }
+    await runCleanups("bench:idle", cleanups);
   }
 };
 

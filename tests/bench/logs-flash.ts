@@ -8,22 +8,13 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
+import { arg, runCleanups, sh, until } from "../support/bench-tools.ts";
 import { BIN as BUILT } from "../support/cli.ts";
 import { BUSYBOX_IMAGE, busyboxImage } from "../support/busybox-image.ts";
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const MINUTES = Number(arg("--minutes", "10"));
 const CONFIGS = arg("--configs", "5000:16384,30000:65536").split(",").map((c) => ({ flushMs: Number(c.split(":")[0]), bufferBytes: Number(c.split(":")[1]) }));
 const LINE = 'i=0; while :; do i=$((i+1)); echo "chatty service: heartbeat $i, all systems nominal"; sleep 0.1; done';
-
-const sh = (cmd: string[], what: string, input?: string): string => {
-  const p = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe", ...(input ? { stdin: Buffer.from(input) } : {}) });
-  if (p.exitCode !== 0) throw new Error(`${what}: ${cmd.join(" ")}: ${p.stderr.toString().trim()}`);
-  return p.stdout.toString().trim();
-};
 
 /** An ext4 file system on a loop device of its own: the flash of one writer. */
 const flash = (dir: string, name: string) => {
@@ -43,10 +34,6 @@ const flash = (dir: string, name: string) => {
       Bun.spawnSync(["losetup", "-d", dev]);
     },
   };
-};
-
-const until = async (what: string, cond: () => boolean, ms = 60_000): Promise<void> => {
-  for (const end = Date.now() + ms; !cond(); await Bun.sleep(200)) if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
 };
 
 const main = async (): Promise<void> => {
@@ -124,13 +111,7 @@ const main = async (): Promise<void> => {
     const minutes = ((performance.now() - t0) / 60_000 + 0.5).toFixed(1);
     console.log(`after ${minutes} min: docker's json-file log holds ${(logical / 2 ** 20).toFixed(2)} MiB (unbounded by default), bunker's ring ${(ring / 2 ** 20).toFixed(2)} MiB (bounded: 1 MiB)`);
   } finally {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        console.error(`bench:logs cleanup: ${(err as Error).message}`);
-      }
-    }
+    await runCleanups("bench:logs", cleanups);
   }
 };
 
