@@ -22,6 +22,7 @@ interface BundleSpec {
   args: string[];
   namespaces: readonly (typeof ALL_NAMESPACES)[number][];
   resources?: NonNullable<Config["linux"]>["resources"];
+  seccomp?: NonNullable<Config["linux"]>["seccomp"];
 }
 
 /** Each bundle by name; the suite refers to them by these names. */
@@ -49,6 +50,20 @@ export const BUNDLES: Record<string, BundleSpec> = {
   },
   // A foreground run during which the suite samples bunker's RSS (its start takes seconds when emulated).
   rss: { args: ["/bin/sleep", "10"], namespaces: DEFAULT_NAMESPACES },
+  // A seccomp filter on a real aarch64 kernel: mkdir is mkdirat there (the generic table), and an argument rule.
+  seccomp: {
+    args: ["/bin/sh", "-c", "grep '^Seccomp:' /proc/self/status; mkdir /tmp/x; kill -USR1 $$; unshare -m true; echo done"],
+    namespaces: DEFAULT_NAMESPACES,
+    seccomp: {
+      defaultAction: "SCMP_ACT_ALLOW",
+      architectures: ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
+      syscalls: [
+        { names: ["mkdirat", "mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 61 },
+        { names: ["kill"], action: "SCMP_ACT_ERRNO", errnoRet: 1, args: [{ index: 1, value: 10, op: "SCMP_CMP_EQ" }] },
+        { names: ["unshare"], action: "SCMP_ACT_ERRNO", errnoRet: 1 },
+      ],
+    },
+  },
 };
 
 export const bundleConfig = (name: string, spec: BundleSpec): Config => {
@@ -81,6 +96,7 @@ export const bundleConfig = (name: string, spec: BundleSpec): Config => {
         : {}),
       cgroupsPath: `/bunker-board/${name}`,
       ...(spec.resources ? { resources: spec.resources } : {}),
+      ...(spec.seccomp ? { seccomp: spec.seccomp } : {}),
       maskedPaths: ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
       readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
     },

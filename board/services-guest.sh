@@ -88,13 +88,16 @@ idle)
   converged idle 600 || exit 1
   sleep 20
   pid=$DAEMON
-  ctx() { cat /proc/$pid/task/*/status | awk '/ctxt_switches/ { n += $2 } END { print n }'; }
+  # Context switches per thread ("tid count"): wake-ups are the differences of threads present in both samples (and all
+  # of a thread that is new), so a thread that ended between them takes nothing away.
+  ctx() { for t in /proc/$pid/task/*; do echo "${t##*/} $(awk '/ctxt_switches/ { n += $2 } END { print n }' "$t/status")"; done; }
   wb() { awk '/^write_bytes/ { print $2 }' /proc/$pid/io; }
   sectors() { awk '{ print $7 }' /sys/block/vda/stat; }
-  c0=$(ctx); w0=$(wb); s0=$(sectors); t0=$(cut -d' ' -f1 /proc/uptime)
+  ctx > /tmp/ctx0; w0=$(wb); s0=$(sectors); t0=$(cut -d' ' -f1 /proc/uptime)
   sleep 60
-  c1=$(ctx); w1=$(wb); s1=$(sectors); t1=$(cut -d' ' -f1 /proc/uptime)
-  echo "BOARD-FIGURE idle rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status) anon_kib=$(awk '/^RssAnon/ { print $2 }' /proc/$pid/status) threads=$(ls /proc/$pid/task | wc -l) ctx=$((c1 - c0)) seconds=$(awk "BEGIN { print $t1 - $t0 }") daemon_write_bytes=$((w1 - w0)) disk_sectors=$((s1 - s0)) services=$("$B" list | grep -c running)"
+  ctx > /tmp/ctx1; w1=$(wb); s1=$(sectors); t1=$(cut -d' ' -f1 /proc/uptime)
+  woke=$(awk 'NR == FNR { a[$1] = $2; next } { n += $2 - ($1 in a ? a[$1] : 0) } END { print n }' /tmp/ctx0 /tmp/ctx1)
+  echo "BOARD-FIGURE idle rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status) anon_kib=$(awk '/^RssAnon/ { print $2 }' /proc/$pid/status) threads=$(ls /proc/$pid/task | wc -l) ctx=$woke seconds=$(awk "BEGIN { print $t1 - $t0 }") daemon_write_bytes=$((w1 - w0)) disk_sectors=$((s1 - s0)) services=$("$B" list | grep -c running)"
   ;;
 watchdog)
   start_daemon daemon-watchdog.json || exit 1

@@ -18,6 +18,13 @@ const SYSCALLS = {
     seccomp: 317,
     gettid: 186,
     mount_setattr: 442,
+    open_tree: 428,
+    move_mount: 429,
+    openat2: 437,
+    mknodat: 259,
+    renameat2: 316,
+    statx: 332,
+    getdents64: 217,
   },
   arm64: {
     pivot_root: 41,
@@ -28,6 +35,13 @@ const SYSCALLS = {
     seccomp: 277,
     gettid: 178,
     mount_setattr: 442,
+    open_tree: 428,
+    move_mount: 429,
+    openat2: 437,
+    mknodat: 33,
+    renameat2: 276,
+    statx: 291,
+    getdents64: 61,
   },
 } as const;
 

@@ -12,6 +12,9 @@ export const CLONE = {
   NEWNET: 0x40000000,
 } as const;
 
+/** ioctl on a namespace file: its CLONE_NEW* type (Linux 4.11). _IO(0xb7, 0x3). */
+export const NS_GET_NSTYPE = 0xb703;
+
 export const MS = {
   RDONLY: 0x1,
   NOSUID: 0x2,
@@ -195,8 +198,65 @@ export const SIG = {
 export const SIGRTMIN = 34;
 export const SIGRTMAX = 64;
 
+export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
+export const S_IFLNK = 0o120000;
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 export const S_IFIFO = 0o010000;
 
+/** The dirfd that means "the current directory", and the *at() flags (linux/fcntl.h). */
+export const AT_FDCWD = -100;
+export const AT = {
+  SYMLINK_NOFOLLOW: 0x100,
+  REMOVEDIR: 0x200,
+  SYMLINK_FOLLOW: 0x400,
+  EMPTY_PATH: 0x1000,
+  RECURSIVE: 0x8000,
+} as const;
+
+/** openat2(2) resolve flags (linux/openat2.h). */
+export const RESOLVE = {
+  NO_XDEV: 0x01,
+  NO_MAGICLINKS: 0x02,
+  NO_SYMLINKS: 0x04,
+  BENEATH: 0x08,
+  IN_ROOT: 0x10,
+  CACHED: 0x20,
+} as const;
+
+export const RENAME = { NOREPLACE: 1, EXCHANGE: 2, WHITEOUT: 4 } as const;
+
+/** open_tree(2) and move_mount(2) flags (linux/mount.h). */
+export const OPEN_TREE_CLONE = 1;
+export const MOVE_MOUNT = { F_SYMLINKS: 0x1, F_EMPTY_PATH: 0x4, T_SYMLINKS: 0x10, T_EMPTY_PATH: 0x40 } as const;
+
+export const XATTR = { CREATE: 1, REPLACE: 2 } as const;
+
 export const TIOCSCTTY = 0x540e;
+
+/** seccomp(2): SECCOMP_SET_MODE_FILTER and its SECCOMP_FILTER_FLAG_* bits. */
+export const SECCOMP_SET_MODE_FILTER = 1;
+export const SECCOMP_FILTER_FLAG = {
+  TSYNC: 1 << 0,
+  LOG: 1 << 1,
+  SPEC_ALLOW: 1 << 2,
+  NEW_LISTENER: 1 << 3,
+  TSYNC_ESRCH: 1 << 4,
+  /** Only together with NEW_LISTENER. */
+  WAIT_KILLABLE_RECV: 1 << 5,
+} as const;
+
+/** What a seccomp filter returns (SECCOMP_RET_*): the action in the high 16 bits, its data (an errno) in the low 16. */
+export const SECCOMP_RET = {
+  KILL_PROCESS: 0x80000000,
+  KILL_THREAD: 0x00000000,
+  TRAP: 0x00030000,
+  ERRNO: 0x00050000,
+  USER_NOTIF: 0x7fc00000,
+  TRACE: 0x7ff00000,
+  LOG: 0x7ffc0000,
+  ALLOW: 0x7fff0000,
+} as const;

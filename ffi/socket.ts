@@ -13,15 +13,18 @@ export const connectUnix = (path: string): number => {
   const fd = check("socket", "AF_UNIX", libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   const addr = Buffer.alloc(110);
   addr.writeUInt16LE(AF_UNIX, 0);
-  if (Buffer.byteLength(path) > 107) throw new Error(`Console socket path is too long: ${q(path)}`);
+  if (Buffer.byteLength(path) > 107) throw new Error(`Unix socket path is too long: ${q(path)}`);
   addr.write(path, 2);
   check("connect", q(path), libc.connect(fd, addr, 110));
   return fd;
 };
 
-/** Sends one fd with SCM_RIGHTS and `message` as the data (struct msghdr: 56 bytes, same on x64 and arm64). */
-export const sendFd = (sock: number, fd: number, message: string): void => {
-  const data = cstr(message);
+/**
+ * Sends one fd with SCM_RIGHTS and `message` as the data: a string as a C string, bytes as they are (struct msghdr:
+ * 56 bytes, same on x64 and arm64).
+ */
+export const sendFd = (sock: number, fd: number, message: string | Uint8Array): void => {
+  const data = typeof message === "string" ? cstr(message) : message;
   const iov = new BigUint64Array([BigInt(ptr(data)), BigInt(data.length)]);
   const control = Buffer.alloc(24); // CMSG_SPACE(sizeof(int))
   control.writeBigUInt64LE(20n, 0); // CMSG_LEN(sizeof(int))

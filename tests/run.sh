@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the three executables, and runs every test suite: unit, integration (as root,
-# against the compiled executable) and the emulated ARM board lane. Ends with one "N passed, N failed" line.
+# against the compiled executable), engines (containerd, Docker and podman driving the compiled executable) and the
+# emulated ARM board lane. Ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tests/setup/install.sh || exit 1
@@ -29,6 +30,9 @@ suite unit node_modules/.bin/bun test tests/unit
 # The cgroup v2 tests of the integration suite boot the emulated board: they run wherever the board lane runs.
 [[ ${BUNKER_SKIP_BOARD:-} == 1 ]] || export BUNKER_BOARD_TESTS=1
 suite integration node_modules/.bin/bun test --timeout 60000 tests/integration
+# containerd, Docker and podman started by the suite itself, each driven through bunker and through runc.
+bash tests/engines/install.sh || exit 1
+suite engines node_modules/.bin/bun test --timeout 90000 tests/engines
 if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   suite board node_modules/.bin/bun board/lane.ts
   # The service manager on the board: one power cut during an apply and one during a change (a fresh seed each run,

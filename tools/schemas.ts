@@ -11,7 +11,7 @@ import { StateSchema } from "../runtime/spec/state.ts";
 import { CheckReportSchema } from "../board/check/report.ts";
 import { BoardProfileSchema } from "../board/profile.ts";
 import { EventSchema } from "../runtime/cli/commands/events.ts";
-import { StatsRowSchema } from "../runtime/container/stats.ts";
+import { StatsLineSchema } from "../runtime/container/stats.ts";
 import { DeviceState } from "../runtime/durable/lifecycle.ts";
 import { MemoryEventSchema } from "../runtime/memory/event-log.ts";
 import { MemoryAnnotationsSchema } from "../runtime/memory/policy.ts";
@@ -47,7 +47,7 @@ export const schemaDocuments = (): Record<string, string> => ({
   "state.schema.json": document(StateSchema),
   "features.schema.json": document(FeaturesSchema),
   "events.schema.json": document(EventSchema),
-  "stats.schema.json": document(StatsRowSchema),
+  "stats.schema.json": document(StatsLineSchema),
   "device-state.schema.json": document(DeviceState),
   "memory-annotations.schema.json": document(MemoryAnnotationsSchema),
   "memory-event.schema.json": document(MemoryEventSchema),

@@ -2,7 +2,7 @@
 // implements it for this machine's layout.
 import type { LinuxResources } from "../spec/resources.ts";
 import type { Layout } from "./mounts.ts";
-import type { OomWatch } from "./oom.ts";
+import type { Watch } from "../watch/watch.ts";
 import type { CgroupStats } from "./stats.ts";
 
 export interface CgroupManager {
@@ -28,8 +28,8 @@ export interface CgroupManager {
   /** OOM kills in the container's memory cgroup so far (0 without a memory controller). */
   oomKills(): number;
   /** Calls `onOom` each time the kernel OOM-kills in the container, without polling. */
-  watchOom(onOom: () => void): OomWatch;
-  /** Kills what is left (cgroup.kill where present, else SIGKILL each pid), waits until empty, removes every
-   * directory. Idempotent. */
-  destroy(): Promise<void>;
+  watchOom(onOom: () => void): Watch;
+  /** Kills what is left (cgroup.kill where present, else SIGKILL each pid, frozen), waits until empty, removes every
+   * directory. Idempotent. A freeze that failed before the kill goes to `onWarning` (or beside a removal's error). */
+  destroy(onWarning?: (msg: string) => void): Promise<void>;
 }

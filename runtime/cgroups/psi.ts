@@ -1,18 +1,11 @@
 // Pressure stall information: the text of /proc/pressure/memory and <cgroup>/memory.pressure.
+import type { PsiStats } from "./stats.ts";
 
-export interface PsiLine {
-  avg10: number;
-  avg60: number;
-  avg300: number;
-  /** Total stall time in microseconds. */
-  total: number;
-}
+/** What a pressure file says, in the shape of the statistics' PSI (stats.ts); `full` is absent on old kernels' cpu
+ * files (memory always has it). */
+export type PsiFigures = Pick<PsiStats, "some"> & Partial<Pick<PsiStats, "full">>;
 
-export interface PsiFigures {
-  some: PsiLine;
-  /** Absent on old kernels' cpu files; memory always has it. */
-  full?: PsiLine;
-}
+type PsiLine = PsiStats["some"];
 
 /** Parses "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull ..."; throws naming the source when it does not fit. */
 export const parsePsi = (text: string, source: string): PsiFigures => {

@@ -26,6 +26,8 @@ export interface GlobalOptions {
   json: boolean;
   /** The state journal's directory, or null when journaling is off (--journal none). */
   journal: string | null;
+  /** --systemd-cgroup: systemd's cgroup driver asked for (create and run refuse it). */
+  systemdCgroup: boolean;
 }
 
 export interface Command {

@@ -2,12 +2,12 @@
 import type { Command, GlobalOptions } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { commandNames, commands } from "./commands/index.ts";
-import { flagBool, flagString, parseArgs } from "./parse.ts";
+import { flagBool, flagString, journalDir, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
 import { DEBUG_ENV } from "../debug.ts";
-import { defaultJournalDir } from "../container/journal-dir.ts";
+import { DEFAULT_ROOT, defaultJournalDir } from "../container/journal-dir.ts";
 
 /** Exit codes shared by all commands. A foreground `run` exits with the program's own status instead. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -38,15 +38,15 @@ export const main = async (argv: string[]): Promise<number> => {
     if (flagBool(g, "debug")) process.env[DEBUG_ENV] = "1";
     const logFormat = flagString(g, "log-format") ?? "text";
     if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be text or json, not '${logFormat}'`);
-    const root = flagString(g, "root") ?? "/run/bunker";
-    const journal = flagString(g, "journal") ?? defaultJournalDir(root);
+    const root = flagString(g, "root") ?? DEFAULT_ROOT;
     opts = {
       root,
-      journal: journal === "none" ? null : journal,
+      journal: journalDir(flagString(g, "journal"), defaultJournalDir(root)),
       log: flagString(g, "log"),
       logFormat,
       debug: flagBool(g, "debug"),
       json: false,
+      systemdCgroup: flagBool(g, "systemd-cgroup"),
     };
     if (name === undefined || name === "help" || flagBool(g, "help")) {
       const topic = name === "help" ? rest[0] : undefined;

@@ -10,18 +10,20 @@ import { kill } from "../../ffi/process.ts";
 import { cgroupManager } from "../cgroups/host-manager.ts";
 import type { CgroupManager } from "../cgroups/manager.ts";
 import { runHooks } from "../process/hooks.ts";
+import { checkNamespacePaths } from "../process/namespace-paths.ts";
 import { buildPlan, hookSteps } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { encode, type StageMessage } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
 import { openHostFiles } from "../process/host-files.ts";
+import { idmapRequests } from "../process/idmapped-mounts.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
 import { waitForPid } from "../process/wait-pid.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
 import { debug } from "../debug.ts";
-import { writeIdMaps } from "./id-maps.ts";
+import { writeIdMaps } from "../process/id-maps.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
 import { isRunning, procStat } from "./proc.ts";
@@ -92,6 +94,7 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
   checkId(opts.id);
   const bundle = resolve(opts.bundle);
   const config = loadConfig(bundle);
+  checkNamespacePaths(config.linux?.namespaces ?? []);
   if (config.process.terminal && !opts.console)
     throw new Error("process.terminal is true: give --console-socket, or run the container in the foreground");
   const terminal = config.process.terminal ? opts.console : undefined;
@@ -123,11 +126,11 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     const { pair, target, socketPath } = consoleFor(terminal);
     if (pair) cleanups.push(() => pair.close());
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
-    const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifo, console: target });
+    const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifo, console: target, idmapped: idmapRequests(config, bundle) });
     const plan = buildPlan({
       id: opts.id, bundle, config: withLimitsView(config, limitsViewDir(opts.root, opts.id)), execFifo: fifo, consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
-      stateJson: state(0, "creating"),
+      stateJson: "", // the init's pid is known once the stage runs: see `hookState`
     });
     debug("create: spawn stage");
     let stage: StageProcess;
@@ -141,11 +144,14 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     }
     /** Host PID of the container's init: the stage itself, or the init it started in a user-owned PID namespace. */
     let initPid = stage.proc.pid;
+    // What every hook of create and start sees: the spec's "created" (the environment is made; runc says
+    // "creating", crun "created"), with the init's pid.
+    const hookState = (): string => state(initPid, "created");
     cleanups.push(async () => {
       for (const pid of new Set([initPid, stage.proc.pid])) if (isRunning(pid)) kill(pid, 9);
       await stage.proc.exited;
     });
-    stage.channel.send(encode({ t: "plan", plan }));
+    stage.channel.send(encode({ t: "plan", plan: { ...plan, stateJson: hookState() } }));
     // In the thread pool, while the stage starts up: such a write waits out an RCU grace period (~10 ms here).
     const placed = Promise.all(placement.parent.map((file) => writeFile(file, String(stage.proc.pid))));
     placed.catch(() => {}); // awaited below; this keeps an early rejection from being reported as unhandled
@@ -163,9 +169,9 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
       } else if (msg.t === "init-spawned") {
         initPid = msg.pid;
         // The init is already in the user namespace, as root there.
-        stage.channel.send(encode({ t: "plan", plan: { ...plan, early: [], newUserNamespace: false, spawnInit: false } }));
+        stage.channel.send(encode({ t: "plan", plan: { ...plan, stateJson: hookState(), early: [], newUserNamespace: false, spawnInit: false } }));
       } else if (msg.t === "mounts-ready") {
-        const json = state(initPid, "creating");
+        const json = hookState();
         runHooks("prestart", hookSteps(config.hooks?.prestart), json);
         runHooks("createRuntime", hookSteps(config.hooks?.createRuntime), json);
         stage.channel.send(encode({ t: "continue" }));

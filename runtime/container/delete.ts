@@ -2,12 +2,13 @@
 import { rmSync } from "node:fs";
 import { lockFile } from "../../ffi/lock.ts";
 import { cgroupManager } from "../cgroups/host-manager.ts";
-import { runHooks } from "../process/hooks.ts";
+import { runHooksWarning } from "../process/hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { recordChanges } from "./journal.ts";
 import { isAlive } from "./proc.ts";
-import { lockPath, readRecord, stateDir } from "./record.ts";
+import { DamagedStateError, lockPath, NoSuchContainerError, readRecord, stateDir, type ContainerRecord } from "./record.ts";
+import { removeDamaged } from "./remove-damaged.ts";
 import { ociState, statusOf } from "./status.ts";
 import { kill } from "../../ffi/process.ts";
 
@@ -18,7 +19,16 @@ export const deleteContainer = async (
   onWarning: (msg: string) => void = () => {},
 ): Promise<void> => {
   const { force, journal } = opts;
-  const rec = readRecord(root, id);
+  let rec: ContainerRecord;
+  try {
+    rec = readRecord(root, id);
+  } catch (err) {
+    // As runc and crun: a forced delete of what is not there is done (containerd's shim asks after every delete).
+    if (force && err instanceof NoSuchContainerError) return;
+    if (!(err instanceof DamagedStateError)) throw err;
+    if (force) return removeDamaged(root, id, journal, err, onWarning);
+    throw new Error(`Cannot delete container '${id}': its state is damaged (delete --force removes it)`, { cause: err });
+  }
   const lock = lockFile(lockPath(root, id));
   try {
     const status = statusOf(root, rec);
@@ -34,11 +44,7 @@ export const deleteContainer = async (
       { kind: "desired", id, running: false },
       { kind: "deleted", id },
     ]);
-    try {
-      runHooks("poststop", hookSteps((rec.config as Config).hooks?.poststop), JSON.stringify(ociState(rec, "stopped")));
-    } catch (err) {
-      onWarning((err as Error).message);
-    }
+    runHooksWarning("poststop", hookSteps((rec.config as Config).hooks?.poststop), JSON.stringify(ociState(rec, "stopped")), onWarning);
   } finally {
     lock.release();
   }

@@ -39,16 +39,36 @@ export const checkId = (id: string): void => {
 export const writeRecord = (root: string, rec: ContainerRecord): void =>
   writeFileAtomic(statePath(root, rec.id), JSON.stringify(rec), { mode: 0o600, durable: true });
 
+/** No state file: the container does not exist. */
+export class NoSuchContainerError extends Error {
+  constructor(id: string) {
+    super(`Container '${id}' does not exist`);
+  }
+}
+
+/** A state file that is there but is no container record: the container shows as damaged until `delete --force`. */
+export class DamagedStateError extends Error {}
+
 export const readRecord = (root: string, id: string): ContainerRecord => {
   checkId(id);
+  const path = statePath(root, id);
   let text: string;
   try {
-    text = readFileSync(statePath(root, id), "utf8");
+    text = readFileSync(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`Container '${id}' does not exist`);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new NoSuchContainerError(id);
     throw err;
   }
-  const v: unknown = JSON.parse(text);
-  if (!Value.Check(ContainerRecord, v)) throw new Error(`Corrupt state file: '${statePath(root, id)}'`);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the file, whose bytes are not echoed.
+    throw new DamagedStateError(`Corrupt state file '${path}': not valid JSON`);
+  }
+  if (!Value.Check(ContainerRecord, v)) {
+    const first = Value.Errors(ContainerRecord, v).First();
+    throw new DamagedStateError(`Corrupt state file '${path}': ${first ? `${first.path || "/"}: ${first.message}` : "not a container record"}`);
+  }
   return v;
 };

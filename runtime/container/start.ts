@@ -4,7 +4,7 @@ import { O } from "../../ffi/constants.ts";
 import { isErrno } from "../../ffi/errno.ts";
 import { close, open, writeAll } from "../../ffi/fd.ts";
 import { lockFile } from "../../ffi/lock.ts";
-import { runHooks } from "../process/hooks.ts";
+import { runHooksWarning } from "../process/hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { recordChanges } from "./journal.ts";
@@ -35,12 +35,8 @@ export const startContainer = (root: string, id: string, journal: string | null,
       { kind: "started", id, pid: rec.pid, startTime: Number(rec.startTime) },
       { kind: "desired", id, running: true },
     ]);
-    try {
-      runHooks("poststart", hookSteps((rec.config as Config).hooks?.poststart), JSON.stringify(ociState(rec, "running")));
-    } catch (err) {
-      // The spec: a failing poststart hook is logged, the container keeps running.
-      onWarning((err as Error).message);
-    }
+    // The spec: a failing poststart hook is logged, the others run and the container keeps running.
+    runHooksWarning("poststart", hookSteps((rec.config as Config).hooks?.poststart), JSON.stringify(ociState(rec, "running")), onWarning);
     return rec;
   } finally {
     lock.release();

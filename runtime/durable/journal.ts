@@ -3,15 +3,13 @@
 // replaced by write-new-then-rename, see docs/checkpoint-format.md for why).
 import { join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
+import { writeFileAtomic } from "./atomic-file.ts";
 import { schemaCheck } from "./schema-check.ts";
 import { FormatError } from "./bytes.ts";
 import { DEFAULT_SEGMENT_BYTES, emptySegment, encodeEntry, headerSector, scanSegment } from "./journal-segment.ts";
 import { applyChange, copyModel, deviceState, emptyModel, LifecycleChange, refuseChange, type DeviceState } from "./lifecycle.ts";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot.ts";
 import { fsStorage, SECTOR, type Storage, type StorageFile } from "./storage.ts";
-
-/** On persistent storage: the container state directory (`--root`, /run/bunker) is tmpfs and gone after a boot. */
-export const DEFAULT_JOURNAL_DIR = "/var/lib/bunker/journal";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -74,15 +72,8 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
   }
   let seq = snapshotSeq;
 
-  /** Writes a whole new file beside `path`, syncs it, renames it over `path` and syncs the directory. */
-  const replaceFile = (path: string, bytes: Uint8Array, direct: boolean): void => {
-    const f = storage.open(tmp(path), { create: true, direct });
-    f.writeAt(0, bytes);
-    f.fsync();
-    f.close();
-    storage.rename(tmp(path), path);
-    storage.fsyncDir(dir);
-  };
+  const replaceFile = (path: string, bytes: Uint8Array, direct: boolean): void =>
+    writeFileAtomic(path, bytes, { durable: true, direct, mode: 0o600 }, storage);
 
   let segmentBytes = Math.max(2 * SECTOR, Math.ceil((opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES) / SECTOR) * SECTOR);
   let tail = SECTOR;

@@ -1,6 +1,7 @@
 // What the state journal records: container lifecycle changes, the service manager's target and steps, and the
 // device state they add up to.
 import { Type, type Static } from "@sinclair/typebox";
+import type { ContainerStatus } from "../spec/state.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 1024 });
 const Count = Type.Integer({ minimum: 0 });
@@ -54,12 +55,14 @@ export type DeviceChange = Extract<LifecycleChange, { kind: "resumed" | "target"
 export type ContainerChange = Exclude<LifecycleChange, DeviceChange>;
 export type LifecycleChange = Static<typeof LifecycleChange>;
 
-export const ContainerStatus = Type.Union([Type.Literal("created"), Type.Literal("running"), Type.Literal("stopped")]);
+/** The OCI statuses the journal records, in this order (the binary payload numbers them). */
+const RECORDED_STATUSES = ["created", "running", "stopped"] as const satisfies readonly ContainerStatus[];
+const RecordedStatus = Type.Union(RECORDED_STATUSES.map((s) => Type.Literal(s)));
 
 export const ContainerState = Type.Object({
   id: Id,
   bundle: Type.String({ maxLength: 4096 }),
-  status: ContainerStatus,
+  status: RecordedStatus,
   pid: Type.Optional(Pid),
   startTime: Type.Optional(StartTime),
   exitStatus: Type.Optional(ExitStatus),

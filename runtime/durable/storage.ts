@@ -26,8 +26,9 @@ export interface StorageCounters {
 
 export interface Storage {
   readonly counters: StorageCounters;
-  /** Opens for writing; `direct` asks for O_DIRECT and silently falls back when the file system refuses it. */
-  open(path: string, opts?: { create?: boolean; direct?: boolean }): StorageFile;
+  /** Opens for writing; `direct` asks for O_DIRECT and silently falls back when the file system refuses it; `mode`:
+   * permission bits of a new file (default 0600). */
+  open(path: string, opts?: { create?: boolean; direct?: boolean; mode?: number }): StorageFile;
   /** The whole file, or undefined when it does not exist. */
   read(path: string): Uint8Array | undefined;
   /** Up to `length` bytes at `offset` (fewer at the end of the file): for files too large to hold in memory. */
@@ -56,15 +57,16 @@ class FsFile implements StorageFile {
     private readonly counters: StorageCounters,
     create: boolean,
     direct: boolean,
+    mode: number,
   ) {
     const flags = constants.O_RDWR | (create ? constants.O_CREAT : 0);
     this.direct = direct;
     try {
-      this.fd = openSync(path, flags | (direct ? constants.O_DIRECT : 0), 0o600);
+      this.fd = openSync(path, flags | (direct ? constants.O_DIRECT : 0), mode);
     } catch (err) {
       if (!direct || !isCode(err, "EINVAL")) throw err;
       this.direct = false;
-      this.fd = openSync(path, flags, 0o600);
+      this.fd = openSync(path, flags, mode);
     }
   }
 
@@ -124,7 +126,7 @@ export const fsStorage = (): Storage => {
   const counters = newCounters();
   return {
     counters,
-    open: (path, opts = {}) => new FsFile(path, counters, opts.create ?? false, opts.direct ?? false),
+    open: (path, opts = {}) => new FsFile(path, counters, opts.create ?? false, opts.direct ?? false, opts.mode ?? 0o600),
     read(path) {
       try {
         return readFileSync(path);

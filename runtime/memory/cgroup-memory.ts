@@ -1,18 +1,14 @@
 // Reads what the memory core needs from a container's cgroup and from /proc, through the cgroups driver's CgroupFs,
 // so that tests point it at a temporary directory laid out like cgroupfs (oomd's approach).
-import { parseKeyed } from "../cgroups/files.ts";
+import { isUnlimited, parseKeyed } from "../cgroups/files.ts";
 import type { CgroupFs } from "../cgroups/fs.ts";
 import { parseMemoryEvents } from "../cgroups/v2/memory-events.ts";
-import type { CgroupMemory, SystemMemory } from "./observation.ts";
+import type { CgroupMemory, MemoryCgroupPaths, SystemMemory } from "./observation.ts";
 import { parsePsi } from "../cgroups/psi.ts";
-
-/** Where a container's memory lives: one v2 directory, or the v1 memory directory and the freezer beside it. */
-export type MemoryCgroupPaths = { v2: string } | { v1: { memory: string; freezer: string } };
 
 const limit = (text: string): number | "max" => {
   const t = text.trim();
-  // v1 reports "unlimited" as the largest page-aligned signed 64-bit value.
-  return t === "max" || Number(t) >= 2 ** 62 ? "max" : Number(t);
+  return t === "max" || isUnlimited(Number(t)) ? "max" : Number(t);
 };
 
 const optional = (fs: CgroupFs, path: string): string | undefined => (fs.exists(path) ? fs.read(path) : undefined);

@@ -42,6 +42,14 @@ export type MemoryEventLine = Static<typeof MemoryEventLineSchema>;
 
 export type EventSink<T = MemoryEvent> = (e: T) => void;
 
+/** Records an event as of now: the time stamped, fields left undefined left out. */
+export type Recorder = (e: Omit<MemoryEvent, "time">) => void;
+
+export const recorder = (sink: EventSink, now: () => number): Recorder => (e) => {
+  const clean = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Omit<MemoryEvent, "time">;
+  sink({ time: new Date(now()).toISOString(), ...clean });
+};
+
 /** Where the daemon keeps its event log: a hidden entry of the root, which is never taken for a container. */
 export const eventLogPath = (root: string): string => posix.join(root, ".events", "memory.jsonl");
 

@@ -4,6 +4,9 @@ import type { MemoryEvents } from "../cgroups/v2/memory-events.ts";
 import type { MemoryPolicy } from "./policy.ts";
 import type { ExitRecord } from "./restart.ts";
 
+/** Where a container's memory lives: one v2 directory, or the v1 memory directory and the freezer beside it. */
+export type MemoryCgroupPaths = { v2: string } | { v1: { memory: string; freezer: string } };
+
 export interface SystemMemory {
   memTotal: number;
   memAvailable: number;
@@ -40,6 +43,16 @@ export interface Managed {
   gaveUp?: boolean;
   /** A throttle or reclaim write is still running (the kernel reclaims inside it): no second one; freeze and kill may. */
   inFlight?: boolean;
+}
+
+/** What the supervisor tells the memory core about one container. */
+export interface CoreContainer {
+  id: string;
+  policy: MemoryPolicy;
+  status: ContainerView["status"];
+  paths?: MemoryCgroupPaths;
+  exit?: ExitRecord;
+  restarts: number[];
 }
 
 export interface ContainerView {

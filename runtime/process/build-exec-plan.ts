@@ -40,6 +40,9 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   sysctl: {},
   timeOffsets: null,
   ...processPlan(p.process),
+  // The container's filter is not applied to exec'd processes yet: runtime/container/exec.ts does not hand its
+  // linux.seccomp over.
+  seccomp: null,
   consoleSocket: p.consoleSocket,
   execFifo: null,
   cgroupProcs: p.cgroupProcs,

@@ -8,15 +8,15 @@ import { parseMountOptions, PROPAGATION } from "../spec/mount-options.ts";
 import { NAMESPACES, type NamespaceType } from "../spec/namespaces.ts";
 import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
-import { secureJoin } from "../rootfs/secure-join.ts";
 import type { EarlyStep } from "./early.ts";
 import type { DeviceStep, MountStep } from "../rootfs/steps.ts";
+import { seccompStep } from "./seccomp-plan.ts";
 import type { CapabilityMasks, HookStep, HostFds, StagePlan } from "./plan.ts";
 
 export const namespaceFlags = (namespaces: readonly LinuxNamespace[], pred: (n: LinuxNamespace) => boolean): number =>
   namespaces.filter(pred).reduce((f, n) => f | NAMESPACES[n.type].flag, 0);
 
-const toMountStep = (m: Mount, rootfs: string, bundle: string): MountStep => {
+const toMountStep = (m: Mount, index: number, bundle: string, hostFds: HostFds): MountStep => {
   const opts = parseMountOptions(m.options ?? []);
   const isBind = m.type === "bind" || (opts.flags & MS.BIND) !== 0;
   const source = m.source === undefined ? null : isBind ? posix.resolve(bundle, m.source) : m.source;
@@ -24,13 +24,15 @@ const toMountStep = (m: Mount, rootfs: string, bundle: string): MountStep => {
     throw new Error(`Invalid mount '${m.destination}': source '${m.source ?? ""}' does not exist`);
   return {
     source,
-    target: secureJoin(rootfs, m.destination),
     fstype: isBind ? "bind" : (m.type ?? null),
     flags: opts.flags | (isBind ? MS.BIND : 0),
     data: opts.data || null,
     propagation: opts.propagation,
     targetIsFile: isBind && source !== null && !statSync(source).isDirectory(),
     destination: m.destination,
+    recursiveAttrs: opts.recAttrSet || opts.recAttrClr ? { set: opts.recAttrSet, clear: opts.recAttrClr } : null,
+    copyUp: opts.copyUp,
+    idmapFd: hostFds.idmappedMounts.find((x) => x.mount === index)?.fd ?? null,
     kind: m.type === "cgroup" || m.type === "cgroup2" ? "cgroup" : isBind ? "bind" : "plain",
   };
 };
@@ -105,7 +107,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
   const has = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t);
   const fresh = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t && !n.path);
   const rootfs = config.root.path;
-  const mounts = (config.mounts ?? []).map((m) => toMountStep(m, rootfs, p.bundle));
+  const mounts = (config.mounts ?? []).map((m, i) => toMountStep(m, i, p.bundle, p.hostFds));
   const devMount = mounts.find((m) => m.destination === "/dev");
   const userns = has("user");
   const devices: DeviceStep[] = [...DEFAULT_DEVICES, ...(linux.devices ?? [])].map((d) => ({
@@ -143,6 +145,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     sysctl: linux.sysctl ?? {},
     timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
     ...processPlan(config.process),
+    seccomp: linux.seccomp ? seccompStep(linux.seccomp) : null,
     consoleSocket: p.consoleSocket,
     execFifo: p.execFifo,
     cgroupProcs: p.cgroupProcs,

@@ -16,6 +16,8 @@ export interface HostFds {
   cgroupProcs: number[];
   execFifo: number | null;
   consoleSocket: number | null;
+  /** Detached idmapped copies of bind sources (idmapped-mounts.ts), by index in the config's mounts. */
+  idmappedMounts: { mount: number; fd: number }[];
 }
 
 export interface StagePlan extends RootfsPlan {
@@ -50,6 +52,8 @@ export interface StagePlan extends RootfsPlan {
   rlimits: { resource: number; soft: string; hard: string; name: string }[];
   capabilities: CapabilityMasks | null;
   noNewPrivileges: boolean;
+  /** Loaded last before execve, or before the capabilities are dropped when there is no no_new_privs. */
+  seccomp: SeccompStep | null;
   user: { uid: number; gid: number; additionalGids: number[]; umask: number | null };
   cwd: string;
   args: string[];
@@ -70,6 +74,16 @@ export interface StagePlan extends RootfsPlan {
   };
   /** The OCI state JSON hooks receive on stdin. */
   stateJson: string;
+}
+
+/** The container's seccomp filter, compiled by the parent (runtime/seccomp/): the stage only loads it. */
+export interface SeccompStep {
+  /** struct sock_filter[], base64. */
+  program: string;
+  /** SECCOMP_FILTER_FLAG_* bits for seccomp(2); NEW_LISTENER when a rule notifies. */
+  flags: number;
+  /** The socket the notify fd goes to, with the container's state (SCMP_ACT_NOTIFY). */
+  listener: { path: string; metadata: string | null } | null;
 }
 
 export interface HookStep {

@@ -1,22 +1,25 @@
 // The container's setup stage: a copy of bunker started single-threaded by the parent. It joins or makes the
 // namespaces, builds the root filesystem, waits for `start`, and finally execve()s the user's program.
 import { writeFileSync } from "node:fs";
-import { CLONE, MS, O, TIOCSCTTY } from "../../ffi/constants.ts";
+import { CLONE, O, TIOCSCTTY } from "../../ffi/constants.ts";
 import { SysError } from "../../ffi/errno.ts";
-import { realSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
+import { realFsSyscalls, realSyscalls, type FsSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
 import { debug } from "../debug.ts";
 import { describeError } from "../errors.ts";
 import { runHooks } from "./hooks.ts";
 import { createDevice, createDevSymlinks } from "../rootfs/devices.ts";
-import { mountCgroups, mountOne, prepareRoot, setPropagation } from "../rootfs/mounts.ts";
+import { InRoot, inRootOptionsFromEnv } from "../rootfs/in-root.ts";
+import { mountCgroups, mountOne, setPropagation } from "../rootfs/mounts.ts";
 import { maskPath, readonlyPath, readonlyRoot } from "../rootfs/paths.ts";
-import { switchRoot } from "../rootfs/pivot.ts";
+import { enterRoot, switchRoot } from "../rootfs/pivot.ts";
+import { applyRootPropagation, prepareRoot } from "../rootfs/root-propagation.ts";
 import { LineChannel } from "./channel.ts";
 import { spawnStage, STAGE_FDS } from "./spawn-stage.ts";
 import { applyIdentity, applyRlimits } from "./credentials.ts";
 import { resolveExecutable } from "./exec-path.ts";
 import { decodeParent, encode } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
+import { connectSeccompListener, prepareSeccomp, type SeccompListener } from "./seccomp-load.ts";
 
 const MOVED_FDS = { fromParent: 100, toParent: 101 } as const;
 
@@ -57,7 +60,12 @@ const timeOffsetsText = (t: NonNullable<StagePlan["timeOffsets"]>): string =>
     .join("");
 
 /** Everything up to the point where the stage waits for `start`. Exported for tests with a recording fake. */
-export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineChannel): { fifo: number; cgroupFds: number[]; path: string } => {
+export const prepareContainer = (
+  sys: Syscalls,
+  fs: FsSyscalls,
+  plan: StagePlan,
+  channel: LineChannel,
+): { fifo: number; cgroupFds: number[]; path: string; listener: SeccompListener | null } => {
   const awaitContinue = (): void => {
     const line = channel.receive();
     if (line === undefined) throw new Error("The parent went away");
@@ -82,7 +90,7 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   }
   if (plan.spawnInit) {
     step("start the init stage", () => spawnInitStage(channel, plan));
-    return { fifo, cgroupFds, path: "" };
+    return { fifo, cgroupFds, path: "", listener: null };
   }
   // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
   // container's and the paths name other processes.
@@ -119,14 +127,19 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   if (plan.hostname !== null) step("sethostname", () => sys.sethostname(plan.hostname!));
   if (plan.domainname !== null) step("setdomainname", () => sys.setdomainname(plan.domainname!));
 
+  // Every path inside the rootfs is resolved inside it when used, through this handle (opened on the rootfs's own
+  // bind mount, the one the root switch moves).
+  let root: InRoot | undefined;
   if (plan.newMountNamespace) {
-    step("prepare root", () => prepareRoot(sys, plan));
+    step("prepare root", () => prepareRoot(sys, fs, plan));
+    const r = (root = step("open root", () => InRoot.open(fs, plan.rootfs, inRootOptionsFromEnv())));
+    debug(`stage: paths in the rootfs resolved by ${r.resolver}`);
     for (const m of plan.mounts)
-      step("mount", () => (m.kind === "cgroup" ? mountCgroups(sys, m, plan) : mountOne(sys, m)));
+      step("mount", () => (m.kind === "cgroup" ? mountCgroups(sys, r, m, plan) : mountOne(sys, r, m)));
     if (plan.populateDev) {
       step("create devices", () => {
-        for (const d of plan.devices) createDevice(sys, plan.rootfs, d, plan.bindDevices);
-        createDevSymlinks(plan.rootfs, plan.mounts.some((m) => m.destination === "/dev/pts"));
+        for (const d of plan.devices) createDevice(sys, r, d, plan.bindDevices);
+        createDevSymlinks(r, plan.mounts.some((m) => m.destination === "/dev/pts"));
       });
     }
   }
@@ -134,21 +147,29 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
     channel.send(encode({ t: "mounts-ready" }));
     step("wait for createRuntime hooks", awaitContinue);
   }
-  if (plan.newMountNamespace) {
+  // In the container's mount namespace before pivot_root, their paths resolved in the runtime's (the spec; runc, crun).
+  step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
+  const to = plan.seccomp?.listener;
+  const listener = to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null;
+  if (root) {
+    const r = root;
+    for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, r, p));
+    for (const p of plan.readonlyPaths) step(`make '${p}' read-only`, () => readonlyPath(sys, r, p));
+    step("create cwd", () => r.release(r.mkdirAll(plan.cwd)));
+    r.close();
     step("switch root", () => switchRoot(sys, plan.rootfs));
-    if (plan.rootPropagation & MS.SHARED) step("root propagation", () => sys.mount(null, "/", null, plan.rootPropagation, null));
-    for (const m of plan.mounts) step("mount propagation", () => setPropagation(sys, m));
-    for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, p));
-    for (const p of plan.readonlyPaths) step(`make '${p}' read-only`, () => readonlyPath(sys, p));
-  } else step("chdir to root", () => sys.chdir(plan.rootfs));
+    step("root propagation", () => applyRootPropagation(sys, plan));
+    const top = step("open root", () => InRoot.open(fs, "/", inRootOptionsFromEnv()));
+    for (const m of plan.mounts) step("mount propagation", () => setPropagation(sys, top, m));
+    top.close();
+  } else step("enter root", () => enterRoot(sys, plan.rootfs));
 
   if (plan.terminal) step("set up console", () => setupConsole(sys, plan, consoleSock));
-  step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
   if (plan.newMountNamespace && plan.readonlyRoot) step("read-only root", () => readonlyRoot(sys));
   step("rlimits", () => applyRlimits(sys, plan));
   // Looked up now, so that a missing program fails `create` rather than a detached start.
   const path = step("find executable", () => resolveExecutable(plan.args[0]!, plan.env, plan.cwd));
-  return { fifo, cgroupFds, path };
+  return { fifo, cgroupFds, path, listener };
 };
 
 /**
@@ -157,8 +178,13 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
  * exits: the init is reparented to the caller's subreaper, like any detached container.
  */
 const spawnInitStage = (channel: LineChannel, plan: StagePlan): never => {
-  const { cgroupProcs, execFifo, consoleSocket } = plan.hostFds;
-  const extraFds = [...cgroupProcs, ...(execFifo === null ? [] : [execFifo]), ...(consoleSocket === null ? [] : [consoleSocket])];
+  const { cgroupProcs, execFifo, consoleSocket, idmappedMounts } = plan.hostFds;
+  const extraFds = [
+    ...cgroupProcs,
+    ...(execFifo === null ? [] : [execFifo]),
+    ...(consoleSocket === null ? [] : [consoleSocket]),
+    ...idmappedMounts.map((m) => m.fd),
+  ];
   const init = spawnStage({ pid: "new", stageName: "init", extraFds, handOver: channel });
   channel.send(encode({ t: "init-spawned", pid: init.proc.pid }));
   init.proc.unref();
@@ -182,8 +208,26 @@ const setupConsole = (sys: Syscalls, plan: StagePlan, consoleSock: number): void
   if (slave > 2) sys.close(slave);
 };
 
+/**
+ * Runs `dropPrivileges` with the container's seccomp filter loaded after it, so that as few calls as possible run under
+ * the filter; without no_new_privs, loading needs CAP_SYS_ADMIN, so the filter goes in before it is dropped (runc's order).
+ */
+const underSeccomp = (sys: Syscalls, plan: StagePlan, listener: SeccompListener | null, dropPrivileges: () => void): void => {
+  if (!plan.seccomp) return dropPrivileges();
+  const prepared = prepareSeccomp(plan.seccomp, plan.stateJson, listener);
+  const load = (): void =>
+    step("load seccomp filter", () => {
+      debug("stage: seccomp loading");
+      prepared(sys);
+      debug("stage: seccomp loaded");
+    });
+  if (!plan.noNewPrivileges) load();
+  dropPrivileges();
+  if (plan.noNewPrivileges) load();
+};
+
 /** Blocks until `start` writes to the fifo, then runs the last steps and replaces itself with the user's program. */
-export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo: number, cgroupFds: number[]): never => {
+export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo: number, cgroupFds: number[], listener: SeccompListener | null): never => {
   if (fifo >= 0)
     step("wait for start", () => {
       if (sys.read(fifo, 1).length !== 1) throw new Error("The exec fifo was closed without a start");
@@ -193,11 +237,13 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo
     // Joined last, so that the setup stage's own memory is never charged to the container.
     step("join cgroup", () => cgroupFds.forEach((fd) => sys.writeAll(fd, Buffer.from("0"), "cgroup.procs")));
   }
-  step("set user and capabilities", () => applyIdentity(sys, plan));
-  step("chdir to cwd", () => sys.chdir(plan.cwd));
-  debug("stage: started");
-  sys.resetSignals();
-  sys.closeRangeCloexec(3);
+  underSeccomp(sys, plan, listener, () => {
+    step("set user and capabilities", () => applyIdentity(sys, plan));
+    step("chdir to cwd", () => sys.chdir(plan.cwd));
+    debug("stage: started");
+    sys.resetSignals();
+    sys.closeRangeCloexec(3);
+  });
   return step("execve", () => sys.execve(path, plan.args, plan.env));
 };
 
@@ -220,10 +266,10 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
     if (msg.t !== "plan") throw new StepError("receive plan", new Error(`Expected the plan, got '${msg.t}'`));
     debug("stage: plan received");
     plan = msg.plan as StagePlan;
-    const { fifo, cgroupFds, path } = prepareContainer(sys, plan, channel);
+    const { fifo, cgroupFds, path, listener } = prepareContainer(sys, realFsSyscalls, plan, channel);
     debug("stage: prepared");
     channel.send(encode({ t: "ready", pid: process.pid }));
-    finishAndExec(sys, plan, path, fifo, cgroupFds);
+    finishAndExec(sys, plan, path, fifo, cgroupFds, listener);
   } catch (err) {
     const sysErr = innermostSysError(err);
     const failed = {

@@ -3,8 +3,6 @@
 
 export interface MountStep {
   source: string | null;
-  /** Absolute path inside the rootfs, before pivot_root. */
-  target: string;
   fstype: string | null;
   flags: number;
   data: string | null;
@@ -12,8 +10,14 @@ export interface MountStep {
   propagation: number[];
   /** Create the target as a file (a bind of a non-directory) rather than a directory. */
   targetIsFile: boolean;
-  /** The spec destination, for error messages. */
+  /** The spec destination: a path inside the rootfs, resolved there when the mount is made (in-root.ts). */
   destination: string;
+  /** mount_setattr(2) attributes applied to the whole new mount tree (the rro, rnosuid, ... options), or null. */
+  recursiveAttrs: { set: number; clear: number } | null;
+  /** tmpcopyup: the new tmpfs starts with a copy of the directory it covers. */
+  copyUp: boolean;
+  /** The stage's descriptor of the detached idmapped copy of the source, made by the parent, to attach; or null. */
+  idmapFd: number | null;
   /** "cgroup" mounts are expanded by the stage from cgroupDirs. */
   kind: "plain" | "bind" | "cgroup";
 }

@@ -3,10 +3,13 @@
 // ignored, not rejected).
 import { Type, type Static, type TLiteral } from "@sinclair/typebox";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { Int32, Int64, Uint32, Uint64 } from "./integers.ts";
+import { join, posix, resolve } from "node:path";
+import { Int32, Int64, Uint16, Uint32, Uint64 } from "./integers.ts";
 import { NAMESPACE_TYPES, type NamespaceType } from "./namespaces.ts";
+import { MS } from "../../ffi/constants.ts";
+import { parseMountOptions } from "./mount-options.ts";
 import { LinuxResourcesSchema } from "./resources.ts";
+import { ERRNO_ACTIONS, NOTIFY_FORBIDDEN, SECCOMP_ACTIONS, SECCOMP_ARCH_NAMES, SECCOMP_FLAG_NAMES, SECCOMP_OPERATORS, type SeccompActionName } from "./seccomp-names.ts";
 import { isCapabilityName } from "./capabilities.ts";
 import { isRlimitName } from "./rlimits.ts";
 import { sysctlNamespace } from "./sysctl.ts";
@@ -169,40 +172,22 @@ export const LinuxDeviceSchema = Type.Object({
 });
 export type LinuxDevice = Static<typeof LinuxDeviceSchema>;
 
-export const SECCOMP_ACTIONS = [
-  "SCMP_ACT_KILL",
-  "SCMP_ACT_KILL_PROCESS",
-  "SCMP_ACT_KILL_THREAD",
-  "SCMP_ACT_TRAP",
-  "SCMP_ACT_ERRNO",
-  "SCMP_ACT_TRACE",
-  "SCMP_ACT_ALLOW",
-  "SCMP_ACT_LOG",
-  "SCMP_ACT_NOTIFY",
-] as const;
-export const SECCOMP_OPERATORS = [
-  "SCMP_CMP_NE",
-  "SCMP_CMP_LT",
-  "SCMP_CMP_LE",
-  "SCMP_CMP_EQ",
-  "SCMP_CMP_GE",
-  "SCMP_CMP_GT",
-  "SCMP_CMP_MASKED_EQ",
-] as const;
+/** The kernel passes 16 bits of data with an action: the errno of SCMP_ACT_ERRNO, the message of SCMP_ACT_TRACE. */
+const ErrnoRet = () => Uint16();
 
 export const LinuxSeccompSchema = Type.Object({
   defaultAction: OneOf(SECCOMP_ACTIONS),
-  defaultErrnoRet: Type.Optional(Uint32()),
-  architectures: Type.Optional(Strings()),
-  flags: Type.Optional(Strings()),
+  defaultErrnoRet: Type.Optional(ErrnoRet()),
+  architectures: Type.Optional(Type.Array(OneOf(SECCOMP_ARCH_NAMES))),
+  flags: Type.Optional(Type.Array(OneOf(SECCOMP_FLAG_NAMES))),
   listenerPath: Type.Optional(Type.String()),
   listenerMetadata: Type.Optional(Type.String()),
   syscalls: Type.Optional(
     Type.Array(
       Type.Object({
-        names: Type.Array(Type.String(), { minItems: 1 }),
+        names: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
         action: OneOf(SECCOMP_ACTIONS),
-        errnoRet: Type.Optional(Uint32()),
+        errnoRet: Type.Optional(ErrnoRet()),
         args: Type.Optional(
           Type.Array(
             Type.Object({
@@ -336,8 +321,77 @@ const linuxProblems = (c: Config): Problem[] => {
   }
   for (const key of ["maskedPaths", "readonlyPaths"] as const)
     linux[key]?.forEach((p, i) => out.push(...notAbsolute(`/linux/${key}/${i}`, p)));
-  linux.devices?.forEach((d, i) => out.push(...notAbsolute(`/linux/devices/${i}/path`, d.path)));
+  linux.devices?.forEach((d, i) => {
+    const pointer = `/linux/devices/${i}/path`;
+    out.push(...notAbsolute(pointer, d.path));
+    if (d.path.startsWith("/") && !posix.normalize(d.path).startsWith("/dev/")) out.push({ pointer, detail: `Must be under /dev: '${d.path}'` });
+  });
+  if (linux.seccomp) out.push(...seccompProblems(linux.seccomp));
   return out;
+};
+
+/** The spec's and runc's rules on linux.seccomp: errnos only where an action takes one, and what a listener needs. */
+const seccompProblems = (s: LinuxSeccomp): Problem[] => {
+  const at = "/linux/seccomp";
+  const out: Problem[] = [];
+  const errnoTaken = (pointer: string, action: SeccompActionName, errno: number | undefined): void => {
+    if (errno !== undefined && !ERRNO_ACTIONS.includes(action))
+      out.push({ pointer, detail: `${action} takes no errno (only ${ERRNO_ACTIONS.join(" and ")} do)` });
+  };
+  errnoTaken(`${at}/defaultErrnoRet`, s.defaultAction, s.defaultErrnoRet);
+  // The setup stage's own last calls would wait for a listener that cannot have the fd yet.
+  if (s.defaultAction === "SCMP_ACT_NOTIFY")
+    out.push({ pointer: `${at}/defaultAction`, detail: "SCMP_ACT_NOTIFY cannot be the default action" });
+  let notifies = false;
+  s.syscalls?.forEach((rule, i) => {
+    errnoTaken(`${at}/syscalls/${i}/errnoRet`, rule.action, rule.errnoRet);
+    if (rule.action !== "SCMP_ACT_NOTIFY") return;
+    notifies = true;
+    rule.names.forEach((name, j) => {
+      if ((NOTIFY_FORBIDDEN as readonly string[]).includes(name))
+        out.push({ pointer: `${at}/syscalls/${i}/names/${j}`, detail: `SCMP_ACT_NOTIFY cannot be used for '${name}': the setup stage hands the listener its fd with ${NOTIFY_FORBIDDEN.join(" and ")}` });
+    });
+  });
+  if (s.listenerPath !== undefined) out.push(...notAbsolute(`${at}/listenerPath`, s.listenerPath));
+  else if (notifies) out.push({ pointer: `${at}/listenerPath`, detail: "Required with SCMP_ACT_NOTIFY: the notify fd goes to this socket" });
+  if (s.listenerMetadata !== undefined && s.listenerPath === undefined)
+    out.push({ pointer: `${at}/listenerMetadata`, detail: "Needs listenerPath" });
+  return out;
+};
+
+/** Destinations, and what an idmapped mount needs: a bind of a host path, and both maps (its own or the container's). */
+const mountProblems = (c: Config): Problem[] => {
+  const out: Problem[] = [];
+  c.mounts?.forEach((m, i) => {
+    out.push(...notAbsolute(`/mounts/${i}/destination`, m.destination));
+    const opts = parseMountOptions(m.options ?? []);
+    if (opts.copyUp && m.type !== "tmpfs") out.push({ pointer: `/mounts/${i}/options`, detail: "tmpcopyup is for tmpfs mounts" });
+    if (opts.idmap === "none" && !m.uidMappings?.length && !m.gidMappings?.length) return;
+    if (m.type !== "bind" && !(opts.flags & MS.BIND)) out.push({ pointer: `/mounts/${i}`, detail: "An idmapped mount must be a bind mount" });
+    else if (!(m.uidMappings?.length || c.linux?.uidMappings?.length) || !(m.gidMappings?.length || c.linux?.gidMappings?.length))
+      out.push({ pointer: `/mounts/${i}`, detail: "An idmapped mount needs uidMappings and gidMappings, its own or the container's in /linux" });
+  });
+  return out;
+};
+
+/**
+ * Without a mount namespace of its own the container shares the host's mount table: bunker confines it to root.path
+ * with chroot (as runc does) and refuses whatever would need mounts.
+ */
+const mountNamespaceProblems = (c: Config): Problem[] => {
+  if (c.linux?.namespaces?.some((n) => n.type === "mount")) return [];
+  const linux = c.linux ?? {};
+  const detail = "Needs a 'mount' namespace in /linux/namespaces";
+  return [
+    c.root.readonly ? "/root/readonly" : "",
+    c.mounts?.length ? "/mounts" : "",
+    linux.devices?.length ? "/linux/devices" : "",
+    linux.rootfsPropagation ? "/linux/rootfsPropagation" : "",
+    linux.maskedPaths?.length ? "/linux/maskedPaths" : "",
+    linux.readonlyPaths?.length ? "/linux/readonlyPaths" : "",
+  ]
+    .filter(Boolean)
+    .map((pointer) => ({ pointer, detail }));
 };
 
 /** Cross-field rules of the spec and of runc that a schema cannot express, in document order. */
@@ -345,8 +399,9 @@ export const configProblems = (c: Config): Problem[] => {
   const out: Problem[] = [];
   if (!/^1\.\d+\.\d+/.test(c.ociVersion))
     out.push({ pointer: "/ociVersion", detail: `Unsupported version '${c.ociVersion}' (bunker reads 1.x)` });
-  c.mounts?.forEach((m, i) => out.push(...notAbsolute(`/mounts/${i}/destination`, m.destination)));
+  out.push(...mountProblems(c));
   out.push(...processProblems(c.process));
+  out.push(...mountNamespaceProblems(c));
   for (const name of HOOK_NAMES) c.hooks?.[name]?.forEach((h, i) => out.push(...notAbsolute(`/hooks/${name}/${i}/path`, h.path)));
   out.push(...linuxProblems(c));
   return out;

@@ -61,10 +61,26 @@ export const decode = <T extends TSchema>(schema: T, value: unknown, file: strin
   throw new InvalidDocumentError(file, first?.path || "/", first ? describe(first) : "Does not match its schema");
 };
 
+/** Integers beyond 2^53 exactly as the text wrote them, by the object holding them: JSON.parse rounds them to doubles. */
+const exactIntegers = new WeakMap<object, Map<string, bigint>>();
+
+/** The exact value of an integer property parsed by parseJson (a seccomp argument such as 0x8000000000000001). */
+export const exactInteger = (holder: object, key: string): bigint => exactIntegers.get(holder)?.get(key) ?? BigInt(holder[key as keyof typeof holder] as number);
+
+// Only a document that has a 16-digit number pays for the reviver.
+const keepExactIntegers = function (this: object, key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^\d+$/.test(context.source)) {
+    const exact = exactIntegers.get(this) ?? new Map<string, bigint>();
+    exact.set(key, BigInt(context.source));
+    exactIntegers.set(this, exact);
+  }
+  return value;
+};
+
 /** Reads JSON text, naming the document when it is not JSON. */
 export const parseJson = (text: string, file: string): unknown => {
   try {
-    return JSON.parse(text);
+    return /\d{16}/.test(text) ? JSON.parse(text, keepExactIntegers as (k: string, v: unknown) => unknown) : JSON.parse(text);
   } catch (err) {
     throw new InvalidDocumentError(file, "", `Not JSON: ${(err as Error).message}`);
   }

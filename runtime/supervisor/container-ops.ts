@@ -2,26 +2,27 @@
 import { cgroupManager } from "../cgroups/host-manager.ts";
 import { createContainer } from "../container/create.ts";
 import { deleteContainer } from "../container/delete.ts";
-import { listContainers } from "../container/list.ts";
+import { listContainers, type Damaged } from "../container/list.ts";
 import { isAlive } from "../container/proc.ts";
 import { readRecord } from "../container/record.ts";
 import { startContainer } from "../container/start.ts";
-import type { Status } from "../container/status.ts";
+import type { ContainerStatus } from "../spec/state.ts";
 import { parseSignal } from "../spec/signals.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { close } from "../../ffi/fd.ts";
-import type { MemoryCgroupPaths } from "../memory/cgroup-memory.ts";
+import type { MemoryCgroupPaths } from "../memory/observation.ts";
 
 export interface ListedContainer {
   id: string;
-  status: Status;
+  status: ContainerStatus;
   annotations: Record<string, string>;
   bundle: string;
   cgroupsPath: string;
 }
 
 export interface ContainerOps {
-  list(): ListedContainer[];
+  /** The containers of the root, and those whose state cannot be read. */
+  list(): { containers: ListedContainer[]; damaged: Damaged[] };
   /** The memory (and freezer) directories of the container's cgroup, or undefined without a memory controller. */
   paths(c: ListedContainer): MemoryCgroupPaths | undefined;
   /** A pidfd of the container's init, or undefined when it has already exited. */
@@ -33,10 +34,15 @@ export interface ContainerOps {
 }
 
 export const hostContainerOps = (root: string, journal: string | null): ContainerOps => ({
-  list: () =>
-    listContainers(root).map(({ record, status }) => ({
-      id: record.id, status, annotations: record.annotations, bundle: record.bundle, cgroupsPath: record.cgroupsPath,
-    })),
+  list: () => {
+    const { containers, damaged } = listContainers(root);
+    return {
+      containers: containers.map(({ record, status }) => ({
+        id: record.id, status, annotations: record.annotations, bundle: record.bundle, cgroupsPath: record.cgroupsPath,
+      })),
+      damaged,
+    };
+  },
   paths(c) {
     const m = cgroupManager({ cgroupsPath: c.cgroupsPath, id: c.id });
     const dirs = new Map(m.dirs().map((d) => [d.hierarchy, d.dir]));

@@ -11,7 +11,7 @@ import { decode, parseJson } from "../spec/validate.ts";
 import { writeFileAtomic } from "../durable/atomic-file.ts";
 import { hostContainerOps } from "./container-ops.ts";
 import { MemoryCore } from "../memory/core.ts";
-import { startEpollWatch } from "../memory/epoll-watch.ts";
+import { startEpollWatch } from "../watch/epoll.ts";
 import { eventLogPath, fileEventSink, type EventSink } from "../memory/event-log.ts";
 import { fileHoldStore, holdsPath } from "../memory/holds.ts";
 import { LadderConfigSchema, defaultLadderConfig } from "../memory/ladder.ts";
@@ -151,7 +151,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   });
   const manager = new ServiceManager({
     ops: hostInstanceOps({ root, journal, paths, images: o.images ?? noImageStore, warn, started: (id, exited) => supervisor.launched(id, exited) }),
-    list: () => containers.list(),
+    list: () => containers.list().containers,
     journal: hostServiceJournal(journal),
     probe: hostHealthProbe(root),
     collect: (service, maxBytes) =>

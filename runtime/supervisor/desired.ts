@@ -1,7 +1,7 @@
 // The target state as the planner reads it: per service its spec hash, dependencies, restart policy and strategy,
 // with durations in milliseconds. Built once per accepted target, so the planner itself reads no file.
 import type { RestartPolicy } from "../memory/policy.ts";
-import { parseDuration } from "../memory/units.ts";
+import { parseDuration } from "../units.ts";
 import { parseSignal } from "../spec/signals.ts";
 import type { Service, TargetState } from "./target-state.ts";
 

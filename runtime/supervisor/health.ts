@@ -1,6 +1,6 @@
 // Health as Docker's HEALTHCHECK keeps it, as a pure state machine: "starting" from the start, "healthy" after any
 // successful check, "unhealthy" after `retries` failures in a row; failures inside the start period do not count.
-import { parseDuration } from "../memory/units.ts";
+import { parseDuration } from "../units.ts";
 import type { Health } from "./current-state.ts";
 import type { HealthCheck } from "./target-state.ts";
 

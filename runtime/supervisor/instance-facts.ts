@@ -9,7 +9,7 @@ import type { ContainerOps } from "./container-ops.ts";
 const USER_HZ = 100;
 
 export const instanceFacts = (ops: ContainerOps, fs: CgroupFs) => (id: string): { uptimeS?: number; memoryBytes?: number } => {
-  const listed = ops.list().find((c) => c.id === id);
+  const listed = ops.list().containers.find((c) => c.id === id);
   if (!listed) return {};
   const out: { uptimeS?: number; memoryBytes?: number } = {};
   try {

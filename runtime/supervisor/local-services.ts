@@ -36,7 +36,7 @@ export const localServiceManager = (o: LocalOptions): ServiceManager => {
       root: o.root, journal: o.journal, paths: servicePaths(o.root), images: o.images ?? noImageStore, warn: o.warn,
       started: (id, exited) => void exited.then((status) => manager.exited(id, { at: Date.now(), status })),
     }),
-    list: () => containers.list(),
+    list: () => containers.list().containers,
     journal: hostServiceJournal(o.journal),
     probe: hostHealthProbe(o.root),
     inspect: instanceFacts(containers, hostCgroupFs()),

@@ -4,7 +4,7 @@
 // annotation of the bundle is dropped (two mechanisms must not restart one container).
 import { join, posix } from "node:path";
 import { ANNOTATION } from "../memory/policy.ts";
-import { parseSize } from "../memory/units.ts";
+import { parseSize } from "../units.ts";
 import type { Config, Mount } from "../spec/config.ts";
 import { instanceId, SERVICE_ANNOTATION } from "./current-state.ts";
 import type { DesiredService } from "./desired.ts";

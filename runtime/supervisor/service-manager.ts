@@ -3,7 +3,7 @@
 // every step, checks health, and collects each service's output into its log ring. `bunker daemon` runs one for its
 // whole life; `bunker apply` without a daemon runs one until the target is reached.
 import type { ExitRecord } from "../memory/restart.ts";
-import { parseSize } from "../memory/units.ts";
+import { parseSize } from "../units.ts";
 import { ApplyLoop, abortableSleep, type ApplyLoopDeps, type ApplyResult, type StepFailure } from "./apply-loop.ts";
 import { instanceOf, isLive, type CurrentState, type Health, type Instance, type ServiceRuntime } from "./current-state.ts";
 import type { Desired, DesiredService } from "./desired.ts";

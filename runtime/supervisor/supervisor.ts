@@ -3,10 +3,12 @@
 // memory core's plan, and runs the memory core. New and deleted containers are noticed through inotify on the root.
 import { mkdirSync, watch, type FSWatcher } from "node:fs";
 import { EPOLL } from "../../ffi/epoll.ts";
+import type { Damaged } from "../container/list.ts";
 import type { ContainerOps, ListedContainer } from "./container-ops.ts";
-import type { CoreContainer, MemoryCore } from "../memory/core.ts";
-import type { EpollWatch } from "../memory/epoll-watch.ts";
-import type { EventSink } from "../memory/event-log.ts";
+import type { MemoryCore } from "../memory/core.ts";
+import type { CoreContainer } from "../memory/observation.ts";
+import type { EpollWatch } from "../watch/epoll.ts";
+import { recorder, type EventSink } from "../memory/event-log.ts";
 import { memoryPolicy, type MemoryPolicy } from "../memory/policy.ts";
 import type { ExitRecord } from "../memory/restart.ts";
 
@@ -36,6 +38,8 @@ export interface SupervisorDeps {
 
 export class Supervisor {
   private readonly known = new Map<string, Supervised>();
+  /** Damaged containers already reported, with the reason reported. */
+  private readonly damaged = new Map<string, string>();
   private readonly core: MemoryCore;
   private rootWatch: FSWatcher | undefined;
   private rescanTimer: ReturnType<typeof setTimeout> | undefined;
@@ -69,7 +73,7 @@ export class Supervisor {
 
   /** A container the daemon made and started itself (a service instance): its exit status comes with its exit. */
   launched(id: string, exited: Promise<number>): void {
-    const listed = this.d.ops.list().find((c) => c.id === id);
+    const listed = this.d.ops.list().containers.find((c) => c.id === id);
     const s = listed && (this.known.get(id) ?? this.adopt(listed));
     if (!listed || !s) return;
     s.listed = listed;
@@ -91,7 +95,9 @@ export class Supervisor {
   scan(): void {
     let listed: ListedContainer[];
     try {
-      listed = this.d.ops.list();
+      const found = this.d.ops.list();
+      listed = found.containers;
+      this.reportDamaged(found.damaged);
     } catch (err) {
       this.d.warn(`Listing containers in '${this.d.root}': ${(err as Error).message}`);
       return;
@@ -106,6 +112,16 @@ export class Supervisor {
       if (!s) continue;
       s.listed = c;
       if ((c.status === "running" || c.status === "paused") && !s.watching) this.follow(s);
+    }
+  }
+
+  /** Each damaged container once (scans are frequent), again if its reason changes. */
+  private reportDamaged(damaged: readonly Damaged[]): void {
+    for (const id of this.damaged.keys()) if (!damaged.some((d) => d.id === id)) this.damaged.delete(id);
+    for (const d of damaged) {
+      if (this.damaged.get(d.id) === d.reason) continue;
+      this.damaged.set(d.id, d.reason);
+      this.d.warn(`Not supervising container '${d.id}': it is damaged: ${d.reason}`);
     }
   }
 
@@ -163,8 +179,8 @@ export class Supervisor {
     // Without the status (not our child), count it as a failure: a supervised service is not meant to stop.
     s.exit = { at, status: status ?? (killedBy ? 137 : 255), ...(killedBy ? { killedBy } : {}) };
     this.core.detach(id);
-    this.d.sink({
-      time: new Date(this.now()).toISOString(), container: id, class: s.policy.class, action: "exit", outcome: "done",
+    recorder(this.d.sink, this.now)({
+      container: id, class: s.policy.class, action: "exit", outcome: "done",
       reason: status === undefined ? "init exited (status unknown: not a child of the daemon)" : `init exited with status ${status}`,
       ...(killedBy ? { detail: `killed by the ${killedBy}` } : {}),
     });

@@ -5,7 +5,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { isIP } from "node:net";
 import { isAbsolute } from "node:path";
 import { MemoryClassSchema } from "../memory/classes.ts";
-import { DURATION_PATTERN, SIZE_PATTERN, parseDuration } from "../memory/units.ts";
+import { DURATION_PATTERN, SIZE_PATTERN, parseDuration } from "../units.ts";
 import { parseSignal } from "../spec/signals.ts";
 import { decode, InvalidDocumentError, parseJson } from "../spec/validate.ts";
 import type { Problem } from "../spec/config.ts";

@@ -134,6 +134,14 @@ t_oom() {
   [ "${kills:-0}" -ge 1 ] || { why="memory.events oom_kill='$kills'"; return 1; }
 }
 
+t_seccomp() {
+  b run --bundle "$bundles/seccomp" "$label-seccomp" > "$tmp/out" 2>&1 || { why="exit $?: $(oneline "$tmp/out")"; return 1; }
+  grep -q '^Seccomp:.2$' "$tmp/out" || { why="no filter: $(oneline "$tmp/out")"; return 1; }
+  grep -q "can't create directory '/tmp/x': No data available" "$tmp/out" || { why="mkdir: $(oneline "$tmp/out")"; return 1; }
+  grep -q "Operation not permitted" "$tmp/out" || { why="kill or unshare allowed: $(oneline "$tmp/out")"; return 1; }
+  grep -q '^done$' "$tmp/out" || { why="the shell did not finish: $(oneline "$tmp/out")"; return 1; }
+}
+
 t_oom_status() {
   b run --bundle "$bundles/oom" "$label-oom2" > "$tmp/out" 2>&1
   rc=$?
@@ -181,6 +189,7 @@ check "an allocation over memory.max is OOM-killed and counted in memory.events"
 check "a foreground run killed by the OOM killer exits 137" "run" t_oom_status
 check "pause freezes the cgroup and resume thaws it" "run pause resume state delete" t_pause_resume
 check "bunker run RSS while its container sleeps" "run" t_rss
+check "a seccomp filter answers with its errnos on aarch64" "run" t_seccomp
 if landed delete; then for id in hello allns sleeper sleepall limits oom oom2 pause rss; do b delete -f "$label-$id" > /dev/null 2>&1; done; fi
 echo "$label: $passed passed, $failed failed, $pending pending"
 [ $failed -eq 0 ]

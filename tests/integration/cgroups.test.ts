@@ -123,15 +123,16 @@ describe.skipIf(skip !== null)("cgroups on this host", () => {
     await Bun.sleep(150);
     await m.freeze();
     expect(m.frozen()).toBe(true);
-    const a = m.stats().cpu.usage.total;
+    const cpu = (): number => Number(m.stats().cpu.usage.total);
+    const a = cpu();
     await Bun.sleep(200);
-    const b = m.stats().cpu.usage.total;
+    const b = cpu();
     expect(b).toBe(a);
     await m.thaw();
     expect(m.frozen()).toBe(false);
     // The host may be busy: wait (boundedly) for the loop to have run another 20 ms of CPU.
-    for (let i = 0; i < 300 && m.stats().cpu.usage.total < b + 20_000_000; i++) await Bun.sleep(10);
-    expect(m.stats().cpu.usage.total).toBeGreaterThan(b + 20_000_000);
+    for (let i = 0; i < 300 && cpu() < b + 20_000_000; i++) await Bun.sleep(10);
+    expect(cpu()).toBeGreaterThan(b + 20_000_000);
     p.kill(9);
     await p.exited;
   });
@@ -279,6 +280,63 @@ describe.skipIf(cliSkip !== null)("cgroups through the bunker CLI", () => {
     expect(dirs.filter((d) => existsSync(d)).length).toBeGreaterThan(0);
     ok(["delete", "-f", "oom-bg"]);
     expect(dirs.filter((d) => existsSync(d))).toEqual([]);
+  });
+
+  test("events --stats prints integers beyond 2^53 exactly, as runc does", () => {
+    const bundle = makeBundle(["sleep", "30"]);
+    ok(["run", "-d", "exact"], bundle);
+    // No limit: v1 says "unlimited" with the largest page-aligned signed 64-bit value, which a double prints rounded.
+    const unlimited = cgroupFile("exact", "memory", "memory.limit_in_bytes");
+    expect(BigInt(unlimited)).toBeGreaterThan(2n ** 53n);
+    const line = ok(["events", "--stats", "exact"]);
+    expect(line).toContain(`"usage":{"limit":${unlimited},`);
+    expect(line).not.toContain("e+");
+    expect(JSON.parse(line).data.memory.usage.limit).toBe(Number(unlimited));
+    ok(["delete", "-f", "exact"]);
+  });
+
+  test("devices.list is what runc writes for the same rules: the config's first, then the defaults, which a config deny cannot take away", () => {
+    if (!Bun.which("runc")) throw new Error("runc is not installed (apt-get install runc): it is the reference here");
+    // Docker's rules (a deny of /dev/fuse among them), a deny of /dev/null, a block device and /dev/net/tun, which
+    // runc 1.1 allows by default and bunker (as crun and runc 1.2) only when the config says so.
+    const docker = JSON.parse(readFileSync(join(import.meta.dir, "../fixtures/configs/docker.json"), "utf8")).linux.resources.devices;
+    const devices = [...docker, { allow: false, type: "c", major: 1, minor: 3, access: "rwm" }, { allow: true, type: "b", major: 7, minor: 9, access: "r" }, { allow: true, type: "c", major: 10, minor: 200, access: "rwm" }];
+    const bundle = makeBundle(["sleep", "30"], (c) => ({ ...withResources({ devices })(c), ociVersion: "1.0.2" }));
+    const runcRoot = newRoot();
+    const devicesList = (pid: number): string => {
+      const line = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1] === "devices")!;
+      return readFileSync(`/sys/fs/cgroup/devices${line.split(":")[2]}/devices.list`, "utf8");
+    };
+    try {
+      ok(["run", "-d", "--bundle", bundle, "devlist"]);
+      const ours = devicesList(JSON.parse(ok(["state", "devlist"])).pid);
+      // No pipes: the detached container would hold them open until it ends.
+      const runc = Bun.spawnSync(["runc", "--root", runcRoot, "run", "-d", "--bundle", bundle, "devlist-runc"], { stdout: "ignore", stderr: "ignore" });
+      expect(runc.exitCode).toBe(0);
+      const state = Bun.spawnSync(["runc", "--root", runcRoot, "state", "devlist-runc"], { stdout: "pipe" });
+      expect(ours).toBe(devicesList(JSON.parse(state.stdout.toString()).pid));
+      expect(ours).toContain("c 1:3 rwm\n");
+      expect(ours).not.toContain("10:229");
+    } finally {
+      bunker(root, ["delete", "--force", "devlist"]);
+      Bun.spawnSync(["runc", "--root", runcRoot, "delete", "--force", "devlist-runc"]);
+      rmSync(runcRoot, { recursive: true, force: true });
+    }
+  });
+
+  test("the container joins the name=systemd hierarchy like runc, and delete removes that cgroup", () => {
+    if (!existsSync("/sys/fs/cgroup/systemd/cgroup.procs")) throw new Error("this host has no name=systemd hierarchy at /sys/fs/cgroup/systemd");
+    const line = (pid: number | "self", hierarchy: string): string =>
+      readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1] === hierarchy)!.split(":")[2]!;
+    const bundle = makeBundle(["sleep", "30"]);
+    ok(["run", "-d", "--bundle", bundle, "sd-join"]);
+    const pid = JSON.parse(ok(["state", "sd-join"])).pid as number;
+    // Placed as in the controller hierarchies: the container's path below the caller's own.
+    const path = line(pid, "name=systemd");
+    expect(path).toBe(`${line("self", "name=systemd").replace(/\/$/, "")}/sd-join`);
+    expect(readFileSync(`/sys/fs/cgroup/systemd${path}/cgroup.procs`, "utf8").trim()).toBe(String(pid));
+    ok(["delete", "-f", "sd-join"]);
+    expect(existsSync(`/sys/fs/cgroup/systemd${path}`)).toBe(false);
   });
 
   test("inside the container, mknod and open of a block device fails; with an allow rule it opens", () => {

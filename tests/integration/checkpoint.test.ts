@@ -9,12 +9,13 @@ import { bunker, newRoot, skipReason } from "../support/cli.ts";
 const skip = skipReason();
 if (skip) console.log(`SKIP checkpoint: ${skip}`);
 
-/** A container that keeps writing into /state, which the annotation marks as its state. */
-const stateBundle = (): string => {
+/** A container that keeps writing into /state, which the annotation marks as its state; `hooks` go into its config. */
+const stateBundle = (hooks?: Record<string, { path: string }[]>): string => {
   const b = makeBundle(["sh", "-c", "echo started >> /state/log; while true; do sleep 1; done"], (c) => ({
     ...c,
     mounts: [...c.mounts, { destination: "/state", type: "bind", source: "state-data", options: ["rbind", "rw"] }],
     annotations: { "org.bunker.checkpoint.state": "/state" },
+    ...(hooks ? { hooks } : {}),
   }));
   mkdirSync(join(b, "state-data"));
   return b;
@@ -92,5 +93,43 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
     await waitFor(() => read(log) === "started\nstarted\n");
     expect(read(log)).toBe("started\nstarted\n");
     bunker(again, ["delete", "--force", "app"]);
+  });
+
+  test("--journal none journals nothing: checkpoint and restore write no journal, resume refuses", async () => {
+    const [root, store, work, bundle] = [newRoot(), temp(), temp(), stateBundle()];
+    dirs.push(root, bundle);
+    const none = ["--journal", "none"];
+    try {
+      expect(bunker(root, [...none, "run", "-d", "--bundle", bundle, "quiet"]).code).toBe(0);
+      await waitFor(() => read(join(bundle, "state-data/log")).includes("started"));
+      const ckpt = bunker(root, [...none, "checkpoint", "--journal", "none", "--store", store, "quiet"], { cwd: work });
+      expect([ckpt.code, ckpt.stderr]).toEqual([0, ""]);
+      const restored = bunker(root, [...none, "restore", "--journal", "none", "--file", join(store, readdirSync(store)[0]!), "quiet"], { cwd: work });
+      expect([restored.code, restored.stderr]).toEqual([0, ""]);
+      // Neither the root's journal nor a directory named after the flag's value.
+      expect(existsSync(join(root, "journal"))).toBe(false);
+      expect(readdirSync(work)).toEqual([]);
+      const resumed = bunker(root, [...none, "resume"]);
+      expect(resumed.code).toBe(2);
+      expect(resumed.stderr).toContain("'resume' recovers the state journal: name it with --journal DIR");
+    } finally {
+      bunker(root, [...none, "delete", "--force", "quiet"]);
+    }
+  });
+
+  test("restore's warnings reach stderr without --log", async () => {
+    const [root, journal, store, bundle] = [newRoot(), temp(), temp(), stateBundle({ poststart: [{ path: "/bin/false" }] })];
+    dirs.push(root, bundle);
+    try {
+      expect(bunker(root, ["--journal", journal, "run", "-d", "--bundle", bundle, "hooked"]).code).toBe(0);
+      await waitFor(() => read(join(bundle, "state-data/log")).includes("started"));
+      expect(bunker(root, ["--journal", journal, "checkpoint", "--store", store, "hooked"]).code).toBe(0);
+      await waitFor(() => status(root, "hooked") === "stopped");
+      const restored = bunker(root, ["--journal", journal, "restore", "--file", join(store, readdirSync(store)[0]!), "hooked"]);
+      expect(restored.code).toBe(0);
+      expect(restored.stderr).toContain("bunker: warning: poststart hook '/bin/false' failed: exit status 1");
+    } finally {
+      bunker(root, ["--journal", journal, "delete", "--force", "hooked"]);
+    }
   });
 });

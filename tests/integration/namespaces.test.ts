@@ -38,6 +38,25 @@ describe.skipIf(!!skip)("namespaces", () => {
     bunker(root, ["delete", "--force", "ns-a"]);
   });
 
+  test("a namespace path of another type, or of no namespace at all, is refused at create", () => {
+    const withNs = (extra: { type: string; path: string }) =>
+      makeBundle(["true"], (c) => {
+        c.linux.namespaces = [...c.linux.namespaces.filter((n) => n.type !== extra.type), extra as (typeof c.linux.namespaces)[number]];
+        return extra.type === "user" ? { ...c, linux: { ...c.linux, uidMappings: [{ containerID: 0, hostID: 0, size: 1 }], gidMappings: [{ containerID: 0, hostID: 0, size: 1 }] } } : c;
+      });
+    // Once silently ignored: the container stayed in the host's user namespace.
+    const userAsUts = bunker(root, ["run", "--bundle", withNs({ type: "user", path: "/proc/self/ns/uts" }), "ns-wrong-user"]);
+    expect(userAsUts.code).toBe(1);
+    expect(userAsUts.stderr).toBe("bunker: linux.namespaces: the 'user' namespace path '/proc/self/ns/uts' is a namespace of type 'uts'\n");
+    const netAsIpc = bunker(root, ["run", "--bundle", withNs({ type: "network", path: "/proc/self/ns/ipc" }), "ns-wrong-net"]);
+    expect(netAsIpc.stderr).toBe("bunker: linux.namespaces: the 'network' namespace path '/proc/self/ns/ipc' is a namespace of type 'ipc'\n");
+    const notNs = bunker(root, ["run", "--bundle", withNs({ type: "network", path: "/etc/hostname" }), "ns-no-ns"]);
+    expect(notNs.stderr).toBe("bunker: linux.namespaces: the 'network' namespace path '/etc/hostname' is not a namespace file (ioctl NS_GET_NSTYPE: ENOTTY)\n");
+    const missing = bunker(root, ["run", "--bundle", withNs({ type: "network", path: "/proc/nonexistent/ns/net" }), "ns-missing"]);
+    expect(missing.stderr).toBe("bunker: linux.namespaces: opening the 'network' namespace path: open '/proc/nonexistent/ns/net': ENOENT\n");
+    for (const id of ["ns-wrong-user", "ns-wrong-net", "ns-no-ns", "ns-missing"]) expect(bunker(root, ["state", id]).code).toBe(1);
+  });
+
   test("the program is PID 1 of its PID namespace and sees the configured hostname", () => {
     const bundle = makeBundle(["sh", "-c", "echo $$ $(hostname)"]);
     const r = bunker(root, ["run", "--bundle", bundle, "pid1"]);

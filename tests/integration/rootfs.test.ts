@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeBundle } from "../support/bundle.ts";
-import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { makeBundle, type TestConfig } from "../support/bundle.ts";
+import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
 
 const skip = skipReason();
 if (skip) console.log(`SKIP rootfs: ${skip}`);
@@ -82,5 +82,78 @@ describe.skipIf(!!skip)("root filesystem", () => {
     const r = bunker(root, ["run", "--bundle", bundle, "sysctl1"]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("1\nfleet.example\n");
+  });
+
+  test("device nodes have exactly their configured mode, 0666 for the defaults, so a non-root user can write /dev/null", () => {
+    const bundle = makeBundle(["sh", "-c", "echo x > /dev/null && echo written; stat -c '%n %a %u' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/mine"], (c) => ({
+      ...c,
+      process: { ...c.process, user: { uid: 65534, gid: 65534 } },
+      linux: { ...c.linux, devices: [{ path: "/dev/mine", type: "c", major: 1, minor: 5, fileMode: 0o640, uid: 65534, gid: 0 }] },
+    }));
+    // The caller's umask must not reach the nodes.
+    const umask = process.umask(0o027);
+    try {
+      const r = bunker(root, ["run", "--bundle", bundle, "devmode1"]);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(
+        ["written", ...["null", "zero", "full", "random", "urandom", "tty"].map((d) => `/dev/${d} 666 0`), "/dev/mine 640 65534", ""].join("\n"),
+      );
+    } finally {
+      process.umask(umask);
+      rmSync(bundle, { recursive: true, force: true });
+    }
+  });
+
+  test("without a mount namespace, what needs one is refused naming the field, and the rest runs confined to root.path", () => {
+    const withoutMountNs = (c: TestConfig) => ({ ...c, linux: { ...c.linux, namespaces: c.linux.namespaces.filter((n) => n.type !== "mount") } });
+    const refused = makeBundle(["true"], withoutMountNs);
+    const bare = makeBundle(["ls", "/"], (c) => {
+      const { maskedPaths: _m, readonlyPaths: _r, ...linux } = withoutMountNs(c).linux;
+      return { ...c, root: { path: "rootfs" }, mounts: [], linux };
+    });
+    try {
+      const r = bunker(root, ["run", "--bundle", refused, "nomnt1"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe("bunker: Invalid config.json: /root/readonly: Needs a 'mount' namespace in /linux/namespaces\n");
+      expect(existsSync(join(root, "nomnt1"))).toBe(false);
+      for (const [field, edit] of [
+        ["/mounts", (c: TestConfig) => ({ ...c, root: { path: "rootfs" } })],
+        ["/linux/maskedPaths", (c: TestConfig) => ({ ...c, root: { path: "rootfs" }, mounts: [] })],
+      ] as const) {
+        writeFileSync(join(refused, "config.json"), JSON.stringify(edit(withoutMountNs(JSON.parse(readFileSync(join(refused, "config.json"), "utf8"))))));
+        expect(bunker(root, ["run", "--bundle", refused, "nomnt1"]).stderr).toStartWith(`bunker: Invalid config.json: ${field}: Needs a 'mount' namespace`);
+      }
+      const ok = bunker(root, ["run", "--bundle", bare, "nomnt2"]);
+      expect(ok.stderr).toBe("");
+      expect(ok.stdout.split("\n")).toEqual(["bin", "dev", "etc", "proc", "root", "state", "sys", "tmp", ""]);
+    } finally {
+      for (const b of [refused, bare]) rmSync(b, { recursive: true, force: true });
+    }
+  });
+
+  test("recursive mount options reach the mounts below a bind (mount_setattr with AT_RECURSIVE)", () => {
+    const src = mkdtempSync(join(tmpdir(), "rec-src-"));
+    mkdirSync(join(src, "sub"));
+    const bundle = makeBundle(["cat", "/proc/self/mountinfo"], (c) => ({
+      ...c,
+      mounts: [
+        ...c.mounts,
+        { destination: "/data", type: "bind", source: src, options: ["rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnosymfollow", "rnoatime"] },
+        { destination: "/atime", type: "bind", source: src, options: ["rbind", "rstrictatime"] },
+        { destination: "/rw", type: "bind", source: src, options: ["rbind", "ro", "rrw", "rrelatime"] },
+      ],
+    }));
+    try {
+      // The submount exists only in a mount namespace of the test's own, so nothing is left on the host.
+      const p = Bun.spawnSync(["unshare", "--mount", "sh", "-c", `mount -t tmpfs -o size=64k none ${src}/sub && exec "$@"`, "sh", BIN, "--root", root, "run", "--bundle", bundle, "recopts1"], { stdout: "pipe", stderr: "pipe" });
+      expect(p.stderr.toString()).toBe("");
+      const m = mountinfo(p.stdout.toString());
+      for (const mp of ["/data", "/data/sub"]) expect(m.get(mp)!.opts.split(",")).toEqual(expect.arrayContaining(["ro", "nosuid", "nodev", "noexec", "nosymfollow", "noatime"]));
+      for (const mp of ["/atime", "/atime/sub"]) expect(m.get(mp)!.opts.split(",")).not.toContain("relatime");
+      for (const mp of ["/rw", "/rw/sub"]) expect(m.get(mp)!.opts.split(",")).toEqual(expect.arrayContaining(["rw", "relatime"]));
+    } finally {
+      rmSync(src, { recursive: true, force: true });
+      rmSync(bundle, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 need=()
-for pkg in busybox-static crun runc hyperfine; do
+# golang-github-containers-common: podman's default seccomp profile; python3: the seccomp tests' probes and agent.
+for pkg in busybox-static crun runc hyperfine golang-github-containers-common python3; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -56,6 +56,7 @@ export type TestConfig = ReturnType<typeof baseConfig> & Record<string, unknown>
 /** A bundle directory (in `parent`, or a new temp dir) holding rootfs/ and the config `edit` returns. */
 export const makeBundle = (args: string[], edit: (c: TestConfig) => unknown = (c) => c, parent?: string): string => {
   const dir = parent ?? mkdtempSync(join(tmpdir(), "bunker-bundle-"));
+  mkdirSync(dir, { recursive: true });
   // Reachable by a container's mapped root in a user namespace, as for any runtime.
   chmodSync(dir, 0o755);
   makeRootfs(join(dir, "rootfs"));

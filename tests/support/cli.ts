@@ -3,7 +3,8 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const BIN = join(import.meta.dir, "../../dist", process.arch === "arm64" ? "bunker-linux-arm64" : "bunker-linux-x64");
+/** BUNKER_TEST_BIN runs the suites against another build (an older one, to see a regression test fail there). */
+export const BIN = process.env.BUNKER_TEST_BIN ?? join(import.meta.dir, "../../dist", process.arch === "arm64" ? "bunker-linux-arm64" : "bunker-linux-x64");
 
 export interface Result {
   code: number;
@@ -37,6 +38,8 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
   try {
     const p = Bun.spawnSync([BIN, "--root", root, ...args], {
       cwd: opts.cwd,
+      // As the test has it now (Bun.spawn otherwise passes the environment the test process started with).
+      env: { ...process.env },
       stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
       stdout: out,
       stderr: err,
@@ -51,4 +54,4 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
 
 /** Starts a command without waiting (for foreground runs that a test signals). */
 export const bunkerAsync = (root: string, args: string[], cwd?: string) =>
-  Bun.spawn([BIN, "--root", root, ...args], { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  Bun.spawn([BIN, "--root", root, ...args], { cwd, env: { ...process.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });

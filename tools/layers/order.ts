@@ -16,7 +16,8 @@ export const LAYERS: readonly (readonly Unit[])[] = [
   [{ path: "runtime/spec/", holds: "the OCI runtime spec: config, state, features, validation" }],
   [
     { path: "runtime/durable/", holds: "durable storage: atomic files, the binary record format, the state journal, fault storage for power-cut proofs" },
-    { path: "runtime/cgroups/", holds: "the cgroup manager interface, v1/v2/hybrid drivers, cgroup watches (OOM, memory.events, PSI)" },
+    { path: "runtime/watch/", holds: "kernel notifications without polling: inotify on a path, eventfds, epoll of PSI triggers and pidfds" },
+    { path: "runtime/cgroups/", holds: "the cgroup manager interface, v1/v2/hybrid drivers, OOM and memory.events watches, PSI", alsoImports: ["runtime/watch/"] },
     { path: "runtime/rootfs/", holds: "the container's root filesystem: mounts, devices, pivot_root, masked paths" },
     { path: "runtime/seccomp/", holds: "seccomp filters from the config" },
     { path: "runtime/process/", holds: "the setup stage: its plan, spawn, messages, hooks, credentials", alsoImports: ["runtime/rootfs/", "runtime/seccomp/"] },

@@ -1,7 +1,7 @@
-// cgroup v2 memory.events: the kernel marks the file modified when a counter moves (high, max, oom, oom_kill), which
-// inotify (fs.watch) delivers to Bun's event loop without polling.
-import { watch, type FSWatcher } from "node:fs";
+// cgroup v2 memory.events: its counters, and a watch on the file, which the kernel marks modified when a counter
+// moves (high, max, oom, oom_kill).
 import { parseKeyed } from "../files.ts";
+import { watchPath, type Watch } from "../../watch/watch.ts";
 import type { CgroupFs } from "../fs.ts";
 
 /** Counters of memory.events (v2) or their v1 equivalents (failcnt as max, under_oom, oom_kill of memory.oom_control). */
@@ -27,28 +27,21 @@ export interface EventsChange {
 }
 
 /** Reports each change of `<dir>/memory.events`; a change that moves no counter is not reported. */
-export const watchMemoryEvents = (fs: CgroupFs, dir: string, changed: (c: EventsChange) => void): { close(): void } => {
+export const watchMemoryEvents = (fs: CgroupFs, dir: string, changed: (c: EventsChange) => void): Watch => {
   const path = `${dir}/memory.events`;
   let last = parseMemoryEvents(fs.read(path));
-  let w: FSWatcher | undefined = watch(fs.real(path), () => {
-    const at = Date.now();
+  const w = watchPath(fs.real(path), (at) => {
     let now: MemoryEvents;
     try {
       now = parseMemoryEvents(fs.read(path));
     } catch {
       // The cgroup is gone; its container's exit is reported elsewhere.
-      w?.close();
-      w = undefined;
+      w.close();
       return;
     }
     const grew = (Object.keys(now) as (keyof MemoryEvents)[]).filter((k) => now[k] > last[k]);
     last = now;
     if (grew.length) changed({ at, events: now, grew });
   });
-  return {
-    close() {
-      w?.close();
-      w = undefined;
-    },
-  };
+  return w;
 };

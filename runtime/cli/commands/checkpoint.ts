@@ -1,11 +1,10 @@
 // `bunker checkpoint ID [--file F] [--leave-running]` and `bunker checkpoint inspect FILE [--json]`.
 import { checkpointContainer, DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
 import { inspectFile, type InspectReport } from "../../durable/inspect.ts";
-import { DEFAULT_JOURNAL_DIR } from "../../durable/journal.ts";
 import { openLockedJournal } from "../../container/journal.ts";
 import type { Command, GlobalOptions, ParsedArgs } from "../command.ts";
 import { UsageError } from "../command.ts";
-import { flagBool, flagString } from "../parse.ts";
+import { flagBool, flagString, journalDir } from "../parse.ts";
 
 const line = (r: InspectReport["records"][number]): string =>
   `  ${String(r.offset).padStart(8)}  ${r.seq !== undefined ? `#${r.seq} ` : ""}${r.type}${r.value === undefined ? "" : ` ${JSON.stringify(r.value)}`}`;
@@ -24,7 +23,8 @@ const inspect = (global: GlobalOptions, file: string): number => {
 };
 
 const checkpoint = async (global: GlobalOptions, id: string, args: ParsedArgs): Promise<number> => {
-  const journal = openLockedJournal(flagString(args, "journal") ?? global.journal ?? DEFAULT_JOURNAL_DIR);
+  const dir = journalDir(flagString(args, "journal"), global.journal);
+  const journal = dir === null ? undefined : openLockedJournal(dir);
   try {
     const w = await checkpointContainer({
       root: global.root,
@@ -33,14 +33,14 @@ const checkpoint = async (global: GlobalOptions, id: string, args: ParsedArgs): 
       store: flagString(args, "store") ?? DEFAULT_CHECKPOINT_STORE,
       leaveRunning: flagBool(args, "leave-running"),
       standalone: flagBool(args, "standalone"),
-      journal,
+      ...(journal ? { journal } : {}),
     });
     if (global.json) console.log(JSON.stringify(w));
     else console.log(`${w.file}: ${w.fileBytes} bytes; ${w.entries} entries, ${w.treeBytes} bytes of data; ${w.chunks.written} chunks written, ${w.chunks.reused} already stored`);
     for (const s of w.skipped) process.stderr.write(`bunker: checkpoint '${id}': skipped ${s}\n`);
     return 0;
   } finally {
-    journal.close();
+    journal?.close();
   }
 };
 
@@ -54,7 +54,7 @@ export const command: Command = {
     { name: "store", kind: "string", value: "DIR", help: `directory of checkpoint files sharing chunks (default ${DEFAULT_CHECKPOINT_STORE})` },
     { name: "leave-running", kind: "bool", help: "thaw the container afterwards instead of stopping it" },
     { name: "standalone", kind: "bool", help: "write every chunk into the file, to restore it on another board" },
-    { name: "journal", kind: "string", value: "DIR", help: "state journal directory (default: the global --journal)" },
+    { name: "journal", kind: "string", value: "DIR|none", help: "state journal directory, or none (default: the global --journal)" },
     { name: "json", kind: "bool", help: "print the result (or the decoded file) as JSON" },
   ],
   description:

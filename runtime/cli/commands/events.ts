@@ -2,16 +2,19 @@ import { Type } from "@sinclair/typebox";
 import { OomEventSchema, StatsEventSchema, streamEvents } from "../../container/events.ts";
 import { followMemoryEvents } from "../../memory/event-follow.ts";
 import { eventLogPath, MemoryEventLineSchema, type MemoryEventLine } from "../../memory/event-log.ts";
+import { exactJson } from "../../exact-json.ts";
+import { parseDuration } from "../../units.ts";
 import { UsageError, type Command } from "../command.ts";
 import { flagBool, flagString } from "../parse.ts";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration as runc takes it: "5s", "500ms", "1m30s". */
-export const parseDuration = (text: string): number => {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (!parts.length || parts.map((p) => p[0]).join("") !== text) throw new UsageError(`--interval takes a duration such as '5s' or '500ms', not '${text}'`);
-  const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]!]!, 0);
+/** runc's --interval: a Go duration ("5s", "500ms", "1m30s"), longer than zero. */
+export const parseInterval = (text: string): number => {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    throw new UsageError(`--interval takes a duration such as '5s' or '500ms', not '${text}'`);
+  }
   if (ms <= 0) throw new UsageError(`--interval must be longer than zero, not '${text}'`);
   return ms;
 };
@@ -38,8 +41,8 @@ export const command: Command = {
       await streamEvents(
         g.root,
         id,
-        { intervalMs: parseDuration(flagString(a, "interval") ?? "5s"), once: flagBool(a, "stats"), signal: stop.signal, follow },
-        (e) => process.stdout.write(`${JSON.stringify(e)}\n`),
+        { intervalMs: parseInterval(flagString(a, "interval") ?? "5s"), once: flagBool(a, "stats"), signal: stop.signal, follow },
+        (e) => process.stdout.write(`${exactJson(e)}\n`),
       );
     } finally {
       process.off("SIGINT", onSignal).off("SIGTERM", onSignal);

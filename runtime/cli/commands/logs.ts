@@ -1,4 +1,4 @@
-import { parseDuration } from "../../memory/units.ts";
+import { parseDuration } from "../../units.ts";
 import { askDaemon, controlSocketPath } from "../../supervisor/control-socket.ts";
 import { followLog, readLog } from "../../supervisor/log-read.ts";
 import { servicePaths } from "../../supervisor/service-paths.ts";

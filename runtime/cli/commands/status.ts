@@ -1,4 +1,4 @@
-import { formatBytes } from "../../memory/units.ts";
+import { formatBytes } from "../../units.ts";
 import { askDaemon, controlSocketPath } from "../../supervisor/control-socket.ts";
 import { statusHere } from "../../supervisor/local-services.ts";
 import type { DeviceStatus, ServiceStatus } from "../../supervisor/status.ts";

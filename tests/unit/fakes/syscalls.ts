@@ -1,5 +1,6 @@
 // A recording fake of the Syscalls interface: logs every call with its arguments, can fail chosen calls with an
 // errno, and throws on any call a test did not script a result for.
+import { SECCOMP_FILTER_FLAG } from "../../../ffi/constants.ts";
 import { errnoNumber, SysError } from "../../../ffi/errno.ts";
 import type { Syscalls } from "../../../ffi/syscalls.ts";
 
@@ -17,6 +18,8 @@ export interface Recorder {
   failNext(name: keyof Syscalls, errno: string, times?: number, when?: (args: unknown[]) => boolean): void;
   /** Data the next reads of `fd` return, one chunk per read; an exhausted queue reads as end of file. */
   feed(fd: number, ...chunks: string[]): void;
+  /** What calls of `name` return from now on. */
+  respond(name: keyof Syscalls, fn: (...args: unknown[]) => unknown): void;
 }
 
 export const recordingSyscalls = (): Recorder => {
@@ -29,6 +32,11 @@ export const recordingSyscalls = (): Recorder => {
     read: (fd) => reads.get(fd as number)?.shift() ?? Buffer.alloc(0),
     openPty: () => ({ master: 90, slavePath: "/dev/pts/0" }),
     connectUnix: () => 91,
+    openTree: () => nextFd++,
+    // A host whose root mount is private, unless a test sets another table.
+    mountTable: () => "1 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n",
+    // The listener's fd when the filter asks for one.
+    loadSeccompFilter: (_program, flags) => ((flags as number) & SECCOMP_FILTER_FLAG.NEW_LISTENER ? 92 : 0),
     umask: () => 0o22,
     prctl: () => 0,
     setsid: () => 1,
@@ -41,7 +49,7 @@ export const recordingSyscalls = (): Recorder => {
     "unshare", "setns", "mount", "umount2", "pivotRoot", "chdir", "chroot", "sethostname", "setdomainname", "prctl",
     "capset", "setresuid", "setresgid", "setgroups", "setrlimit", "execve", "open", "close", "dup3", "read", "writeAll",
     "mknod", "ioctl", "umask", "setsid", "resetSignals", "openPty", "connectUnix", "sendFd", "setWindowSize", "kill",
-    "closeRangeCloexec",
+    "closeRangeCloexec", "mountSetattr", "openTree", "moveMount", "mountTable", "loadSeccompFilter",
   ];
   const sys = Object.fromEntries(
     names.map((name) => [
@@ -68,5 +76,6 @@ export const recordingSyscalls = (): Recorder => {
     names: () => calls.map((c) => c.name),
     failNext: (name, errno, times = 1, when) => failures.push({ name, errno, left: times, when }),
     feed: (fd, ...chunks) => reads.set(fd, [...(reads.get(fd) ?? []), ...chunks.map((c) => Buffer.from(c))]),
+    respond: (name, fn) => void (results[name] = fn),
   };
 };

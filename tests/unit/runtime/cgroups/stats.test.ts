@@ -3,7 +3,7 @@ import { Value } from "@sinclair/typebox/value";
 import { EventSchema } from "../../../../runtime/cli/commands/events.ts";
 import { cgroupManager } from "../../../../runtime/cgroups/host-manager.ts";
 import { CgroupStatsSchema } from "../../../../runtime/cgroups/stats.ts";
-import { FakeCgroupFs, type FakeLayout } from "./fake-cgroupfs.ts";
+import { FakeCgroupFs, type FakeLayout } from "../../fakes/cgroupfs.ts";
 
 let fs: FakeCgroupFs;
 afterEach(() => fs?.cleanup());

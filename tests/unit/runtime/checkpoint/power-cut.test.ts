@@ -24,6 +24,9 @@ const changes = (): LifecycleChange[] => {
   return out;
 };
 
+// Thousands of recoveries: on a loaded 2-core machine they take several times bun's default 5 s.
+const CPU_BOUND_MS = 120_000;
+
 const PROBE: LifecycleChange = { kind: "created", id: "probe", bundle: "/srv/probe" };
 
 /** `group`: changes per commit; above 1 they go through recordAll, one sync per group (as a foreground run does). */
@@ -115,7 +118,7 @@ describe("state journal under power cuts", () => {
     console.log(`state journal: ${cuts} power cuts, ${failures.length} failures`);
     expect(failures).toEqual([]);
     expect(cuts).toBeGreaterThanOrEqual(1000);
-  });
+  }, CPU_BOUND_MS);
 
   test("group commits of three changes recover a prefix of the group in flight, with every returned group", () => {
     let cuts = 0;
@@ -128,7 +131,7 @@ describe("state journal under power cuts", () => {
     console.log(`state journal, group commits: ${cuts} power cuts, ${failures.length} failures`);
     expect(failures).toEqual([]);
     expect(cuts).toBeGreaterThanOrEqual(200);
-  });
+  }, CPU_BOUND_MS);
 });
 
 describe("checkpoint files under power cuts", () => {
@@ -161,5 +164,5 @@ describe("checkpoint files under power cuts", () => {
     } finally {
       rmSync(tree, { recursive: true });
     }
-  });
+  }, CPU_BOUND_MS);
 });

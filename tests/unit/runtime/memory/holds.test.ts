@@ -4,13 +4,15 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryCore, type CoreContainer } from "../../../../runtime/memory/core.ts";
-import type { EpollWatch } from "../../../../runtime/memory/epoll-watch.ts";
+import { MemoryCore } from "../../../../runtime/memory/core.ts";
+import type { CoreContainer } from "../../../../runtime/memory/observation.ts";
+import type { EpollWatch } from "../../../../runtime/watch/epoll.ts";
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { fileHoldStore, holdsPath } from "../../../../runtime/memory/holds.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { memoryPolicy } from "../../../../runtime/memory/policy.ts";
-import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs } from "./fake-cgroupfs.ts";
+import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
+import { putSystem, putV2 } from "./cgroup-fixtures.ts";
 
 const MiB = 2 ** 20;
 const noWatch: EpollWatch = { arm: () => {}, watchFd: () => {}, disarm: () => {}, labels: () => [], close: async () => {} };
@@ -20,14 +22,13 @@ let root: string;
 let events: MemoryEvent[];
 let clock: number;
 beforeEach(() => {
-  f = fakeCgroupFs();
+  f = new FakeCgroupFs();
   root = mkdtempSync(join(tmpdir(), "bunker-holds-"));
   events = [];
   clock = 1_000_000;
   putSystem(f, { availableMiB: 150 });
 });
 afterEach(() => {
-  f.cleanup();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -36,7 +37,7 @@ const hog: CoreContainer = { id: "hog", policy: memoryPolicy({ "bunker.memory.cl
 
 const core = () =>
   new MemoryCore({
-    fs: f.fs, config: defaultLadderConfig({ releaseAfterMs: 1000 }), sink: (e) => events.push(e), containers: () => [hog], restart: async () => {},
+    fs: f, config: defaultLadderConfig({ releaseAfterMs: 1000 }), sink: (e) => events.push(e), containers: () => [hog], restart: async () => {},
     reserve: { left: 0, step: MiB }, watch: noWatch, holds: fileHoldStore(holdsPath(root)), now: () => clock,
   });
 

@@ -2,14 +2,16 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Damaged } from "../../../../runtime/container/list.ts";
 import type { ContainerOps, ListedContainer } from "../../../../runtime/supervisor/container-ops.ts";
 import { MemoryCore } from "../../../../runtime/memory/core.ts";
-import type { EpollWatch, WatchCallbacks } from "../../../../runtime/memory/epoll-watch.ts";
+import type { EpollWatch, WatchCallbacks } from "../../../../runtime/watch/epoll.ts";
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { Supervisor } from "../../../../runtime/supervisor/supervisor.ts";
 import type { ExitRecord } from "../../../../runtime/memory/restart.ts";
-import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs } from "../memory/fake-cgroupfs.ts";
+import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
+import { putSystem, putV2 } from "../memory/cgroup-fixtures.ts";
 
 const MiB = 2 ** 20;
 
@@ -27,12 +29,12 @@ const fakeWatch = () => {
 };
 
 /** Containers as the state root would list them; recreate() records the call and hands out a controllable exit. */
-const fakeOps = (list: ListedContainer[]) => {
+const fakeOps = (list: ListedContainer[], damaged: Damaged[] = []) => {
   const recreated: string[] = [];
   const exits: ((code: number) => void)[] = [];
   let failRecreate = false;
   const ops: ContainerOps = {
-    list: () => list,
+    list: () => ({ containers: list, damaged }),
     paths: (c) => ({ v2: `/sys/fs/cgroup/bunker/${c.id}` }),
     exitFd: () => 42,
     pidOf: () => {
@@ -53,7 +55,7 @@ let events: MemoryEvent[];
 let warnings: string[];
 let sup: Supervisor | undefined;
 beforeEach(() => {
-  f = fakeCgroupFs();
+  f = new FakeCgroupFs();
   root = mkdtempSync(join(tmpdir(), "bunker-root-"));
   events = [];
   warnings = [];
@@ -70,12 +72,12 @@ const listed = (id: string, annotations: Record<string, string>): ListedContaine
   return { id, status: "running", annotations, bundle: `/bundles/${id}`, cgroupsPath: `/bunker/${id}` };
 };
 
-const supervise = (list: ListedContainer[], exited?: (id: string, exit: ExitRecord) => void) => {
+const supervise = (list: ListedContainer[], damaged: Damaged[] = [], exited?: (id: string, exit: ExitRecord) => void) => {
   const w = fakeWatch();
-  const o = fakeOps(list);
+  const o = fakeOps(list, damaged);
   sup = new Supervisor({
     root, ops: o.ops, watch: w.watch, sink: (e) => events.push(e), warn: (m) => warnings.push(m), ...(exited ? { exited } : {}),
-    core: (containers, restart) => new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers, restart, reserve: { left: 0, step: MiB }, watch: w.watch }),
+    core: (containers, restart) => new MemoryCore({ fs: f, config: defaultLadderConfig(), sink: (e) => events.push(e), containers, restart, reserve: { left: 0, step: MiB }, watch: w.watch }),
   });
   sup.start();
   return { ...w, ...o };
@@ -96,6 +98,13 @@ describe("Supervisor", () => {
     const s = supervise([listed("bad", { "bunker.restart": "sometimes" })]);
     expect(warnings).toEqual(["Not supervising container 'bad': Cannot read annotation 'bunker.restart': must be no, on-failure or always, not 'sometimes'"]);
     expect(s.watch.labels()).not.toContain("exit bad");
+  });
+
+  test("says once which containers it cannot supervise because their state is damaged", () => {
+    const reason = "Corrupt state file '/run/bunker/old/state.json': not valid JSON";
+    supervise([listed("db", {})], [{ id: "old", reason }]);
+    sup!.scan();
+    expect(warnings).toEqual([`Not supervising container 'old': it is damaged: ${reason}`]);
   });
 
   test("restarts a container under 'always' after its backoff, and follows the new run's exit status", async () => {
@@ -138,7 +147,7 @@ describe("Supervisor", () => {
 
   test("a container the daemon launched itself reports its exit status, not the pidfd's unknown one", async () => {
     const seen: [string, ExitRecord][] = [];
-    const s = supervise([listed("svc.0123456789ab", {})], (id, exit) => seen.push([id, exit]));
+    const s = supervise([listed("svc.0123456789ab", {})], [], (id, exit) => seen.push([id, exit]));
     expect(s.watch.labels()).toContain("exit svc.0123456789ab");
     let exit = (_code: number): void => {};
     sup!.launched("svc.0123456789ab", new Promise<number>((resolve) => (exit = resolve)));

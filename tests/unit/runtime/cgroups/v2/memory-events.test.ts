@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { watchMemoryEvents, type EventsChange } from "../../../../../runtime/cgroups/v2/memory-events.ts";
-import { fakeCgroupFs, putV2, type FakeCgroupFs } from "../../memory/fake-cgroupfs.ts";
+import { FakeCgroupFs } from "../../../fakes/cgroupfs.ts";
+import { putV2 } from "../../memory/cgroup-fixtures.ts";
 
 const DIR = "/sys/fs/cgroup/bunker/web";
 let f: FakeCgroupFs;
 beforeEach(() => {
-  f = fakeCgroupFs();
+  f = new FakeCgroupFs();
   putV2(f, DIR, { current: 1 << 20 });
 });
 afterEach(() => f.cleanup());
@@ -17,8 +18,8 @@ const until = async (cond: () => boolean): Promise<void> => {
 describe("watchMemoryEvents()", () => {
   test("reports which counters grew when memory.events changes", async () => {
     const seen: EventsChange[] = [];
-    const w = watchMemoryEvents(f.fs, DIR, (c) => seen.push(c));
-    f.put(`${DIR}/memory.events`, "low 0\nhigh 3\nmax 0\noom 1\noom_kill 1\noom_group_kill 0\n");
+    const w = watchMemoryEvents(f, DIR, (c) => seen.push(c));
+    f.set(`${DIR}/memory.events`, "low 0\nhigh 3\nmax 0\noom 1\noom_kill 1\noom_group_kill 0\n");
     await until(() => seen.length > 0);
     w.close();
     expect(seen[0]!.grew).toEqual(["high", "oom", "oomKill"]);
@@ -27,9 +28,9 @@ describe("watchMemoryEvents()", () => {
 
   test("stays quiet when the file is rewritten without a counter moving", async () => {
     const seen: EventsChange[] = [];
-    const w = watchMemoryEvents(f.fs, DIR, (c) => seen.push(c));
-    f.put(`${DIR}/memory.events`, f.get(`${DIR}/memory.events`));
-    f.put(`${DIR}/memory.events`, "low 0\nhigh 1\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n");
+    const w = watchMemoryEvents(f, DIR, (c) => seen.push(c));
+    f.set(`${DIR}/memory.events`, f.get(`${DIR}/memory.events`));
+    f.set(`${DIR}/memory.events`, "low 0\nhigh 1\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n");
     await until(() => seen.length > 0);
     await Bun.sleep(20);
     w.close();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatBytes, parseDuration, parsePercent, parseSize } from "../../../../runtime/memory/units.ts";
+import { formatBytes, parseDuration, parsePercent, parseSize } from "../../../runtime/units.ts";
 
 describe("units", () => {
   test("parseSize() reads binary units with or without 'iB'", () => {
@@ -11,8 +11,9 @@ describe("units", () => {
     expect(() => parseSize("64ib")).toThrow("Cannot read size: '64ib'");
   });
 
-  test("parseDuration() needs a unit", () => {
+  test("parseDuration() needs a unit, and adds up Go's compound durations", () => {
     expect(parseDuration("500ms")).toBe(500);
+    expect(parseDuration("1m30s")).toBe(90_000);
     expect(parseDuration("2s")).toBe(2000);
     expect(parseDuration("1.5m")).toBe(90_000);
     expect(() => parseDuration("10")).toThrow("Cannot read duration: '10'");

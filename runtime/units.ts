@@ -1,8 +1,8 @@
-// Human units in annotation values: sizes ("64M", "1GiB"), durations ("500ms", "2s") and percentages ("0.5%").
-// Each pattern is the single source for both the TypeBox schema and the parser.
+// Human units in annotation values and flags: sizes ("64M", "1GiB"), durations ("500ms", "2s", Go's "1m30s") and
+// percentages ("0.5%"). Each pattern is the single source for both the TypeBox schema and the parser.
 
 export const SIZE_PATTERN = "^(\\d+(?:\\.\\d+)?) ?(?:([kKmMgGtT])(?:[iI]?[bB])?|[bB])?$";
-export const DURATION_PATTERN = "^(\\d+(?:\\.\\d+)?) ?(ms|s|m|h)$";
+export const DURATION_PATTERN = "^(?:\\d+(?:\\.\\d+)? ?(?:ms|s|m|h))+$";
 export const PERCENT_PATTERN = "^(\\d+(?:\\.\\d+)?) ?%?$";
 
 const SIZE_UNITS: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
@@ -20,10 +20,11 @@ export const parseSize = (text: string): number => {
   return Math.floor(Number(m[1]) * (m[2] ? SIZE_UNITS[m[2].toLowerCase()]! : 1));
 };
 
-/** Milliseconds of a duration such as "500ms", "2s", "5m" or "1h". */
+/** Milliseconds of a duration such as "500ms", "2s", "5m", "1h" or, as Go writes them, "1m30s". */
 export const parseDuration = (text: string): number => {
-  const m = match(DURATION_PATTERN, text, "duration", "a number with a unit of ms, s, m or h");
-  return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!]!);
+  match(DURATION_PATTERN, text, "duration", "a number with a unit of ms, s, m or h");
+  const parts = text.trim().matchAll(/(\d+(?:\.\d+)?) ?(ms|s|m|h)/g);
+  return Math.round([...parts].reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS[p[2]!]!, 0));
 };
 
 /** A percentage, "0.5%" or "0.5", as a number of percent. */

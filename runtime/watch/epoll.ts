@@ -8,7 +8,6 @@ import { EPOLL, epollAdd, epollCreate, epollDel } from "../../ffi/epoll.ts";
 import { isErrno } from "../../ffi/errno.ts";
 import { close, pipe2, writeAll } from "../../ffi/fd.ts";
 import { workerUrl } from "../compiled.ts";
-import { triggerText, type PsiTrigger } from "./classes.ts";
 import type { WatchReport, WatchStart, WatchStopped } from "./epoll-worker.ts";
 
 export interface WatchCallbacks {
@@ -19,8 +18,9 @@ export interface WatchCallbacks {
 }
 
 export interface EpollWatch {
-  /** Arms `trigger` on the pressure file at `path`; throws (and watches nothing) when the kernel refuses it. */
-  arm(label: string, path: string, trigger: PsiTrigger, cb: WatchCallbacks): void;
+  /** Arms a PSI trigger ("some 150000 1000000") on the pressure file at `path`; throws (and watches nothing) when the
+   * kernel refuses it. */
+  arm(label: string, path: string, trigger: string, cb: WatchCallbacks): void;
   /** Watches an fd that is already set up, for `events` (a pidfd: EPOLLIN|EPOLLONESHOT). The watch owns the fd. */
   watchFd(label: string, fd: number, events: number, cb: WatchCallbacks): void;
   /** Stops watching and closes the fd; unknown labels are ignored. */
@@ -35,11 +35,6 @@ interface Entry {
   cb: WatchCallbacks;
 }
 
-/**
- * From source, the worker sits beside this file. A compiled executable holds it only because build.ts names it as an
- * entrypoint, stored under its path relative to the entrypoints' common folder (runtime/) in Bun's embedded filesystem.
- */
-
 /** `failed`: the worker could not start or died; nothing is watched any more. */
 export const startEpollWatch = (failed: (err: Error) => void = (err) => { throw err; }): EpollWatch => {
   const epfd = epollCreate();
@@ -53,7 +48,7 @@ export const startEpollWatch = (failed: (err: Error) => void = (err) => { throw 
     closeSync(e.fd);
   };
 
-  const worker = new Worker(workerUrl("memory/epoll-worker.ts", new URL("./epoll-worker.ts", import.meta.url)));
+  const worker = new Worker(workerUrl("watch/epoll-worker.ts", new URL("./epoll-worker.ts", import.meta.url)));
   let stoppedNow = (): void => {};
   const stopped = new Promise<void>((resolve) => (stoppedNow = resolve));
   worker.addEventListener("error", (e) => failed(new Error(`Starting the epoll worker: ${e.message}`)));
@@ -82,8 +77,7 @@ export const startEpollWatch = (failed: (err: Error) => void = (err) => { throw 
   };
 
   return {
-    arm(label, path, trigger, cb) {
-      const text = triggerText(trigger);
+    arm(label, path, text, cb) {
       const fd = openSync(path, O.RDWR | O.NONBLOCK | O.CLOEXEC);
       try {
         writeSync(fd, `${text}\0`);

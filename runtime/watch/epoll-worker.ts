@@ -1,4 +1,4 @@
-// The thread that blocks in epoll_wait for the memory core and posts what the kernel said, with the time it said it.
+// The thread that blocks in epoll_wait for epoll.ts (PSI triggers, pidfds) and posts what the kernel said, with the time it said it.
 // An fd reporting an error or hang-up (a failed trigger, a removed cgroup) is taken out of the set at once, so it
 // cannot wake this loop again and again (see NOTES: a failed trigger reports POLLPRI|POLLERR forever).
 import { EPOLL, epollDel, epollWait } from "../../ffi/epoll.ts";

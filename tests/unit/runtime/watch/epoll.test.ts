@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { EPOLL } from "../../../../ffi/epoll.ts";
 import { O } from "../../../../ffi/constants.ts";
 import { close, pipe2, writeAll } from "../../../../ffi/fd.ts";
-import { startEpollWatch, type EpollWatch } from "../../../../runtime/memory/epoll-watch.ts";
+import { startEpollWatch, type EpollWatch } from "../../../../runtime/watch/epoll.ts";
 
 /** Open fds of this process whose target starts with `prefix` (a path, "pipe:", "anon_inode:[eventpoll]"). */
 const openFds = (prefix: string): number =>
@@ -79,7 +79,7 @@ describe("startEpollWatch()", () => {
     if (!existsSync(path)) return void console.log("skip: this kernel has no /proc/pressure/memory");
     const fds = openFds(path);
     // "some 1 1" has a window below the kernel's 500 ms minimum: the write fails wherever PSI exists.
-    expect(() => watch!.arm("system some", path, { kind: "some", stallUs: 1, windowUs: 1 }, { fired: () => {} })).toThrow(
+    expect(() => watch!.arm("system some", path, "some 1 1", { fired: () => {} })).toThrow(
       "Arming PSI trigger 'some 1 1' on '/proc/pressure/memory'",
     );
     expect(watch.labels()).toEqual([]);
@@ -89,7 +89,7 @@ describe("startEpollWatch()", () => {
   test("arms a system trigger where the kernel accepts triggers", () => {
     watch = startEpollWatch();
     try {
-      watch.arm("system some", "/proc/pressure/memory", { kind: "some", stallUs: 70_000, windowUs: 1_000_000 }, { fired: () => {} });
+      watch.arm("system some", "/proc/pressure/memory", "some 70000 1000000", { fired: () => {} });
     } catch (err) {
       return void console.log(`skip: this kernel refuses PSI triggers (${(err as Error).cause ?? err})`);
     }

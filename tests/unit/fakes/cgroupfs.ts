@@ -1,11 +1,12 @@
-// A temporary directory laid out like cgroupfs (hybrid, v1 or v2), behind the CgroupFs interface. It keeps the few
-// kernel behaviours the drivers rely on (new directories come with their interface files, subtree_control feeds the
-// children's cgroup.controllers, freezing and cgroup.kill take effect at once) and logs every write. Writing a file
-// that does not exist fails with ENOENT, as on cgroupfs, so a driver that writes a wrong name fails the test.
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// A temporary directory laid out like cgroupfs (hybrid, v1 or v2, or bare: only the files a test sets), behind the
+// CgroupFs interface. It keeps the few kernel behaviours bunker relies on (new directories come with their interface
+// files, subtree_control feeds the children's cgroup.controllers, freezing and cgroup.kill take effect at once, a
+// killed process leaves its cgroups) and logs every write and kill. Writing a file that does not exist fails with
+// ENOENT, as on cgroupfs, so code that writes a wrong name fails the test.
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { posix } from "node:path";
-import { hostCgroupFs, type CgroupFs } from "../../../../runtime/cgroups/fs.ts";
+import { hostCgroupFs, type CgroupFs } from "../../../runtime/cgroups/fs.ts";
 
 const V1_FILES: Record<string, Record<string, string>> = {
   memory: {
@@ -61,7 +62,8 @@ const V2_FILES: Record<string, string> = {
 export type FakeLayout = "v1" | "v2" | "hybrid";
 
 export interface FakeOptions {
-  layout: FakeLayout;
+  /** Absent: a bare tree holding only what the test sets (the memory core's and zram's files). */
+  layout?: FakeLayout;
   /** The process's own cgroup per hierarchy (default "/"); "" is the unified one. */
   own?: Record<string, string>;
   /** Controllers the unified root offers (v2: all of bunker's; hybrid: hugetlb, as on this host). */
@@ -73,14 +75,18 @@ export interface FakeOptions {
 export class FakeCgroupFs implements CgroupFs {
   readonly root = mkdtempSync(posix.join(tmpdir(), "bunker-cgfs-"));
   readonly writes: { path: string; data: string }[] = [];
+  /** Processes killed, by cgroup.kill or by a signal. */
   readonly killed: number[] = [];
+  /** Processes bunker itself sent SIGKILL to (CgroupFs.kill). */
+  readonly signalled: number[] = [];
   readonly filters: { dir: string; program: Uint8Array }[] = [];
   /** Errors to throw on the next write to a file name (consumed once each). */
   readonly failNext = new Map<string, string>();
   private readonly host = hostCgroupFs(this.root);
   private readonly v1Mounts: string[] = [];
 
-  constructor(readonly opts: FakeOptions) {
+  constructor(readonly opts: FakeOptions = {}) {
+    if (!opts.layout) return;
     const mounts: string[] = [];
     const cgroupLines: string[] = [];
     let n = 30;
@@ -96,7 +102,11 @@ export class FakeCgroupFs implements CgroupFs {
           this.host.write(`${mp}/cpuset.mems`, "0");
         }
       });
+      // The named hierarchy systemd keeps (no controller), joined by containers as runc's are.
+      this.v1Mounts.push("/sys/fs/cgroup/systemd");
       mounts.push(`${n++} 20 0:${n} / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd`);
+      cgroupLines.push(`${cgroupLines.length + 1}:name=systemd:${opts.own?.["name=systemd"] ?? "/"}`);
+      this.populate("/sys/fs/cgroup/systemd", true);
     }
     if (opts.layout !== "v1") {
       const mp = opts.layout === "v2" ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
@@ -167,9 +177,15 @@ export class FakeCgroupFs implements CgroupFs {
     }
   }
 
-  /** Sets a file's content as the kernel would report it (usage counters, devices.list...). */
+  /** Sets a file's content as the kernel would report it (usage counters, devices.list...), creating its folder. */
   set(path: string, text: string): void {
+    mkdirSync(posix.dirname(this.root + path), { recursive: true });
     writeFileSync(this.root + path, text);
+  }
+
+  /** A file's content, as a test reads back what the code wrote. */
+  get(path: string): string {
+    return readFileSync(this.root + path, "utf8");
   }
 
   exists(path: string): boolean {
@@ -192,6 +208,7 @@ export class FakeCgroupFs implements CgroupFs {
   }
 
   kill(pid: number): void {
+    this.signalled.push(pid);
     this.killed.push(pid);
     // The process leaves every cgroup it was in.
     for (const w of this.writes.filter((x) => posix.basename(x.path) === "cgroup.procs" && x.data === String(pid))) {
