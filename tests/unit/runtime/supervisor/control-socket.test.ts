@@ -23,7 +23,8 @@ describe("the control socket", () => {
         ok: false,
         error: "Invalid target state: /version: Expected string",
       });
-      expect(seen.map((r) => r.op)).toEqual(["status", "apply"]);
+      expect(await askDaemon(controlSocketPath(root), { op: "flush-logs", service: "web" })).toEqual({ ok: true, result: { services: [] } });
+      expect(seen.map((r) => r.op)).toEqual(["status", "apply", "flush-logs"]);
       // A second daemon on the same root is refused.
       expect(serveControl(controlSocketPath(root), async () => ({}))).rejects.toThrow("another daemon answers there");
     } finally {
