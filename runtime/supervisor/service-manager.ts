@@ -6,8 +6,9 @@ import type { ExitRecord } from "../memory/restart.ts";
 import { parseSize } from "../units.ts";
 import { ApplyLoop, abortableSleep, type ApplyLoopDeps, type ApplyResult, type StepFailure } from "./apply-loop.ts";
 import { instanceOf, isLive, type CurrentState, type Health, type Instance, type ServiceRuntime } from "./current-state.ts";
-import type { Desired, DesiredService } from "./desired.ts";
-import { afterCheck, healthTiming, nextCheckAt, STARTING, type HealthState, type HealthTiming } from "./health.ts";
+import type { Desired } from "./desired.ts";
+import { healthTiming } from "./health.ts";
+import { HealthMonitors } from "./health-monitor.ts";
 import type { HealthProbe } from "./health-probe.ts";
 import type { OutputCollector } from "./output-fifos.ts";
 import { planApply, planShutdown, type Plan, type ServicePlan } from "./planner.ts";
@@ -69,15 +70,6 @@ export type GateResult =
   | { service: string; outcome: "healthy" | "running" }
   | { service: string; outcome: "unhealthy" | "crash-loop" | "exited" | "timeout"; detail: string };
 
-interface Monitor {
-  service: string;
-  instance: string;
-  state: HealthState;
-  startedAt: number;
-  timing: HealthTiming;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
 /** A target document is journaled as one record. */
 const MAX_TARGET_BYTES = 30 * 1024;
 
@@ -90,7 +82,7 @@ export class ServiceManager {
   private desired: Desired | undefined;
   /** Per service: the exit the restart policy answers (cleared by a start), the last exit (for status), restarts. */
   private readonly runtime = new Map<string, { exit?: ExitRecord; lastExit?: ExitRecord; restarts: number[] }>();
-  private readonly monitors = new Map<string, Monitor>();
+  private readonly monitors: HealthMonitors;
   private readonly collectors = new Map<string, OutputCollector>();
   /** Instances the manager is stopping itself, and how their exit counts. */
   private readonly stopping = new Map<string, "planned" | "health-check">();
@@ -108,6 +100,17 @@ export class ServiceManager {
 
   constructor(private readonly d: ServiceManagerDeps) {
     this.now = d.now ?? Date.now;
+    this.monitors = new HealthMonitors({
+      probe: d.probe,
+      statusOf: (id) => this.instances().find((i) => i.id === id)?.status,
+      now: this.now,
+      changed: (w, before, after, detail) => {
+        this.event({ service: w.service, instance: w.instance, event: "health", detail: `${before} -> ${after}: ${detail}` });
+        // Gates hear of it before the apply that answers it replaces the instance.
+        this.notify();
+        this.reconcile();
+      },
+    });
     this.loop = new ApplyLoop({
       plan: () => this.plan(),
       execute: (step) => this.execute(step),
@@ -180,7 +183,7 @@ export class ServiceManager {
     if (!d || !id.startsWith(`${service}.${d.hash.slice(0, 12)}`)) return;
     const rt = this.rt(service);
     rt.exit = rt.lastExit = why === "health-check" ? { ...exit, killedBy: "health-check" } : exit;
-    this.dropMonitor(service);
+    this.monitors.drop(service);
     this.notify();
     this.reconcile();
   }
@@ -225,7 +228,7 @@ export class ServiceManager {
         let r: GateResult | undefined;
         if (!d) r = { service, outcome: "exited", detail: "not in the target" };
         else if (verdict?.verdict === "crash-loop") r = { service, outcome: "crash-loop", detail: verdict.reason };
-        else if (health === "unhealthy") r = { service, outcome: "unhealthy", detail: this.monitors.get(service)?.state.last?.detail ?? "health check failed" };
+        else if (health === "unhealthy") r = { service, outcome: "unhealthy", detail: this.monitors.stateOf(service)?.last?.detail ?? "health check failed" };
         else if (verdict?.verdict === "exited") r = { service, outcome: "exited", detail: verdict.reason };
         else if (d.spec.healthCheck && health === "healthy") r = { service, outcome: "healthy" };
         else if (this.now() >= deadline)
@@ -266,7 +269,7 @@ export class ServiceManager {
   async shutdown(): Promise<string[]> {
     this.closed = true;
     clearTimeout(this.timer);
-    for (const service of [...this.monitors.keys()]) this.dropMonitor(service);
+    this.monitors.dropAll();
     await this.loop.stop();
     const errors: string[] = [];
     for (const step of planShutdown(this.current(this.desired)).steps) {
@@ -284,7 +287,7 @@ export class ServiceManager {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    for (const service of [...this.monitors.keys()]) this.dropMonitor(service);
+    this.monitors.dropAll();
     await this.loop.stop();
     await this.closeCollectors();
   }
@@ -319,9 +322,8 @@ export class ServiceManager {
   private healthOf(service: string, current: CurrentState): Health {
     const d = this.desired?.services.get(service);
     if (!d?.spec.healthCheck) return "none";
-    const m = this.monitors.get(service);
     const cur = current.instances.find((i) => i.service === service && i.hash === d.hash && isLive(i));
-    return m && cur && m.instance === cur.id ? m.state.status : "starting";
+    return (cur && this.monitors.stateOf(service, cur.id)?.status) ?? "starting";
   }
 
   private current(desired: Desired | undefined): CurrentState {
@@ -347,7 +349,7 @@ export class ServiceManager {
     }
     if (step.action === "start" || step.action === "recreate") {
       delete this.rt(step.service).exit;
-      this.dropMonitor(step.service);
+      this.monitors.drop(step.service);
     }
     const stopped = step.action === "stop" ? [step.instance] : step.action === "recreate" ? step.from.map((f) => f.instance) : step.action === "stop-unhealthy" ? [step.instance] : [];
     for (const id of stopped) this.stopping.set(id, step.action === "stop-unhealthy" ? "health-check" : "planned");
@@ -364,7 +366,7 @@ export class ServiceManager {
       failedBy: (service, exit) => {
         const rt = this.rt(service);
         rt.exit = rt.lastExit = exit;
-        this.dropMonitor(service);
+        this.monitors.drop(service);
       },
     };
     try {
@@ -429,52 +431,12 @@ export class ServiceManager {
   /** A health monitor for each service whose desired instance runs and has a health check; none for the others. */
   private syncMonitors(): void {
     const current = this.current(this.desired);
-    for (const d of this.desired?.services.values() ?? []) {
-      const cur = current.instances.find((i) => i.service === d.name && i.hash === d.hash && isLive(i));
-      const m = this.monitors.get(d.name);
-      if (!d.spec.healthCheck || !cur) {
-        if (m) this.dropMonitor(d.name);
-        continue;
-      }
-      if (m?.instance === cur.id) continue;
-      if (m) this.dropMonitor(d.name);
-      this.watchHealth(d, cur.id);
-    }
-    for (const service of [...this.monitors.keys()]) if (!this.desired?.services.has(service)) this.dropMonitor(service);
-  }
-
-  private watchHealth(d: DesiredService, instance: string): void {
-    const now = this.now();
-    const m: Monitor = { service: d.name, instance, state: STARTING, startedAt: now, timing: healthTiming(d.spec.healthCheck!) };
-    this.monitors.set(d.name, m);
-    m.timer = setTimeout(() => void this.check(m), nextCheckAt(m.state, now, now, m.timing) - now);
-  }
-
-  private dropMonitor(service: string): void {
-    clearTimeout(this.monitors.get(service)?.timer);
-    this.monitors.delete(service);
-  }
-
-  private async check(m: Monitor): Promise<void> {
-    const h = this.desired?.services.get(m.service)?.spec.healthCheck;
-    if (this.closed || this.monitors.get(m.service) !== m || !h) return;
-    const inst = this.instances().find((i) => i.id === m.instance);
-    if (!inst || !isLive(inst)) return;
-    // A frozen instance cannot answer; its health is looked at again once thawed.
-    const result = inst.status === "paused" ? undefined : await this.d.probe.check(m.instance, h, m.timing.timeoutMs);
-    if (this.closed || this.monitors.get(m.service) !== m) return;
-    const at = this.now();
-    if (result) {
-      const before = m.state.status;
-      m.state = afterCheck(m.state, result.ok, result.detail, at, m.startedAt, m.timing);
-      if (m.state.status !== before) {
-        this.event({ service: m.service, instance: m.instance, event: "health", detail: `${before} -> ${m.state.status}: ${result.detail}` });
-        // Gates hear of it before the apply that answers it replaces the instance.
-        this.notify();
-        this.reconcile();
-      }
-    }
-    m.timer = setTimeout(() => void this.check(m), Math.max(0, nextCheckAt(m.state, at, m.startedAt, m.timing) - at));
+    this.monitors.sync(
+      [...(this.desired?.services.values() ?? [])].flatMap((d) => {
+        const cur = current.instances.find((i) => i.service === d.name && i.hash === d.hash && isLive(i));
+        return d.spec.healthCheck && cur ? [{ service: d.name, instance: cur.id, check: d.spec.healthCheck }] : [];
+      }),
+    );
   }
 
   private serviceStatus(name: string, current: CurrentState): ServiceStatus {
@@ -484,7 +446,7 @@ export class ServiceManager {
     const plan = this.lastPlan.services.find((s) => s.service === name);
     const rt = this.runtime.get(name);
     const facts = inst && isLive(inst) ? this.d.inspect(inst.id) : {};
-    const monitor = this.monitors.get(name);
+    const monitor = this.monitors.stateOf(name);
     return {
       name,
       desired: d ? "running" : "absent",
@@ -493,7 +455,7 @@ export class ServiceManager {
       ...(plan ? { verdict: plan.verdict, reason: plan.reason } : {}),
       // Health is known to a manager that checks it, not to one that only read the journal.
       health: !d?.spec.healthCheck ? "none" : this.checking ? this.healthOf(name, current) : "unknown",
-      ...(monitor?.state.last ? { healthDetail: monitor.state.last.detail } : {}),
+      ...(monitor?.last ? { healthDetail: monitor.last.detail } : {}),
       restarts: rt?.restarts.length ?? 0,
       ...(rt?.lastExit ? { lastExit: { status: rt.lastExit.status, at: new Date(rt.lastExit.at).toISOString(), ...(rt.lastExit.killedBy ? { killedBy: rt.lastExit.killedBy } : {}) } } : {}),
       memory: { class: d?.spec.memory.class ?? "normal", ...(facts.memoryBytes !== undefined ? { currentBytes: facts.memoryBytes } : {}) },
