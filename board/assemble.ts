@@ -13,9 +13,12 @@ export const REPO_ROOT = join(import.meta.dir, "..");
 export const CACHE_DIR = join(REPO_ROOT, ".cache/board");
 export const BUILD_DIR = join(CACHE_DIR, "build");
 
-/** What the board loads at boot: the virtio disk, its filesystem, and what bunker's features use. */
+/**
+ * What the board loads at boot: the virtio disk, its filesystem, what bunker's features use, and the driver of QEMU's
+ * i6300esb watchdog (it binds only when a boot adds the device; the driver alone arms nothing).
+ */
 export const BOOT_MODULES = [
-  "virtio_pci", "virtio_blk", "ext4", "overlay", "zram", "lz4", "zstd", "squashfs", "erofs", "loop",
+  "virtio_pci", "virtio_blk", "ext4", "overlay", "zram", "lz4", "zstd", "squashfs", "erofs", "loop", "i6300esb",
   // CRIU: the socket diag interfaces it collects sockets through, the netfilter tables it locks and dumps a network
   // namespace's firewall with, tun and veth (`criu check` tries each).
   "unix_diag", "inet_diag", "tcp_diag", "udp_diag", "netlink_diag", "af_packet_diag",
@@ -55,9 +58,9 @@ export const prepareBase = (log: Log): BoardBase => {
   return { kernel: join(kernelDir, "boot", `vmlinuz-${version}`), release: version, baseInitrd, packages, criuPackages };
 };
 
-/** The base initramfs with `script` appended as the board's job; returns the file written. */
-export const writeJobInitrd = (base: BoardBase, script: string, out: string): string => {
-  writeFileSync(out, Buffer.concat([readFileSync(base.baseInitrd), jobInitramfs(script)]));
+/** The base initramfs with `script` appended as the board's job (and an inittab, see jobInitramfs); returns the file written. */
+export const writeJobInitrd = (base: BoardBase, script: string, out: string, inittab?: string): string => {
+  writeFileSync(out, Buffer.concat([readFileSync(base.baseInitrd), jobInitramfs(script, inittab)]));
   return out;
 };
 

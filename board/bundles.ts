@@ -6,7 +6,7 @@ import { type Config, parseConfig } from "../runtime/spec/config.ts";
 
 /** Applets linked into each test rootfs; the suite calls only these. */
 export const ROOTFS_APPLETS = [
-  "sh", "cat", "echo", "sleep", "true", "false", "hostname", "id", "ls", "readlink", "head", "dd", "tail", "grep", "env", "mount",
+  "sh", "cat", "echo", "sleep", "true", "false", "hostname", "id", "ls", "readlink", "head", "dd", "tail", "grep", "env", "mount", "sync",
 ] as const;
 
 const ALL_NAMESPACES = ["pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time"] as const;

@@ -69,6 +69,7 @@ const symbols = {
   listen: { args: [i32, i32], returns: i32 },
   accept4: { args: [i32, ptr, ptr, i32], returns: i32 },
   sendmsg: { args: [i32, ptr, i32], returns: i64 },
+  sendto: { args: [i32, ptr, u64, i32, ptr, u32], returns: i64 },
   recvmsg: { args: [i32, ptr, i32], returns: i64 },
   socketpair: { args: [i32, i32, i32, ptr], returns: i32 },
   posix_openpt: { args: [i32], returns: i32 },

@@ -61,6 +61,9 @@ if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   suite board node_modules/.bin/bun board/lane.ts
   # Real power cuts on the board, a few with a fresh seed each run (printed); `npm run test:power-cuts` does 20 + 10.
   suite "board power cuts" node_modules/.bin/bun tests/board/checkpoint-cuts.ts --journal-cuts 3 --ckpt-cuts 2 --seed $((RANDOM * 32768 + RANDOM))
+  # The service manager on the board: one power cut during an apply and one during a change (a fresh seed each run,
+  # printed), the watchdog and busybox init. The full count: npm run test:board:services.
+  suite board-services node_modules/.bin/bun board/services.ts --sample --no-build
 else
   echo "=== board: skipped (BUNKER_SKIP_BOARD=1 or no board/lane.ts)"
 fi

@@ -1,7 +1,8 @@
 // `npm run schemas`: writes the JSON Schemas of every document bunker reads or prints to docs/schemas/: config.json,
 // the state JSON, the features document, `events` lines, `stats --json` rows, the state journal's device state, the
 // memory policy annotations, memory core events, the daemon's config, `board check --json`, board profiles, the
-// image documents bunker reads (index, manifest, config, docker-archive manifest.json) and what `image` prints.
+// image documents bunker reads (index, manifest, config, docker-archive manifest.json), what `image` prints, the
+// service manager's target state and `bunker status --json`.
 import { Type, type TSchema } from "@sinclair/typebox";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +21,8 @@ import { ArchiveManifest, ImageConfig, ImageIndex, ImageManifest } from "../imag
 import { GcReport, ImportResult, PullResult, VerifyResult } from "../image/results.ts";
 import { ImageDetails, ImageSummary } from "../image/store/summary.ts";
 import { ProgressEventSchema } from "../runtime/cli/progress.ts";
+import { DeviceStatusSchema } from "../runtime/supervisor/status.ts";
+import { TargetStateSchema } from "../runtime/supervisor/target-state.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../docs/schemas");
 
@@ -67,6 +70,8 @@ export const schemaDocuments = (): Record<string, string> => ({
   "image-gc.schema.json": document(GcReport),
   "image-verify.schema.json": document(VerifyResult),
   "image-progress.schema.json": document(ProgressEventSchema),
+  "target-state.schema.json": document(TargetStateSchema),
+  "status.schema.json": document(DeviceStatusSchema),
 });
 
 export const writeSchemaDocuments = (docs: Record<string, string>): void => {

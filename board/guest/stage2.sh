@@ -20,6 +20,11 @@ hostname -F /etc/hostname
 ip link set lo up || echo "board: cannot bring lo up"
 echo "BOARD-READY uptime=$(cut -d' ' -f1 /proc/uptime)"
 cd /
+# A boot with an inittab goes to busybox init as a board's would; its inittab runs the job and powers off.
+if [ -f /run/board/inittab ]; then
+  cp /run/board/inittab /etc/inittab
+  exec /bin/busybox init
+fi
 sh /run/board/job.sh
 echo "BOARD-JOB-EXIT $?"
 sync

@@ -34,6 +34,8 @@ export interface CreateOptions {
    * fds, which a process checkpoint could not describe. create itself, as runc's, passes the caller's stdio on: an
    * engine gives it the pipes it reads. */
   nullStdio?: boolean;
+  /** The program's stdin, stdout and stderr (the service manager's log pipes); default: the caller's own. */
+  stdio?: [stdin: number, stdout: number, stderr: number];
 }
 
 export interface Created {
@@ -100,7 +102,7 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     try {
       // The stage starts in the container's PID namespace, unless it makes it itself (spawnInit) or spawns the program
       // into the one it joins (spawnProcess).
-      stage = env.stages.spawn({ pid: plan.spawnInit || plan.spawnProcess ? null : pidns, stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: config.process.oomScoreAdj });
+      stage = env.stages.spawn({ pid: plan.spawnInit || plan.spawnProcess ? null : pidns, stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: config.process.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
     } finally {
       host.close();
     }

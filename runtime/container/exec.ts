@@ -21,6 +21,8 @@ export interface ExecOptions {
   console?: ConsoleRequest;
   /** Do not wait for the program: it is not made our child. */
   detach: boolean;
+  /** The process's stdin, stdout and stderr (a health check's); default: the caller's own. */
+  stdio?: [stdin: number, stdout: number, stderr: number];
 }
 
 /** The container's own process settings with the caller's overrides on top (runc's exec defaults). */
@@ -74,7 +76,7 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
     if (!opts.detach) env.processes.becomeSubreaper();
     let stage: StageProcess;
     try {
-      stage = env.stages.spawn({ pid: null, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: opts.process.oomScoreAdj });
+      stage = env.stages.spawn({ pid: null, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: opts.process.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
     } finally {
       host.close();
     }

@@ -27,6 +27,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Files the stage needs but might not be allowed to open itself (cgroup.procs, the start socket, ...). */
   extraFds?: number[];
+  /** The stage's (and so the program's) stdin, stdout and stderr; default: the caller's own. */
+  stdio?: [stdin: number, stdout: number, stderr: number];
   /** Hand this channel over instead of making a new one (a stage starting its successor). Such a stage exits right
    * after and, inside a user namespace, could not return to the caller's PID namespace anyway: it does not try. */
   handOver?: LineChannel;
@@ -80,7 +82,7 @@ export const spawnStage = (o: SpawnOptions): StageProcess => {
         [STAGE_ENV]: o.stageName,
         ...SINGLE_THREAD_ENV,
       },
-      stdio: ["inherit", "inherit", "inherit", childRead, childWrite, exe.fd, ...(o.extraFds ?? [])],
+      stdio: [...((o.stdio ?? ["inherit", "inherit", "inherit"]) as ["inherit", "inherit", "inherit"]), childRead, childWrite, exe.fd, ...(o.extraFds ?? [])],
     }) as StageProcess["proc"];
     if (o.oomScoreAdj !== undefined && o.oomScoreAdj !== null) writeOomScoreAdj(proc.pid, o.oomScoreAdj);
     ok = true;

@@ -31,6 +31,8 @@ export interface SupervisorDeps {
   /** Builds the memory core once the supervisor can answer its questions (containers, restart). */
   core(containers: () => CoreContainer[], restart: (id: string) => Promise<void>): MemoryCore;
   warn(msg: string): void;
+  /** Told of every exit once recorded (the service manager follows its instances through it). */
+  exited?(id: string, exit: ExitRecord): void;
   now?: () => number;
 }
 
@@ -67,6 +69,19 @@ export class Supervisor {
     clearTimeout(this.rescanTimer);
     for (const id of this.known.keys()) this.d.watch.disarm(`exit ${id}`);
     this.core.stop();
+  }
+
+  /** A container the daemon made and started itself (a service instance): its exit status comes with its exit. */
+  launched(id: string, exited: Promise<number>): void {
+    const listed = this.d.ops.list().containers.find((c) => c.id === id);
+    const s = listed && (this.known.get(id) ?? this.adopt(listed));
+    if (!listed || !s) return;
+    s.listed = listed;
+    // A scan may have followed it by pidfd already; the exit promise also carries the status.
+    this.d.watch.disarm(`exit ${id}`);
+    s.watching = true;
+    this.running(s);
+    void exited.then((code) => this.exited(id, code, Date.now()));
   }
 
   view(): CoreContainer[] {
@@ -170,6 +185,7 @@ export class Supervisor {
       ...(killedBy ? { detail: `killed by the ${killedBy}` } : {}),
     });
     this.core.signal({ source: id, kind: "exit", at });
+    this.d.exited?.(id, s.exit);
   }
 
   private async restart(id: string): Promise<void> {

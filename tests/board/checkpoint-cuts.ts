@@ -14,7 +14,7 @@ import { buildMinimalTree } from "../../board/disk-tree.ts";
 import { runJob } from "../../board/job.ts";
 import { loadProfile } from "../../board/profile.ts";
 import { rng } from "../../runtime/durable/fault-storage.ts";
-import { applyChange, deviceState, type ContainerState, type DeviceState } from "../../runtime/durable/lifecycle.ts";
+import { applyChange, deviceState, emptyModel, type DeviceState } from "../../runtime/durable/lifecycle.ts";
 import { changeAt } from "./checkpoint-cut-workload.ts";
 
 const args = process.argv.slice(2);
@@ -43,7 +43,7 @@ const resumedAt = new Set<number>();
 
 /** The state after change `n` of the journal: the guest's sequence, with resume's records where they fell. */
 const expectedState = (n: number): DeviceState => {
-  const model = new Map<string, ContainerState>();
+  const model = emptyModel();
   for (let i = 1; i <= n; i++) if (!resumedAt.has(i)) applyChange(model, changeAt(i));
   return deviceState(n, model);
 };

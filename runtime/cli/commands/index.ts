@@ -25,6 +25,9 @@ export const commands: Record<string, Loader> = {
   board: () => import("./board.ts"),
   image: () => import("./image.ts"),
   daemon: () => import("./daemon.ts"),
+  apply: () => import("./apply.ts"),
+  status: () => import("./status.ts"),
+  logs: () => import("./logs.ts"),
 };
 
 export const commandNames = (): string[] => Object.keys(commands).sort();

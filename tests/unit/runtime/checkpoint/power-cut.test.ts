@@ -7,7 +7,7 @@ import { CHECKPOINT_SUFFIX, locateChunks, readCheckpoint, writeCheckpoint } from
 import { CRIU_IMAGES_TREE, type ProcessImage } from "../../../../runtime/durable/checkpoint-records.ts";
 import { FaultStorage, PowerCut, rng } from "../../../../runtime/durable/fault-storage.ts";
 import { openStateJournal } from "../../../../runtime/durable/journal.ts";
-import { applyChange, deviceState, type ContainerState, type DeviceState, type LifecycleChange } from "../../../../runtime/durable/lifecycle.ts";
+import { applyChange, deviceState, emptyModel, type ContainerState, type DeviceState, type LifecycleChange } from "../../../../runtime/durable/lifecycle.ts";
 import { runPowerCuts, type CutWorkload } from "../../../../runtime/durable/power-cut.ts";
 import { SECTOR } from "../../../../runtime/durable/storage.ts";
 
@@ -40,7 +40,7 @@ const PROBE: LifecycleChange = { kind: "created", id: "probe", bundle: "/srv/pro
 /** `group`: changes per commit; above 1 they go through recordAll, one sync per group (as a foreground run does). */
 const journalWorkload = (steps: LifecycleChange[], segmentBytes: number, group = 1): CutWorkload<DeviceState> => {
   const states: DeviceState[] = [];
-  const model = new Map<string, ContainerState>();
+  const model = emptyModel();
   states.push(deviceState(0, model));
   steps.forEach((c, i) => {
     applyChange(model, c);

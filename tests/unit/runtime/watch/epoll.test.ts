@@ -49,6 +49,17 @@ describe("startEpollWatch()", () => {
     close(w);
   });
 
+  test("disarms an fd the worker has already dropped, before its report arrives (a cgroup removed under a stop)", async () => {
+    watch = startEpollWatch();
+    const [r, w] = pipe2(O.CLOEXEC | O.NONBLOCK);
+    watch.watchFd("gone", r, EPOLL.IN | EPOLL.ET, { fired: () => {} });
+    close(w);
+    // The main thread is busy (it cannot take the worker's report) while the worker takes the fd out of the set.
+    Bun.sleepSync(100);
+    expect(() => watch!.disarm("gone")).not.toThrow();
+    expect(watch.labels()).toEqual([]);
+  });
+
   test("drops an fd that hangs up and tells its owner", async () => {
     let lost = false;
     watch = startEpollWatch();
