@@ -31,6 +31,15 @@ const status = (root: string, id: string): string => JSON.parse(bunker(root, ["s
 
 const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8") : "");
 
+/** Runs `id` from a state bundle, checkpoints it (which stops it) into `store`, and gives the checkpoint file. */
+const checkpointedAndStopped = async (root: string, journal: string, store: string, bundle: string, id: string): Promise<string> => {
+  expect(bunker(root, ["--journal", journal, "run", "-d", "--bundle", bundle, id]).code).toBe(0);
+  await until(() => read(join(bundle, "state-data/log")).includes("started"), "the container to log");
+  expect(bunker(root, ["--journal", journal, "checkpoint", "--store", store, id]).code).toBe(0);
+  await until(() => status(root, id) === "stopped", "the container to stop");
+  return join(store, readdirSync(store)[0]!);
+};
+
 
 describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
   const dirs: string[] = [];
@@ -126,12 +135,8 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
     const [root, journal, store, bundle, trace] = [newRoot(), temp(), temp(), stateBundle(), temp()];
     dirs.push(root, bundle);
     try {
-      expect(bunker(root, ["--journal", journal, "run", "-d", "--bundle", bundle, "mover"]).code).toBe(0);
-      await until(() => read(join(bundle, "state-data/log")).includes("started"), "the container to log");
-      expect(bunker(root, ["--journal", journal, "checkpoint", "--store", store, "mover"]).code).toBe(0);
-      await until(() => status(root, "mover") === "stopped", "the container to stop");
+      const file = await checkpointedAndStopped(root, journal, store, bundle, "mover");
       const log = join(trace, "strace");
-      const file = join(store, readdirSync(store)[0]!);
       const traced = Bun.spawnSync(["strace", "-qq", "-o", log, "-e", "trace=openat,fsync,fdatasync,rename,renameat,renameat2", BIN, "--root", root, "--journal", journal, "restore", "--file", file, "mover"], { stdout: "ignore", stderr: "pipe" });
       expect([traced.exitCode, traced.stderr.toString()]).toEqual([0, ""]);
       const calls = readFileSync(log, "utf8").split("\n");
@@ -141,8 +146,8 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
       const renamed = calls.findIndex((l) => /rename/.test(l) && l.includes(`"${config}.tmp"`) && l.includes(`"${config}"`));
       expect({ open: open >= 0, fd: fd !== undefined, renamed: renamed > open }).toEqual({ open: true, fd: true, renamed: true });
       const synced = calls.slice(open, renamed).some((l) => new RegExp(`f(data)?sync\\(${fd}\\)`).test(l));
-      const dirs = calls.slice(renamed).flatMap((l) => (l.includes(`"${bundle}"`) && /openat\(/.test(l) ? [/= (\d+)$/.exec(l)?.[1]] : []));
-      const dirSynced = calls.slice(renamed).some((l) => dirs.some((d) => d && new RegExp(`f(data)?sync\\(${d}\\)`).test(l)));
+      const dirFds = calls.slice(renamed).flatMap((l) => (l.includes(`"${bundle}"`) && /openat\(/.test(l) ? [/= (\d+)$/.exec(l)?.[1]] : []));
+      const dirSynced = calls.slice(renamed).some((l) => dirFds.some((d) => d && new RegExp(`f(data)?sync\\(${d}\\)`).test(l)));
       expect({ synced, dirSynced }).toEqual({ synced: true, dirSynced: true });
       expect(status(root, "mover")).toBe("running");
     } finally {
@@ -154,11 +159,8 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
     const [root, journal, store, bundle] = [newRoot(), temp(), temp(), stateBundle({ poststart: [{ path: "/bin/false" }] })];
     dirs.push(root, bundle);
     try {
-      expect(bunker(root, ["--journal", journal, "run", "-d", "--bundle", bundle, "hooked"]).code).toBe(0);
-      await until(() => read(join(bundle, "state-data/log")).includes("started"), "the container to log");
-      expect(bunker(root, ["--journal", journal, "checkpoint", "--store", store, "hooked"]).code).toBe(0);
-      await until(() => status(root, "hooked") === "stopped", "the container to stop");
-      const restored = bunker(root, ["--journal", journal, "restore", "--file", join(store, readdirSync(store)[0]!), "hooked"]);
+      const file = await checkpointedAndStopped(root, journal, store, bundle, "hooked");
+      const restored = bunker(root, ["--journal", journal, "restore", "--file", file, "hooked"]);
       expect(restored.code).toBe(0);
       expect(restored.stderr).toContain("bunker: warning: poststart hook '/bin/false' failed: exit status 1");
     } finally {
