@@ -49,6 +49,7 @@ describe.skipIf(why !== undefined)("process checkpoints on the emulated board", 
   const host = mkdtempSync(join(tmpdir(), "bunker-criu-"));
   afterAll(() => rmSync(host, { recursive: true, force: true }));
   const seed = Number(process.env.CRIU_SEED ?? Date.now() % 100_000);
+  console.log(`criu: seed ${seed} (CRIU_SEED=${seed} repeats this run's power cut moment)`);
   let a1: Phase, a2: Phase, b1: Phase;
   let diskB: string;
 
@@ -116,7 +117,7 @@ describe.skipIf(why !== undefined)("process checkpoints on the emulated board", 
     writeToImage(diskB, join(host, "c1.bnkc"), CARRIED);
     // The power goes a moment after the second checkpoint starts (test 4 checks what it left).
     const delayMs = Math.floor(rng(seed)() * 1500);
-    console.log(`criu: seed ${seed}: power cut ${delayMs} ms into the second checkpoint`);
+    console.log(`criu: power cut ${delayMs} ms into the second checkpoint`);
     b1 = await boards.phase(diskB, "b1", { line: /^CRIU cut-point /, delayMs });
     const before = reading(a1.one("count", "c1"));
     const restored = outcome<Restored>(b1.one("restore", "c1"));
