@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { ACC, DEV_TYPE, deviceFilterInsns, encodeInsns, OP, type Insn } from "../../../../../runtime/cgroups/devices/program.ts";
+import { encodeInsns, OP, type Insn } from "../../../../../runtime/bpf/asm.ts";
+import { ACC, DEV_TYPE, deviceFilterInsns } from "../../../../../runtime/cgroups/devices/program.ts";
 import { containerDeviceRules, DEFAULT_DEVICE_RULES, fromSpec } from "../../../../../runtime/cgroups/devices/rules.ts";
 
 /** Runs the program on one device access, as the kernel's interpreter would for this instruction subset. */
