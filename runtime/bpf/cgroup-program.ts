@@ -58,3 +58,12 @@ export const detachCgroupPrograms = (dir: string, attachType: number): void =>
 /** What is attached directly to the cgroup for `attachType`. */
 export const attachedPrograms = (dir: string, attachType: number): ProgInfo[] =>
   withCgroup(dir, (cgroup, keep) => attachedFds(cgroup, attachType, keep).map(progInfo));
+
+/** The three operations as one interface, so that what decides which programs go where is tested with a fake. */
+export interface CgroupPrograms {
+  replace(dir: string, p: CgroupProgram): number;
+  detach(dir: string, attachType: number): void;
+  attached(dir: string, attachType: number): ProgInfo[];
+}
+
+export const hostCgroupPrograms: CgroupPrograms = { replace: replaceCgroupProgram, detach: detachCgroupPrograms, attached: attachedPrograms };
