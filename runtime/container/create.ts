@@ -25,6 +25,8 @@ import { loadConfig, type Config } from "../spec/config.ts";
 import { debug } from "../debug.ts";
 import { writeIdMaps } from "../process/id-maps.ts";
 import { recordChanges } from "./journal.ts";
+import { connectNetwork, prepareContainerNetwork } from "./network.ts";
+import type { NetworkEnv } from "../network/env.ts";
 import { renderLimitsView } from "./limits-view.ts";
 import { isRunning, procStat } from "./proc.ts";
 import { exitStatusOf } from "./wait.ts";
@@ -41,6 +43,10 @@ export interface CreateOptions {
   console?: ConsoleRequest;
   /** The state journal's directory (null: off). */
   journal: string | null;
+  /** Annotations over the config's, kept in the record (the CLI's --network and -p; the service manager's settings). */
+  annotations?: Record<string, string>;
+  /** Where networking lives (CNI plugins, config directory, result cache); the defaults when absent. */
+  network?: NetworkEnv;
 }
 
 export interface Created {
@@ -91,11 +97,11 @@ const pidNamespaceOf = (config: Config): "new" | string | null => {
 export const createContainer = async (opts: CreateOptions): Promise<Created> => {
   checkId(opts.id);
   const bundle = resolve(opts.bundle);
-  const config = loadConfig(bundle);
-  checkNamespacePaths(config.linux?.namespaces ?? []);
-  if (config.process.terminal && !opts.console)
+  const bundleConfig = loadConfig(bundle);
+  checkNamespacePaths(bundleConfig.linux?.namespaces ?? []);
+  if (bundleConfig.process.terminal && !opts.console)
     throw new Error("process.terminal is true: give --console-socket, or run the container in the foreground");
-  const terminal = config.process.terminal ? opts.console : undefined;
+  const terminal = bundleConfig.process.terminal ? opts.console : undefined;
   mkdirSync(opts.root, { recursive: true, mode: 0o711 });
   const dir = stateDir(opts.root, opts.id);
   try {
@@ -108,9 +114,13 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
   const lock = lockFile(lockPath(opts.root, opts.id));
   cleanups.push(() => lock.release());
   try {
+    const network = prepareContainerNetwork(bundleConfig, { id: opts.id, stateDir: dir, ...(opts.annotations ? { overrides: opts.annotations } : {}), ...(opts.network ? { env: opts.network } : {}) });
+    const { config } = network.prepared;
     const record: ContainerRecord = {
       id: opts.id, pid: 0, startTime: "", bundle, rootfs: config.root.path, created: new Date().toISOString(), creating: true,
       cgroupsPath: "", annotations: config.annotations ?? {}, config,
+      ...(opts.annotations ? { annotationOverrides: opts.annotations } : {}),
+      ...(network.prepared.state ? { network: network.prepared.state } : {}),
     };
     writeRecord(opts.root, record);
     const cgroup = cgroupManager({ cgroupsPath: config.linux?.cgroupsPath, id: opts.id });
@@ -178,7 +188,10 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     });
     const stat = procStat(initPid);
     if (!stat) throw new Error("The setup stage died right after it was ready");
-    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
+    debug("create: network");
+    const attached = connectNetwork(network, { id: opts.id, root: opts.root, stateDir: dir, pid: initPid, cgroup });
+    cleanups.push(attached.release);
+    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false, ...(attached.state ? { network: attached.state } : {}) });
     writeRecord(opts.root, record);
     recordChanges(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
     if (opts.pidFile) writeFileAtomic(opts.pidFile, String(initPid));

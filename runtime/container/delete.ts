@@ -6,6 +6,7 @@ import { runHooksWarning } from "../process/hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { recordChanges } from "./journal.ts";
+import { disconnectNetwork } from "./network.ts";
 import { isAlive } from "./proc.ts";
 import { DamagedStateError, lockPath, NoSuchContainerError, readRecord, stateDir, type ContainerRecord } from "./record.ts";
 import { removeDamaged } from "./remove-damaged.ts";
@@ -39,6 +40,7 @@ export const deleteContainer = async (
     if (isAlive(rec.pid, rec.startTime)) kill(rec.pid, 9);
     await cgroup.destroy();
     await waitGone(rec.pid, rec.startTime);
+    disconnectNetwork(rec, onWarning);
     rmSync(stateDir(root, id), { recursive: true, force: true });
     recordChanges(journal, [
       { kind: "desired", id, running: false },

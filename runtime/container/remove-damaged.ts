@@ -3,11 +3,13 @@
 import { rmSync } from "node:fs";
 import { lockFile } from "../../ffi/lock.ts";
 import { recordChanges } from "./journal.ts";
+import { unpinDamaged } from "./network.ts";
 import { lockPath, stateDir, type DamagedStateError } from "./record.ts";
 
 export const removeDamaged = (root: string, id: string, journal: string | null, damage: DamagedStateError, onWarning: (msg: string) => void): void => {
   const lock = lockFile(lockPath(root, id));
   try {
+    unpinDamaged(stateDir(root, id));
     rmSync(stateDir(root, id), { recursive: true, force: true });
     recordChanges(journal, [
       { kind: "desired", id, running: false },

@@ -12,15 +12,16 @@ export const CNI_VERSION = "1.0.0";
 // Container IDs, network and interface names as the spec allows them (libcni's validation).
 const NAME = "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$";
 
-export const PluginConfig = Type.Object(
-  {
+/** One plugin's config: its type, the capabilities it takes, and its own settings (kept as they are). */
+export const PluginConfig = Type.Intersect([
+  Type.Object({
     type: Type.String({ pattern: NAME, maxLength: 255 }),
     /** Capabilities the plugin takes from the runtime in "runtimeConfig" (portMappings, bandwidth, ...). */
     capabilities: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
-  },
-  { additionalProperties: true },
-);
-export type PluginConfig = Static<typeof PluginConfig> & Record<string, unknown>;
+  }),
+  Type.Record(Type.String(), Type.Unknown()),
+]);
+export type PluginConfig = Static<typeof PluginConfig>;
 
 export const NetworkConfigList = Type.Object(
   {

@@ -11,6 +11,7 @@ import { parseSignal } from "../spec/signals.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { close } from "../../ffi/fd.ts";
 import type { MemoryCgroupPaths } from "../memory/observation.ts";
+import type { NetworkEnv } from "../network/env.ts";
 
 export interface ListedContainer {
   id: string;
@@ -31,7 +32,7 @@ export interface ContainerOps {
   recreate(c: ListedContainer, onWarning: (msg: string) => void): Promise<{ exited: Promise<number> }>;
 }
 
-export const hostContainerOps = (root: string, journal: string | null): ContainerOps => ({
+export const hostContainerOps = (root: string, journal: string | null, network?: NetworkEnv): ContainerOps => ({
   list: () => {
     const { containers, damaged } = listContainers(root);
     return {
@@ -58,8 +59,12 @@ export const hostContainerOps = (root: string, journal: string | null): Containe
     return undefined;
   },
   async recreate(c, onWarning) {
+    // What the command line gave over the config's annotations (--network, -p, update's network flags) stays.
+    const { annotationOverrides } = readRecord(root, c.id);
     await deleteContainer(root, c.id, { force: true, journal }, onWarning);
-    const { stage } = await createContainer({ root, id: c.id, bundle: c.bundle, journal });
+    const { stage } = await createContainer({
+      root, id: c.id, bundle: c.bundle, journal, ...(annotationOverrides ? { annotations: annotationOverrides } : {}), ...(network ? { network } : {}),
+    });
     startContainer(root, c.id, journal, onWarning);
     stage.channel.close();
     const proc = stage.proc;

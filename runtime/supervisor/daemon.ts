@@ -13,6 +13,8 @@ import { startEpollWatch } from "../watch/epoll.ts";
 import { eventLogPath, fileEventSink, type EventSink } from "../memory/event-log.ts";
 import { LadderConfigSchema, defaultLadderConfig } from "../memory/ladder.ts";
 import { Supervisor } from "./supervisor.ts";
+import { adoptNetworks } from "../container/network.ts";
+import type { NetworkEnv } from "../network/env.ts";
 
 export const DaemonConfigSchema = Type.Object(
   {
@@ -54,7 +56,14 @@ const holdOn = (config: DaemonConfig, warn: (msg: string) => void): void => {
   }
 };
 
-export const startDaemon = (root: string, config: DaemonConfig, print: EventSink, warn: (msg: string) => void, journal: string | null = null): Daemon => {
+export const startDaemon = (
+  root: string,
+  config: DaemonConfig,
+  print: EventSink,
+  warn: (msg: string) => void,
+  journal: string | null = null,
+  network?: NetworkEnv,
+): Daemon => {
   if (config.lockMemory) holdOn(config, warn);
   mkdirSync(posix.dirname(eventLogPath(root)), { recursive: true, mode: 0o700 });
   const file = fileEventSink(eventLogPath(root), config.eventLogBytes);
@@ -66,7 +75,7 @@ export const startDaemon = (root: string, config: DaemonConfig, print: EventSink
   const watch = startEpollWatch();
   const v1Root = v1MemoryRoot(fs);
   const supervisor = new Supervisor({
-    root, ops: hostContainerOps(root, journal), watch, sink, warn,
+    root, ops: hostContainerOps(root, journal, network), watch, sink, warn,
     core: (containers, restart) =>
       new MemoryCore({
         fs, config: defaultLadderConfig(config.ladder), sink, containers, restart, watch,
@@ -74,6 +83,8 @@ export const startDaemon = (root: string, config: DaemonConfig, print: EventSink
         ...(v1Root ? { v1Root } : {}),
       }),
   });
+  // The networks of containers that ended while no daemon ran, and the socket policies of those that run.
+  for (const note of adoptNetworks(root, network)) warn(note);
   supervisor.start();
   return {
     async stop() {

@@ -12,7 +12,7 @@ export const command: Command = {
     "Each action of the memory core and each exit is printed as one JSON line and kept in <root>/.events/memory.jsonl.\n" +
     "Container policies come from annotations (bunker.memory.class, bunker.restart, ...): see docs/memory.md.",
   async run(g, a) {
-    const daemon = startDaemon(g.root, loadDaemonConfig(flagString(a, "config")), (e) => console.log(JSON.stringify(e)), (msg) => console.error(`bunker daemon: ${msg}`), g.journal);
+    const daemon = startDaemon(g.root, loadDaemonConfig(flagString(a, "config")), (e) => console.log(JSON.stringify(e)), (msg) => console.error(`bunker daemon: ${msg}`), g.journal, g.network);
     await new Promise<void>((resolve) => {
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => resolve());
     });
