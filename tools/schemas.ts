@@ -15,6 +15,10 @@ import { DeviceState } from "../runtime/durable/lifecycle.ts";
 import { MemoryEventSchema } from "../runtime/memory/event-log.ts";
 import { MemoryAnnotationsSchema } from "../runtime/memory/policy.ts";
 import { DaemonConfigSchema } from "../runtime/supervisor/daemon.ts";
+import { CacheEntry } from "../runtime/network/cache.ts";
+import { CniResult, NetworkConfigList } from "../runtime/network/cni-types.ts";
+import { ServiceNetwork } from "../runtime/network/service-network.ts";
+import { NetworkView } from "../runtime/network/view.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../docs/schemas");
 
@@ -51,6 +55,11 @@ export const schemaDocuments = (): Record<string, string> => ({
   "daemon-config.schema.json": document(DaemonConfigSchema),
   "board-check.schema.json": document(CheckReportSchema),
   "board-profile.schema.json": document(BoardProfileSchema),
+  "cni-config-list.schema.json": document(NetworkConfigList),
+  "cni-result.schema.json": document(CniResult),
+  "network-cache.schema.json": document(CacheEntry),
+  "network-view.schema.json": document(NetworkView),
+  "service-network.schema.json": document(ServiceNetwork),
 });
 
 export const writeSchemaDocuments = (docs: Record<string, string>): void => {

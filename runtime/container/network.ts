@@ -16,6 +16,7 @@ import { missingPolicyPrograms } from "../network/sock-policy-attach.ts";
 import { applySockPolicy } from "../network/sock-policy-attach.ts";
 import { policyAnnotations } from "../network/sock-policy.ts";
 import type { NetworkState } from "../network/state.ts";
+import type { NetworkView } from "../network/view.ts";
 import { readCache } from "../network/cache.ts";
 import { checkNetworkList } from "../network/cni.ts";
 import { runtimeConfOf } from "../network/attachment.ts";
@@ -143,7 +144,7 @@ export const adoptNetworks = (root: string, env: NetworkEnv = DEFAULT_NETWORK_EN
 };
 
 /** What `state` shows of the network. */
-export const networkView = (rec: ContainerRecord): Record<string, unknown> | undefined => {
+export const networkView = (rec: ContainerRecord): NetworkView | undefined => {
   const n = rec.network;
   if (!n) return undefined;
   const request = recordRequest(rec);
@@ -153,6 +154,6 @@ export const networkView = (rec: ContainerRecord): Record<string, unknown> | und
     ...(n.addresses ? { addresses: n.addresses } : {}),
     ...(request?.ports.length ? { ports: request.ports } : {}),
     ...(request?.bandwidth ? { bandwidth: request.bandwidth } : {}),
-    ...(request?.policy ? { policy: { ...policyAnnotations(request.policy), ...(n.policy ? { programs: n.policy.programs } : {}) } } : {}),
+    ...(request?.policy ? { policy: { annotations: policyAnnotations(request.policy), ...(n.policy ? { programs: n.policy.programs } : {}) } } : {}),
   };
 };

@@ -53,7 +53,7 @@ export interface FakeProbes extends KernelProbes {
 }
 
 /** Probes that answer as told and record each call; a PSI trigger on any file but /proc/pressure/memory fails the test. */
-export const fakeProbes = (answers: { pidfd?: ProbeResult; psi?: ProbeResult; seccompFlags?: number } = {}): FakeProbes => {
+export const fakeProbes = (answers: { pidfd?: ProbeResult; psi?: ProbeResult; seccompFlags?: number; socketPolicy?: ProbeResult } = {}): FakeProbes => {
   const calls: string[] = [];
   return {
     calls,
@@ -64,6 +64,10 @@ export const fakeProbes = (answers: { pidfd?: ProbeResult; psi?: ProbeResult; se
     seccompFilterFlag: (flag) => {
       calls.push(`seccomp ${flag}`);
       return (flag & (answers.seccompFlags ?? 63)) === flag ? { ok: true } : { ok: false, errno: "EINVAL" };
+    },
+    socketPolicyProgram: () => {
+      calls.push("socket policy program");
+      return answers.socketPolicy ?? { ok: true };
     },
     psiTrigger: (path) => {
       calls.push(`psi ${path}`);
