@@ -128,7 +128,7 @@ describe("releaseNetwork()", () => {
     const problems = releaseNetwork(state, sys);
     expect(problems.map((p) => p.message)).toEqual([expect.stringContaining("kept for another try")]);
     expect(sys.pins.size).toBe(0);
-    expect(cacheFiles(env.dir, sys.storage)).toEqual([state!.cache]);
+    expect(cacheFiles(env.dir, sys.storage)).toEqual([state!.cache!]);
     fail = false;
     expect(releaseNetwork(state, sys)).toEqual([]);
     expect(cacheFiles(env.dir, sys.storage)).toEqual([]);
