@@ -31,12 +31,15 @@ export const newRoot = (): string => {
  * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio
  * (as with runc) and would hold a pipe open long after bunker has exited.
  */
-export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Result => {
+/** The command line of bunker, inside the network namespace at `netns` when given (nsenter: mounts stay the host's). */
+const command = (root: string, args: string[], netns?: string): string[] => [...(netns ? ["nsenter", `--net=${netns}`] : []), BIN, "--root", root, ...args];
+
+export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string; netns?: string } = {}): Result => {
   const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
   try {
-    const p = Bun.spawnSync([BIN, "--root", root, ...args], {
+    const p = Bun.spawnSync(command(root, args, opts.netns), {
       cwd: opts.cwd,
       // As the test has it now (Bun.spawn otherwise passes the environment the test process started with).
       env: { ...process.env },
@@ -53,5 +56,5 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
 };
 
 /** Starts a command without waiting (for foreground runs that a test signals). */
-export const bunkerAsync = (root: string, args: string[], cwd?: string) =>
-  Bun.spawn([BIN, "--root", root, ...args], { cwd, env: { ...process.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+export const bunkerAsync = (root: string, args: string[], cwd?: string, netns?: string) =>
+  Bun.spawn(command(root, args, netns), { cwd, env: { ...process.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
