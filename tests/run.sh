@@ -8,6 +8,30 @@ bash tests/setup/install.sh || exit 1
 node_modules/.bin/bun build.ts || exit 1
 
 passed=0; failed=0; status=0
+
+# Tests leave /tmp as they found it. Their temporary directories go into a private TMPDIR, which must be empty at the
+# end; /tmp itself is listed before and after, for anything made there directly. Either failure names what was left.
+# (On a machine where other jobs use /tmp meanwhile, their entries show too; CI runs alone.)
+tmp_before=$(ls -A /tmp)
+# Short: podman refuses a runroot (here TMPDIR/bunker-podman-XXXXXX/podman/run) longer than 50 characters.
+TMPDIR=$(mktemp -d /tmp/bt.XXXXXX)
+# As open as /tmp: a container's mapped root must reach the bundles made below it.
+chmod 1777 "$TMPDIR"
+export TMPDIR
+tmp_check() {
+  local own left
+  own=$(ls -A "$TMPDIR")
+  left=$(comm -13 <(sort <<<"$tmp_before") <(ls -A /tmp | grep -vxF "$(basename "$TMPDIR")" | sort))
+  if [[ -n $own || -n $left ]]; then
+    status=1; failed=$((failed + 1))
+    echo "=== /tmp check failed: the tests left"
+    [[ -n $own ]] && sed "s|^|  $TMPDIR/|" <<<"$own"
+    [[ -n $left ]] && sed 's|^|  /tmp/|' <<<"$left"
+  else
+    echo "=== /tmp check: nothing left"
+  fi
+  rm -rf "$TMPDIR"
+}
 suite() {
   local name=$1; shift
   local log; log=$(mktemp)
@@ -35,8 +59,14 @@ bash tests/engines/install.sh || exit 1
 suite engines node_modules/.bin/bun test --timeout 90000 tests/engines
 if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   suite board node_modules/.bin/bun board/lane.ts
+  # Real power cuts on the board, a few with a fresh seed each run (printed); `npm run test:power-cuts` does 20 + 10.
+  suite "board power cuts" node_modules/.bin/bun tests/board/checkpoint-cuts.ts --journal-cuts 3 --ckpt-cuts 2 --seed $((RANDOM * 32768 + RANDOM))
+  # The service manager on the board: one power cut during an apply and one during a change (a fresh seed each run,
+  # printed), the watchdog and busybox init. The full count: npm run test:board:services.
+  suite board-services node_modules/.bin/bun board/services.ts --sample --no-build
 else
   echo "=== board: skipped (BUNKER_SKIP_BOARD=1 or no board/lane.ts)"
 fi
+tmp_check
 echo "${passed} passed, ${failed} failed"
 exit $status

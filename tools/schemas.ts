@@ -1,7 +1,9 @@
 // `npm run schemas`: writes the JSON Schemas of every document bunker reads or prints to docs/schemas/: config.json,
 // the state JSON, the features document, `events` lines, `stats --json` rows, the state journal's device state, the
-// memory policy annotations, memory core events, the daemon's config, `board check --json` and board profiles.
-import type { TSchema } from "@sinclair/typebox";
+// memory policy annotations, memory core events, the daemon's config, `board check --json`, board profiles, the
+// image documents bunker reads (index, manifest, config, docker-archive manifest.json), what `image` prints, the
+// service manager's target state and `bunker status --json`.
+import { Type, type TSchema } from "@sinclair/typebox";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigSchema } from "../runtime/spec/config.ts";
@@ -19,6 +21,12 @@ import { CacheEntry } from "../runtime/network/cache.ts";
 import { CniResult, NetworkConfigList } from "../runtime/network/cni-types.ts";
 import { ServiceNetwork } from "../runtime/network/service-network.ts";
 import { NetworkView } from "../runtime/network/view.ts";
+import { ArchiveManifest, ImageConfig, ImageIndex, ImageManifest } from "../image/documents.ts";
+import { GcReport, ImportResult, PullResult, VerifyResult } from "../image/results.ts";
+import { ImageDetails, ImageSummary } from "../image/store/summary.ts";
+import { ProgressEventSchema } from "../runtime/cli/progress.ts";
+import { DeviceStatusSchema } from "../runtime/supervisor/status.ts";
+import { TargetStateSchema } from "../runtime/supervisor/target-state.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../docs/schemas");
 
@@ -60,6 +68,19 @@ export const schemaDocuments = (): Record<string, string> => ({
   "network-cache.schema.json": document(CacheEntry),
   "network-view.schema.json": document(NetworkView),
   "service-network.schema.json": document(ServiceNetwork),
+  "image-index.schema.json": document(ImageIndex),
+  "image-manifest.schema.json": document(ImageManifest),
+  "image-config.schema.json": document(ImageConfig),
+  "docker-archive-manifest.schema.json": document(ArchiveManifest),
+  "image-ls.schema.json": document(Type.Array(ImageSummary)),
+  "image-inspect.schema.json": document(ImageDetails),
+  "image-import.schema.json": document(ImportResult),
+  "image-pull.schema.json": document(PullResult),
+  "image-gc.schema.json": document(GcReport),
+  "image-verify.schema.json": document(VerifyResult),
+  "image-progress.schema.json": document(ProgressEventSchema),
+  "target-state.schema.json": document(TargetStateSchema),
+  "status.schema.json": document(DeviceStatusSchema),
 });
 
 export const writeSchemaDocuments = (docs: Record<string, string>): void => {

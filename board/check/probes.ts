@@ -4,6 +4,7 @@ import { SysError } from "../../ffi/errno.ts";
 import { close } from "../../ffi/fd.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { seccompFlagsRefused } from "../../ffi/seccomp.ts";
+import { hostCriu } from "../../runtime/checkpoint/criu.ts";
 import type { KernelProbes, ProbeResult } from "./system.ts";
 import { BPF_PROG_TYPE, BPF_ATTACH, progLoad } from "../../ffi/bpf.ts";
 import { encodeInsns } from "../../runtime/bpf/asm.ts";
@@ -52,5 +53,10 @@ export const realProbes: KernelProbes = {
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
+  },
+  criu: (args) => {
+    const criu = hostCriu();
+    const version = criu.version();
+    return version === undefined ? undefined : { version, ...criu.check(args) };
   },
 };

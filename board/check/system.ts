@@ -14,6 +14,8 @@ export interface KernelProbes {
   psiTrigger(path: string): ProbeResult;
   /** Loads (and closes) a socket policy program of the kind bunker attaches to a container's cgroup v2 directory. */
   socketPolicyProgram(): ProbeResult;
+  /** `criu check ARGS` (CRIU asks the kernel itself), or undefined when no criu is installed. */
+  criu(args: readonly string[]): { version: string; ok: boolean; output: string } | undefined;
 }
 
 export interface SystemView {

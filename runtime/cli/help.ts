@@ -8,6 +8,7 @@ export const globalFlags: FlagSpec[] = [
   { name: "network-dir", kind: "string", value: "DIR", help: `bunker's network state: CNI result cache, leases, the bridge list (default ${DEFAULT_NETWORK_ENV.dir})` },
   { name: "cni-config-dir", kind: "string", value: "DIR", help: `CNI config lists of named networks (default ${DEFAULT_NETWORK_ENV.configDir})` },
   { name: "cni-path", kind: "string", value: "DIRS", help: `CNI plugin directories, ':' between them (default ${DEFAULT_NETWORK_ENV.cniPath.join(":")})` },
+  { name: "images", kind: "string", value: "DIR", help: "image store (default /var/lib/bunker/images)" },
   { name: "log", kind: "string", value: "FILE", help: "append errors and debug messages to FILE" },
   { name: "log-format", kind: "string", value: "text|json", help: "format of --log lines (default text)" },
   { name: "debug", kind: "bool", help: "print timestamped progress of every step (parent and setup stage) on stderr" },

@@ -9,6 +9,7 @@ import { VERSION } from "../version.ts";
 import { DEBUG_ENV } from "../debug.ts";
 import { DEFAULT_ROOT, defaultJournalDir } from "../container/journal-dir.ts";
 import { DEFAULT_NETWORK_ENV } from "../network/env.ts";
+import { DEFAULT_IMAGE_STORE } from "../../image/store/layout.ts";
 
 /** Exit codes shared by all commands. A foreground `run` exits with the program's own status instead. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -47,6 +48,7 @@ export const main = async (argv: string[]): Promise<number> => {
       logFormat,
       debug: flagBool(g, "debug"),
       json: false,
+      images: flagString(g, "images") ?? DEFAULT_IMAGE_STORE,
       systemdCgroup: flagBool(g, "systemd-cgroup"),
       network: {
         dir: flagString(g, "network-dir") ?? DEFAULT_NETWORK_ENV.dir,

@@ -1,7 +1,7 @@
 // Turns any error into one line for the user and, with --log, a log record for engines such as containerd.
 import { appendFileSync } from "node:fs";
 import type { GlobalOptions } from "./command.ts";
-import { describeError } from "../errors.ts";
+import { describeError, warnOnStderr } from "../errors.ts";
 
 export const logLine = (opts: GlobalOptions | undefined, level: "error" | "warning" | "info" | "debug", msg: string): void => {
   if (!opts?.log) return;
@@ -22,6 +22,6 @@ export const reportError = (err: unknown, opts: GlobalOptions | undefined): void
 
 /** A problem that does not fail the command (a poststart hook, say): stderr and the log. */
 export const warn = (opts: GlobalOptions | undefined, msg: string): void => {
-  process.stderr.write(`bunker: warning: ${msg}\n`);
+  warnOnStderr(msg);
   logLine(opts, "warning", msg);
 };

@@ -21,7 +21,6 @@ import { readCache } from "../network/cache.ts";
 import { checkNetworkList } from "../network/cni.ts";
 import { runtimeConfOf } from "../network/attachment.ts";
 import { sweepNetworks, type Swept } from "../network/sweep.ts";
-import { listContainers } from "./list.ts";
 import { stateDir, type ContainerRecord } from "./record.ts";
 
 export interface ContainerNetwork {
@@ -121,27 +120,6 @@ export const checkContainerNetwork = (rec: ContainerRecord, sys: NetworkSys = ho
 /** DEL of every attachment in the network directory whose container is no longer in `root` (power cut, crash). */
 export const sweepContainerNetworks = (root: string, env: NetworkEnv = DEFAULT_NETWORK_ENV, sys: NetworkSys = hostNetworkSys()): Swept =>
   sweepNetworks(env.dir, root, (id) => existsSync(stateDir(root, id)), sys);
-
-/**
- * What the daemon does for networks when it starts: attachments of containers gone are released, and each live
- * container's policy programs and CNI attachment are checked (the programs put back where missing). Returns what to
- * report.
- */
-export const adoptNetworks = (root: string, env: NetworkEnv = DEFAULT_NETWORK_ENV, sys: NetworkSys = hostNetworkSys()): string[] => {
-  const swept = sweepContainerNetworks(root, env, sys);
-  const out = [...swept.released.map((r) => `Released the attachment of container '${r.id}' to network '${r.network}': the container no longer exists`), ...swept.problems];
-  for (const { record, status } of listContainers(root).containers) {
-    if (status === "stopped" || !record.network) continue;
-    try {
-      const note = readoptPolicy(record, sys);
-      if (note) out.push(note);
-      checkContainerNetwork(record, sys);
-    } catch (err) {
-      out.push(`Container '${record.id}': its network does not check out: ${describeError(err)}`);
-    }
-  }
-  return out;
-};
 
 /** What `state` shows of the network. */
 export const networkView = (rec: ContainerRecord): NetworkView | undefined => {

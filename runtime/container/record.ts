@@ -15,7 +15,7 @@ export const ContainerRecord = Type.Object({
   bundle: Type.String(),
   rootfs: Type.String(),
   created: Type.String(),
-  /** Set while `create` runs; afterwards the status is derived from the process and the exec fifo. */
+  /** Set while `create` runs; afterwards the status is derived from the process and the start socket. */
   creating: Type.Boolean(),
   cgroupsPath: Type.String(),
   annotations: Type.Record(Type.String(), Type.String()),
@@ -24,12 +24,18 @@ export const ContainerRecord = Type.Object({
   /** Annotations given on the command line over the config's (--network, -p): a daemon's restart keeps them. */
   annotationOverrides: Type.Optional(Type.Record(Type.String(), Type.String())),
   network: Type.Optional(NetworkState),
+  /** Why the program never ran, when the setup stage failed after `start` (a hook, capabilities, execve...). */
+  failure: Type.Optional(Type.String()),
+  /** create's --pid-file, written again when `start` learns the program's PID (a stage that spawns it). */
+  pidFile: Type.Optional(Type.String()),
 });
 export type ContainerRecord = Static<typeof ContainerRecord>;
 
 export const stateDir = (root: string, id: string): string => posix.join(root, id);
 export const statePath = (root: string, id: string): string => posix.join(root, id, "state.json");
-export const fifoPath = (root: string, id: string): string => posix.join(root, id, "exec.fifo");
+/** The unix socket the created container's stage listens on: `start` connects, says "start" and reads until EOF. */
+export const START_SOCKET = "start.sock";
+export const startSocketPath = (root: string, id: string): string => posix.join(root, id, START_SOCKET);
 export const lockPath = (root: string, id: string): string => posix.join(root, id, ".lock");
 /** Where create renders the container's limits view (runtime/container/limits-view.ts) and update re-renders it. */
 export const limitsViewDir = (root: string, id: string): string => posix.join(root, id, "limits");

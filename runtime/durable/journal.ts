@@ -7,7 +7,7 @@ import { writeFileAtomic } from "./atomic-file.ts";
 import { schemaCheck } from "./schema-check.ts";
 import { FormatError } from "./bytes.ts";
 import { DEFAULT_SEGMENT_BYTES, emptySegment, encodeEntry, headerSector, scanSegment } from "./journal-segment.ts";
-import { applyChange, deviceState, LifecycleChange, refuseChange, type ContainerState, type DeviceState } from "./lifecycle.ts";
+import { applyChange, copyModel, deviceState, emptyModel, LifecycleChange, refuseChange, type DeviceState } from "./lifecycle.ts";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot.ts";
 import { fsStorage, SECTOR, type Storage, type StorageFile } from "./storage.ts";
 
@@ -48,7 +48,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
   const paths = { journal: join(dir, "journal"), snap: join(dir, "state.snap") };
   const tmp = (p: string): string => `${p}.tmp`;
   const notes: string[] = [];
-  const containers = new Map<string, ContainerState>();
+  const model = emptyModel();
   storage.ensureDir(dir);
 
   for (const p of [tmp(paths.journal), tmp(paths.snap)])
@@ -63,7 +63,9 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
     try {
       const snap = decodeSnapshot(snapBytes);
       snapshotSeq = snap.seq;
-      for (const c of snap.containers) containers.set(c.id, c);
+      for (const c of snap.containers) model.containers.set(c.id, c);
+      if (snap.target) model.target = snap.target;
+      if (snap.step) model.step = snap.step;
     } catch (err) {
       throw new Error(`Open state journal: snapshot '${paths.snap}' is unreadable`, { cause: err });
     }
@@ -96,9 +98,9 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
       seq = e.seq;
       if (!e.change) notes.push(`skipped change ${e.seq} of unknown type '${e.type}'`);
       else {
-        const refused = refuseChange(containers, e.change);
+        const refused = refuseChange(model, e.change);
         if (refused) notes.push(`skipped change ${e.seq} ('${e.change.kind}'): ${refused}`);
-        else applyChange(containers, e.change);
+        else applyChange(model, e.change);
       }
       replayed++;
     }
@@ -113,7 +115,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
   }
 
   const compact = (): void => {
-    replaceFile(paths.snap, encodeSnapshot(seq, containers.values()), false);
+    replaceFile(paths.snap, encodeSnapshot(seq, model), false);
     // No fsync here: the next record's fsync carries the header too, and a header lost before it only looks like
     // an interrupted compaction, which the next open finishes.
     journalFile().writeAt(0, headerSector(seq + 1));
@@ -141,7 +143,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
   /** Writes each change after the last (all checked first), then syncs once: a group commit. */
   const recordAll = (changes: readonly LifecycleChange[]): void => {
     // Checked against a copy: applyChange changes container states in place.
-    const pending = new Map([...containers].map(([id, c]) => [id, { ...c }]));
+    const pending = copyModel(model);
     const entries = changes.map((change, i) => {
       if (!checkChange.Check(change)) {
         const e = checkChange.First(change);
@@ -165,7 +167,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
       }
       seq++;
       tail += entry.length;
-      applyChange(containers, change);
+      applyChange(model, change);
     });
     try {
       if (changes.length) f.fsync();
@@ -176,7 +178,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
 
   return {
     recovery: { snapshotSeq, replayed, lastSeq: seq, dropped, notes },
-    state: () => deviceState(seq, containers),
+    state: () => deviceState(seq, model),
     record: (change) => recordAll([change]),
     recordAll,
     close() {

@@ -1,5 +1,6 @@
 // The storage layer the journal and checkpoints write through: small enough to fake with power-loss semantics
 // (fault-storage.ts), and counted, so benchmarks can report writes and syncs per change.
+import { startWriteback } from "../../ffi/fd.ts";
 import { closeSync, constants, fdatasyncSync, fsyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 
 /** Device sector size assumed by the journal's layout and by the power-loss models. */
@@ -15,6 +16,8 @@ export interface StorageFile {
   truncate(length: number): void;
   /** Makes the file's data and size durable (fdatasync). Its directory entry needs `Storage.fsyncDir`. */
   fsync(): void;
+  /** Starts writing a range back without waiting (a hint: the fsync that follows is what makes it durable). */
+  startWriteback?(offset: number, length: number): void;
   close(): void;
 }
 
@@ -100,6 +103,10 @@ class FsFile implements StorageFile {
   fsync(): void {
     fdatasyncSync(this.fd);
     this.counters.fsyncs++;
+  }
+
+  startWriteback(offset: number, length: number): void {
+    startWriteback(this.fd, offset, length);
   }
 
   close(): void {

@@ -1,9 +1,10 @@
 // Namespace steps that need a single-threaded process. The JS engine starts helper threads as soon as the heap grows,
 // so the setup stage takes these steps first, before it reads its plan: the parent passes them in the environment.
 import { readlinkSync } from "node:fs";
-import { CLONE, O } from "../../ffi/constants.ts";
+import { CLONE, O, PR } from "../../ffi/constants.ts";
 import { close, open } from "../../ffi/fd.ts";
 import { setns, unshare } from "../../ffi/namespace.ts";
+import { prctl } from "../../ffi/process.ts";
 import { NAMESPACES } from "../spec/namespaces.ts";
 
 /** Environment variable holding the early steps: "new-user" and/or "<flag>:<path>" entries, comma-separated. */
@@ -53,9 +54,14 @@ export const runEarly = (steps: readonly EarlyStep[]): void => {
   }
 };
 
-/** The steps the parent put in the environment; returns the error instead of throwing (reported once the channel is up). */
+/**
+ * The stage's first act: it becomes non-dumpable, so that no process of a container can open its /proc/<pid>/exe,
+ * fd, mem or root (the kernel keeps that until execve). Then the steps the parent put in the environment; returns the
+ * error instead of throwing (reported once the channel is up).
+ */
 export const runEarlyFromEnv = (): Error | undefined => {
   try {
+    prctl(PR.SET_DUMPABLE, 0);
     runEarly(decodeEarly(process.env[EARLY_ENV] ?? ""));
     return undefined;
   } catch (err) {

@@ -14,7 +14,8 @@ export interface CapabilityMasks {
 /** Descriptors the stage inherits from the parent (see host-files.ts), as numbered in the stage. */
 export interface HostFds {
   cgroupProcs: number[];
-  execFifo: number | null;
+  /** The listening start socket of a container being created (null for `exec`, which runs at once). */
+  start: number | null;
   consoleSocket: number | null;
   /** Detached idmapped copies of bind sources (idmapped-mounts.ts), by index in the config's mounts. */
   idmappedMounts: { mount: number; fd: number }[];
@@ -33,6 +34,9 @@ export interface StagePlan extends RootfsPlan {
   newUserNamespace: boolean;
   /** A new PID namespace owned by the new user namespace: this stage makes it and starts a second stage as its PID 1. */
   spawnInit: boolean;
+  /** The stage enters an existing container: it joins the PID namespace (in `join`) for its children only and
+   * starts the program with posix_spawn instead of becoming it (see finishAndExec). */
+  spawnProcess: boolean;
   newMountNamespace: boolean;
   readonlyRoot: boolean;
   mounts: MountStep[];
@@ -48,7 +52,6 @@ export interface StagePlan extends RootfsPlan {
   sysctl: Record<string, string>;
   /** Offsets written to /proc/self/timens_offsets after unsharing the time namespace. */
   timeOffsets: { monotonic?: { secs?: number; nanosecs?: number }; boottime?: { secs?: number; nanosecs?: number } } | null;
-  oomScoreAdj: number | null;
   rlimits: { resource: number; soft: string; hard: string; name: string }[];
   capabilities: CapabilityMasks | null;
   noNewPrivileges: boolean;
@@ -59,11 +62,11 @@ export interface StagePlan extends RootfsPlan {
   args: string[];
   env: string[];
   terminal: boolean;
+  /** Without a terminal, the program's stdio is the container's /dev/null, not the caller's (a detached `run`). */
+  nullStdio: boolean;
   consoleSocket: string | null;
   consoleSize: { height: number; width: number } | null;
-  /** The stage blocks reading this fifo until `start` writes to it; null for `exec`, which runs at once. */
-  execFifo: string | null;
-  /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise right before execve. */
+  /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise as the last step of create. */
   cgroupProcs: string[];
   hostFds: HostFds;
   /** Pause after the mounts for the parent's prestart/createRuntime hooks. */

@@ -1,7 +1,7 @@
 // The container's mounts, made inside its mount namespace before the root switch. Every target is resolved inside
 // the rootfs when its mount is made (in-root.ts) and mounted onto through /proc/self/fd/N of that descriptor; a
 // remount or an attribute change resolves the path again, to reach the new mount rather than the one below it.
-import { AT, MOVE_MOUNT, MS } from "../../ffi/constants.ts";
+import { AT, AT_FDCWD, MOUNT_ATTR, MOVE_MOUNT, MS } from "../../ffi/constants.ts";
 import { isErrno } from "../../ffi/errno.ts";
 import { procFdPath } from "../../ffi/fd.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
@@ -39,6 +39,36 @@ export const mountOne = (sys: MountSys, root: InRoot, m: MountStep): void => {
     root.withResolved(m.destination, (top, fd) => {
       if (remount) sys.mount(null, top, null, MS.BIND | MS.REMOUNT | (m.flags & (BIND_REMOUNT_FLAGS | MS.REC)), null, label);
       if (m.recursiveAttrs) setRecursiveAttrs(sys, fd, m.recursiveAttrs);
+    });
+  } catch (err) {
+    throw withDestination(m, err);
+  }
+};
+
+const MOUNT_ATTRS: [ms: number, attr: number][] = [
+  [MS.RDONLY, MOUNT_ATTR.RDONLY],
+  [MS.NOSUID, MOUNT_ATTR.NOSUID],
+  [MS.NODEV, MOUNT_ATTR.NODEV],
+  [MS.NOEXEC, MOUNT_ATTR.NOEXEC],
+  [MS.NOATIME, MOUNT_ATTR.NOATIME],
+  [MS.STRICTATIME, MOUNT_ATTR.STRICTATIME],
+  [MS.NODIRATIME, MOUNT_ATTR.NODIRATIME],
+];
+
+/**
+ * A proc mount showing `pidns`, a PID namespace the stage joined for its children only (it spawns the program into
+ * it, see runtime/process/stage.ts): made with the new mount API, then moved onto the target.
+ */
+export const mountProcOf = (sys: Pick<Syscalls, "fsMount" | "moveMount" | "close">, root: InRoot, m: MountStep, pidns: number): void => {
+  const attrs = MOUNT_ATTRS.reduce((a, [ms, attr]) => (m.flags & ms ? a | attr : a), 0);
+  try {
+    root.withMountTarget(m.destination, "dir", (target) => {
+      const mnt = sys.fsMount("proc", m.data ? m.data.split(",") : [], { pidns }, attrs);
+      try {
+        sys.moveMount(mnt, "", AT_FDCWD, target, MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_SYMLINKS);
+      } finally {
+        sys.close(mnt);
+      }
     });
   } catch (err) {
     throw withDestination(m, err);

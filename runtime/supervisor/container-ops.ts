@@ -28,6 +28,8 @@ export interface ContainerOps {
   paths(c: ListedContainer): MemoryCgroupPaths | undefined;
   /** A pidfd of the container's init, or undefined when it has already exited. */
   exitFd(id: string): number | undefined;
+  /** The host PID of the container's init while it runs. */
+  pidOf(id: string): number | undefined;
   /** Deletes the stopped container and creates and starts it again from its bundle; resolves with its exit status. */
   recreate(c: ListedContainer, onWarning: (msg: string) => void): Promise<{ exited: Promise<number> }>;
 }
@@ -48,6 +50,10 @@ export const hostContainerOps = (root: string, journal: string | null, network?:
     if (m.layout === "v2") return dirs.has("") ? { v2: dirs.get("")! } : undefined;
     const memory = dirs.get("memory");
     return memory ? { v1: { memory, freezer: dirs.get("freezer") ?? memory } } : undefined;
+  },
+  pidOf(id) {
+    const rec = readRecord(root, id);
+    return isAlive(rec.pid, rec.startTime) ? rec.pid : undefined;
   },
   exitFd(id) {
     const rec = readRecord(root, id);

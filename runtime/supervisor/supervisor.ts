@@ -31,6 +31,8 @@ export interface SupervisorDeps {
   /** Builds the memory core once the supervisor can answer its questions (containers, restart). */
   core(containers: () => CoreContainer[], restart: (id: string) => Promise<void>): MemoryCore;
   warn(msg: string): void;
+  /** Told of every exit once recorded (the service manager follows its instances through it). */
+  exited?(id: string, exit: ExitRecord): void;
   now?: () => number;
 }
 
@@ -51,7 +53,7 @@ export class Supervisor {
   start(): void {
     this.core.start();
     this.scan();
-    // A container created or deleted by the CLI shows as an entry of the root; a start removes <id>/exec.fifo,
+    // A container created or deleted by the CLI shows as an entry of the root; a start removes <id>/start.sock,
     // which a recursive watch sees. Bursts (create writes several files) are folded into one scan.
     mkdirSync(this.d.root, { recursive: true, mode: 0o711 });
     this.rootWatch = watch(this.d.root, { recursive: true }, (_event, name) => {
@@ -67,6 +69,19 @@ export class Supervisor {
     clearTimeout(this.rescanTimer);
     for (const id of this.known.keys()) this.d.watch.disarm(`exit ${id}`);
     this.core.stop();
+  }
+
+  /** A container the daemon made and started itself (a service instance): its exit status comes with its exit. */
+  launched(id: string, exited: Promise<number>): void {
+    const listed = this.d.ops.list().containers.find((c) => c.id === id);
+    const s = listed && (this.known.get(id) ?? this.adopt(listed));
+    if (!listed || !s) return;
+    s.listed = listed;
+    // A scan may have followed it by pidfd already; the exit promise also carries the status.
+    this.d.watch.disarm(`exit ${id}`);
+    s.watching = true;
+    this.running(s);
+    void exited.then((code) => this.exited(id, code, Date.now()));
   }
 
   view(): CoreContainer[] {
@@ -170,6 +185,7 @@ export class Supervisor {
       ...(killedBy ? { detail: `killed by the ${killedBy}` } : {}),
     });
     this.core.signal({ source: id, kind: "exit", at });
+    this.d.exited?.(id, s.exit);
   }
 
   private async restart(id: string): Promise<void> {

@@ -1,8 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
-import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { bunker, newRoot, skipReason, stagesRunning } from "../support/cli.ts";
+import { tempDirs } from "../support/temp.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const skip = skipReason();
 if (skip) console.log(`SKIP failure: ${skip}`);
@@ -12,7 +16,13 @@ const cgroupsNamed = (id: string): string[] => {
   const found: string[] = [];
   const walk = (dir: string, depth: number): void => {
     if (depth > 4) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // removed meanwhile (another container's cgroup)
+    }
+    for (const e of entries) {
       if (!e.isDirectory()) continue;
       const p = join(dir, e.name);
       if (e.name === id) found.push(p);
@@ -24,14 +34,6 @@ const cgroupsNamed = (id: string): string[] => {
 };
 
 const mountCount = (): number => readFileSync("/proc/self/mountinfo", "utf8").trim().split("\n").length;
-const stagesRunning = (): number =>
-  readdirSync("/proc").filter((p) => /^\d+$/.test(p) && (() => {
-    try {
-      return readFileSync(`/proc/${p}/environ`, "latin1").includes("_BUNKER_STAGE=");
-    } catch {
-      return false;
-    }
-  })()).length;
 
 describe.skipIf(!!skip)("a failure", () => {
   const root = newRoot();

@@ -1,11 +1,11 @@
 // Mount features beyond mount(2)'s flags, against the compiled executable: idmapped bind mounts (the mount's own
 // maps or the container's, idmap and ridmap), their refusal where the file system cannot, and tmpcopyup.
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, type TestConfig } from "../support/bundle.ts";
-import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
+import { BIN, bunker, newRoot, skipReason, stagesRunning } from "../support/cli.ts";
 
 const skip = skipReason();
 if (skip) console.log(`SKIP mount-extensions: ${skip}`);
@@ -21,15 +21,6 @@ const source = (base: string, name: string): string => {
   chmodSync(dir, 0o777);
   return dir;
 };
-
-const stagesLeft = (): number =>
-  readdirSync("/proc").filter((p) => {
-    try {
-      return /^\d+$/.test(p) && readFileSync(`/proc/${p}/environ`, "latin1").includes("_BUNKER_STAGE=");
-    } catch {
-      return false;
-    }
-  }).length;
 
 describe.skipIf(!!skip)("idmapped mounts and tmpcopyup", () => {
   const root = newRoot();
@@ -88,7 +79,7 @@ describe.skipIf(!!skip)("idmapped mounts and tmpcopyup", () => {
   });
 
   test("a file system that cannot be idmapped is refused in one line naming the mount, and nothing is left", () => {
-    const stages = stagesLeft();
+    const stages = stagesRunning();
     const bundle = makeBundle(["true"], (c) => ({
       ...c,
       mounts: [...c.mounts, { destination: "/sysdata", type: "bind", source: "/proc/sys", options: ["rbind"], uidMappings: MAP, gidMappings: MAP }],
@@ -97,7 +88,7 @@ describe.skipIf(!!skip)("idmapped mounts and tmpcopyup", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^bunker: Mount of '\/sysdata' cannot be idmapped: the file system of '\/proc\/sys' \(or a mount below it\) does not support idmapped mounts: mount_setattr fd \d+: EINVAL\n$/);
     expect(readdirSync(root)).not.toContain("idmap-refused");
-    expect(stagesLeft()).toBe(stages);
+    expect(stagesRunning()).toBe(stages);
   });
 
   test("an idmapped mount that is no bind, or has no maps anywhere, is refused naming the field", () => {

@@ -1,7 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { readlinkSync, rmSync } from "node:fs";
+import { readFileSync, readlinkSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { tempDirs } from "../support/temp.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const skip = skipReason();
 if (skip) console.log(`SKIP namespaces: ${skip}`);
@@ -36,6 +41,29 @@ describe.skipIf(!!skip)("namespaces", () => {
     expect(readlinkSync(`/proc/${pid2}/ns/pid`)).not.toBe(readlinkSync(`/proc/${pid}/ns/pid`));
     bunker(root, ["delete", "--force", "ns-b"]);
     bunker(root, ["delete", "--force", "ns-a"]);
+  });
+
+  test("a container joining another's PID namespace: its program's PID comes with start, exec enters that namespace", async () => {
+    const first = makeBundle(["sleep", "100"]);
+    expect(bunker(root, ["run", "-d", "--bundle", first, "pid-a"]).code).toBe(0);
+    const pid = JSON.parse(bunker(root, ["state", "pid-a"]).stdout).pid;
+    const second = makeBundle(["sleep", "100"], (c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === "pid" ? { type: "pid", path: `/proc/${pid}/ns/pid` } : n));
+      return c;
+    });
+    const pidFile = join(second, "pid");
+    expect(bunker(root, ["create", "--pid-file", pidFile, "--bundle", second, "pid-b"]).stderr).toBe("");
+    // Before start, exec lands in the joined namespace: it sees the first container's sleep.
+    expect(bunker(root, ["exec", "pid-b", "sh", "-c", "ps -o comm | grep -c sleep"]).stdout).toBe("1\n");
+    expect(bunker(root, ["start", "pid-b"]).stderr).toBe("");
+    const pid2 = JSON.parse(bunker(root, ["state", "pid-b"]).stdout).pid;
+    expect(readFileSync(pidFile, "utf8")).toBe(String(pid2));
+    expect(readlinkSync(`/proc/${pid2}/ns/pid`)).toBe(readlinkSync(`/proc/${pid}/ns/pid`));
+    for (let i = 0; i < 100 && !readFileSync(`/proc/${pid2}/cmdline`, "utf8").startsWith("sleep"); i++) await Bun.sleep(10);
+    expect(readFileSync(`/proc/${pid2}/cmdline`, "utf8")).toBe("sleep\0" + "100\0");
+    expect(JSON.parse(bunker(root, ["state", "pid-b"]).stdout).status).toBe("running");
+    expect(bunker(root, ["delete", "--force", "pid-b"]).code).toBe(0);
+    expect(bunker(root, ["delete", "--force", "pid-a"]).code).toBe(0);
   });
 
   test("a namespace path of another type, or of no namespace at all, is refused at create", () => {

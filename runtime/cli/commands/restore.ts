@@ -9,7 +9,7 @@ import { refuseSystemdDriver } from "../../cgroups/systemd.ts";
 
 export const command: Command = {
   name: "restore",
-  summary: "recreate and start a container from a checkpoint file",
+  summary: "recreate a container from a checkpoint file: its processes restored (process checkpoints) or started afresh",
   args: "<container-id>",
   arity: [1, 1],
   flags: [
@@ -34,7 +34,10 @@ export const command: Command = {
         onWarning: (msg) => warn(global, msg),
       });
       if (global.json) console.log(JSON.stringify(r));
-      else console.log(`${r.id}: restored into '${r.bundle}' (${r.trees.map((t) => `${t.name}: ${t.entries} entries, ${t.bytes} bytes`).join("; ")}), running as pid ${r.pid}`);
+      else
+        console.log(
+          `${r.id}: restored into '${r.bundle}' (${r.trees.map((t) => `${t.name}: ${t.entries} entries, ${t.bytes} bytes`).join("; ")}), ${r.processes ? "its processes restored" : "started afresh"}, running as pid ${r.pid}`,
+        );
       return 0;
     } finally {
       journal?.close();

@@ -4,6 +4,7 @@ import { DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.
 import { openLockedJournal } from "../../container/journal.ts";
 import { resume, type Resumed } from "../../checkpoint/resume.ts";
 import { thawContainer } from "../../container/pause.ts";
+import { existsSync } from "node:fs";
 import { UsageError, type Command } from "../command.ts";
 import { flagBool, flagList, flagString, journalDir } from "../parse.ts";
 import { warn } from "../report.ts";
@@ -17,6 +18,7 @@ const text = (r: Resumed): string => {
     ...rec.notes.map((n) => `journal: ${n}`),
     ...r.networks.released.map((n) => `network: released container '${n.id}' from '${n.network}' (it did not survive)`),
     ...r.networks.problems.map((p) => `network: ${p}`),
+    ...r.leftovers.map((l) => `store: removed '${l}', left half-written by a cut`),
     ...r.containers.map((c) => `${c.id}: ${c.action}${c.error ? `: ${c.error}` : ""}`),
   ].join("\n");
 };
@@ -44,6 +46,8 @@ export const command: Command = {
     const all = flagBool(args, "rollback-all");
     const dir = journalDir(flagString(args, "journal"), global.journal);
     if (dir === null) throw new UsageError("'resume' recovers the state journal: name it with --journal DIR (there is none with --journal none or a root given with --root)");
+    // Roots made from images are overlay mounts, gone after a boot: mounted again before anything starts.
+    if (existsSync(global.images)) (await import("../image-container.ts")).remountRoots(global);
     const journal = openLockedJournal(dir);
     try {
       const r = await resume({

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { CLONE, MS, O, PR, SECCOMP_FILTER_FLAG } from "../../../../ffi/constants.ts";
 import { LineChannel } from "../../../../runtime/process/channel.ts";
 import type { StagePlan } from "../../../../runtime/process/plan.ts";
-import { finishAndExec, prepareContainer } from "../../../../runtime/process/stage.ts";
+import { awaitStart, finishAndExec, prepareContainer, type Prepared } from "../../../../runtime/process/stage.ts";
+import type { StageMessage } from "../../../../runtime/process/messages.ts";
 import { fakeFs } from "../../fakes/fs-tree.ts";
 import { recordingSyscalls } from "../../fakes/syscalls.ts";
 
@@ -18,18 +19,20 @@ const files = () => {
 const plan = (over: Partial<StagePlan> = {}): StagePlan => {
   const rootfs = ROOTFS;
   return {
-    id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false, spawnInit: false,
+    id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false, spawnInit: false, spawnProcess: false,
     newCgroupNamespace: false, newMountNamespace: true, rootPropagation: MS.SLAVE | MS.REC, readonlyRoot: false,
     mounts: [], populateDev: false, bindDevices: false, devices: [], maskedPaths: [], readonlyPaths: [], hostname: "box",
-    domainname: null, sysctl: {}, timeOffsets: null, oomScoreAdj: null, rlimits: [], capabilities: null,
+    domainname: null, sysctl: {}, timeOffsets: null, rlimits: [], capabilities: null,
     noNewPrivileges: false, seccomp: null, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
-    env: [], terminal: false, consoleSocket: null, consoleSize: null, execFifo: "/run/x/exec.fifo",
-    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [5], execFifo: 6, consoleSocket: null, idmappedMounts: [] }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
+    env: [], terminal: false, nullStdio: false, consoleSocket: null, consoleSize: null,
+    cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [6], start: 7, consoleSocket: null, idmappedMounts: [] }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
     hooks: { createContainer: [], startContainer: [] }, stateJson: "{}",
     ...over,
   };
 };
 
+// Each run of the stage goes through every setup step and ends where the plan's program cannot be found
+// ("find executable"): a test that stops earlier fails on the message, not only on the calls it checks.
 describe("prepareContainer()", () => {
   test("unshares, names the host, mounts and switches root; host files come from the parent", () => {
     const r = recordingSyscalls();
@@ -39,16 +42,17 @@ describe("prepareContainer()", () => {
     expect(r.calls[0]!.args).toEqual([CLONE.NEWNS | CLONE.NEWUTS]);
   });
 
-  test("does not join the cgroup early without a cgroup namespace, so the stage's memory is not charged", () => {
+  test("joins the cgroup as the last step of create, so that what the stage touched before stays the caller's", () => {
     const r = recordingSyscalls();
-    expect(() => prepareContainer(r.sys, files(), plan(), new LineChannel(r.sys, 1, 2))).toThrow();
-    expect(r.names()).not.toContain("writeAll");
+    prepareContainer(r.sys, files(), plan({ args: ["/bin/true"] }), new LineChannel(r.sys, 1, 2));
+    expect(r.names().filter((n) => n === "writeAll")).toHaveLength(1);
+    expect(r.calls.at(-1)).toEqual({ name: "writeAll", args: [6, Buffer.from("0"), "cgroup.procs"] });
   });
 
   test("joins the cgroup before making a cgroup namespace, so the namespace is rooted at the container's cgroup", () => {
     const r = recordingSyscalls();
     const p = plan({ newCgroupNamespace: true, unshareFlags: CLONE.NEWNS | CLONE.NEWCGROUP });
-    expect(() => prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     const names = r.names();
     expect(names.indexOf("writeAll")).toBeLessThan(names.indexOf("unshare"));
   });
@@ -57,7 +61,7 @@ describe("prepareContainer()", () => {
     const r = recordingSyscalls();
     r.feed(1, '{"t":"continue"}\n');
     const p = plan({ newUserNamespace: true, early: [{ kind: "new-user" }], unshareFlags: CLONE.NEWUSER | CLONE.NEWNS });
-    expect(() => prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     const names = r.names();
     // The user namespace itself was made before the plan was read (early.ts); the others once mapped.
     expect(names.slice(0, 5)).toEqual(["writeAll", "read", "setresgid", "setresuid", "unshare"]);
@@ -89,7 +93,7 @@ describe("prepareContainer()", () => {
       { path: "/proc/7/ns/mnt", flag: CLONE.NEWNS },
       { path: "/proc/7/ns/cgroup", flag: CLONE.NEWCGROUP },
     ];
-    expect(() => prepareContainer(r.sys, files(), plan({ join, newMountNamespace: false, unshareFlags: 0 }), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, files(), plan({ join, newMountNamespace: false, unshareFlags: 0 }), new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     expect(r.calls.slice(0, 7)).toEqual([
       { name: "open", args: ["/proc/7/ns/mnt", O.RDONLY | O.CLOEXEC] },
       { name: "open", args: ["/proc/7/ns/cgroup", O.RDONLY | O.CLOEXEC] },
@@ -109,17 +113,97 @@ describe("prepareContainer()", () => {
   });
 });
 
+describe("awaitStart()", () => {
+  test("takes the first connection that says start, and stops listening", () => {
+    const r = recordingSyscalls();
+    const conns = [20, 21];
+    r.respond("acceptUnix", () => conns.shift());
+    // A connection that closes without a word (a probe, a `start` that died) is not a start.
+    r.feed(20);
+    r.feed(21, "start\n");
+    expect(awaitStart(r.sys, 7)).toBe(21);
+    expect(r.calls.filter((c) => c.name !== "read")).toEqual([
+      { name: "acceptUnix", args: [7] },
+      { name: "close", args: [20] },
+      { name: "acceptUnix", args: [7] },
+      { name: "close", args: [7] },
+    ]);
+  });
+});
+
+describe("finishAndExec()", () => {
+  const prepared: Prepared = { path: "/bin/sh", start: -1, terminal: null, listener: null };
+  const caps = { bounding: "0", effective: String(1n << 5n), permitted: String(1n << 5n), inheritable: "0", ambient: [] };
+
+  test("drops to the container's identity, closes the runtime's fds, leads a new session and execs, in that order", () => {
+    const r = recordingSyscalls();
+    const p = plan({ args: ["sh", "-c", "true"], env: ["A=1"], cwd: "/srv", user: { uid: 1000, gid: 1000, additionalGids: [5], umask: null }, capabilities: caps });
+    // The fake's execve throws instead of replacing the process.
+    expect(() => finishAndExec(r.sys, p, prepared, () => {})).toThrow(expect.objectContaining({ step: "execve" }));
+    const names = r.names();
+    expect(names.slice(names.indexOf("setgroups"))).toEqual([
+      "setgroups", "setresgid", "setresuid", "prctl", "capset", "prctl", "chdir", "closeRangeCloexec", "setsid", "resetSignals", "execve",
+    ]);
+    expect(r.calls.at(-1)).toEqual({ name: "execve", args: ["/bin/sh", ["sh", "-c", "true"], ["A=1"]] });
+    expect(r.calls.find((c) => c.name === "chdir")!.args).toEqual(["/srv"]);
+  });
+
+  test("a detached program gets the container's /dev/null on 0, 1 and 2", () => {
+    const r = recordingSyscalls();
+    expect(() => finishAndExec(r.sys, plan({ nullStdio: true }), prepared, () => {})).toThrow(expect.objectContaining({ step: "execve" }));
+    const names = r.names();
+    expect(r.calls.slice(names.indexOf("setsid"), names.indexOf("resetSignals"))).toEqual([
+      { name: "setsid", args: [] },
+      { name: "open", args: ["/dev/null", O.RDWR] },
+      { name: "dup3", args: [10, 0, 0] },
+      { name: "dup3", args: [10, 1, 0] },
+      { name: "dup3", args: [10, 2, 0] },
+      { name: "close", args: [10] },
+    ]);
+  });
+
+  test("with a terminal, the session the stage made for it is the program's", () => {
+    const r = recordingSyscalls();
+    expect(() => finishAndExec(r.sys, plan({ terminal: true }), prepared, () => {})).toThrow(expect.objectContaining({ step: "execve" }));
+    expect(r.names()).not.toContain("setsid");
+  });
+
+  test("a stage that entered a container spawns the program in a new session, reports its PID and returns", () => {
+    const r = recordingSyscalls();
+    r.respond("posixSpawn", () => 4321);
+    const said: StageMessage[] = [];
+    finishAndExec(r.sys, plan({ spawnProcess: true, args: ["id"] }), { ...prepared, path: "/bin/id", terminal: "/dev/pts/3" }, (m) => said.push(m));
+    expect(r.calls.at(-1)).toEqual({ name: "posixSpawn", args: [{ path: "/bin/id", argv: ["id"], env: [], setsid: true, stdio: "/dev/pts/3" }] });
+    expect(r.names()).not.toContain("execve");
+    expect(said).toEqual([{ t: "spawned", pid: 4321 }]);
+  });
+
+  test("fails at the step that failed, naming the call and errno, and never execs", () => {
+    const r = recordingSyscalls();
+    r.failNext("capset", "EPERM");
+    let err: unknown;
+    try {
+      finishAndExec(r.sys, plan({ capabilities: caps }), prepared, () => {});
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { step: string }).step).toBe("set user and capabilities");
+    expect(String((err as Error).cause)).toBe("SysError: capset (injected): EPERM");
+    expect(r.names()).not.toContain("execve");
+  });
+});
+
 describe("the seccomp filter in the setup stage", () => {
   const filter = { program: Buffer.from([6, 0, 0, 0, 0, 0, 0xff, 0x7f]).toString("base64"), flags: SECCOMP_FILTER_FLAG.TSYNC, listener: null };
-  const exec = (r: ReturnType<typeof recordingSyscalls>, p: StagePlan, listener: Parameters<typeof finishAndExec>[5] = null): string[] => {
-    expect(() => finishAndExec(r.sys, p, "/bin/true", -1, [], listener)).toThrow("execve");
+  const exec = (r: ReturnType<typeof recordingSyscalls>, p: StagePlan, listener: Prepared["listener"] = null): string[] => {
+    expect(() => finishAndExec(r.sys, p, { path: "/bin/true", start: -1, terminal: null, listener }, () => {})).toThrow("execve");
     return r.names();
   };
 
   test("with no_new_privs goes in after the identity, last before execve", () => {
     const r = recordingSyscalls();
     const names = exec(r, plan({ seccomp: filter, noNewPrivileges: true, user: { uid: 1000, gid: 1000, additionalGids: [], umask: null } }));
-    expect(names.slice(-3)).toEqual(["closeRangeCloexec", "loadSeccompFilter", "execve"]);
+    expect(names.slice(-3)).toEqual(["resetSignals", "loadSeccompFilter", "execve"]);
     const nnp = r.calls.findIndex((c) => c.name === "prctl" && c.args[0] === PR.SET_NO_NEW_PRIVS);
     expect(nnp).toBeGreaterThan(names.indexOf("setresuid"));
     expect(nnp).toBeLessThan(names.indexOf("loadSeccompFilter"));
@@ -174,7 +258,7 @@ describe("the seccomp filter in the setup stage", () => {
     r.failNext("loadSeccompFilter", "EINVAL");
     let err: unknown;
     try {
-      finishAndExec(r.sys, plan({ seccomp: filter, noNewPrivileges: true }), "/bin/true", -1, [], null);
+      finishAndExec(r.sys, plan({ seccomp: filter, noNewPrivileges: true }), { path: "/bin/true", start: -1, terminal: null, listener: null }, () => {});
     } catch (e) {
       err = e;
     }
