@@ -19,7 +19,6 @@ import { MemoryAnnotationsSchema } from "../runtime/memory/policy.ts";
 import { DaemonConfigSchema } from "../runtime/supervisor/daemon.ts";
 import { CacheEntry } from "../runtime/network/cache.ts";
 import { CniResult, NetworkConfigList } from "../runtime/network/cni-types.ts";
-import { ServiceNetwork } from "../runtime/network/service-network.ts";
 import { NetworkView } from "../runtime/network/view.ts";
 import { ArchiveManifest, ImageConfig, ImageIndex, ImageManifest } from "../image/documents.ts";
 import { GcReport, ImportResult, PullResult, VerifyResult } from "../image/results.ts";
@@ -67,7 +66,6 @@ export const schemaDocuments = (): Record<string, string> => ({
   "cni-result.schema.json": document(CniResult),
   "network-cache.schema.json": document(CacheEntry),
   "network-view.schema.json": document(NetworkView),
-  "service-network.schema.json": document(ServiceNetwork),
   "image-index.schema.json": document(ImageIndex),
   "image-manifest.schema.json": document(ImageManifest),
   "image-config.schema.json": document(ImageConfig),

@@ -44,7 +44,7 @@ export const ServiceNetwork = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "The service's network (absent: the bundle's namespaces as they are)" },
 );
 export type ServiceNetwork = Static<typeof ServiceNetwork>;
 

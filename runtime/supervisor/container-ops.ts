@@ -4,7 +4,9 @@ import { createContainer } from "../container/create.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { listContainers, type Damaged } from "../container/list.ts";
 import { isAlive } from "../container/proc.ts";
-import { readRecord } from "../container/record.ts";
+import { networkView } from "../container/network.ts";
+import { readRecord, type ContainerRecord } from "../container/record.ts";
+import type { NetworkView } from "../network/view.ts";
 import { startContainer } from "../container/start.ts";
 import type { ContainerStatus } from "../spec/state.ts";
 import { parseSignal } from "../spec/signals.ts";
@@ -19,6 +21,8 @@ export interface ListedContainer {
   annotations: Record<string, string>;
   bundle: string;
   cgroupsPath: string;
+  /** What `state` shows of its network (absent: it asked for none). */
+  network?: NetworkView;
 }
 
 export interface ContainerOps {
@@ -34,12 +38,18 @@ export interface ContainerOps {
   recreate(c: ListedContainer, onWarning: (msg: string) => void): Promise<{ exited: Promise<number> }>;
 }
 
+const withNetwork = (record: ContainerRecord): { network?: NetworkView } => {
+  const network = networkView(record);
+  return network ? { network } : {};
+};
+
 export const hostContainerOps = (root: string, journal: string | null, network?: NetworkEnv): ContainerOps => ({
   list: () => {
     const { containers, damaged } = listContainers(root);
     return {
       containers: containers.map(({ record, status }) => ({
         id: record.id, status, annotations: record.annotations, bundle: record.bundle, cgroupsPath: record.cgroupsPath,
+        ...withNetwork(record),
       })),
       damaged,
     };

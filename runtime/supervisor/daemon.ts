@@ -156,7 +156,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   // The networks of containers that ended while no daemon ran, and the socket policies of those that run.
   for (const note of adoptNetworks(root, o.network)) warn(note);
   const manager = new ServiceManager({
-    ops: hostInstanceOps({ root, journal, paths, images: o.images ?? noImageStore, warn, started: (id, exited) => supervisor.launched(id, exited) }),
+    ops: hostInstanceOps({ root, journal, paths, images: o.images ?? noImageStore, ...(o.network ? { network: o.network } : {}), warn, started: (id, exited) => supervisor.launched(id, exited) }),
     list: () => containers.list().containers,
     journal: hostServiceJournal(journal),
     probe: hostHealthProbe(root),
