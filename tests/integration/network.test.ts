@@ -229,4 +229,34 @@ describe.skipIf(!!missing)("networking through CNI", () => {
     expect(left(["lost"], [lost]).rules.filter((l) => l.includes(lost))).toEqual([]);
     expect(readdirSync(join(net, "results"))).toEqual(["bunker-kept-eth0"]);
   }, TEST_MS);
+  test("a service's network section end to end: apply connects it (bridge, a published port, a policy), its health check connects inside its namespace, status shows it; removing it leaves nothing", async () => {
+    const journal = join(net, "journal");
+    const bundle = hostToolsBundle(SERVER, {});
+    const target = (services: Record<string, unknown>) => {
+      const file = join(net, `target-${Object.keys(services).length}.json`);
+      writeFileSync(file, JSON.stringify({ device: "host", version: String(Object.keys(services).length), services }));
+      return file;
+    };
+    const web = {
+      bundle,
+      network: { mode: "bridge", ports: ["8090:80/tcp"], hosts: { db: "10.87.0.60" }, policy: { connect: ["10.87.0.60:5432"], bind: ["80"] } },
+      healthCheck: { tcp: { port: 80 }, interval: "1s", startInterval: "200ms" },
+      stopGracePeriod: "1s",
+    };
+    // `after` starts only once web's health check, a TCP connection to port 80 inside web's namespace, succeeded.
+    const after = { bundle, args: ["/bin/sleep", "1000"], network: { mode: "none" }, dependsOn: { web: { condition: "healthy" } }, stopGracePeriod: "1s" };
+    ok(["apply", target({ web, after })], ["--journal", journal]);
+    const status = JSON.parse(ok(["status", "--json"], ["--journal", journal])) as { services: { name: string; actual: string; instance?: string; health: string; network?: { addresses?: string[]; ports?: unknown[]; policy?: { annotations: Record<string, string> } } }[] };
+    const shown = status.services.find((x) => x.name === "web")!;
+    expect(status.services.find((x) => x.name === "after")).toMatchObject({ actual: "running", network: { mode: "none" } });
+    expect(shown.network?.ports).toEqual([{ hostPort: 8090, containerPort: 80, protocol: "tcp" }]);
+    expect(shown.network?.policy?.annotations).toEqual({ "bunker.net.connect": "10.87.0.60:5432", "bunker.net.bind": "80" });
+    const addr = shown.network!.addresses![0]!.split("/")[0]!;
+    await until(() => served("10.87.0.1", 8090) !== undefined, "the service through its published port");
+    expect(served("10.87.0.1", 8090)).toBe("hello from bunker");
+    expect(probeAnswers(ok(["exec", shown.instance!, ...PROBE, "connect=10.87.0.1:8090", "bind=81"]))).toEqual({ "connect=10.87.0.1:8090": "EPERM", "bind=81": "EPERM" });
+    ok(["apply", target({})], ["--journal", journal]);
+    expect(left([shown.instance!], [addr])).toEqual(NOTHING_LEFT);
+    expect(JSON.parse(ok(["list", "--format", "json"]) || "[]")).toEqual([]);
+  }, TEST_MS);
 });
