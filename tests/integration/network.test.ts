@@ -89,6 +89,27 @@ describe.skipIf(!!missing)("networking through CNI", () => {
     expect(ok(["run", "--network", "none", "--bundle", hostToolsBundle(PROBE.concat("connect=127.0.0.1:9"), {}), "n2"])).toBe("connect=127.0.0.1:9 ECONNREFUSED\n");
   }, TEST_MS);
 
+  test("a named CNI config list from the config directory (bridge, host-local, firewall, tuning, portmap): attached, served, released", async () => {
+    writeFileSync(join(net, "conf.d", "20-lan.conflist"), JSON.stringify({
+      cniVersion: "1.0.0", name: "lan",
+      plugins: [
+        { type: "bridge", bridge: "lan0", isGateway: true, ipam: { type: "host-local", ranges: [[{ subnet: "10.89.3.0/24" }]], dataDir: join(net, "ipam") } },
+        { type: "firewall", backend: "iptables" },
+        { type: "tuning", sysctl: { "net.ipv4.conf.eth0.accept_redirects": "0" } },
+        { type: "portmap", capabilities: { portMappings: true } },
+      ],
+    }));
+    ok(["run", "-d", "--network", "lan", "-p", "8083:80", "--bundle", hostToolsBundle(SERVER, {}), "named"]);
+    const addr = addressOf("named");
+    expect(addr).toMatch(/^10\.89\.3\.\d+$/);
+    expect(stateOf("named").network).toMatchObject({ mode: "cni", network: "lan" });
+    await until(() => served("10.89.3.1", 8083) !== undefined, "the container's server through the named network's port");
+    expect(ok(["exec", "named", "/bin/cat", "/proc/sys/net/ipv4/conf/eth0/accept_redirects"]).trim()).toBe("0");
+    expect(left(["named"], [addr]).rules.length).toBeGreaterThan(0);
+    ok(["delete", "--force", "named"]);
+    expect(left(["named"], [addr])).toEqual(NOTHING_LEFT);
+  }, TEST_MS);
+
   test("a create whose CNI ADD fails half way (tuning after bridge) leaves no container, veth, lease, rule, pin or cache entry", () => {
     writeFileSync(join(net, "conf.d", "10-broken.conflist"), JSON.stringify({
       cniVersion: "1.0.0", name: "broken",
@@ -198,6 +219,21 @@ describe.skipIf(!!missing)("networking through CNI", () => {
     const after = probe();
     expect([after["connect=127.0.0.1:8080"], after["connect=127.0.0.1:8081"], after["connect=10.87.0.1:8080"], after["bind=9000"]]).toEqual(["EPERM", "ECONNREFUSED", "ECONNREFUSED", "EPERM"]);
     expect(stateOf("p").network!.policy!.annotations["bunker.net.connect"]).toBe("127.0.0.1:8081,10.87.0.0/24:8080");
+  }, TEST_MS);
+
+  test("socket policy: raw inet sockets refused by the program where packet sockets (and CAP_NET_RAW) are allowed; mark and priority set", () => {
+    const bundle = hostToolsBundle(["/bin/sleep", "1000"], { "bunker.net.families": "inet,inet6,packet", "bunker.net.socket-types": "stream,dgram", "bunker.net.mark": "42", "bunker.net.priority": "5" }, (c) => {
+      const caps = [...c.process.capabilities.bounding, "CAP_NET_RAW"];
+      return { ...c, process: { ...c.process, capabilities: { bounding: caps, effective: caps, permitted: caps } } };
+    });
+    ok(["run", "-d", "--bundle", bundle, "raw"]);
+    expect(probeAnswers(ok(["exec", "raw", ...PROBE, "socket=inet/raw", "socket=packet/raw", "socket=inet/dgram", "sockopt=mark", "sockopt=priority"]))).toEqual({
+      "socket=inet/raw": "EPERM",
+      "socket=packet/raw": "ok",
+      "socket=inet/dgram": "ok",
+      "sockopt=mark": "42",
+      "sockopt=priority": "5",
+    });
   }, TEST_MS);
 
   test("a daemon restart keeps the policy attached and re-adopts it; a daemon start releases what a crash left", async () => {

@@ -1,6 +1,7 @@
 # What a socket policy lets a process do, from inside a container: each argument is one attempt, printed as
 # "ATTEMPT ok" or "ATTEMPT ERRNO-NAME". connect=HOST:PORT (TCP, 2 s), bind=PORT (TCP on 0.0.0.0),
-# socket=FAMILY/TYPE (packet, inet, inet6 / raw, stream, dgram; raw inet sockets are ICMP's).
+# socket=FAMILY/TYPE (packet, inet, inet6 / raw, stream, dgram; raw inet sockets are ICMP's), sockopt=mark|priority
+# (the SO_MARK or SO_PRIORITY a new TCP socket starts with, printed as the value).
 import errno, socket, sys
 def attempt(what, fn):
     try:
@@ -30,3 +31,7 @@ for arg in sys.argv[1:]:
         types = {"raw": socket.SOCK_RAW, "stream": socket.SOCK_STREAM, "dgram": socket.SOCK_DGRAM}
         proto = 3 if f == "packet" else (socket.IPPROTO_ICMP if t == "raw" else 0)
         attempt(arg, lambda f=f, t=t, proto=proto: socket.socket(fams[f], types[t], proto).close())
+    elif kind == "sockopt":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        print(arg, s.getsockopt(socket.SOL_SOCKET, {"mark": 36, "priority": socket.SO_PRIORITY}[target]))
+        s.close()
