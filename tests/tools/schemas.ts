@@ -23,6 +23,9 @@ import { ImageDetails, ImageSummary } from "../../image/store/summary.ts";
 import { ProgressEventSchema } from "../../runtime/cli/progress.ts";
 import { DeviceStatusSchema } from "../../runtime/supervisor/status.ts";
 import { TargetStateSchema } from "../../runtime/supervisor/target-state.ts";
+import { CacheEntry } from "../../runtime/network/cache.ts";
+import { CniResult, NetworkConfigList } from "../../runtime/network/cni-types.ts";
+import { NetworkView } from "../../runtime/network/view.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../../docs/schemas");
 
@@ -59,6 +62,10 @@ export const schemaDocuments = (): Record<string, string> => ({
   "daemon-config.schema.json": document(DaemonConfigSchema),
   "board-check.schema.json": document(CheckReportSchema),
   "board-profile.schema.json": document(BoardProfileSchema),
+  "cni-config-list.schema.json": document(NetworkConfigList),
+  "cni-result.schema.json": document(CniResult),
+  "network-cache.schema.json": document(CacheEntry),
+  "network-view.schema.json": document(NetworkView),
   "image-index.schema.json": document(ImageIndex),
   "image-manifest.schema.json": document(ImageManifest),
   "image-config.schema.json": document(ImageConfig),
