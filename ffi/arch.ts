@@ -18,6 +18,8 @@ const SYSCALLS = {
     seccomp: 317,
     gettid: 186,
     mount_setattr: 442,
+    sched_setattr: 314,
+    ioprio_set: 251,
   },
   arm64: {
     pivot_root: 41,
@@ -28,6 +30,8 @@ const SYSCALLS = {
     seccomp: 277,
     gettid: 178,
     mount_setattr: 442,
+    sched_setattr: 274,
+    ioprio_set: 30,
   },
 } as const;
 

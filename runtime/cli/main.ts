@@ -1,8 +1,9 @@
 // Entry point: turns argv into a command call and errors into one line plus a stable exit code.
+import { appendFileSync } from "node:fs";
 import type { Command, GlobalOptions } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { commandNames, commands } from "./commands/index.ts";
-import { flagBool, flagString, parseArgs } from "./parse.ts";
+import { canBeValue, flagBool, flagString, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
@@ -20,7 +21,9 @@ const splitGlobal = (argv: string[]): { global: string[]; name: string | undefin
     if (!a.startsWith("-")) break;
     global.push(a);
     const spec = globalFlags.find((f) => a === `--${f.name}` || (f.short !== undefined && a === `-${f.short}`));
-    if (spec && spec.kind !== "bool" && !a.includes("=")) global.push(argv[++i] ?? "");
+    // A missing value is left for parseArgs to refuse, rather than taken from the command name or the next flag.
+    const next = argv[i + 1];
+    if (spec && spec.kind !== "bool" && next !== undefined && canBeValue(next, spec)) global.push(argv[++i]!);
   }
   return { global, name: argv[i], rest: argv.slice(i + 1) };
 };
@@ -43,11 +46,15 @@ export const main = async (argv: string[]): Promise<number> => {
     opts = {
       root,
       journal: journal === "none" ? null : journal,
-      log: flagString(g, "log"),
       logFormat,
       debug: flagBool(g, "debug"),
       json: false,
     };
+    const log = flagString(g, "log");
+    if (log !== undefined) {
+      openLog(log);
+      opts.log = log;
+    }
     if (name === undefined || name === "help" || flagBool(g, "help")) {
       const topic = name === "help" ? rest[0] : undefined;
       if (topic && commands[topic]) console.log(helpText((await commands[topic]()).command));
@@ -74,6 +81,15 @@ export const main = async (argv: string[]): Promise<number> => {
       return EXIT.usage;
     }
     return EXIT.failure;
+  }
+};
+
+/** runc opens --log before anything else: an unwritable log fails the command rather than dropping what it would say. */
+const openLog = (path: string): void => {
+  try {
+    appendFileSync(path, "");
+  } catch (err) {
+    throw new Error(`Cannot write the log file '${path}'`, { cause: err });
   }
 };
 

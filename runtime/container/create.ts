@@ -21,6 +21,7 @@ import { waitForPid } from "../process/wait-pid.ts";
 import { loadConfig, type Config } from "../spec/config.ts";
 import { debug } from "../debug.ts";
 import { writeIdMaps } from "./id-maps.ts";
+import { moveNetDevicesIn, moveNetDevicesOut } from "./net-devices.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "../memory/limits-view.ts";
 import { isRunning, procStat } from "./proc.ts";
@@ -171,6 +172,12 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     });
     const stat = procStat(initPid);
     if (!stat) throw new Error("The setup stage died right after it was ready");
+    const netDevices = config.linux?.netDevices ?? {};
+    moveNetDevicesIn(initPid, netDevices);
+    cleanups.push(() => {
+      const left = moveNetDevicesOut(initPid, netDevices);
+      if (left.length) throw new AggregateError(left, "Network devices stayed in the container");
+    });
     Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
     writeRecord(opts.root, record);
     recordChanges(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);

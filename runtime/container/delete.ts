@@ -5,7 +5,9 @@ import { cgroupManager } from "../cgroups/manager.ts";
 import { runHooks } from "../hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
+import { describeError } from "../errors.ts";
 import { recordChanges } from "./journal.ts";
+import { moveNetDevicesOut } from "./net-devices.ts";
 import { isAlive } from "./proc.ts";
 import { lockPath, readRecord, stateDir } from "./record.ts";
 import { ociState, statusOf } from "./status.ts";
@@ -25,7 +27,9 @@ export const deleteContainer = async (
     if ((status === "running" || status === "paused") && !force)
       throw new Error(`Cannot delete container '${id}': it is ${status} (stop it first or use --force)`);
     const cgroup = cgroupManager({ cgroupsPath: rec.cgroupsPath, id });
-    // The init first: a created container's setup stage is not in its cgroup yet.
+    // The init first: a created container's setup stage is not in its cgroup yet. Its network devices go back to the
+    // host while its namespace still lives.
+    if (isAlive(rec.pid, rec.startTime)) for (const e of moveNetDevicesOut(rec.pid, (rec.config as Config).linux?.netDevices ?? {})) onWarning(describeError(e));
     if (isAlive(rec.pid, rec.startTime)) kill(rec.pid, 9);
     await cgroup.destroy();
     await waitGone(rec.pid, rec.startTime);

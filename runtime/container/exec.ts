@@ -1,6 +1,7 @@
 // `exec`: a new process in a running container, made by a setup stage that joins its namespaces and cgroup.
 import { cgroupManager } from "../cgroups/manager.ts";
 import { buildExecPlan } from "../process/build-exec-plan.ts";
+import { personalityOf } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
 import { openHostFiles } from "../process/host-files.ts";
@@ -8,7 +9,7 @@ import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts"
 import { encode } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
 import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
-import type { Config, Process } from "../spec/config.ts";
+import { parseProcess, type Config, type Process } from "../spec/config.ts";
 import { namespacePath } from "../spec/namespaces.ts";
 import { StageFailedError } from "./create.ts";
 import { readRecord } from "./record.ts";
@@ -30,13 +31,15 @@ export const execProcess = (config: Config, overrides: Partial<Process> & { extr
 };
 
 export const execInContainer = async (opts: ExecOptions): Promise<StageProcess & { console?: ConsolePair }> => {
+  // Whatever it was made from (process.json, the flags over the container's own process), it meets the same rules.
+  const proc = parseProcess(opts.process, "exec process");
   const rec = readRecord(opts.root, opts.id);
   requireStatus(opts.root, rec, ["created", "running"], "exec in");
   const config = rec.config as Config;
   const types = (config.linux?.namespaces ?? []).map((n) => n.type);
   const procsFiles = cgroupManager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
-  if (opts.process.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
-  const terminal = opts.process.terminal ? opts.console : undefined;
+  if (proc.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
+  const terminal = proc.terminal ? opts.console : undefined;
   const { pair, target, socketPath } = consoleFor(terminal);
   // Everything joined by the exec stage itself: an exec is not held to the memory floor of a container start.
   const joinFiles = planPlacement(procsFiles, true).stage;
@@ -46,7 +49,8 @@ export const execInContainer = async (opts: ExecOptions): Promise<StageProcess &
     bundle: rec.bundle,
     pid: rec.pid,
     namespaces: types,
-    process: opts.process,
+    process: proc,
+    personality: personalityOf(config),
     consoleSocket: socketPath,
     cgroupProcs: joinFiles,
     hostFds: host.layout,

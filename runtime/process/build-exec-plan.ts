@@ -11,6 +11,8 @@ export interface ExecPlanInputs {
   pid: number;
   namespaces: readonly NamespaceType[];
   process: Process;
+  /** The container's linux.personality (personalityOf), which an exec'd program shares with the init. */
+  personality: number | null;
   consoleSocket: string | null;
   cgroupProcs: string[];
   hostFds: HostFds;
@@ -39,6 +41,7 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   domainname: null,
   sysctl: {},
   timeOffsets: null,
+  personality: p.personality,
   ...processPlan(p.process),
   consoleSocket: p.consoleSocket,
   execFifo: null,

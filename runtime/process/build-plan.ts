@@ -8,6 +8,10 @@ import { parseMountOptions, PROPAGATION } from "../spec/mount-options.ts";
 import { NAMESPACES, type NamespaceType } from "../spec/namespaces.ts";
 import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
+import { parseCpuList } from "../spec/cpu-list.ts";
+import { persona } from "../spec/personality.ts";
+import { ioPriorityValue, schedulerStep } from "../spec/scheduler.ts";
+import { apparmorProfileFor } from "./apparmor.ts";
 import { secureJoin } from "../rootfs/secure-join.ts";
 import type { EarlyStep } from "./early.ts";
 import type { CapabilityMasks, DeviceStep, HookStep, HostFds, MountStep, StagePlan } from "./plan.ts";
@@ -76,6 +80,13 @@ export const processPlan = (proc: Process) => ({
   })),
   capabilities: capabilityMasks(proc.capabilities),
   noNewPrivileges: proc.noNewPrivileges ?? false,
+  scheduler: proc.scheduler ? schedulerStep(proc.scheduler) : null,
+  ioPriority: proc.ioPriority ? ioPriorityValue(proc.ioPriority) : null,
+  apparmorProfile: apparmorProfileFor(proc.apparmorProfile),
+  cpuAffinity: {
+    initial: proc.execCPUAffinity?.initial ? parseCpuList(proc.execCPUAffinity.initial) : null,
+    final: proc.execCPUAffinity?.final ? parseCpuList(proc.execCPUAffinity.final) : null,
+  },
   user: { uid: proc.user.uid, gid: proc.user.gid, additionalGids: proc.user.additionalGids ?? [], umask: proc.user.umask ?? null },
   cwd: proc.cwd,
   args: proc.args,
@@ -83,6 +94,9 @@ export const processPlan = (proc: Process) => ({
   terminal: proc.terminal ?? false,
   consoleSize: proc.consoleSize ?? null,
 });
+
+/** The container's linux.personality as personality(2) takes it: for its init and for every exec. */
+export const personalityOf = (config: Config): number | null => (config.linux?.personality ? persona(config.linux.personality) : null);
 
 export interface PlanInputs {
   id: string;
@@ -141,6 +155,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     domainname: config.domainname ?? null,
     sysctl: linux.sysctl ?? {},
     timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
+    personality: personalityOf(config),
     ...processPlan(config.process),
     consoleSocket: p.consoleSocket,
     execFifo: p.execFifo,

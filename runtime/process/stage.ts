@@ -14,6 +14,11 @@ import { switchRoot } from "../rootfs/pivot.ts";
 import { LineChannel } from "./channel.ts";
 import { spawnStage, STAGE_FDS } from "./spawn-stage.ts";
 import { applyIdentity, applyRlimits } from "./credentials.ts";
+import { applyApparmor } from "./apparmor.ts";
+import { applyCpuAffinity } from "./cpu-affinity.ts";
+import { applyIoPriority } from "./io-priority.ts";
+import { applyPersonality } from "./personality.ts";
+import { applyScheduler } from "./scheduler.ts";
 import { resolveExecutable } from "./exec-path.ts";
 import { decodeParent, encode } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
@@ -64,6 +69,7 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
     if (decodeParent(line).t !== "continue") throw new Error(`Unexpected message from the parent: ${line}`);
   };
 
+  step("cpu affinity", () => applyCpuAffinity(sys, plan.cpuAffinity.initial));
   // Host files were opened by the parent (host-files.ts): a user namespace or the root switch would forbid it here.
   const cgroupFds = plan.hostFds.cgroupProcs;
   const fifo = plan.hostFds.execFifo ?? -1;
@@ -193,6 +199,11 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, path: string, fifo
     // Joined last, so that the setup stage's own memory is never charged to the container.
     step("join cgroup", () => cgroupFds.forEach((fd) => sys.writeAll(fd, Buffer.from("0"), "cgroup.procs")));
   }
+  step("cpu affinity", () => applyCpuAffinity(sys, plan.cpuAffinity.final));
+  step("scheduler", () => applyScheduler(sys, plan.scheduler));
+  step("I/O priority", () => applyIoPriority(sys, plan.ioPriority));
+  step("personality", () => applyPersonality(sys, plan.personality));
+  step("AppArmor profile", () => applyApparmor(sys, plan.apparmorProfile));
   step("set user and capabilities", () => applyIdentity(sys, plan));
   step("chdir to cwd", () => sys.chdir(plan.cwd));
   debug("stage: started");

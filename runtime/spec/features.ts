@@ -41,6 +41,7 @@ export const FeaturesSchema = Type.Object(
         apparmor: Enabled(),
         selinux: Enabled(),
         intelRdt: Enabled(),
+        netDevices: Enabled(),
         mountExtensions: Type.Optional(Type.Object({ idmap: Enabled() })),
       }),
     ),
@@ -52,8 +53,9 @@ export const FeaturesSchema = Type.Object(
 export type Features = Static<typeof FeaturesSchema>;
 
 /**
- * cgroup v1, v2 and the hybrid layout are driven through cgroupfs (rdma included); there is no systemd driver. Seccomp, AppArmor,
- * SELinux, Intel RDT and idmapped mounts are not implemented, so they are reported disabled.
+ * cgroup v1, v2 and the hybrid layout are driven through cgroupfs (rdma included); there is no systemd driver.
+ * AppArmor profiles are applied (where the host has AppArmor: apparmor.ts) and linux.netDevices are moved. Seccomp,
+ * SELinux, Intel RDT and idmapped mounts are not implemented, so they are reported disabled (and refused in a config).
  */
 export const features = (): Features => ({
   ociVersionMin: "1.0.0",
@@ -65,9 +67,10 @@ export const features = (): Features => ({
     capabilities: [...CAPABILITY_NAMES],
     cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
     seccomp: { enabled: false },
-    apparmor: { enabled: false },
+    apparmor: { enabled: true },
     selinux: { enabled: false },
     intelRdt: { enabled: false },
+    netDevices: { enabled: true },
     mountExtensions: { idmap: { enabled: false } },
   },
   annotations: { "org.opencontainers.bunker.version": VERSION },

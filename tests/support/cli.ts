@@ -3,7 +3,8 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const BIN = join(import.meta.dir, "../../dist", process.arch === "arm64" ? "bunker-linux-arm64" : "bunker-linux-x64");
+/** BUNKER_TEST_BIN runs the suites against another build (to see a regression test fail on the code before a fix). */
+export const BIN = process.env.BUNKER_TEST_BIN ?? join(import.meta.dir, "../../dist", process.arch === "arm64" ? "bunker-linux-arm64" : "bunker-linux-x64");
 
 export interface Result {
   code: number;

@@ -41,7 +41,7 @@ export const recordingSyscalls = (): Recorder => {
     "unshare", "setns", "mount", "umount2", "pivotRoot", "chdir", "chroot", "sethostname", "setdomainname", "prctl",
     "capset", "setresuid", "setresgid", "setgroups", "setrlimit", "execve", "open", "close", "dup3", "read", "writeAll",
     "mknod", "ioctl", "umask", "setsid", "resetSignals", "openPty", "connectUnix", "sendFd", "setWindowSize", "kill",
-    "closeRangeCloexec",
+    "closeRangeCloexec", "schedSetattr", "ioprioSet", "personality", "schedSetaffinity",
   ];
   const sys = Object.fromEntries(
     names.map((name) => [

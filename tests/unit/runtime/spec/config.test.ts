@@ -55,7 +55,6 @@ describe("parseConfig()", () => {
       noNewPrivileges: true,
       apparmorProfile: "p",
       oomScoreAdj: -500,
-      selinuxLabel: "l",
       ioPriority: { class: "IOPRIO_CLASS_BE", priority: 4 },
       scheduler: { policy: "SCHED_OTHER", nice: 5 },
       execCPUAffinity: { initial: "0", final: "1" },
@@ -80,7 +79,6 @@ describe("parseConfig()", () => {
         rdma: { mlx5_0: { hcaHandles: 3 } },
         unified: { "memory.high": "50M" },
       },
-      intelRdt: { closID: "x" },
       sysctl: { "net.ipv4.ip_forward": "1", "kernel.shmmax": "1", "fs.mqueue.msg_max": "10", "kernel.domainname": "d" },
       seccomp: {
         defaultAction: "SCMP_ACT_ERRNO",
@@ -91,8 +89,7 @@ describe("parseConfig()", () => {
       rootfsPropagation: "rslave",
       maskedPaths: ["/proc/kcore"],
       readonlyPaths: ["/proc/sys"],
-      mountLabel: "m",
-      personality: { domain: "LINUX" },
+      personality: { domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"] },
     };
     expect(parseConfig(c, "/b").linux?.resources?.pids?.limit).toBe(64);
   });
@@ -207,7 +204,7 @@ describe("parseConfig()", () => {
   });
 
   test("checks numbers against the spec's integer types", () => {
-    expect(errorOf((c) => (c.process.user.uid = -1))).toBe("Invalid config.json: /process/user/uid: Expected integer to be greater or equal to 0");
+    expect(errorOf((c) => (c.process.user.uid = -1))).toBe("Invalid config.json: /process/user/uid: Out of range: -1 (an integer from 0 to 2147483647)");
     expect(errorOf((c) => (c.linux.resources = { memory: { limit: 1.5 } }))).toBe("Invalid config.json: /linux/resources/memory/limit: Expected integer");
     expect(errorOf((c) => (c.linux.rootfsPropagation = "none"))).toContain("/linux/rootfsPropagation: Expected one of 'private', 'rprivate'");
   });
