@@ -18,6 +18,9 @@ export class InvalidDocumentError extends Error {
 
 const quote = (v: unknown): string => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
 
+/** An integer in full (2^63, not 9223372036854776000). */
+const exact = (n: number): string => (Number.isSafeInteger(n) ? String(n) : BigInt(n).toString());
+
 interface Bounds {
   anyOf?: { const?: unknown }[];
   type?: string;
@@ -33,7 +36,7 @@ const describe = (e: ValueError): string => {
     return `Expected one of ${s.anyOf.map((v) => quote(v.const)).join(", ")}, not ${quote(e.value)}`;
   const top = s.maximum ?? s.exclusiveMaximum;
   if (s.type === "integer" && Number.isInteger(e.value) && s.minimum !== undefined && top !== undefined)
-    return `Out of range: ${quote(e.value)} (an integer from ${s.minimum} to ${s.maximum !== undefined ? s.maximum : `below ${top}`})`;
+    return `Out of range: ${exact(e.value as number)} (an integer from ${exact(s.minimum)} to ${s.maximum !== undefined ? exact(s.maximum) : `below ${exact(top)}`})`;
   return e.message;
 };
 

@@ -28,15 +28,15 @@ export const newRoot = (): string => {
 };
 
 /**
- * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio
+ * Runs bunker to completion (`wrap` is a command line it runs under, such as nsenter's). Output goes through files, not pipes: a detached container inherits bunker's stdio
  * (as with runc) and would hold a pipe open long after bunker has exited.
  */
-export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Result => {
+export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string; wrap?: string[] } = {}): Result => {
   const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
   try {
-    const p = Bun.spawnSync([BIN, "--root", root, ...args], {
+    const p = Bun.spawnSync([...(opts.wrap ?? []), BIN, "--root", root, ...args], {
       cwd: opts.cwd,
       stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
       stdout: out,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { CLONE, MS, O } from "../../../../ffi/constants.ts";
 import { LineChannel } from "../../../../runtime/process/channel.ts";
 import type { StagePlan } from "../../../../runtime/process/plan.ts";
-import { prepareContainer } from "../../../../runtime/process/stage.ts";
+import { finishAndExec, prepareContainer } from "../../../../runtime/process/stage.ts";
 import { recordingSyscalls } from "../../fakes/syscalls.ts";
 
 const plan = (over: Partial<StagePlan> = {}): StagePlan => {
@@ -97,10 +97,38 @@ describe("prepareContainer()", () => {
     ]);
   });
 
+  test("pins itself to execCPUAffinity.initial before anything else, so the setup work runs there", () => {
+    const r = recordingSyscalls();
+    expect(() => prepareContainer(r.sys, plan({ cpuAffinity: { initial: [0, 2], final: null } }), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(r.calls[0]).toEqual({ name: "schedSetaffinity", args: [[0, 2]] });
+  });
+
   test("falls back from pivot_root on an initramfs root", () => {
     const r = recordingSyscalls();
     r.failNext("pivotRoot", "EINVAL");
     expect(() => prepareContainer(r.sys, plan(), new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     expect(r.names()).toContain("chroot");
+  });
+});
+
+describe("finishAndExec()", () => {
+  test("sets affinity, scheduler, I/O priority, personality and AppArmor after joining the cgroup, before dropping privileges", () => {
+    const r = recordingSyscalls();
+    const p = plan({
+      cpuAffinity: { initial: [0], final: [1] },
+      scheduler: { policy: 3, flags: "0", nice: 5, priority: 0, runtime: "0", deadline: "0", period: "0" },
+      ioPriority: (2 << 13) | 4,
+      personality: 0x8,
+      apparmorProfile: "p",
+      user: { uid: 1000, gid: 1000, additionalGids: [], umask: null },
+    });
+    expect(() => finishAndExec(r.sys, p, "/bin/true", -1, [5])).toThrow("execve");
+    const names = r.names();
+    const at = (n: string) => names.indexOf(n as never);
+    expect(at("writeAll")).toBeLessThan(at("schedSetaffinity"));
+    expect(names.slice(at("schedSetaffinity"), at("schedSetaffinity") + 7)).toEqual(["schedSetaffinity", "schedSetattr", "ioprioSet", "personality", "open", "writeAll", "close"]);
+    expect(at("close")).toBeLessThan(at("setresuid"));
+    expect(r.calls[at("schedSetattr")]!.args[0]).toEqual({ policy: 3, flags: 0n, nice: 5, priority: 0, runtime: 0n, deadline: 0n, period: 0n });
+    expect(r.calls[at("schedSetaffinity")]!.args[0]).toEqual([1]);
   });
 });

@@ -210,6 +210,77 @@ describe("parseConfig()", () => {
   });
 });
 
+describe("parseConfig() and the C types behind the fields", () => {
+  test("refuses ids that setresuid/setgroups would take as -1 or runc refuses (above 2^31-1)", () => {
+    expect(errorOf((c) => (c.process.user.uid = 4294967295))).toContain("/process/user/uid: Out of range: 4294967295");
+    expect(errorOf((c) => (c.process.user.additionalGids = [1, 2147483648]))).toContain("/process/user/additionalGids/1");
+    expect(() => parseConfig({ ...minimal(), process: { ...minimal().process, user: { uid: 2147483647, gid: 2147483647 } } }, "/b")).not.toThrow();
+  });
+
+  test("refuses an id mapping that reaches (uid_t)-1", () => {
+    const withMaps = (m: object) => (c: any) => {
+      c.linux.namespaces.push({ type: "user" });
+      c.linux.uidMappings = [m];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+    };
+    expect(errorOf(withMaps({ containerID: 0, hostID: 4294967290, size: 10 }))).toBe(
+      "Invalid config.json: /linux/uidMappings/0: Range ends past 4294967294: 0+10 -> 4294967290+10",
+    );
+    expect(errorOf(withMaps({ containerID: 0, hostID: 0, size: 0 }))).toContain("/linux/uidMappings/0/size");
+  });
+
+  test("refuses device numbers that mknod would wrap and a mode with file type bits", () => {
+    const dev = (d: object) => (c: any) => (c.linux.devices = [{ type: "c", path: "/dev/x", major: 1, minor: 1, ...d }]);
+    expect(errorOf(dev({ major: 4096 }))).toContain("/linux/devices/0/major");
+    expect(errorOf(dev({ minor: -1 }))).toContain("/linux/devices/0/minor");
+    expect(errorOf(dev({ fileMode: 0o20666 }))).toContain("/linux/devices/0/fileMode");
+  });
+
+  test("refuses an empty root.path, long UTS names and env entries without a name", () => {
+    expect(errorOf((c) => (c.root = { path: "" }))).toBe("Invalid config.json: /root/path: Empty: name the root filesystem's directory");
+    expect(errorOf((c) => (c.hostname = "h".repeat(65)))).toBe("Invalid config.json: /hostname: Longer than 64 bytes");
+    expect(errorOf((c) => (c.process.env = ["A=1", "=x"]))).toBe("Invalid config.json: /process/env/1: Not NAME=value: '=x'");
+    expect(errorOf((c) => (c.process.env = ["NOEQUALS"]))).toContain("/process/env/0");
+  });
+
+  test("process.scheduler: runc's rules and the kernel's", () => {
+    const sched = (s: object) => (c: any) => (c.process.scheduler = s);
+    expect(errorOf(sched({ policy: "SCHED_ISO" }))).toContain("/process/scheduler/policy: SCHED_ISO is reserved");
+    expect(errorOf(sched({ policy: "SCHED_RR" }))).toContain("/process/scheduler/priority: SCHED_RR needs a priority from 1 to 99");
+    expect(errorOf(sched({ policy: "SCHED_BATCH", priority: 1 }))).toContain("Only SCHED_FIFO and SCHED_RR take a priority");
+    expect(errorOf(sched({ policy: "SCHED_OTHER", runtime: 1 }))).toContain("for SCHED_DEADLINE only");
+    expect(errorOf(sched({ policy: "SCHED_DEADLINE", runtime: 100 }))).toContain("at least 1024 ns");
+    expect(errorOf(sched({ policy: "SCHED_DEADLINE", runtime: 2000, deadline: 1000 }))).toContain("runtime <= deadline");
+    expect(errorOf(sched({ policy: "SCHED_DEADLINE", runtime: 2000, deadline: 3000, period: 2500 }))).toContain("deadline <= period");
+    expect(errorOf(sched({ policy: "SCHED_OTHER", flags: ["RESET_ON_FORK"] }))).toContain("/process/scheduler/flags/0: Unknown scheduler flag");
+    expect(() => parseConfig({ ...minimal(), process: { ...minimal().process, scheduler: { policy: "SCHED_DEADLINE", runtime: 2000, deadline: 3000 } } }, "/b")).not.toThrow();
+  });
+
+  test("linux.personality flags, linux.netDevices names and execCPUAffinity lists", () => {
+    expect(errorOf((c) => (c.linux.personality = { domain: "LINUX", flags: ["X"] }))).toContain("/linux/personality/flags/0: Unknown personality flag 'X'");
+    expect(errorOf((c) => (c.linux.netDevices = { eth0: {} }))).toContain("/linux/netDevices: Needs a 'network' namespace");
+    expect(errorOf((c) => {
+      c.linux.namespaces.push({ type: "network" });
+      c.linux.netDevices = { eth0: { name: "x" }, eth1: { name: "x" } };
+    })).toContain("/linux/netDevices/eth1/name: Two devices would be named 'x'");
+    expect(errorOf((c) => (c.process.execCPUAffinity = { initial: "0--2" }))).toContain("/process/execCPUAffinity/initial: Not a CPU or range: '0--2'");
+  });
+
+  test("fields bunker does not implement are refused, never ignored", () => {
+    expect(errorOf((c) => (c.process.selinuxLabel = "l"))).toContain("/process/selinuxLabel");
+    expect(errorOf((c) => (c.linux.mountLabel = "m"))).toContain("/linux/mountLabel");
+    expect(errorOf((c) => (c.linux.intelRdt = {}))).toContain("/linux/intelRdt");
+    expect(errorOf((c) => (c.linux.resources = { memory: { useHierarchy: false } }))).toContain("/linux/resources/memory/useHierarchy");
+    expect(() => parseConfig({ ...minimal(), process: { ...minimal().process, selinuxLabel: "" } }, "/b")).not.toThrow();
+  });
+
+  test("keeps only the properties of the spec (capabilities.foo once reached a forEach)", () => {
+    const c = minimal();
+    c.process.capabilities = { bounding: ["CAP_KILL"], foo: "x" };
+    expect(parseConfig(c, "/b").process.capabilities).toEqual({ bounding: ["CAP_KILL"] });
+  });
+});
+
 describe("processProblems()", () => {
   test("reports under the pointer prefix it is given, for exec's process.json", () => {
     expect(processProblems({ user: { uid: 0, gid: 0 }, args: [], cwd: "/" }, "")).toEqual([
