@@ -11,7 +11,7 @@ export const TARGETS = {
 export type TargetName = keyof typeof TARGETS;
 
 /** The executable's entry, then every Worker script: a compiled executable only holds workers named here. */
-export const ENTRYPOINTS = ["runtime/entry.ts", "runtime/memory/epoll-worker.ts", "runtime/process/wait-worker.ts"] as const;
+export const ENTRYPOINTS = ["runtime/entry.ts", "runtime/watch/epoll-worker.ts", "runtime/process/wait-worker.ts"] as const;
 
 export const build = async (names: readonly TargetName[]): Promise<void> => {
   for (const name of names) {

@@ -13,6 +13,7 @@ import { bundleConfig } from "./bundles.ts";
 import { Debian } from "./debian.ts";
 import { BOARD_PATHS } from "./disk-tree.ts";
 import { runJob } from "./job.ts";
+import { median } from "./median.ts";
 import { loadProfile } from "./profile.ts";
 import type { Config } from "../runtime/spec/config.ts";
 
@@ -74,12 +75,6 @@ const parseLine = (text: string): { scenario: string; fields: Record<string, str
   const fields: Record<string, string> = {};
   for (const kv of (m[2] ?? "").matchAll(/(\w+)=(\S+)/g)) fields[kv[1]!] = kv[2]!;
   return { scenario: m[1]!, fields, rest: m[2] ?? "" };
-};
-
-const median = (xs: number[]): number | undefined => {
-  if (!xs.length) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
 const main = async (): Promise<number> => {

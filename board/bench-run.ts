@@ -9,6 +9,7 @@ import { BOARD_PATHS } from "./disk-tree.ts";
 import { buildExecutables, builtExecutables, onBoard } from "./executables.ts";
 import { runJob } from "./job.ts";
 import { PEERS, PEERS_BIN, preparePeers } from "./peers.ts";
+import { median } from "./median.ts";
 import { loadProfile } from "./profile.ts";
 
 export interface BenchRow {
@@ -18,12 +19,7 @@ export interface BenchRow {
   rss: Record<string, number>;
 }
 
-const median = (xs: readonly number[]): number | null => {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
-};
+const msOf = (ms: number | undefined): string | number => (ms === undefined ? "-" : Math.round(ms));
 
 /** Reads the `BOARD-BENCH <runtime> key=value...` lines of tests/board/bench-run.sh, in the order runtimes appear. */
 export const parseBench = (lines: readonly string[]): BenchRow[] => {
@@ -48,7 +44,7 @@ export const renderBench = (rows: readonly BenchRow[]): string =>
       [
         r.runtime.padEnd(12),
         `${r.runsMs.length}/${r.runsMs.length + r.failures.length}`.padStart(5),
-        String(median(r.runsMs) ?? "-").padStart(10),
+        String(msOf(median(r.runsMs))).padStart(10),
         String(r.runsMs.length ? Math.min(...r.runsMs) : "-").padStart(7),
         String(r.rss.idle_rss_kb ?? "-").padStart(12),
         String(r.rss.peak_rss_kb ?? "-").padStart(12),

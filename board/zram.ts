@@ -5,7 +5,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { pageSize, swapoff, swapon } from "../ffi/swap.ts";
 import type { CgroupFs } from "../runtime/cgroups/fs.ts";
-import { parseSize } from "../runtime/memory/units.ts";
+import { parseSize } from "../runtime/units.ts";
 import { decode } from "../runtime/spec/validate.ts";
 import type { BoardProfile } from "./profile.ts";
 

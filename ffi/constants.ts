@@ -195,9 +195,42 @@ export const SIG = {
 export const SIGRTMIN = 34;
 export const SIGRTMAX = 64;
 
+export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
+export const S_IFLNK = 0o120000;
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 export const S_IFIFO = 0o010000;
+
+/** The dirfd that means "the current directory", and the *at() flags (linux/fcntl.h). */
+export const AT_FDCWD = -100;
+export const AT = {
+  SYMLINK_NOFOLLOW: 0x100,
+  REMOVEDIR: 0x200,
+  SYMLINK_FOLLOW: 0x400,
+  EMPTY_PATH: 0x1000,
+  RECURSIVE: 0x8000,
+} as const;
+
+/** openat2(2) resolve flags (linux/openat2.h). */
+export const RESOLVE = {
+  NO_XDEV: 0x01,
+  NO_MAGICLINKS: 0x02,
+  NO_SYMLINKS: 0x04,
+  BENEATH: 0x08,
+  IN_ROOT: 0x10,
+  CACHED: 0x20,
+} as const;
+
+export const RENAME = { NOREPLACE: 1, EXCHANGE: 2, WHITEOUT: 4 } as const;
+
+/** open_tree(2) and move_mount(2) flags (linux/mount.h). */
+export const OPEN_TREE_CLONE = 1;
+export const MOVE_MOUNT = { F_SYMLINKS: 0x1, F_EMPTY_PATH: 0x4, T_SYMLINKS: 0x10, T_EMPTY_PATH: 0x40 } as const;
+
+export const XATTR = { CREATE: 1, REPLACE: 2 } as const;
 
 export const TIOCSCTTY = 0x540e;
 

@@ -39,6 +39,12 @@ export const writeAll = (fd: number, data: Uint8Array, what = `fd ${fd}`): void 
   }
 };
 
+/** The path through which mount(2) and other path-taking calls reach exactly the object open at `fd`. */
+export const procFdPath = (fd: number): string => `/proc/self/fd/${fd}`;
+
+/** Flushes the whole file system that `fd` is on. */
+export const syncfs = (fd: number): void => void check("syncfs", `fd ${fd}`, libc.syncfs(fd));
+
 export const ioctl = (fd: number, request: number, arg: bigint | number): number =>
   check("ioctl", `fd ${fd} 0x${request.toString(16)}`, libc.ioctl(fd, BigInt(request), BigInt(arg)));
 

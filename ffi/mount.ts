@@ -1,13 +1,15 @@
+import { readFileSync } from "node:fs";
 import { syscallNumber } from "./arch.ts";
 import { check, q } from "./check.ts";
 import { addr, cstr } from "./cstring.ts";
 import { libc } from "./libc.ts";
 
-export const mount = (source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void => {
+/** `label` names the target in an error when `target` is a /proc/self/fd path. */
+export const mount = (source: string | null, target: string, fstype: string | null, flags: number, data: string | null, label = target): void => {
   const s = source === null ? null : cstr(source);
   const f = fstype === null ? null : cstr(fstype);
   const d = data === null || data === "" ? null : cstr(data);
-  check("mount", `${q(target)}${fstype ? ` (${fstype})` : ""}`, libc.mount(s, cstr(target), f, BigInt(flags), d));
+  check("mount", `${q(label)}${fstype ? ` (${fstype})` : ""}`, libc.mount(s, cstr(target), f, BigInt(flags), d));
 };
 
 export const umount2 = (target: string, flags: number): void => void check("umount2", q(target), libc.umount2(cstr(target), flags));
@@ -21,3 +23,38 @@ export const pivotRoot = (newRoot: string, putOld: string): void => {
 export const chdir = (path: string): void => void check("chdir", q(path), libc.chdir(cstr(path)));
 export const fchdir = (fd: number): void => void check("fchdir", `fd ${fd}`, libc.fchdir(fd));
 export const chroot = (path: string): void => void check("chroot", q(path), libc.chroot(cstr(path)));
+
+export interface MountAttr {
+  set: number;
+  clear: number;
+  /** MS_PRIVATE, MS_SHARED, ... or 0 to leave the propagation alone. */
+  propagation: number;
+  /** A user namespace fd for MOUNT_ATTR_IDMAP, else 0. */
+  usernsFd: number;
+}
+
+/** struct mount_attr (MOUNT_ATTR_SIZE_VER0): four u64 on every architecture. */
+const MOUNT_ATTR_SIZE = 32;
+
+/** mount_setattr(2) (Linux 5.12+); flags: AT_EMPTY_PATH with "" for `dirfd` itself, AT_RECURSIVE for its whole tree. */
+export const mountSetattr = (dirfd: number, path: string, flags: number, attr: MountAttr): void => {
+  const a = new BigUint64Array([BigInt(attr.set), BigInt(attr.clear), BigInt(attr.propagation), BigInt(attr.usernsFd)]);
+  const p = cstr(path);
+  check("mount_setattr", path ? q(path) : `fd ${dirfd}`, libc.syscall(syscallNumber("mount_setattr"), BigInt(dirfd), addr(p), BigInt(flags), addr(a), BigInt(MOUNT_ATTR_SIZE), 0n));
+};
+
+/** open_tree(2): OPEN_TREE_CLONE (| AT_RECURSIVE) gives a detached copy of the mount (tree) at `path`. */
+export const openTree = (dirfd: number, path: string, flags: number): number => {
+  const p = cstr(path);
+  return check("open_tree", q(path), libc.syscall(syscallNumber("open_tree"), BigInt(dirfd), addr(p), BigInt(flags), 0n, 0n, 0n));
+};
+
+/** move_mount(2): attaches the mount `fromFd` (F_EMPTY_PATH) onto the object open at `toFd` (T_EMPTY_PATH). */
+export const moveMount = (fromFd: number, fromPath: string, toFd: number, toPath: string, flags: number): void => {
+  const a = cstr(fromPath);
+  const b = cstr(toPath);
+  check("move_mount", `fd ${fromFd} -> fd ${toFd}`, libc.syscall(syscallNumber("move_mount"), BigInt(fromFd), addr(a), BigInt(toFd), addr(b), BigInt(flags), 0n));
+};
+
+/** The calling process's mount table (/proc/self/mountinfo). */
+export const mountTable = (): string => readFileSync("/proc/self/mountinfo", "utf8");

@@ -1,18 +1,32 @@
-// The kernel interface the runtime's logic calls. Tests substitute a recording fake of the same shape.
+// The kernel interfaces the runtime's logic calls. Tests substitute recording fakes of the same shapes.
+import { fchmodat, fchownat, linkat, mkdirat, mknodat, readlinkat, renameat2, symlinkat, unlinkat, utimensat } from "./at.ts";
 import { capset, setgroups, setresgid, setresuid } from "./credentials.ts";
-import { close, dup3, ioctl, mknod, open, read, writeAll } from "./fd.ts";
-import { chdir, chroot, mount, pivotRoot, umount2 } from "./mount.ts";
+import { readDirBatch } from "./dirents.ts";
+import { close, dup3, ioctl, mknod, open, openat, read, syncfs, writeAll } from "./fd.ts";
+import { chdir, chroot, mount, mountSetattr, mountTable, moveMount, openTree, pivotRoot, umount2 } from "./mount.ts";
 import { setns, unshare } from "./namespace.ts";
+import { openat2 } from "./openat2.ts";
 import { closeRangeCloexec, execve, kill, prctl, resetSignals, setrlimit, setsid, umask } from "./process.ts";
 import { openPty, setWindowSize } from "./pty.ts";
 import { ioprioSet, personality, schedSetaffinity, schedSetattr } from "./sched.ts";
 import { connectUnix, sendFd } from "./socket.ts";
+import { statx } from "./stat.ts";
 import { setdomainname, sethostname } from "./uts.ts";
+import { lsetxattr } from "./xattr.ts";
 
 export const realSyscalls = {
   unshare, setns, mount, umount2, pivotRoot, chdir, chroot, sethostname, setdomainname, prctl, capset, setresuid,
   setresgid, setgroups, setrlimit, execve, open, close, dup3, read, writeAll, mknod, ioctl, umask, setsid, resetSignals,
-  openPty, connectUnix, sendFd, setWindowSize, kill, closeRangeCloexec, schedSetattr, ioprioSet, personality, schedSetaffinity,
+  openPty, connectUnix, sendFd, setWindowSize, kill, closeRangeCloexec, mountSetattr, openTree, moveMount, mountTable,
+  schedSetattr, ioprioSet, personality, schedSetaffinity,
 };
 
 export type Syscalls = typeof realSyscalls;
+
+/** What file-system work inside a root filesystem needs (runtime/rootfs/in-root.ts): descriptor-relative calls only. */
+export const realFsSyscalls = {
+  openat2, openat, close, mkdirat, mknodat, symlinkat, linkat, unlinkat, renameat2, fchownat, fchmodat, utimensat,
+  readlinkat, statx, readDirBatch, lsetxattr, syncfs,
+};
+
+export type FsSyscalls = typeof realFsSyscalls;

@@ -24,19 +24,32 @@ export const readNumber = (fs: CgroupFs, dir: string, file: string): number => p
 export const readNumberOr0 = (fs: CgroupFs, dir: string, file: string): number =>
   fs.exists(`${dir}/${file}`) ? readNumber(fs, dir, file) : 0;
 
+/**
+ * Whether a limit read from a cgroup means none: v1 reports "unlimited" as the largest page-aligned signed 64-bit
+ * value (9223372036854771712), v2 as "max" (read as 2^64-1 by parseValue).
+ */
+export const isUnlimited = (limit: number): boolean => limit >= 2 ** 62;
+
 /** "max" is the v2 spelling of unlimited; it reads as 2^64-1, runc's value for it. */
 export const parseValue = (s: string): number => (s === "max" ? 2 ** 64 - 1 : Number(s));
 
-/** A flat keyed file ("key value" per line: memory.stat, cpu.stat, memory.events). */
-export const readKeyed = (fs: CgroupFs, dir: string, file: string): Record<string, number> => {
+/**
+ * "key value" lines: flat keyed cgroup files (memory.stat, cpu.stat, memory.events, cgroup.events,
+ * memory.oom_control) and /proc files whose keys end in ':' and whose values may carry a unit (/proc/meminfo,
+ * /proc/<pid>/status). Lines whose value is not a number ("max" aside) are left out.
+ */
+export const parseKeyed = (text: string): Record<string, number> => {
   const out: Record<string, number> = {};
-  if (!fs.exists(`${dir}/${file}`)) return out;
-  for (const line of readFile(fs, dir, file).split("\n")) {
-    const [k, v] = line.split(/\s+/);
-    if (k && v !== undefined) out[k] = parseValue(v);
+  for (const line of text.split("\n")) {
+    const m = /^(\S+?):?\s+(-?\d+|max)(?:\s|$)/.exec(line);
+    if (m) out[m[1]!] = parseValue(m[2]!);
   }
   return out;
 };
+
+/** A flat keyed file of a cgroup; empty when the file is absent. */
+export const readKeyed = (fs: CgroupFs, dir: string, file: string): Record<string, number> =>
+  fs.exists(`${dir}/${file}`) ? parseKeyed(readFile(fs, dir, file)) : {};
 
 /** PIDs listed in a cgroup.procs file. */
 export const readPids = (fs: CgroupFs, dir: string): number[] =>

@@ -6,7 +6,7 @@ import type { LinuxResources } from "../spec/resources.ts";
 import type { Controller } from "./controller.ts";
 import type { CgroupFs } from "./fs.ts";
 import type { CgroupManager } from "./manager.ts";
-import type { OomWatch } from "./oom.ts";
+import type { Watch } from "../watch/watch.ts";
 import { applyPlaced, statsPlaced, type Placed } from "./placement.ts";
 import type { CgroupStats } from "./stats.ts";
 import { V1_CONTROLLERS } from "./v1/controllers.ts";
@@ -84,12 +84,12 @@ export class HybridManager implements CgroupManager {
     return this.v1.oomKills();
   }
 
-  watchOom(onOom: () => void): OomWatch {
+  watchOom(onOom: () => void): Watch {
     return this.v1.watchOom(onOom);
   }
 
-  async destroy(): Promise<void> {
-    await this.v1.destroy();
-    await this.v2.destroy();
+  async destroy(onWarning?: (msg: string) => void): Promise<void> {
+    await this.v1.destroy(onWarning);
+    await this.v2.destroy(onWarning);
   }
 }

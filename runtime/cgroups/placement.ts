@@ -83,6 +83,49 @@ const tryRmdir = (fs: CgroupFs, dir: string): boolean => {
   }
 };
 
+/** Freezing and thawing one cgroup, as a driver or the memory core's actuator does it. */
+export interface Freezer {
+  freeze(): Promise<void> | void;
+  thaw(): Promise<void> | void;
+}
+
+/**
+ * SIGKILL to every process of a cgroup without a kill switch (v1, v2 before 5.14), frozen first so that nothing forks
+ * between listing and killing (SIGKILL takes effect on thaw). A freeze that fails does not stop the kill: its error
+ * comes back for the caller to report. Returns the processes signalled.
+ */
+export const freezeAndKill = async (fs: CgroupFs, pids: () => number[], freezer: Freezer | undefined): Promise<{ killed: number[]; freezeError?: Error }> => {
+  let freezeError: Error | undefined;
+  let frozen = false;
+  if (freezer) {
+    try {
+      await freezer.freeze();
+      frozen = true;
+    } catch (err) {
+      freezeError = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  const killed = pids();
+  killEach(fs, killed);
+  if (frozen) await freezer!.thaw();
+  return { killed, ...(freezeError ? { freezeError } : {}) };
+};
+
+/**
+ * Removes the directories once empty (removeWhenEmpty). A freeze that failed before the kill is not lost: it goes to
+ * `onWarning`, or beside the error when the removal fails (a process that forked unfrozen can keep a cgroup busy).
+ */
+export const removeAfterKill = async (fs: CgroupFs, dirs: readonly string[], freezeError: Error | undefined, onWarning?: (msg: string) => void): Promise<void> => {
+  const why = freezeError && `Freezing the cgroup before killing its processes failed, so they were killed unfrozen: ${freezeError.message}`;
+  try {
+    await removeWhenEmpty(fs, dirs);
+  } catch (err) {
+    if (!why) throw err;
+    throw new AggregateError([new Error(why, { cause: freezeError })], (err as Error).message, { cause: err });
+  }
+  if (why) onWarning?.(why);
+};
+
 /** SIGKILL to each process; one that exited meanwhile (ESRCH) is fine. */
 export const killEach = (fs: CgroupFs, pids: readonly number[]): void => {
   for (const pid of pids) {

@@ -5,6 +5,7 @@ import { Type, type Static } from "@sinclair/typebox";
 
 const N = Type.Number();
 
+/** Averages over 10, 60 and 300 seconds, in percent; total stall time in microseconds. */
 export const PsiDataSchema = Type.Object({ avg10: N, avg60: N, avg300: N, total: N });
 export const PsiStatsSchema = Type.Object({ some: PsiDataSchema, full: PsiDataSchema });
 export type PsiStats = Static<typeof PsiStatsSchema>;

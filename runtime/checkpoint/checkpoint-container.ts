@@ -2,13 +2,13 @@
 // then thaw it (--leave-running) or stop it.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cgroupManager } from "../cgroups/manager.ts";
+import { cgroupManager } from "../cgroups/host-manager.ts";
 import { readRecord } from "../container/record.ts";
 import { signalContainer } from "../container/signal.ts";
 import { requireStatus } from "../container/status.ts";
 import { CHECKPOINT_SUFFIX, writeCheckpoint, type CheckpointWritten } from "./checkpoint-file.ts";
-import type { StateJournal } from "./journal.ts";
-import type { ContainerState } from "./lifecycle.ts";
+import type { StateJournal } from "../durable/journal.ts";
+import type { ContainerState } from "../durable/lifecycle.ts";
 import { stateTrees } from "./state-trees.ts";
 
 export const DEFAULT_CHECKPOINT_STORE = "/var/lib/bunker/checkpoints";

@@ -4,13 +4,13 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { closeSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ByteReader, ByteWriter, FormatError } from "./bytes.ts";
-import { CHECKPOINT_MAX_RECORD, CHUNK_BYTES, type CheckpointHead, type Chunk, type TreeEntry } from "./checkpoint-records.ts";
+import { ByteReader, ByteWriter, FormatError } from "../durable/bytes.ts";
+import { CHECKPOINT_MAX_RECORD, CHUNK_BYTES, type CheckpointHead, type Chunk, type TreeEntry } from "../durable/checkpoint-records.ts";
 import { hashChunk, hashHex, packChunk } from "./chunks.ts";
-import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, loadRecord, walkRecords, type ReadAt, type RecordRef } from "./frame.ts";
-import type { ContainerState } from "./lifecycle.ts";
-import { recordType, recordTypes } from "./record-types.ts";
-import { fsStorage, type Storage } from "./storage.ts";
+import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, loadRecord, walkRecords, type ReadAt, type RecordRef } from "../durable/frame.ts";
+import type { ContainerState } from "../durable/lifecycle.ts";
+import { recordType, recordTypes } from "../durable/record-types.ts";
+import { fsStorage, type Storage } from "../durable/storage.ts";
 import { walkTree } from "./tree.ts";
 
 export const CHECKPOINT_SUFFIX = ".bnkc";

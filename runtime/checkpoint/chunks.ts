@@ -1,8 +1,8 @@
 // Content-addressed chunks: SHA-256 of the raw bytes names a chunk; zstd (built into Bun) shrinks it unless that
 // would not save anything.
 import { zstdDecompressSync } from "node:zlib";
-import { FormatError } from "./bytes.ts";
-import type { Chunk } from "./checkpoint-records.ts";
+import { FormatError } from "../durable/bytes.ts";
+import type { Chunk } from "../durable/checkpoint-records.ts";
 
 export const hashChunk = (data: Uint8Array): Uint8Array => new Bun.CryptoHasher("sha256").update(data).digest() as Uint8Array;
 

@@ -3,13 +3,13 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { writeFileAtomic } from "../atomic-file.ts";
+import { writeFileAtomic } from "../durable/atomic-file.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { readRecord } from "../container/record.ts";
 import { runContainer } from "../container/run.ts";
 import { statusOf } from "../container/status.ts";
 import { readCheckpoint } from "./checkpoint-file.ts";
-import type { StateJournal } from "./journal.ts";
+import type { StateJournal } from "../durable/journal.ts";
 import { restoreTree } from "./restore-tree.ts";
 import { stateTrees } from "./state-trees.ts";
 

@@ -3,13 +3,13 @@
 // tree can never redirect a write. The tree is built beside `target` and renamed into place when complete.
 import { chmodSync, closeSync, existsSync, fchmodSync, fchownSync, fdatasyncSync, fsyncSync, futimesSync, lchownSync, lutimesSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, utimesSync, writeSync, chownSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ByteReader, FormatError } from "./bytes.ts";
+import { ByteReader, FormatError } from "../durable/bytes.ts";
 import { locateChunks, readCheckpoint, type CheckpointContents, type ChunkLocation } from "./checkpoint-file.ts";
-import type { Chunk, TreeEntry } from "./checkpoint-records.ts";
+import type { Chunk, TreeEntry } from "../durable/checkpoint-records.ts";
 import { hashHex, unpackChunk } from "./chunks.ts";
-import { loadRecord } from "./frame.ts";
-import { recordType } from "./record-types.ts";
-import { fsStorage, type Storage } from "./storage.ts";
+import { loadRecord } from "../durable/frame.ts";
+import { recordType } from "../durable/record-types.ts";
+import { fsStorage, type Storage } from "../durable/storage.ts";
 
 export interface TreeRestored {
   target: string;

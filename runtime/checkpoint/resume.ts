@@ -1,19 +1,18 @@
 // `bunker resume`, what a board's init runs at boot: recover the state journal, say what happened to the device
 // (clean shutdown or power cut, records dropped), and bring back every container that should run, with its data as
-// left on disk or rolled back to its newest checkpoint. `bunker resume ID` is runc's: thaw a paused container.
+// left on disk or rolled back to its newest checkpoint. (`bunker resume ID`, runc's unpause, is container/pause.ts.)
 import { Type, type Static } from "@sinclair/typebox";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describeError } from "../errors.ts";
-import { cgroupManager } from "../cgroups/manager.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { readRecord } from "../container/record.ts";
 import { runContainer } from "../container/run.ts";
-import { requireStatus, statusOf } from "../container/status.ts";
+import { statusOf } from "../container/status.ts";
 import { CHECKPOINT_SUFFIX, readCheckpoint } from "./checkpoint-file.ts";
-import { RecoveryReport, type StateJournal } from "./journal.ts";
+import { RecoveryReport, type StateJournal } from "../durable/journal.ts";
 import { restoreContainer } from "./restore-container.ts";
-import { fsStorage, type Storage } from "./storage.ts";
+import { fsStorage, type Storage } from "../durable/storage.ts";
 
 export interface ResumeOptions {
   root: string;
@@ -99,11 +98,4 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
     }
   }
   return out;
-};
-
-/** runc's `resume ID`: thaws a paused container's cgroup. */
-export const thawContainer = async (root: string, id: string): Promise<void> => {
-  const rec = readRecord(root, id);
-  requireStatus(root, rec, ["paused"], "resume");
-  await cgroupManager({ cgroupsPath: rec.cgroupsPath, id }).thaw();
 };

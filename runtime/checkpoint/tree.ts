@@ -1,7 +1,7 @@
 // Walks a directory tree in a stable order (parents before children, names sorted) for checkpoint manifests.
 import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { TreeEntry } from "./checkpoint-records.ts";
+import type { TreeEntry } from "../durable/checkpoint-records.ts";
 
 export interface TreeItem {
   /** The manifest entry without its chunks (those come from reading the file). */

@@ -1,8 +1,8 @@
 // `delete`: kill what is left (only with --force when it runs), remove the cgroup and the state, run poststop hooks.
 import { rmSync } from "node:fs";
 import { lockFile } from "../../ffi/lock.ts";
-import { cgroupManager } from "../cgroups/manager.ts";
-import { runHooks } from "../hooks.ts";
+import { cgroupManager } from "../cgroups/host-manager.ts";
+import { runHooks } from "../process/hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { describeError } from "../errors.ts";

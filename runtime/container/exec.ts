@@ -1,5 +1,5 @@
 // `exec`: a new process in a running container, made by a setup stage that joins its namespaces and cgroup.
-import { cgroupManager } from "../cgroups/manager.ts";
+import { cgroupManager } from "../cgroups/host-manager.ts";
 import { buildExecPlan } from "../process/build-exec-plan.ts";
 import { personalityOf } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";

@@ -1,10 +1,10 @@
-// Every lifecycle change bunker makes goes into the state journal (runtime/checkpoint/journal.ts), durable before the
+// Every lifecycle change bunker makes goes into the state journal (runtime/durable/journal.ts), durable before the
 // command reports success. bunker commands are separate processes: one at a time holds the journal, under a lock.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { lockFile } from "../../ffi/lock.ts";
-import { openStateJournal, type StateJournal } from "../checkpoint/journal.ts";
-import type { LifecycleChange } from "../checkpoint/lifecycle.ts";
+import { openStateJournal, type StateJournal } from "../durable/journal.ts";
+import type { LifecycleChange } from "../durable/lifecycle.ts";
 
 /** Opens the journal in `dir` for this process alone; `close` releases it. */
 export const openLockedJournal = (dir: string): StateJournal => {

@@ -1,12 +1,13 @@
 // `list` and `ps`: what the state directory holds, and what runs in one container's cgroup.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { cgroupManager } from "../cgroups/manager.ts";
+import { cgroupManager } from "../cgroups/host-manager.ts";
 import { readRecord, statePath, type ContainerRecord } from "./record.ts";
-import { requireStatus, statusOf, type Status } from "./status.ts";
+import type { ContainerStatus } from "../spec/state.ts";
+import { requireStatus, statusOf } from "./status.ts";
 
 export interface Listed {
   record: ContainerRecord;
-  status: Status;
+  status: ContainerStatus;
 }
 
 export const listContainers = (root: string): Listed[] => {

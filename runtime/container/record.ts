@@ -3,7 +3,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
-import { writeFileAtomic } from "../atomic-file.ts";
+import { writeFileAtomic } from "../durable/atomic-file.ts";
 
 export const ContainerRecord = Type.Object({
   id: Type.String(),
@@ -27,7 +27,7 @@ export const stateDir = (root: string, id: string): string => posix.join(root, i
 export const statePath = (root: string, id: string): string => posix.join(root, id, "state.json");
 export const fifoPath = (root: string, id: string): string => posix.join(root, id, "exec.fifo");
 export const lockPath = (root: string, id: string): string => posix.join(root, id, ".lock");
-/** Where create renders the container's limits view (runtime/memory/limits-view.ts) and update re-renders it. */
+/** Where create renders the container's limits view (runtime/container/limits-view.ts) and update re-renders it. */
 export const limitsViewDir = (root: string, id: string): string => posix.join(root, id, "limits");
 
 /** Container IDs become directory and cgroup names: keep them to a safe alphabet, as runc does. */

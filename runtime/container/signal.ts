@@ -2,7 +2,7 @@
 import { isErrno } from "../../ffi/errno.ts";
 import { close } from "../../ffi/fd.ts";
 import { kill, pidfdOpen, pidfdSendSignal } from "../../ffi/process.ts";
-import { cgroupManager } from "../cgroups/manager.ts";
+import { cgroupManager } from "../cgroups/host-manager.ts";
 import { isAlive } from "./proc.ts";
 import { readRecord } from "./record.ts";
 import { requireStatus } from "./status.ts";

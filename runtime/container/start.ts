@@ -4,7 +4,7 @@ import { O } from "../../ffi/constants.ts";
 import { isErrno } from "../../ffi/errno.ts";
 import { close, open, writeAll } from "../../ffi/fd.ts";
 import { lockFile } from "../../ffi/lock.ts";
-import { runHooks } from "../hooks.ts";
+import { runHooks } from "../process/hooks.ts";
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { recordChanges } from "./journal.ts";

@@ -1,7 +1,9 @@
 // Carries out the ladder's steps on cgroup files: one executor per action, v2 and v1 side by side.
 import { writeFile } from "node:fs/promises";
+import { readPids } from "../cgroups/files.ts";
 import { codeOf, type CgroupFs } from "../cgroups/fs.ts";
-import type { MemoryCgroupPaths } from "./cgroup-memory.ts";
+import { freezeAndKill } from "../cgroups/placement.ts";
+import type { MemoryCgroupPaths } from "./observation.ts";
 import type { Step } from "./ladder.ts";
 
 export interface StepResult {
@@ -79,23 +81,15 @@ const freeze: Executor<"freeze"> = ({ fs }, _s, w) => {
 };
 
 /** cgroup.kill where the kernel has it (5.14+); otherwise freeze so nothing forks, SIGKILL every member, thaw. */
-const kill: Executor<"kill"> = ({ fs }, _s, w) => {
+const kill: Executor<"kill"> = async ({ fs }, _s, w) => {
   if ("v2" in w && fs.exists(`${w.v2}/cgroup.kill`)) {
     fs.write(`${w.v2}/cgroup.kill`, "1");
     return done("cgroup.kill");
   }
-  const procs = "v2" in w ? `${w.v2}/cgroup.procs` : `${w.v1.memory}/cgroup.procs`;
-  setFrozen(fs, w, true);
-  const pids = fs.read(procs).split("\n").filter(Boolean).map(Number);
-  for (const pid of pids) {
-    try {
-      fs.kill(pid, "SIGKILL");
-    } catch (err) {
-      if (codeOf(err) !== "ESRCH") throw err;
-    }
-  }
-  setFrozen(fs, w, false);
-  return done(`SIGKILL to ${pids.length} process(es)`);
+  const dir = "v2" in w ? w.v2 : w.v1.memory;
+  const freezer = { freeze: () => setFrozen(fs, w, true), thaw: () => setFrozen(fs, w, false) };
+  const { killed, freezeError } = await freezeAndKill(fs, () => readPids(fs, dir), freezer);
+  return done(`SIGKILL to ${killed.length} process(es)${freezeError ? ` (unfrozen: ${freezeError.message})` : ""}`);
 };
 
 const release: Executor<"release"> = ({ fs }, _s, w) => {

@@ -1,38 +1,20 @@
 // Reads what the memory core needs from a container's cgroup and from /proc, through the cgroups driver's CgroupFs,
 // so that tests point it at a temporary directory laid out like cgroupfs (oomd's approach).
+import { isUnlimited, parseKeyed } from "../cgroups/files.ts";
 import type { CgroupFs } from "../cgroups/fs.ts";
-import type { CgroupMemory, MemoryEvents, SystemMemory } from "./observation.ts";
-import { parsePsi } from "./psi.ts";
-
-/** Where a container's memory lives: one v2 directory, or the v1 memory directory and the freezer beside it. */
-export type MemoryCgroupPaths = { v2: string } | { v1: { memory: string; freezer: string } };
+import { parseMemoryEvents } from "../cgroups/v2/memory-events.ts";
+import type { CgroupMemory, MemoryCgroupPaths, SystemMemory } from "./observation.ts";
+import { parsePsi } from "../cgroups/psi.ts";
 
 const limit = (text: string): number | "max" => {
   const t = text.trim();
-  // v1 reports "unlimited" as the largest page-aligned signed 64-bit value.
-  return t === "max" || Number(t) >= 2 ** 62 ? "max" : Number(t);
-};
-
-/** "key value" lines (memory.events, memory.oom_control, cgroup.events, memory.stat, /proc/meminfo without kB). */
-export const keyedNumbers = (text: string): Map<string, number> => {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const m = /^(\S+?):?\s+(\d+)/.exec(line);
-    if (m) out.set(m[1]!, Number(m[2]));
-  }
-  return out;
-};
-
-/** memory.events of cgroup v2. */
-export const parseMemoryEvents = (text: string): MemoryEvents => {
-  const ev = keyedNumbers(text);
-  return { low: ev.get("low") ?? 0, high: ev.get("high") ?? 0, max: ev.get("max") ?? 0, oom: ev.get("oom") ?? 0, oomKill: ev.get("oom_kill") ?? 0 };
+  return t === "max" || isUnlimited(Number(t)) ? "max" : Number(t);
 };
 
 const optional = (fs: CgroupFs, path: string): string | undefined => (fs.exists(path) ? fs.read(path) : undefined);
 
 const readV2 = (fs: CgroupFs, dir: string): CgroupMemory => {
-  const cg = keyedNumbers(fs.read(`${dir}/cgroup.events`));
+  const cg = parseKeyed(fs.read(`${dir}/cgroup.events`));
   const pressure = optional(fs, `${dir}/memory.pressure`);
   return {
     current: Number(fs.read(`${dir}/memory.current`).trim()),
@@ -41,14 +23,14 @@ const readV2 = (fs: CgroupFs, dir: string): CgroupMemory => {
     swapCurrent: Number(optional(fs, `${dir}/memory.swap.current`)?.trim() ?? 0),
     events: parseMemoryEvents(fs.read(`${dir}/memory.events`)),
     ...(pressure ? { psi: parsePsi(pressure, `${dir}/memory.pressure`) } : {}),
-    frozen: cg.get("frozen") === 1,
-    populated: cg.get("populated") === 1,
+    frozen: cg.frozen === 1,
+    populated: cg.populated === 1,
   };
 };
 
 const readV1 = (fs: CgroupFs, dirs: { memory: string; freezer: string }): CgroupMemory => {
   const m = dirs.memory;
-  const oom = keyedNumbers(fs.read(`${m}/memory.oom_control`));
+  const oom = parseKeyed(fs.read(`${m}/memory.oom_control`));
   const memsw = optional(fs, `${m}/memory.memsw.usage_in_bytes`);
   const current = Number(fs.read(`${m}/memory.usage_in_bytes`).trim());
   const state = optional(fs, `${dirs.freezer}/freezer.state`)?.trim();
@@ -58,7 +40,7 @@ const readV1 = (fs: CgroupFs, dirs: { memory: string; freezer: string }): Cgroup
     high: limit(fs.read(`${m}/memory.soft_limit_in_bytes`)),
     swapCurrent: memsw === undefined ? 0 : Math.max(0, Number(memsw.trim()) - current),
     // v1 has no low/high counters; failcnt counts hits of the limit, under_oom says the OOM killer is holding it now.
-    events: { low: 0, high: 0, max: Number(fs.read(`${m}/memory.failcnt`).trim()), oom: oom.get("under_oom") ?? 0, oomKill: oom.get("oom_kill") ?? 0 },
+    events: { low: 0, high: 0, max: Number(fs.read(`${m}/memory.failcnt`).trim()), oom: oom.under_oom ?? 0, oomKill: oom.oom_kill ?? 0 },
     frozen: state === "FROZEN",
     populated: fs.read(`${m}/cgroup.procs`).trim() !== "",
   };
@@ -75,8 +57,8 @@ export const readCgroupMemory = (fs: CgroupFs, where: MemoryCgroupPaths): Cgroup
 
 /** /proc/meminfo (kB) and /proc/pressure/memory when the kernel has PSI. */
 export const readSystemMemory = (fs: CgroupFs): SystemMemory => {
-  const info = keyedNumbers(fs.read("/proc/meminfo"));
-  const kb = (k: string): number => (info.get(k) ?? 0) * 1024;
+  const info = parseKeyed(fs.read("/proc/meminfo"));
+  const kb = (k: string): number => (info[k] ?? 0) * 1024;
   const pressure = optional(fs, "/proc/pressure/memory");
   return {
     memTotal: kb("MemTotal"),

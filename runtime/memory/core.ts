@@ -1,31 +1,21 @@
-// The memory core: kernel notifications in (PSI triggers, memory.events, v1 eventfds, exits), the ladder's plan
-// computed, its steps carried out one apply at a time, every action recorded. Idle, it has no timer at all; it
-// samples only while pressure lasts or a reclaim or restart is due (the plan's nextAt).
-import { existsSync } from "node:fs";
+// The memory core: kernel notifications in (core-watches.ts), the ladder's plan computed from what it observes, its
+// steps carried out one apply at a time (actuator.ts), every action recorded. Idle, it has no timer at all; it samples
+// only while pressure lasts or a reclaim or restart is due (the plan's nextAt).
 import type { CgroupFs } from "../cgroups/fs.ts";
+import { describeError } from "../errors.ts";
+import type { EpollWatch } from "../watch/epoll.ts";
 import { applyStep, type StepResult } from "./actuator.ts";
-import { readCgroupMemory, readSystemMemory, type MemoryCgroupPaths } from "./cgroup-memory.ts";
-import { CLASS_PROFILES, SYSTEM_TRIGGERS, type PsiTrigger } from "./classes.ts";
-import type { EventSink, MemoryEvent } from "./event-log.ts";
-import { watchMemoryEvents } from "./events-watch.ts";
+import { readSystemMemory } from "./cgroup-memory.ts";
+import { CoreWatches } from "./core-watches.ts";
+import { recorder, type EventSink, type Recorder } from "./event-log.ts";
 import { planLadder, type LadderConfig, type Plan, type Step } from "./ladder.ts";
-import type { ContainerView, Managed, Observation, Signal, SystemMemory } from "./observation.ts";
-import { applyOomDecision, decideOom, heldProcesses, underOom, type OomReserve } from "./oom-v1.ts";
+import { stepFinished, stepIssued } from "./managed.ts";
+import { viewContainers } from "./observe.ts";
+import type { CoreContainer, Managed, Observation, Signal, SystemMemory } from "./observation.ts";
+import { answerOom, type OomReserve } from "./oom-v1.ts";
 import type { MemoryPolicy } from "./policy.ts";
 import { applyMemoryPolicy } from "./protect.ts";
-import type { EpollWatch } from "./epoll-watch.ts";
 import type { ExitRecord } from "./restart.ts";
-import { watchV1 } from "./v1-notify.ts";
-
-/** What the supervisor tells the core about one container. */
-export interface CoreContainer {
-  id: string;
-  policy: MemoryPolicy;
-  status: ContainerView["status"];
-  paths?: MemoryCgroupPaths;
-  exit?: ExitRecord;
-  restarts: number[];
-}
 
 export interface CoreDeps {
   fs: CgroupFs;
@@ -42,15 +32,13 @@ export interface CoreDeps {
   now?: () => number;
 }
 
-const SYSTEM_PRESSURE = "/proc/pressure/memory";
-// Actions that change what the ladder holds: the next escalation, or release, waits for their effect.
-const HOLDING = new Set<Step["action"]>(["throttle", "freeze", "kill", "release"]);
 const MAX_PASSES = 8;
 
 export class MemoryCore {
-  private readonly closers = new Map<string, (() => void)[]>();
   private readonly managed = new Map<string, Managed>();
   private readonly oomKilled = new Set<string>();
+  private readonly watches: CoreWatches;
+  private readonly record: Recorder;
   private signals: Signal[] = [];
   private pending: Signal[] = [];
   private lastPressureAt: number | undefined;
@@ -63,23 +51,17 @@ export class MemoryCore {
 
   constructor(private readonly d: CoreDeps) {
     this.now = d.now ?? Date.now;
+    this.record = recorder(d.sink, this.now);
+    this.watches = new CoreWatches({
+      fs: d.fs, watch: d.watch, record: this.record, ...(d.v1Root ? { v1Root: d.v1Root } : {}),
+      signal: (s) => this.signal(s),
+      oomKilled: (id, at) => this.kernelOomKill(id, at),
+      v1Oom: (id, dir, at) => this.onV1Oom(id, dir, at),
+    });
   }
 
   start(): void {
-    const closers: (() => void)[] = [];
-    if (existsSync(this.d.fs.real(SYSTEM_PRESSURE)))
-      for (const t of SYSTEM_TRIGGERS) this.arm("system", SYSTEM_PRESSURE, t);
-    if (this.d.v1Root) {
-      // vmpressure of the root memory cgroup covers every task: medium means reclaim is working hard, critical that
-      // the system is about to OOM; they stand in for the some and full triggers v1 kernels may lack.
-      for (const [level, kind] of [["medium", "some"], ["critical", "full"]] as const) {
-        const w = this.watchOrRecord("system", `memory.pressure_level ${level}`, () =>
-          watchV1(this.d.fs, this.d.v1Root!, { file: "memory.pressure_level", level }, (at) => this.signal({ source: "system", kind, at })),
-        );
-        if (w) closers.push(w);
-      }
-    }
-    this.closers.set("system", closers);
+    this.watches.watchSystem();
     // A first pass sets the timers the plan asks for (reclaim) and has the planning code compiled before it is urgent.
     this.schedule();
   }
@@ -87,44 +69,24 @@ export class MemoryCore {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    for (const id of [...this.closers.keys()]) this.detach(id);
+    for (const source of this.watches.sources()) this.watches.unwatch(source);
   }
 
   /** Starts watching a running container's cgroup and applies its policy's protection and swap settings. */
   attach(c: CoreContainer): void {
-    if (!c.paths || this.closers.has(c.id)) return;
-    const where = c.paths;
-    const closers: (() => void)[] = [];
-    this.closers.set(c.id, closers);
+    if (!c.paths || this.watches.has(c.id)) return;
     this.managed.set(c.id, this.managed.get(c.id) ?? {});
     try {
-      applyMemoryPolicy(this.d.fs, where, c.policy);
+      applyMemoryPolicy(this.d.fs, c.paths, c.policy);
     } catch (err) {
-      this.record({ container: c.id, class: c.policy.class, action: "watch-failed", outcome: "failed", reason: "memory policy not applied", detail: message(err) });
+      this.record({ container: c.id, class: c.policy.class, action: "watch-failed", outcome: "failed", reason: "memory policy not applied", detail: describeError(err) });
     }
-    if ("v2" in where) {
-      const pressure = `${where.v2}/memory.pressure`;
-      if (this.d.fs.exists(pressure)) for (const t of CLASS_PROFILES[c.policy.class].triggers) this.arm(c.id, pressure, t);
-      const w = this.watchOrRecord(c.id, "memory.events", () =>
-        watchMemoryEvents(this.d.fs, where.v2, (ch) => {
-          // high and max move all the time under a throttle; the ladder reads pressure from PSI, not from them.
-          if (ch.grew.includes("oomKill")) this.kernelOomKill(c.id, ch.at);
-        }),
-      );
-      if (w) closers.push(w);
-    } else {
-      const w = this.watchOrRecord(c.id, "memory.oom_control", () =>
-        watchV1(this.d.fs, where.v1.memory, { file: "memory.oom_control" }, (at) => this.onV1Oom(c.id, where.v1.memory, at)),
-      );
-      if (w) closers.push(w);
-    }
+    this.watches.watchContainer(c.id, c.policy.class, c.paths);
     this.schedule();
   }
 
   detach(id: string): void {
-    for (const close of this.closers.get(id) ?? []) close();
-    this.closers.delete(id);
-    for (const label of this.d.watch.labels()) if (label.startsWith(`psi ${id} `)) this.d.watch.disarm(label);
+    this.watches.unwatch(id);
   }
 
   /** Who killed this run of the container, if the core knows (the supervisor tags the exit with it). */
@@ -144,55 +106,21 @@ export class MemoryCore {
     this.schedule();
   }
 
-  /** Labels are "psi <source> <kind>"; a trigger fires as a signal from `source`. */
-  private arm(source: string, path: string, t: PsiTrigger): void {
-    const label = `psi ${source} ${t.kind}${t.look ? " look" : ""}`;
-    const container = source;
-    try {
-      this.d.watch.arm(label, path, t, {
-        fired: (at) => this.signal({ source, kind: t.look ? "look" : t.kind, at }),
-        lost: () => this.record({ container, action: "watch-lost", outcome: "done", reason: `trigger '${label}' reported an error or hang-up` }),
-      });
-      this.record({ container, action: "watch", outcome: "done", reason: `PSI trigger '${t.kind} ${t.stallUs} ${t.windowUs}' on '${path}'` });
-    } catch (err) {
-      this.record({ container, action: "watch-failed", outcome: "failed", reason: `PSI trigger on '${path}'`, detail: message(err) });
-    }
-  }
-
-  private watchOrRecord(container: string, what: string, open: () => { close(): void }): (() => void) | undefined {
-    try {
-      const w = open();
-      this.record({ container, action: "watch", outcome: "done", reason: what });
-      return () => w.close();
-    } catch (err) {
-      this.record({ container, action: "watch-failed", outcome: "failed", reason: what, detail: message(err) });
-      return undefined;
-    }
-  }
-
   private kernelOomKill(id: string, at: number): void {
     this.oomKilled.add(id);
     this.record({ container: id, class: this.policyOf(id)?.class, action: "kernel-oom-kill", outcome: "done", reason: "memory.events oom_kill grew", signal: `${id} events`, latencyMs: this.now() - at });
     this.signal({ source: id, kind: "oom", at });
   }
 
-  /** The v1 handler: with the OOM killer disabled the cgroup is held until bunker frees or grants memory. */
+  /** cgroup v1 with the OOM killer disabled: the cgroup is held until bunker frees or grants memory. */
   private onV1Oom(id: string, dir: string, at: number): void {
     const policy = this.policyOf(id);
-    if (!policy || !this.d.fs.exists(dir) || !underOom(this.d.fs, dir)) return;
+    if (!policy) return;
     try {
-      const limit = Number(this.d.fs.read(`${dir}/memory.limit_in_bytes`).trim());
-      const decision = decideOom(policy.class, limit, heldProcesses(this.d.fs, dir), this.d.reserve);
-      applyOomDecision(this.d.fs, dir, decision);
-      if (decision.action === "grant") this.d.reserve.left -= decision.bytes;
-      const detail =
-        decision.action === "grant" ? `limit raised to ${decision.limit}` : decision.action === "kill-process" ? `pid ${decision.pid} (${decision.comm}), rss ${decision.rss}` : undefined;
-      this.record({
-        container: id, class: policy.class, action: decision.action === "grant" ? "oom-grant" : "oom-kill-process", outcome: decision.action === "none" ? "skipped" : "done",
-        reason: decision.reason, ...(detail ? { detail } : {}), signal: `${id} oom`, latencyMs: this.now() - at,
-      });
+      const answer = answerOom(this.d.fs, dir, policy.class, this.d.reserve);
+      if (answer) this.record({ container: id, class: policy.class, ...answer, signal: `${id} oom`, latencyMs: this.now() - at });
     } catch (err) {
-      this.record({ container: id, class: policy.class, action: "oom-kill-process", outcome: "failed", reason: "v1 OOM handler", detail: message(err), latencyMs: this.now() - at });
+      this.record({ container: id, class: policy.class, action: "oom-kill-process", outcome: "failed", reason: "v1 OOM handler", detail: describeError(err), latencyMs: this.now() - at });
     }
   }
 
@@ -224,7 +152,7 @@ export class MemoryCore {
       }
     } catch (err) {
       // A pass that cannot read the system (a file gone, a transient error) is recorded; the next signal tries again.
-      this.record({ container: "system", action: "plan-failed", outcome: "failed", reason: "planning pass", detail: message(err) });
+      this.record({ container: "system", action: "plan-failed", outcome: "failed", reason: "planning pass", detail: describeError(err) });
     } finally {
       this.busy = false;
     }
@@ -235,17 +163,7 @@ export class MemoryCore {
     const fresh = this.d.config.signalFreshMs;
     this.signals = [...this.signals, ...this.pending].filter((s) => now - s.at <= fresh);
     const system = readSystemMemory(this.d.fs);
-    const containers: ContainerView[] = this.d.containers().map((c) => {
-      let memory: ContainerView["memory"];
-      if (c.paths && c.status !== "stopped") {
-        try {
-          memory = readCgroupMemory(this.d.fs, c.paths);
-        } catch {
-          // The cgroup went away between the list and the read: treat as stopped until the supervisor says so.
-        }
-      }
-      return { id: c.id, policy: c.policy, status: c.status, restarts: c.restarts, managed: this.managed.get(c.id) ?? {}, ...(memory ? { memory } : {}), ...(c.exit ? { exit: c.exit } : {}) };
-    });
+    const containers = viewContainers(this.d.fs, this.d.containers(), this.managed);
     const o: Observation = { now, system, containers, signals: this.signals, ...(this.lastPressureAt !== undefined ? { lastPressureAt: this.lastPressureAt } : {}), ...(this.lastActionAt !== undefined ? { lastActionAt: this.lastActionAt } : {}) };
     return { o, system };
   }
@@ -268,13 +186,8 @@ export class MemoryCore {
     const issued = this.now();
     const m = this.managed.get(step.id) ?? {};
     this.managed.set(step.id, m);
-    // What holds from the moment a step is issued, so that the next pass neither repeats it nor escalates too soon.
-    if (step.action === "throttle") m.throttledTo = step.high;
-    if (step.action === "reclaim") m.reclaimedAt = issued;
-    if (HOLDING.has(step.action)) this.lastActionAt = issued;
-    // The kernel reclaims inside these writes, seconds on a slow board: they finish in the background.
-    const background = step.action === "throttle" || step.action === "reclaim";
-    if (background) m.inFlight = true;
+    const { holds, background } = stepIssued(step, m, issued);
+    if (holds) this.lastActionAt = issued;
     const paths = (id: string) => this.d.containers().find((c) => c.id === id)?.paths;
     const run = applyStep({ fs: this.d.fs, restart: this.d.restart, paths }, step).then((r) => this.finish(step, r, m, { issued, plan, o, system, cause }));
     if (!background) await run;
@@ -284,22 +197,7 @@ export class MemoryCore {
 
   private finish(step: Step, r: StepResult, m: Managed, ctx: { issued: number; plan: Plan; o: Observation; system: SystemMemory; cause: Signal | undefined }): void {
     const done = this.now();
-    delete m.inFlight;
-    if (r.outcome === "done") {
-      if (step.action === "freeze") m.frozenAt = done;
-      if (step.action === "kill") m.killedAt = done;
-      if (step.action === "release") {
-        if (m.frozenAt !== undefined) m.thawed = (m.thawed ?? 0) + 1;
-        delete m.throttledTo;
-        delete m.frozenAt;
-      }
-      if (step.action === "give-up") m.gaveUp = true;
-      if (step.action === "reclaim") m.reclaimSettled = (r.freedBytes ?? 0) < this.d.config.reclaimMinBytes;
-    } else {
-      if (step.action === "throttle") delete m.throttledTo;
-      // A reclaim that cannot run (v1, a failing file) must not be retried at once: settle it.
-      if (step.action === "reclaim") m.reclaimSettled = true;
-    }
+    stepFinished(step, r, m, done, this.d.config.reclaimMinBytes);
     const { system, cause } = ctx;
     const own = ctx.o.containers.find((c) => c.id === step.id)?.memory;
     this.record({
@@ -314,15 +212,4 @@ export class MemoryCore {
       durationMs: done - ctx.issued,
     });
   }
-
-  private record(e: Omit<MemoryEvent, "time">): void {
-    const clean = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Omit<MemoryEvent, "time">;
-    this.d.sink({ time: new Date(this.now()).toISOString(), ...clean });
-  }
 }
-
-const message = (err: unknown): string => {
-  const parts: string[] = [];
-  for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
-  return parts.join(": ");
-};

@@ -1,10 +1,11 @@
 // Following the daemon's memory event log from another process (`bunker events`): woken by file change
 // notifications, never by a timer; only events that arrive after it starts, and only for one container.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, watch } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import { basename, dirname } from "node:path";
+import { watchPath, type Watch } from "../watch/watch.ts";
 import type { MemoryEvent } from "./event-log.ts";
 
-export const followMemoryEvents = (logPath: string, container: string, emit: (e: MemoryEvent) => void): { close(): void } => {
+export const followMemoryEvents = (logPath: string, container: string, emit: (e: MemoryEvent) => void): Watch => {
   mkdirSync(dirname(logPath), { recursive: true, mode: 0o700 });
   let offset = existsSync(logPath) ? fstatOf(logPath) : 0;
   let partial = "";
@@ -32,10 +33,10 @@ export const followMemoryEvents = (logPath: string, container: string, emit: (e:
       closeSync(fd);
     }
   };
-  const watcher = watch(dirname(logPath), (_, name) => {
+  // The directory, not the file: the log is renamed away when it rotates.
+  return watchPath(dirname(logPath), (_at, name) => {
     if (name === basename(logPath)) drain();
   });
-  return { close: () => watcher.close() };
 };
 
 const fstatOf = (path: string): number => {

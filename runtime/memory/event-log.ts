@@ -36,7 +36,19 @@ export const MemoryEventSchema = Type.Object({
 });
 export type MemoryEvent = Static<typeof MemoryEventSchema>;
 
+/** The `events` line of an action of the memory core (`bunker daemon`) on a container: throttle, freeze, kill... */
+export const MemoryEventLineSchema = Type.Object({ type: Type.Literal("memory"), id: Type.String(), data: MemoryEventSchema });
+export type MemoryEventLine = Static<typeof MemoryEventLineSchema>;
+
 export type EventSink = (e: MemoryEvent) => void;
+
+/** Records an event as of now: the time stamped, fields left undefined left out. */
+export type Recorder = (e: Omit<MemoryEvent, "time">) => void;
+
+export const recorder = (sink: EventSink, now: () => number): Recorder => (e) => {
+  const clean = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Omit<MemoryEvent, "time">;
+  sink({ time: new Date(now()).toISOString(), ...clean });
+};
 
 /** Where the daemon keeps its event log: a hidden entry of the root, which is never taken for a container. */
 export const eventLogPath = (root: string): string => posix.join(root, ".events", "memory.jsonl");

@@ -1,7 +1,11 @@
 // What the memory core sees at one moment: the system, every supervised container, and the kernel signals that woke it.
-import type { PsiFigures } from "./psi.ts";
+import type { PsiFigures } from "../cgroups/psi.ts";
+import type { MemoryEvents } from "../cgroups/v2/memory-events.ts";
 import type { MemoryPolicy } from "./policy.ts";
 import type { ExitRecord } from "./restart.ts";
+
+/** Where a container's memory lives: one v2 directory, or the v1 memory directory and the freezer beside it. */
+export type MemoryCgroupPaths = { v2: string } | { v1: { memory: string; freezer: string } };
 
 export interface SystemMemory {
   memTotal: number;
@@ -10,15 +14,6 @@ export interface SystemMemory {
   swapFree: number;
   /** Absent when the kernel has no PSI. */
   psi?: PsiFigures;
-}
-
-/** Counters of memory.events (v2) or their v1 equivalents (failcnt as max, under_oom, oom_kill of memory.oom_control). */
-export interface MemoryEvents {
-  low: number;
-  high: number;
-  max: number;
-  oom: number;
-  oomKill: number;
 }
 
 export interface CgroupMemory {
@@ -48,6 +43,16 @@ export interface Managed {
   gaveUp?: boolean;
   /** A throttle or reclaim write is still running (the kernel reclaims inside it): no second one; freeze and kill may. */
   inFlight?: boolean;
+}
+
+/** What the supervisor tells the memory core about one container. */
+export interface CoreContainer {
+  id: string;
+  policy: MemoryPolicy;
+  status: ContainerView["status"];
+  paths?: MemoryCgroupPaths;
+  exit?: ExitRecord;
+  restarts: number[];
 }
 
 export interface ContainerView {

@@ -1,9 +1,10 @@
 // The v1 userspace OOM handler: with the kernel's OOM killer disabled (disableOOMKiller), a cgroup that hits its
 // limit is held with its allocating tasks asleep until someone frees or grants memory. bunker decides: grant a step
 // from the configured reserve to a container that deserves it, or kill its largest process.
+import { isUnlimited, parseKeyed } from "../cgroups/files.ts";
 import { codeOf, type CgroupFs } from "../cgroups/fs.ts";
 import { CLASS_PROFILES, type MemoryClass } from "./classes.ts";
-import { keyedNumbers } from "./cgroup-memory.ts";
+import type { MemoryEvent } from "./event-log.ts";
 
 export interface OomReserve {
   /** Bytes left to grant across all containers. */
@@ -33,14 +34,14 @@ export const decideOom = (cls: MemoryClass, limit: number, procs: readonly HeldP
   return { action: "kill-process", pid: largest.pid, comm: largest.comm, rss: largest.rss, reason: `largest process at the limit; ${why}` };
 };
 
-export const underOom = (fs: CgroupFs, memoryDir: string): boolean => keyedNumbers(fs.read(`${memoryDir}/memory.oom_control`)).get("under_oom") === 1;
+export const underOom = (fs: CgroupFs, memoryDir: string): boolean => parseKeyed(fs.read(`${memoryDir}/memory.oom_control`)).under_oom === 1;
 
 /** Members of the cgroup with their resident set, from /proc/<pid>/status; processes already gone are skipped. */
 export const heldProcesses = (fs: CgroupFs, memoryDir: string): HeldProcess[] =>
   fs.read(`${memoryDir}/cgroup.procs`).split("\n").filter(Boolean).flatMap((p) => {
     try {
       const status = fs.read(`/proc/${p}/status`);
-      const rss = keyedNumbers(status).get("VmRSS") ?? 0;
+      const rss = parseKeyed(status).VmRSS ?? 0;
       return [{ pid: Number(p), comm: /^Name:\s*(.*)$/m.exec(status)?.[1] ?? "?", rss: rss * 1024 }];
     } catch (err) {
       if (codeOf(err) === "ENOENT") return [];
@@ -54,7 +55,7 @@ export const applyOomDecision = (fs: CgroupFs, memoryDir: string, d: OomDecision
     const memsw = `${memoryDir}/memory.memsw.limit_in_bytes`;
     if (fs.exists(memsw)) {
       const old = Number(fs.read(memsw).trim());
-      if (old < 2 ** 62) fs.write(memsw, String(old + d.bytes));
+      if (!isUnlimited(old)) fs.write(memsw, String(old + d.bytes));
     }
     fs.write(`${memoryDir}/memory.limit_in_bytes`, String(d.limit));
   } else if (d.action === "kill-process") {
@@ -64,4 +65,24 @@ export const applyOomDecision = (fs: CgroupFs, memoryDir: string, d: OomDecision
       if (codeOf(err) !== "ESRCH") throw err;
     }
   }
+};
+
+/**
+ * The handler, run when memory.oom_control fires: a cgroup held at its limit gets a grant from `reserve` (which
+ * shrinks by it) or loses its largest process. Returns what to record, or undefined when the cgroup is not held.
+ */
+export const answerOom = (fs: CgroupFs, memoryDir: string, cls: MemoryClass, reserve: OomReserve): Pick<MemoryEvent, "action" | "outcome" | "reason" | "detail"> | undefined => {
+  if (!fs.exists(memoryDir) || !underOom(fs, memoryDir)) return undefined;
+  const limit = Number(fs.read(`${memoryDir}/memory.limit_in_bytes`).trim());
+  const decision = decideOom(cls, limit, heldProcesses(fs, memoryDir), reserve);
+  applyOomDecision(fs, memoryDir, decision);
+  if (decision.action === "grant") reserve.left -= decision.bytes;
+  const detail =
+    decision.action === "grant" ? `limit raised to ${decision.limit}` : decision.action === "kill-process" ? `pid ${decision.pid} (${decision.comm}), rss ${decision.rss}` : undefined;
+  return {
+    action: decision.action === "grant" ? "oom-grant" : "oom-kill-process",
+    outcome: decision.action === "none" ? "skipped" : "done",
+    reason: decision.reason,
+    ...(detail ? { detail } : {}),
+  };
 };

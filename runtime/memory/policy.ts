@@ -2,7 +2,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { CLASS_PROFILES, MemoryClassSchema, type MemoryClass } from "./classes.ts";
-import { DURATION_PATTERN, PERCENT_PATTERN, SIZE_PATTERN, parseDuration, parsePercent, parseSize } from "./units.ts";
+import { DURATION_PATTERN, PERCENT_PATTERN, SIZE_PATTERN, parseDuration, parsePercent, parseSize } from "../units.ts";
 
 export const ANNOTATION = {
   class: "bunker.memory.class",

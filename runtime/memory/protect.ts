@@ -1,8 +1,9 @@
 // What a container's memory policy sets up front, once its cgroup exists: protection (memory.low) per class, the
 // swap allowance (memory.swap.max on v2, memsw on v1) and swappiness where the kernel has it per cgroup (v1).
+import { isUnlimited } from "../cgroups/files.ts";
 import type { CgroupFs } from "../cgroups/fs.ts";
 import { CLASS_PROFILES } from "./classes.ts";
-import type { MemoryCgroupPaths } from "./cgroup-memory.ts";
+import type { MemoryCgroupPaths } from "./observation.ts";
 import type { MemoryPolicy } from "./policy.ts";
 
 /** The writes, as [file, value] pairs in order; exported so they can be checked without a cgroup. */
@@ -19,7 +20,7 @@ export const policyWrites = (fs: CgroupFs, where: MemoryCgroupPaths, p: MemoryPo
   if (p.swap !== undefined && fs.exists(`${m}/memory.memsw.limit_in_bytes`)) {
     const limit = Number(fs.read(`${m}/memory.limit_in_bytes`).trim());
     // memsw counts memory plus swap and is only meaningful under a memory limit.
-    if (limit < 2 ** 62) out.push([`${m}/memory.memsw.limit_in_bytes`, p.swap === "max" ? "-1" : String(limit + p.swap)]);
+    if (!isUnlimited(limit)) out.push([`${m}/memory.memsw.limit_in_bytes`, p.swap === "max" ? "-1" : String(limit + p.swap)]);
   }
   return out;
 };

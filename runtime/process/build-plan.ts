@@ -12,14 +12,14 @@ import { parseCpuList } from "../spec/cpu-list.ts";
 import { persona } from "../spec/personality.ts";
 import { ioPriorityValue, schedulerStep } from "../spec/scheduler.ts";
 import { apparmorProfileFor } from "./apparmor.ts";
-import { secureJoin } from "../rootfs/secure-join.ts";
 import type { EarlyStep } from "./early.ts";
-import type { CapabilityMasks, DeviceStep, HookStep, HostFds, MountStep, StagePlan } from "./plan.ts";
+import type { DeviceStep, MountStep } from "../rootfs/steps.ts";
+import type { CapabilityMasks, HookStep, HostFds, StagePlan } from "./plan.ts";
 
 export const namespaceFlags = (namespaces: readonly LinuxNamespace[], pred: (n: LinuxNamespace) => boolean): number =>
   namespaces.filter(pred).reduce((f, n) => f | NAMESPACES[n.type].flag, 0);
 
-const toMountStep = (m: Mount, rootfs: string, bundle: string): MountStep => {
+const toMountStep = (m: Mount, bundle: string): MountStep => {
   const opts = parseMountOptions(m.options ?? []);
   const isBind = m.type === "bind" || (opts.flags & MS.BIND) !== 0;
   const source = m.source === undefined ? null : isBind ? posix.resolve(bundle, m.source) : m.source;
@@ -27,13 +27,13 @@ const toMountStep = (m: Mount, rootfs: string, bundle: string): MountStep => {
     throw new Error(`Invalid mount '${m.destination}': source '${m.source ?? ""}' does not exist`);
   return {
     source,
-    target: secureJoin(rootfs, m.destination),
     fstype: isBind ? "bind" : (m.type ?? null),
     flags: opts.flags | (isBind ? MS.BIND : 0),
     data: opts.data || null,
     propagation: opts.propagation,
     targetIsFile: isBind && source !== null && !statSync(source).isDirectory(),
     destination: m.destination,
+    recursiveAttrs: opts.recAttrSet || opts.recAttrClr ? { set: opts.recAttrSet, clear: opts.recAttrClr } : null,
     kind: m.type === "cgroup" || m.type === "cgroup2" ? "cgroup" : isBind ? "bind" : "plain",
   };
 };
@@ -118,7 +118,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
   const has = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t);
   const fresh = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t && !n.path);
   const rootfs = config.root.path;
-  const mounts = (config.mounts ?? []).map((m) => toMountStep(m, rootfs, p.bundle));
+  const mounts = (config.mounts ?? []).map((m) => toMountStep(m, p.bundle));
   const devMount = mounts.find((m) => m.destination === "/dev");
   const userns = has("user");
   const devices: DeviceStep[] = [...DEFAULT_DEVICES, ...(linux.devices ?? [])].map((d) => ({

@@ -1,34 +1,8 @@
 // What the setup stage must do, computed by the parent from a validated config: numbers and absolute paths only,
 // so the stage does no interpretation and its steps can be tested against a recording fake.
+import type { DeviceStep, MountStep, RootfsPlan } from "../rootfs/steps.ts";
 import type { SchedulerStep } from "../spec/scheduler.ts";
 import type { EarlyStep } from "./early.ts";
-
-export interface MountStep {
-  source: string | null;
-  /** Absolute path inside the rootfs, before pivot_root. */
-  target: string;
-  fstype: string | null;
-  flags: number;
-  data: string | null;
-  /** MS_SHARED/MS_SLAVE/... (with MS_REC when recursive), applied one by one after the mount. */
-  propagation: number[];
-  /** Create the target as a file (a bind of a non-directory) rather than a directory. */
-  targetIsFile: boolean;
-  /** The spec destination, for error messages. */
-  destination: string;
-  /** "cgroup" mounts are expanded by the stage from cgroupDirs. */
-  kind: "plain" | "bind" | "cgroup";
-}
-
-export interface DeviceStep {
-  path: string;
-  type: "c" | "b" | "p" | "u";
-  major: number;
-  minor: number;
-  mode: number;
-  uid: number;
-  gid: number;
-}
 
 export interface CapabilityMasks {
   bounding: string;
@@ -45,10 +19,9 @@ export interface HostFds {
   consoleSocket: number | null;
 }
 
-export interface StagePlan {
+export interface StagePlan extends RootfsPlan {
   id: string;
   bundle: string;
-  rootfs: string;
   /** CLONE_* flags the stage unshares itself (PID and time namespaces are made by the parent for its child). */
   unshareFlags: number;
   /** Steps taken first thing, while the stage is single-threaded: making or joining the user namespace, joining a
@@ -59,9 +32,7 @@ export interface StagePlan {
   newUserNamespace: boolean;
   /** A new PID namespace owned by the new user namespace: this stage makes it and starts a second stage as its PID 1. */
   spawnInit: boolean;
-  newCgroupNamespace: boolean;
   newMountNamespace: boolean;
-  rootPropagation: number;
   readonlyRoot: boolean;
   mounts: MountStep[];
   /** Create the default devices and /dev symlinks (only when /dev is a fresh mount). */
@@ -102,9 +73,6 @@ export interface StagePlan {
   /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise right before execve. */
   cgroupProcs: string[];
   hostFds: HostFds;
-  /** Container cgroup directories per hierarchy, for cgroup mounts ("" = the unified hierarchy). */
-  cgroupDirs: { hierarchy: string; dir: string }[];
-  cgroupV2: boolean;
   /** Pause after the mounts for the parent's prestart/createRuntime hooks. */
   pauseForHooks: boolean;
   hooks: {

@@ -6,6 +6,7 @@ import { setns, unshare } from "../../ffi/namespace.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { selfCommand } from "../compiled.ts";
 import { DEBUG_ENV, debugEnabled } from "../debug.ts";
+import { IN_ROOT_WALK_ENV } from "../rootfs/in-root.ts";
 import { LineChannel } from "./channel.ts";
 import { STAGE_ENV } from "./stage-env.ts";
 
@@ -64,6 +65,7 @@ export const spawnStage = (o: SpawnOptions): StageProcess => {
       env: {
         PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
         ...(debugEnabled() ? { [DEBUG_ENV]: "1" } : {}),
+        ...(process.env[IN_ROOT_WALK_ENV] ? { [IN_ROOT_WALK_ENV]: process.env[IN_ROOT_WALK_ENV] } : {}),
         ...o.env,
         [STAGE_ENV]: o.stageName,
         ...SINGLE_THREAD_ENV,

@@ -1,16 +1,18 @@
 // The container's setup stage: a copy of bunker started single-threaded by the parent. It joins or makes the
 // namespaces, builds the root filesystem, waits for `start`, and finally execve()s the user's program.
 import { writeFileSync } from "node:fs";
-import { CLONE, MS, O, TIOCSCTTY } from "../../ffi/constants.ts";
+import { CLONE, O, TIOCSCTTY } from "../../ffi/constants.ts";
 import { SysError } from "../../ffi/errno.ts";
-import { realSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
+import { realFsSyscalls, realSyscalls, type FsSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
 import { debug } from "../debug.ts";
 import { describeError } from "../errors.ts";
-import { runHooks } from "../hooks.ts";
+import { runHooks } from "./hooks.ts";
 import { createDevice, createDevSymlinks } from "../rootfs/devices.ts";
-import { mountCgroups, mountOne, prepareRoot, setPropagation } from "../rootfs/mounts.ts";
+import { InRoot, inRootOptionsFromEnv } from "../rootfs/in-root.ts";
+import { mountCgroups, mountOne, setPropagation } from "../rootfs/mounts.ts";
 import { maskPath, readonlyPath, readonlyRoot } from "../rootfs/paths.ts";
-import { switchRoot } from "../rootfs/pivot.ts";
+import { enterRoot, switchRoot } from "../rootfs/pivot.ts";
+import { applyRootPropagation, prepareRoot } from "../rootfs/root-propagation.ts";
 import { LineChannel } from "./channel.ts";
 import { spawnStage, STAGE_FDS } from "./spawn-stage.ts";
 import { applyIdentity, applyRlimits } from "./credentials.ts";
@@ -62,7 +64,7 @@ const timeOffsetsText = (t: NonNullable<StagePlan["timeOffsets"]>): string =>
     .join("");
 
 /** Everything up to the point where the stage waits for `start`. Exported for tests with a recording fake. */
-export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineChannel): { fifo: number; cgroupFds: number[]; path: string } => {
+export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan, channel: LineChannel): { fifo: number; cgroupFds: number[]; path: string } => {
   const awaitContinue = (): void => {
     const line = channel.receive();
     if (line === undefined) throw new Error("The parent went away");
@@ -125,14 +127,19 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
   if (plan.hostname !== null) step("sethostname", () => sys.sethostname(plan.hostname!));
   if (plan.domainname !== null) step("setdomainname", () => sys.setdomainname(plan.domainname!));
 
+  // Every path inside the rootfs is resolved inside it when used, through this handle (opened on the rootfs's own
+  // bind mount, the one the root switch moves).
+  let root: InRoot | undefined;
   if (plan.newMountNamespace) {
-    step("prepare root", () => prepareRoot(sys, plan));
+    step("prepare root", () => prepareRoot(sys, fs, plan));
+    const r = (root = step("open root", () => InRoot.open(fs, plan.rootfs, inRootOptionsFromEnv())));
+    debug(`stage: paths in the rootfs resolved by ${r.resolver}`);
     for (const m of plan.mounts)
-      step("mount", () => (m.kind === "cgroup" ? mountCgroups(sys, m, plan) : mountOne(sys, m)));
+      step("mount", () => (m.kind === "cgroup" ? mountCgroups(sys, r, m, plan) : mountOne(sys, r, m)));
     if (plan.populateDev) {
       step("create devices", () => {
-        for (const d of plan.devices) createDevice(sys, plan.rootfs, d, plan.bindDevices);
-        createDevSymlinks(plan.rootfs, plan.mounts.some((m) => m.destination === "/dev/pts"));
+        for (const d of plan.devices) createDevice(sys, r, d, plan.bindDevices);
+        createDevSymlinks(r, plan.mounts.some((m) => m.destination === "/dev/pts"));
       });
     }
   }
@@ -140,13 +147,18 @@ export const prepareContainer = (sys: Syscalls, plan: StagePlan, channel: LineCh
     channel.send(encode({ t: "mounts-ready" }));
     step("wait for createRuntime hooks", awaitContinue);
   }
-  if (plan.newMountNamespace) {
+  if (root) {
+    const r = root;
+    for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, r, p));
+    for (const p of plan.readonlyPaths) step(`make '${p}' read-only`, () => readonlyPath(sys, r, p));
+    step("create cwd", () => r.release(r.mkdirAll(plan.cwd)));
+    r.close();
     step("switch root", () => switchRoot(sys, plan.rootfs));
-    if (plan.rootPropagation & MS.SHARED) step("root propagation", () => sys.mount(null, "/", null, plan.rootPropagation, null));
-    for (const m of plan.mounts) step("mount propagation", () => setPropagation(sys, m));
-    for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, p));
-    for (const p of plan.readonlyPaths) step(`make '${p}' read-only`, () => readonlyPath(sys, p));
-  } else step("chdir to root", () => sys.chdir(plan.rootfs));
+    step("root propagation", () => applyRootPropagation(sys, plan));
+    const top = step("open root", () => InRoot.open(fs, "/", inRootOptionsFromEnv()));
+    for (const m of plan.mounts) step("mount propagation", () => setPropagation(sys, top, m));
+    top.close();
+  } else step("enter root", () => enterRoot(sys, plan.rootfs));
 
   if (plan.terminal) step("set up console", () => setupConsole(sys, plan, consoleSock));
   step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
@@ -231,7 +243,7 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
     if (msg.t !== "plan") throw new StepError("receive plan", new Error(`Expected the plan, got '${msg.t}'`));
     debug("stage: plan received");
     plan = msg.plan as StagePlan;
-    const { fifo, cgroupFds, path } = prepareContainer(sys, plan, channel);
+    const { fifo, cgroupFds, path } = prepareContainer(sys, realFsSyscalls, plan, channel);
     debug("stage: prepared");
     channel.send(encode({ t: "ready", pid: process.pid }));
     finishAndExec(sys, plan, path, fifo, cgroupFds);

@@ -1,83 +1,94 @@
-// The container's mounts, made inside its mount namespace before pivot_root.
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
-import { dirname, posix } from "node:path";
-import { MS } from "../../ffi/constants.ts";
+// The container's mounts, made inside its mount namespace before the root switch. Every target is resolved inside
+// the rootfs when its mount is made (in-root.ts) and mounted onto through /proc/self/fd/N of that descriptor; a
+// remount or an attribute change resolves the path again, to reach the new mount rather than the one below it.
+import { AT, MS } from "../../ffi/constants.ts";
+import { isErrno } from "../../ffi/errno.ts";
+import { procFdPath } from "../../ffi/fd.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
-import type { MountStep, StagePlan } from "../process/plan.ts";
+import type { MountStep, RootfsPlan } from "./steps.ts";
+import type { InRoot } from "./in-root.ts";
 
 const BIND_REMOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME;
+const CGROUP_RO = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC;
 
-const ensureTarget = (target: string, asFile: boolean): void => {
-  if (existsSync(target)) return;
-  if (asFile) {
-    mkdirSync(dirname(target), { recursive: true });
-    closeSync(openSync(target, "a"));
-  } else mkdirSync(target, { recursive: true });
-};
+type MountSys = Pick<Syscalls, "mount" | "mountSetattr">;
 
-const withDestination = (m: MountStep, err: unknown): Error =>
-  new Error(`Mount of '${m.destination}' failed`, { cause: err });
+const withDestination = (m: MountStep, err: unknown): Error => new Error(`Mount of '${m.destination}' failed`, { cause: err });
 
-/** Makes the rootfs a mount point of its own and sets the propagation of the mount tree. */
-export const prepareRoot = (sys: Pick<Syscalls, "mount">, plan: Pick<StagePlan, "rootfs" | "rootPropagation">): void => {
-  sys.mount(null, "/", null, plan.rootPropagation, null);
-  sys.mount(plan.rootfs, plan.rootfs, "bind", MS.BIND | MS.REC, null);
-};
+/** The recursive attributes (rro, rnosuid, ...) on the mount now at `fd` and every mount below it. */
+const setRecursiveAttrs = (sys: Pick<Syscalls, "mountSetattr">, fd: number, attrs: NonNullable<MountStep["recursiveAttrs"]>): void =>
+  sys.mountSetattr(fd, "", AT.EMPTY_PATH | AT.RECURSIVE, { set: attrs.set, clear: attrs.clear, propagation: 0, usernsFd: 0 });
 
-export const mountOne = (sys: Pick<Syscalls, "mount">, m: MountStep): void => {
+export const mountOne = (sys: MountSys, root: InRoot, m: MountStep): void => {
+  const label = root.describe(m.destination);
   try {
-    ensureTarget(m.target, m.targetIsFile);
-    if (m.kind === "bind") {
-      sys.mount(m.source, m.target, "bind", m.flags & (MS.BIND | MS.REC), null);
-      // A bind mount ignores most flags; they take effect through a remount of the new mount.
-      if (m.flags & BIND_REMOUNT_FLAGS) sys.mount(null, m.target, null, MS.BIND | MS.REMOUNT | (m.flags & (BIND_REMOUNT_FLAGS | MS.REC)), null);
-    } else sys.mount(m.source, m.target, m.fstype, m.flags, m.data);
+    root.withMountTarget(m.destination, m.targetIsFile ? "file" : "dir", (target) => {
+      if (m.kind === "bind") sys.mount(m.source, target, "bind", m.flags & (MS.BIND | MS.REC), null, label);
+      else sys.mount(m.source, target, m.fstype, m.flags, m.data, label);
+    });
+    // A bind mount ignores most flags; they take effect through a remount of the new mount.
+    const remount = m.kind === "bind" && (m.flags & BIND_REMOUNT_FLAGS) !== 0;
+    if (!remount && !m.recursiveAttrs) return;
+    root.withResolved(m.destination, (top, fd) => {
+      if (remount) sys.mount(null, top, null, MS.BIND | MS.REMOUNT | (m.flags & (BIND_REMOUNT_FLAGS | MS.REC)), null, label);
+      if (m.recursiveAttrs) setRecursiveAttrs(sys, fd, m.recursiveAttrs);
+    });
   } catch (err) {
     throw withDestination(m, err);
   }
 };
 
+/** Binds a cgroup directory of the host at `destination` (read-only when asked). */
+const bindCgroup = (sys: MountSys, root: InRoot, dir: string, destination: string, ro: boolean): void => {
+  const label = root.describe(destination);
+  root.withMountTarget(destination, "dir", (target) => sys.mount(dir, target, "bind", MS.BIND | MS.REC, null, label));
+  if (ro) root.withResolved(destination, (top) => sys.mount(null, top, null, MS.BIND | MS.REMOUNT | CGROUP_RO, null, label));
+};
+
 /** cgroup mounts: cgroup2 in a cgroup namespace on v2; otherwise a tmpfs with the container's own cgroup dirs bound in. */
-export const mountCgroups = (sys: Pick<Syscalls, "mount">, m: MountStep, plan: Pick<StagePlan, "cgroupDirs" | "cgroupV2" | "newCgroupNamespace">): void => {
-  const ro = m.flags & MS.RDONLY;
+export const mountCgroups = (sys: MountSys, root: InRoot, m: MountStep, plan: Pick<RootfsPlan, "cgroupDirs" | "cgroupV2" | "newCgroupNamespace">): void => {
+  const ro = (m.flags & MS.RDONLY) !== 0;
+  const label = root.describe(m.destination);
   try {
-    ensureTarget(m.target, false);
     if (plan.cgroupV2 && plan.newCgroupNamespace) {
-      sys.mount("cgroup2", m.target, "cgroup2", m.flags, null);
+      root.withMountTarget(m.destination, "dir", (target) => sys.mount("cgroup2", target, "cgroup2", m.flags, null, label));
       return;
     }
     if (plan.cgroupV2) {
       const own = plan.cgroupDirs[0];
-      if (own) sys.mount(own.dir, m.target, "bind", MS.BIND | MS.REC, null);
-      if (ro) sys.mount(null, m.target, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
+      if (own) bindCgroup(sys, root, own.dir, m.destination, ro);
       return;
     }
-    sys.mount("tmpfs", m.target, "tmpfs", MS.NOSUID | MS.NODEV | MS.NOEXEC, "mode=755");
-    for (const { hierarchy, dir } of plan.cgroupDirs) {
-      const t = posix.join(m.target, hierarchy || "unified");
-      mkdirSync(t, { recursive: true });
-      sys.mount(dir, t, "bind", MS.BIND | MS.REC, null);
-      if (ro) sys.mount(null, t, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
-    }
-    if (ro) sys.mount(null, m.target, null, MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "mode=755");
+    root.withMountTarget(m.destination, "dir", (target) => sys.mount("tmpfs", target, "tmpfs", MS.NOSUID | MS.NODEV | MS.NOEXEC, "mode=755", label));
+    for (const { hierarchy, dir } of plan.cgroupDirs) bindCgroup(sys, root, dir, `${m.destination}/${hierarchy || "unified"}`, ro);
+    if (ro) root.withResolved(m.destination, (top) => sys.mount(null, top, null, MS.REMOUNT | CGROUP_RO, "mode=755", label));
   } catch (err) {
     throw withDestination(m, err);
   }
 };
 
-/** Propagation flags, set after the root switch: moving the old root away would turn shared mounts into slaves. */
-export const setPropagation = (sys: Pick<Syscalls, "mount">, m: MountStep): void => {
+/** mount_setattr's propagation field takes one type; MS_REC becomes AT_RECURSIVE. */
+const setPropagationAt = (sys: MountSys, fd: number, flag: number, label: string): void => {
   try {
-    for (const p of m.propagation) sys.mount(null, m.destination, null, p, null);
+    sys.mountSetattr(fd, "", AT.EMPTY_PATH | (flag & MS.REC ? AT.RECURSIVE : 0), { set: 0, clear: 0, propagation: flag & ~MS.REC, usernsFd: 0 });
   } catch (err) {
-    throw withDestination(m, err);
+    // Before Linux 5.12; then the container's /proc has to be there to reach the mount.
+    if (!isErrno(err, "ENOSYS")) throw err;
+    sys.mount(null, procFdPath(fd), null, flag, null, label);
   }
 };
 
-export const isDirectory = (path: string): boolean => {
+/**
+ * Propagation flags, set after the root switch (`root` is then the new "/"): moving the old root away would turn
+ * shared mounts into slaves.
+ */
+export const setPropagation = (sys: MountSys, root: InRoot, m: MountStep): void => {
+  if (!m.propagation.length) return;
   try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+    root.withResolved(m.destination, (_, fd) => {
+      for (const p of m.propagation) setPropagationAt(sys, fd, p, m.destination);
+    });
+  } catch (err) {
+    throw withDestination(m, err);
   }
 };

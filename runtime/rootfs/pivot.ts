@@ -20,3 +20,9 @@ export const switchRoot = (sys: Pick<Syscalls, "chdir" | "pivotRoot" | "mount" |
   sys.chdir("/");
   return "pivot_root";
 };
+
+/** Without a mount namespace of its own the container can only be confined to its root by chroot, as runc does. */
+export const enterRoot = (sys: Pick<Syscalls, "chdir" | "chroot">, rootfs: string): void => {
+  if (rootfs !== "/") sys.chroot(rootfs);
+  sys.chdir("/");
+};

@@ -3,7 +3,7 @@
 // ignored, not rejected).
 import { Type, type Static, type TLiteral } from "@sinclair/typebox";
 import { readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, posix, resolve } from "node:path";
 import { DeviceMajor, DeviceMinor, Id, Int32, Int64Exact, Uint16, Uint32, Uint63, Uint64 } from "./integers.ts";
 import { NAMESPACE_TYPES, type NamespaceType } from "./namespaces.ts";
 import { LinuxResourcesSchema } from "./resources.ts";
@@ -373,11 +373,35 @@ const linuxProblems = (c: Config): Problem[] => {
   }
   for (const key of ["maskedPaths", "readonlyPaths"] as const)
     linux[key]?.forEach((p, i) => out.push(...notAbsolute(`/linux/${key}/${i}`, p)));
-  linux.devices?.forEach((d, i) => out.push(...notAbsolute(`/linux/devices/${i}/path`, d.path)));
+  linux.devices?.forEach((d, i) => {
+    const pointer = `/linux/devices/${i}/path`;
+    out.push(...notAbsolute(pointer, d.path));
+    if (d.path.startsWith("/") && !posix.normalize(d.path).startsWith("/dev/")) out.push({ pointer, detail: `Must be under /dev: '${d.path}'` });
+  });
   if (linux.netDevices) out.push(...netDeviceProblems(linux.netDevices, namespaces.has("network")));
   if (linux.personality) out.push(...personalityProblems(linux.personality, "/linux/personality"));
   out.push(...unsupportedLinuxProblems(linux));
   return out;
+};
+
+/**
+ * Without a mount namespace of its own the container shares the host's mount table: bunker confines it to root.path
+ * with chroot (as runc does) and refuses whatever would need mounts.
+ */
+const mountNamespaceProblems = (c: Config): Problem[] => {
+  if (c.linux?.namespaces?.some((n) => n.type === "mount")) return [];
+  const linux = c.linux ?? {};
+  const detail = "Needs a 'mount' namespace in /linux/namespaces";
+  return [
+    c.root.readonly ? "/root/readonly" : "",
+    c.mounts?.length ? "/mounts" : "",
+    linux.devices?.length ? "/linux/devices" : "",
+    linux.rootfsPropagation ? "/linux/rootfsPropagation" : "",
+    linux.maskedPaths?.length ? "/linux/maskedPaths" : "",
+    linux.readonlyPaths?.length ? "/linux/readonlyPaths" : "",
+  ]
+    .filter(Boolean)
+    .map((pointer) => ({ pointer, detail }));
 };
 
 /** Cross-field rules of the spec and of runc that a schema cannot express, in document order. */
@@ -392,6 +416,7 @@ export const configProblems = (c: Config): Problem[] => {
     out.push(...idMappingProblems(m.uidMappings, `/mounts/${i}/uidMappings`), ...idMappingProblems(m.gidMappings, `/mounts/${i}/gidMappings`));
   });
   out.push(...processProblems(c.process));
+  out.push(...mountNamespaceProblems(c));
   for (const name of HOOK_NAMES) c.hooks?.[name]?.forEach((h, i) => out.push(...notAbsolute(`/hooks/${name}/${i}/path`, h.path)));
   out.push(...linuxProblems(c));
   return out;

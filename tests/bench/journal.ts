@@ -6,10 +6,11 @@
 import { Database } from "bun:sqlite";
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { median } from "../../board/median.ts";
 import { writeCheckpoint } from "../../runtime/checkpoint/checkpoint-file.ts";
-import { openStateJournal } from "../../runtime/checkpoint/journal.ts";
-import type { LifecycleChange } from "../../runtime/checkpoint/lifecycle.ts";
-import { fsStorage, SECTOR } from "../../runtime/checkpoint/storage.ts";
+import { openStateJournal } from "../../runtime/durable/journal.ts";
+import type { LifecycleChange } from "../../runtime/durable/lifecycle.ts";
+import { fsStorage, SECTOR } from "../../runtime/durable/storage.ts";
 
 const CHANGES = 10_000;
 const CONTAINERS = 20;
@@ -35,8 +36,6 @@ const workload = (): LifecycleChange[] => {
 
 const writeBytes = (): number => Number(/write_bytes: (\d+)/.exec(readFileSync("/proc/self/io", "utf8"))![1]);
 
-const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
-
 const timeIt = (runs: number, f: () => void): number =>
   median(
     Array.from({ length: runs }, () => {
@@ -44,7 +43,7 @@ const timeIt = (runs: number, f: () => void): number =>
       f();
       return performance.now() - t;
     }),
-  );
+  )!;
 
 interface PhaseResult {
   bytes: number;

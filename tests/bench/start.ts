@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { median } from "../../board/median.ts";
 import { makeBundle } from "../support/bundle.ts";
 import { BIN } from "../support/cli.ts";
 
@@ -45,11 +46,7 @@ for (let i = -3; i < runs; i++) {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const med = Object.fromEntries(available.map((r) => [r, median(times[r]!)]));
+const med = Object.fromEntries(available.map((r) => [r, median(times[r]!)!]));
 console.log(`run of /bin/true in a busybox bundle, ${runs} interleaved runs each (median wall time)`);
 for (const r of available) {
   const ratios = available.filter((o) => o !== r).map((o) => `${(med[r]! / med[o]!).toFixed(2)}x ${o}`);

@@ -4,10 +4,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CHECKPOINT_SUFFIX, readCheckpoint, writeCheckpoint } from "../../runtime/checkpoint/checkpoint-file.ts";
-import { openStateJournal } from "../../runtime/checkpoint/journal.ts";
-import type { ContainerState } from "../../runtime/checkpoint/lifecycle.ts";
+import { openStateJournal } from "../../runtime/durable/journal.ts";
+import type { ContainerState } from "../../runtime/durable/lifecycle.ts";
 import { restoreTree } from "../../runtime/checkpoint/restore-tree.ts";
-import { fsStorage } from "../../runtime/checkpoint/storage.ts";
+import { fsStorage } from "../../runtime/durable/storage.ts";
 import { changeAt, ckptData } from "./checkpoint-cut-workload.ts";
 
 const [mode, a, b] = process.argv.slice(2);

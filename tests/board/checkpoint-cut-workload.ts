@@ -1,5 +1,5 @@
 // The deterministic workloads of the board power cuts: the guest runs them, the host replays them to check.
-import type { LifecycleChange } from "../../runtime/checkpoint/lifecycle.ts";
+import type { LifecycleChange } from "../../runtime/durable/lifecycle.ts";
 
 const IDS = 10;
 

@@ -11,8 +11,8 @@ import { makeExt4Image } from "../../board/disk-image.ts";
 import { buildMinimalTree } from "../../board/disk-tree.ts";
 import { runJob } from "../../board/job.ts";
 import { loadProfile } from "../../board/profile.ts";
-import { rng } from "../../runtime/checkpoint/fault-storage.ts";
-import { applyChange, deviceState, type ContainerState, type DeviceState } from "../../runtime/checkpoint/lifecycle.ts";
+import { rng } from "../../runtime/durable/fault-storage.ts";
+import { applyChange, deviceState, type ContainerState, type DeviceState } from "../../runtime/durable/lifecycle.ts";
 import { changeAt } from "./checkpoint-cut-workload.ts";
 
 const args = process.argv.slice(2);

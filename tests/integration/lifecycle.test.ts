@@ -117,7 +117,7 @@ describe.skipIf(!!skip)("the state journal", () => {
   const root = newRoot();
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const journalState = async () => {
-    const { openStateJournal } = await import("../../runtime/checkpoint/journal.ts");
+    const { openStateJournal } = await import("../../runtime/durable/journal.ts");
     const j = openStateJournal(join(root, "journal"));
     try {
       return j.state().containers;
@@ -141,7 +141,7 @@ describe.skipIf(!!skip)("the state journal", () => {
   test("gets a foreground run's exit status", async () => {
     expect(bunker(root, ["run", "--bundle", makeBundle(["sh", "-c", "exit 7"]), "j2"]).code).toBe(7);
     // Deleted at the end of the run: the exit went in first, in the same write.
-    const { openStateJournal } = await import("../../runtime/checkpoint/journal.ts");
+    const { openStateJournal } = await import("../../runtime/durable/journal.ts");
     const j = openStateJournal(join(root, "journal"));
     expect(j.recovery.replayed).toBeGreaterThanOrEqual(7);
     j.close();

@@ -1,10 +1,10 @@
-// The limits view seen by programs: files rendered by runtime/memory/limits-view.ts, bind-mounted over the real ones
+// The limits view seen by programs: files rendered by runtime/container/limits-view.ts, bind-mounted over the real ones
 // in a private mount namespace (what the setup stage does for a container), read by free, getconf and python.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { limitsViewMounts, writeLimitsView } from "../../runtime/memory/limits-view.ts";
+import { limitsViewMounts, writeLimitsView } from "../../runtime/container/limits-view.ts";
 
 const MiB = 2 ** 20;
 const why = process.getuid?.() !== 0 ? "needs root for a private mount namespace" : !Bun.which("unshare") ? "needs unshare(1)" : undefined;

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeBundle } from "../support/bundle.ts";
+import { makeBundle, type TestConfig } from "../support/bundle.ts";
 import { bunker, newRoot, skipReason } from "../support/cli.ts";
 
 const skip = skipReason();
@@ -82,5 +82,52 @@ describe.skipIf(!!skip)("root filesystem", () => {
     const r = bunker(root, ["run", "--bundle", bundle, "sysctl1"]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("1\nfleet.example\n");
+  });
+
+  test("device nodes have exactly their configured mode, 0666 for the defaults, so a non-root user can write /dev/null", () => {
+    const bundle = makeBundle(["sh", "-c", "echo x > /dev/null && echo written; stat -c '%n %a %u' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/mine"], (c) => ({
+      ...c,
+      process: { ...c.process, user: { uid: 65534, gid: 65534 } },
+      linux: { ...c.linux, devices: [{ path: "/dev/mine", type: "c", major: 1, minor: 5, fileMode: 0o640, uid: 65534, gid: 0 }] },
+    }));
+    // The caller's umask must not reach the nodes.
+    const umask = process.umask(0o027);
+    try {
+      const r = bunker(root, ["run", "--bundle", bundle, "devmode1"]);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(
+        ["written", ...["null", "zero", "full", "random", "urandom", "tty"].map((d) => `/dev/${d} 666 0`), "/dev/mine 640 65534", ""].join("\n"),
+      );
+    } finally {
+      process.umask(umask);
+      rmSync(bundle, { recursive: true, force: true });
+    }
+  });
+
+  test("without a mount namespace, what needs one is refused naming the field, and the rest runs confined to root.path", () => {
+    const withoutMountNs = (c: TestConfig) => ({ ...c, linux: { ...c.linux, namespaces: c.linux.namespaces.filter((n) => n.type !== "mount") } });
+    const refused = makeBundle(["true"], withoutMountNs);
+    const bare = makeBundle(["ls", "/"], (c) => {
+      const { maskedPaths: _m, readonlyPaths: _r, ...linux } = withoutMountNs(c).linux;
+      return { ...c, root: { path: "rootfs" }, mounts: [], linux };
+    });
+    try {
+      const r = bunker(root, ["run", "--bundle", refused, "nomnt1"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe("bunker: Invalid config.json: /root/readonly: Needs a 'mount' namespace in /linux/namespaces\n");
+      expect(existsSync(join(root, "nomnt1"))).toBe(false);
+      for (const [field, edit] of [
+        ["/mounts", (c: TestConfig) => ({ ...c, root: { path: "rootfs" } })],
+        ["/linux/maskedPaths", (c: TestConfig) => ({ ...c, root: { path: "rootfs" }, mounts: [] })],
+      ] as const) {
+        writeFileSync(join(refused, "config.json"), JSON.stringify(edit(withoutMountNs(JSON.parse(readFileSync(join(refused, "config.json"), "utf8"))))));
+        expect(bunker(root, ["run", "--bundle", refused, "nomnt1"]).stderr).toStartWith(`bunker: Invalid config.json: ${field}: Needs a 'mount' namespace`);
+      }
+      const ok = bunker(root, ["run", "--bundle", bare, "nomnt2"]);
+      expect(ok.stderr).toBe("");
+      expect(ok.stdout.split("\n")).toEqual(["bin", "dev", "etc", "proc", "root", "state", "sys", "tmp", ""]);
+    } finally {
+      for (const b of [refused, bare]) rmSync(b, { recursive: true, force: true });
+    }
   });
 });

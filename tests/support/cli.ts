@@ -3,7 +3,7 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** BUNKER_TEST_BIN runs the suites against another build (to see a regression test fail on the code before a fix). */
+/** BUNKER_TEST_BIN runs the suites against another build (an older one, to see a regression test fail there). */
 export const BIN = process.env.BUNKER_TEST_BIN ?? join(import.meta.dir, "../../dist", process.arch === "arm64" ? "bunker-linux-arm64" : "bunker-linux-x64");
 
 export interface Result {

@@ -1,14 +1,8 @@
 // cgroup v1 cpu: shares, CFS quota/period/burst, realtime runtime/period, idle; throttling statistics from cpu.stat.
-import type { LinuxResources } from "../../spec/resources.ts";
 import type { Controller } from "../controller.ts";
 import { codeOf } from "../fs.ts";
 import { readKeyed, writeFile } from "../files.ts";
-
-/** Whether linux.resources.cpu asks anything of the cpu controller (cpus and mems are cpuset's). */
-export const asksCpu = (r: LinuxResources): boolean => {
-  const c = r.cpu;
-  return !!c && [c.shares, c.quota, c.period, c.burst, c.realtimePeriod, c.realtimeRuntime, c.idle].some((v) => v !== undefined);
-};
+import { asksCpu } from "../resource-checks.ts";
 
 export const cpuV1: Controller = {
   name: "cpu",

@@ -3,10 +3,11 @@ import type { LinuxResources } from "../../spec/resources.ts";
 import type { CgroupManager } from "../manager.ts";
 import type { CgroupFs } from "../fs.ts";
 import { readFile, writeFile } from "../files.ts";
-import { watchOomV1, type OomWatch } from "../oom.ts";
-import { addProcessTo, applyPlaced, createPath, killEach, pidsOf, removeWhenEmpty, statsPlaced, type Placed } from "../placement.ts";
+import { watchOomV1 } from "../oom.ts";
+import type { Watch } from "../../watch/watch.ts";
+import { addProcessTo, applyPlaced, createPath, freezeAndKill, pidsOf, removeAfterKill, statsPlaced, type Placed } from "../placement.ts";
 import type { CgroupStats } from "../stats.ts";
-import { unifiedV2 } from "../v2/unified.ts";
+import { unifiedV2 } from "../unified.ts";
 import { V1_CONTROLLERS } from "./controllers.ts";
 import { freezerState, setFreezerV1 } from "./freezer.ts";
 import { oomKillsV1 } from "./memory.ts";
@@ -110,21 +111,18 @@ export class V1Manager implements CgroupManager {
     return dir ? oomKillsV1(this.fs, dir) : 0;
   }
 
-  watchOom(onOom: () => void): OomWatch {
+  watchOom(onOom: () => void): Watch {
     const dir = this.dirOf("memory");
     if (!dir) throw new Error(`Watching container cgroup '${this.path}' for OOM: the memory controller is not mounted`);
     return watchOomV1(this.fs, dir, onOom);
   }
 
-  async destroy(): Promise<void> {
-    const pids = this.pids();
-    if (pids.length) {
-      // Frozen, nothing can fork between listing and killing; SIGKILL takes effect when thawed.
+  async destroy(onWarning?: (msg: string) => void): Promise<void> {
+    let freezeError: Error | undefined;
+    if (this.pids().length) {
       const freezer = this.dirOf("freezer");
-      const frozen = freezer !== undefined && this.fs.exists(freezer) && (await this.freeze().then(() => true, () => false));
-      killEach(this.fs, this.pids());
-      if (frozen) await this.thaw();
+      ({ freezeError } = await freezeAndKill(this.fs, () => this.pids(), freezer !== undefined && this.fs.exists(freezer) ? this : undefined));
     }
-    await removeWhenEmpty(this.fs, this.allDirs);
+    await removeAfterKill(this.fs, this.allDirs, freezeError, onWarning);
   }
 }

@@ -4,6 +4,7 @@ import type { LinuxMemory } from "../../spec/resources.ts";
 import type { Controller } from "../controller.ts";
 import { codeOf, type CgroupFs } from "../fs.ts";
 import { readFile, readKeyed, readNumber, readNumberOr0, writeFile } from "../files.ts";
+import { checkLimitAboveUsage } from "../resource-checks.ts";
 import type { MemoryEntry } from "../stats.ts";
 
 const LIMIT = "memory.limit_in_bytes";
@@ -40,14 +41,6 @@ const entry = (fs: CgroupFs, dir: string, prefix: string): MemoryEntry => ({
   max: readNumberOr0(fs, dir, `${prefix}.max_usage_in_bytes`),
   failcnt: readNumberOr0(fs, dir, `${prefix}.failcnt`),
 });
-
-/** Refuses a limit below what the cgroup already uses (linux.resources.memory.checkBeforeUpdate). */
-export const checkLimitAboveUsage = (m: LinuxMemory, usage: () => number, dir: string): void => {
-  if (!m.checkBeforeUpdate || m.limit === undefined || m.limit <= 0) return;
-  if (m.limit < usage()) {
-    throw new Error(`Setting the memory limit of '${dir}' to '${m.limit}': the memory limit is too low: usage is ${usage()} bytes`);
-  }
-};
 
 export const memoryV1: Controller = {
   name: "memory",

@@ -8,7 +8,7 @@ import { devicesV2 } from "./devices.ts";
 import { hugetlbV2 } from "../hugetlb.ts";
 import { ioV2 } from "./io.ts";
 import { memoryV2 } from "./memory.ts";
-import { unifiedV2 } from "./unified.ts";
+import { unifiedV2 } from "../unified.ts";
 
 /** Controllers with a kernel controller of the same name, enabled through cgroup.subtree_control. */
 export const V2_CONTROLLERS: readonly Controller[] = [memoryV2, cpuV2, cpuset, pids, ioV2, hugetlbV2, rdma];

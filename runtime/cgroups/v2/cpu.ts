@@ -3,7 +3,7 @@
 import type { Controller } from "../controller.ts";
 import { sharesToWeight } from "../convert.ts";
 import { readKeyed, writeFile } from "../files.ts";
-import { asksCpu } from "../v1/cpu.ts";
+import { asksCpu } from "../resource-checks.ts";
 
 export const cpuV2: Controller = {
   name: "cpu",

@@ -3,8 +3,9 @@ import type { LinuxResources } from "../../spec/resources.ts";
 import type { CgroupManager } from "../manager.ts";
 import type { CgroupFs } from "../fs.ts";
 import { readFile, writeFile } from "../files.ts";
-import { watchOomV2, type OomWatch } from "../oom.ts";
-import { addProcessTo, applyPlaced, createPath, killEach, pidsOf, removeWhenEmpty, statsPlaced, type Placed } from "../placement.ts";
+import { watchOomV2 } from "../oom.ts";
+import type { Watch } from "../../watch/watch.ts";
+import { addProcessTo, applyPlaced, createPath, freezeAndKill, pidsOf, removeAfterKill, statsPlaced, type Placed } from "../placement.ts";
 import type { CgroupStats } from "../stats.ts";
 import { V2_ALWAYS, V2_CONTROLLERS } from "./controllers.ts";
 import { isFrozenV2, setFreezerV2 } from "./freezer.ts";
@@ -107,20 +108,18 @@ export class V2Manager implements CgroupManager {
     return this.fs.exists(`${this.dir}/memory.events`) ? oomKillsV2(this.fs, this.dir) : 0;
   }
 
-  watchOom(onOom: () => void): OomWatch {
+  watchOom(onOom: () => void): Watch {
     return watchOomV2(this.fs, this.dir, onOom);
   }
 
-  async destroy(): Promise<void> {
+  async destroy(onWarning?: (msg: string) => void): Promise<void> {
     if (!this.fs.exists(this.dir)) return;
+    let freezeError: Error | undefined;
     if (this.fs.exists(`${this.dir}/cgroup.kill`)) {
       if (this.pids().length) writeFile(this.fs, this.dir, "cgroup.kill", "1");
     } else if (this.pids().length) {
-      // Before 5.14: freeze so nothing forks between listing and killing.
-      const frozen = await this.freeze().then(() => true, () => false);
-      killEach(this.fs, this.pids());
-      if (frozen) await this.thaw();
+      ({ freezeError } = await freezeAndKill(this.fs, () => this.pids(), this));
     }
-    await removeWhenEmpty(this.fs, [this.dir]);
+    await removeAfterKill(this.fs, [this.dir], freezeError, onWarning);
   }
 }

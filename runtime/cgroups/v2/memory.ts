@@ -5,7 +5,7 @@ import type { Controller } from "../controller.ts";
 import { swapToV2, v2Limit } from "../convert.ts";
 import { codeOf, type CgroupFs } from "../fs.ts";
 import { readKeyed, readNumber, readNumberOr0, writeFile } from "../files.ts";
-import { checkLimitAboveUsage } from "../v1/memory.ts";
+import { checkLimitAboveUsage } from "../resource-checks.ts";
 
 export const memoryV2: Controller = {
   name: "memory",

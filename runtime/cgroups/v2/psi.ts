@@ -1,6 +1,6 @@
 // Pressure stall information of a cgroup v2 directory (cpu.pressure, memory.pressure, io.pressure), where the kernel
 // offers it (CONFIG_PSI, not disabled with psi=0).
-import { parsePsi } from "../../memory/psi.ts";
+import { parsePsi } from "../psi.ts";
 import type { CgroupFs } from "../fs.ts";
 import type { CgroupStats, PsiStats } from "../stats.ts";
 

@@ -1,7 +1,7 @@
 // `bunker checkpoint ID [--file F] [--leave-running]` and `bunker checkpoint inspect FILE [--json]`.
 import { checkpointContainer, DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
-import { inspectFile, type InspectReport } from "../../checkpoint/inspect.ts";
-import { DEFAULT_JOURNAL_DIR } from "../../checkpoint/journal.ts";
+import { inspectFile, type InspectReport } from "../../durable/inspect.ts";
+import { DEFAULT_JOURNAL_DIR } from "../../durable/journal.ts";
 import { openLockedJournal } from "../../container/journal.ts";
 import type { Command, GlobalOptions, ParsedArgs } from "../command.ts";
 import { UsageError } from "../command.ts";

@@ -1,6 +1,6 @@
 import type { Command } from "../command.ts";
 import { flagString } from "../parse.ts";
-import { loadDaemonConfig, startDaemon } from "../../memory/daemon.ts";
+import { loadDaemonConfig, startDaemon } from "../../supervisor/daemon.ts";
 
 export const command: Command = {
   name: "daemon",

@@ -1,17 +1,25 @@
-import { streamEvents } from "../../cgroups/events.ts";
+import { Type } from "@sinclair/typebox";
+import { OomEventSchema, StatsEventSchema, streamEvents } from "../../container/events.ts";
+import { followMemoryEvents } from "../../memory/event-follow.ts";
+import { eventLogPath, MemoryEventLineSchema, type MemoryEventLine } from "../../memory/event-log.ts";
+import { parseDuration } from "../../units.ts";
 import { UsageError, type Command } from "../command.ts";
 import { flagBool, flagString } from "../parse.ts";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration as runc takes it: "5s", "500ms", "1m30s". */
-export const parseDuration = (text: string): number => {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (!parts.length || parts.map((p) => p[0]).join("") !== text) throw new UsageError(`--interval takes a duration such as '5s' or '500ms', not '${text}'`);
-  const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]!]!, 0);
+/** runc's --interval: a Go duration ("5s", "500ms", "1m30s"), longer than zero. */
+export const parseInterval = (text: string): number => {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    throw new UsageError(`--interval takes a duration such as '5s' or '500ms', not '${text}'`);
+  }
   if (ms <= 0) throw new UsageError(`--interval must be longer than zero, not '${text}'`);
   return ms;
 };
+
+/** One line of `events` (docs/schemas/events.schema.json): the container's own events and the memory core's. */
+export const EventSchema = Type.Union([StatsEventSchema, OomEventSchema, MemoryEventLineSchema]);
 
 export const command: Command = {
   name: "events",
@@ -26,11 +34,13 @@ export const command: Command = {
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+    const id = a.positional[0]!;
+    const follow = (emit: (e: MemoryEventLine) => void) => followMemoryEvents(eventLogPath(g.root), id, (data) => emit({ type: "memory", id, data }));
     try {
       await streamEvents(
         g.root,
-        a.positional[0]!,
-        { intervalMs: parseDuration(flagString(a, "interval") ?? "5s"), once: flagBool(a, "stats"), signal: stop.signal },
+        id,
+        { intervalMs: parseInterval(flagString(a, "interval") ?? "5s"), once: flagBool(a, "stats"), signal: stop.signal, follow },
         (e) => process.stdout.write(`${JSON.stringify(e)}\n`),
       );
     } finally {

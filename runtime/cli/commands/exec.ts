@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../../atomic-file.ts";
+import { writeFileAtomic } from "../../durable/atomic-file.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { flagBool, flagList, flagString } from "../parse.ts";

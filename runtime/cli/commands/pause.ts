@@ -1,4 +1,4 @@
-import { pauseContainer } from "../../cgroups/pause.ts";
+import { pauseContainer } from "../../container/pause.ts";
 import type { Command } from "../command.ts";
 
 export const command: Command = {

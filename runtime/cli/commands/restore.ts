@@ -1,5 +1,5 @@
 // `bunker restore ID --file F [--bundle DIR]`: recreate and start a container from a checkpoint file.
-import { DEFAULT_JOURNAL_DIR } from "../../checkpoint/journal.ts";
+import { DEFAULT_JOURNAL_DIR } from "../../durable/journal.ts";
 import { openLockedJournal } from "../../container/journal.ts";
 import { restoreContainer } from "../../checkpoint/restore-container.ts";
 import type { Command } from "../command.ts";

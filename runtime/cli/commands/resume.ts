@@ -1,9 +1,10 @@
 // `bunker resume`: run by a board's init at boot: recover the state journal and bring back what should run.
 // `bunker resume ID`: runc's command of that name, thawing a paused container.
 import { DEFAULT_CHECKPOINT_STORE } from "../../checkpoint/checkpoint-container.ts";
-import { DEFAULT_JOURNAL_DIR } from "../../checkpoint/journal.ts";
+import { DEFAULT_JOURNAL_DIR } from "../../durable/journal.ts";
 import { openLockedJournal } from "../../container/journal.ts";
-import { resume, thawContainer, type Resumed } from "../../checkpoint/resume.ts";
+import { resume, type Resumed } from "../../checkpoint/resume.ts";
+import { thawContainer } from "../../container/pause.ts";
 import type { Command } from "../command.ts";
 import { flagBool, flagList, flagString } from "../parse.ts";
 import { logLine } from "../report.ts";

@@ -1,4 +1,4 @@
-import { statsRows, type StatsRow } from "../../cgroups/summary.ts";
+import { statsRows, type StatsRow } from "../../container/stats.ts";
 import type { Command } from "../command.ts";
 import { flagBool } from "../parse.ts";
 import { table } from "../table.ts";

@@ -2,17 +2,18 @@ import { readFileSync } from "node:fs";
 import type { LinuxResources } from "../../spec/resources.ts";
 import { parseJson } from "../../spec/validate.ts";
 import { updateResources } from "../../container/update.ts";
+import { parseSize } from "../../units.ts";
 import { UsageError, type Command, type ParsedArgs } from "../command.ts";
 import { flagInt, flagString } from "../parse.ts";
-
-const UNITS: Record<string, number> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
 /** runc's memory sizes: "-1", or a number with an optional binary unit ("64m", "1.5G", "512KiB"). */
 export const parseBytes = (flag: string, text: string): number => {
   if (text === "-1") return -1;
-  const m = /^(\d+(?:\.\d+)?) ?([kmgt])?(?:i?b)?$/i.exec(text);
-  if (!m) throw new UsageError(`Flag --${flag} takes a size such as '64m' or -1, not '${text}'`);
-  return Math.round(Number(m[1]) * UNITS[(m[2] ?? "").toLowerCase()]!);
+  try {
+    return parseSize(text);
+  } catch {
+    throw new UsageError(`Flag --${flag} takes a size such as '64m' or -1, not '${text}'`);
+  }
 };
 
 /** The resources the flags name, on top of --resources when given (runc's precedence). */

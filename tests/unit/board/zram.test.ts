@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { configureZram, swapHeader, zramConfig, type SwapOps } from "../../../board/zram.ts";
 import { loadProfile } from "../../../board/profile.ts";
-import { fakeCgroupFs, type FakeCgroupFs } from "../runtime/memory/fake-cgroupfs.ts";
+import { FakeCgroupFs } from "../fakes/cgroupfs.ts";
 
 const MiB = 2 ** 20;
 let f: FakeCgroupFs;
@@ -12,28 +12,28 @@ let ops: SwapOps;
 
 /** A 6.1 kernel's zram0 in sysfs, unused, and the swap list of a board without swap. */
 const putZram = (dev: string, x: { disksize?: number; algorithms?: string; writeback?: boolean } = {}) => {
-  f.put(`/sys/block/${dev}/disksize`, `${x.disksize ?? 0}\n`);
-  f.put(`/sys/block/${dev}/comp_algorithm`, `${x.algorithms ?? "lzo [lzo-rle] lz4 lz4hc 842 zstd"}\n`);
-  f.put(`/sys/block/${dev}/mem_limit`, "0\n");
-  f.put(`/sys/block/${dev}/reset`, "");
-  f.put(`/sys/block/${dev}/mm_stat`, "    4096       74     4096        0     4096        0        0        0        0\n");
-  if (x.writeback !== false) f.put(`/sys/block/${dev}/backing_dev`, "none\n");
-  f.put(`/dev/${dev}`, "");
+  f.set(`/sys/block/${dev}/disksize`, `${x.disksize ?? 0}\n`);
+  f.set(`/sys/block/${dev}/comp_algorithm`, `${x.algorithms ?? "lzo [lzo-rle] lz4 lz4hc 842 zstd"}\n`);
+  f.set(`/sys/block/${dev}/mem_limit`, "0\n");
+  f.set(`/sys/block/${dev}/reset`, "");
+  f.set(`/sys/block/${dev}/mm_stat`, "    4096       74     4096        0     4096        0        0        0        0\n");
+  if (x.writeback !== false) f.set(`/sys/block/${dev}/backing_dev`, "none\n");
+  f.set(`/dev/${dev}`, "");
 };
 
 beforeEach(() => {
-  f = fakeCgroupFs();
+  f = new FakeCgroupFs();
   calls = [];
   ops = { swapon: (p, prio) => void calls.push(`swapon ${p} ${prio}`), swapoff: (p) => void calls.push(`swapoff ${p}`), pageSize: 4096 };
-  f.put("/proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
-  f.put("/proc/sys/vm/swappiness", "60\n");
+  f.set("/proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+  f.set("/proc/sys/vm/swappiness", "60\n");
 });
 afterEach(() => f.cleanup());
 
 describe("configureZram()", () => {
   test("sets an unused device up in the kernel's order, formats it and enables it with the priority", () => {
     putZram("zram0");
-    const status = configureZram(f.fs, ops, { sizeBytes: 128 * MiB, algorithm: "zstd", memLimitBytes: 48 * MiB, writeback: "/dev/vdb", priority: 100, swappiness: 100 });
+    const status = configureZram(f, ops, { sizeBytes: 128 * MiB, algorithm: "zstd", memLimitBytes: 48 * MiB, writeback: "/dev/vdb", priority: 100, swappiness: 100 });
     expect(f.get("/sys/block/zram0/comp_algorithm")).toBe("zstd");
     expect(f.get("/sys/block/zram0/backing_dev")).toBe("/dev/vdb");
     expect(f.get("/sys/block/zram0/disksize")).toBe(String(128 * MiB));
@@ -49,8 +49,8 @@ describe("configureZram()", () => {
 
   test("turns off and resets a device that is already swap before sizing it again", () => {
     putZram("zram0", { disksize: 64 * MiB });
-    f.put("/proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0                              partition\t65532\t\t0\t\t100\n");
-    configureZram(f.fs, ops, { device: "zram0", sizeBytes: 32 * MiB, algorithm: "lz4", priority: 5 });
+    f.set("/proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0                              partition\t65532\t\t0\t\t100\n");
+    configureZram(f, ops, { device: "zram0", sizeBytes: 32 * MiB, algorithm: "lz4", priority: 5 });
     expect(calls).toEqual(["swapoff /dev/zram0", "swapon /dev/zram0 5"]);
     expect(f.get("/sys/block/zram0/reset")).toBe("1");
   });
@@ -58,12 +58,12 @@ describe("configureZram()", () => {
   test("picks the first unused device", () => {
     putZram("zram0", { disksize: 64 * MiB });
     putZram("zram1");
-    expect(configureZram(f.fs, ops, { sizeBytes: 32 * MiB, algorithm: "lz4", priority: 100 }).device).toBe("zram1");
+    expect(configureZram(f, ops, { sizeBytes: 32 * MiB, algorithm: "lz4", priority: 100 }).device).toBe("zram1");
   });
 
   test("refuses an algorithm the kernel does not offer, naming those it does", () => {
     putZram("zram0", { algorithms: "lzo [lzo-rle] lz4" });
-    expect(() => configureZram(f.fs, ops, { sizeBytes: 32 * MiB, algorithm: "zstd", priority: 100 })).toThrow(
+    expect(() => configureZram(f, ops, { sizeBytes: 32 * MiB, algorithm: "zstd", priority: 100 })).toThrow(
       "Configuring zram0: compression algorithm 'zstd' is not offered by this kernel (offered: lzo, lzo-rle, lz4)",
     );
     expect(calls).toEqual([]);
@@ -71,7 +71,7 @@ describe("configureZram()", () => {
 
   test("refuses writeback on a kernel without it", () => {
     putZram("zram0", { writeback: false });
-    expect(() => configureZram(f.fs, ops, { sizeBytes: 32 * MiB, algorithm: "lz4", writeback: "/dev/vdb", priority: 100 })).toThrow(
+    expect(() => configureZram(f, ops, { sizeBytes: 32 * MiB, algorithm: "lz4", writeback: "/dev/vdb", priority: 100 })).toThrow(
       "Configuring zram0: writeback needs a kernel with CONFIG_ZRAM_WRITEBACK (no backing_dev)",
     );
   });

@@ -17,6 +17,8 @@ export interface Recorder {
   failNext(name: keyof Syscalls, errno: string, times?: number, when?: (args: unknown[]) => boolean): void;
   /** Data the next reads of `fd` return, one chunk per read; an exhausted queue reads as end of file. */
   feed(fd: number, ...chunks: string[]): void;
+  /** What calls of `name` return from now on. */
+  respond(name: keyof Syscalls, fn: (...args: unknown[]) => unknown): void;
 }
 
 export const recordingSyscalls = (): Recorder => {
@@ -29,6 +31,9 @@ export const recordingSyscalls = (): Recorder => {
     read: (fd) => reads.get(fd as number)?.shift() ?? Buffer.alloc(0),
     openPty: () => ({ master: 90, slavePath: "/dev/pts/0" }),
     connectUnix: () => 91,
+    openTree: () => nextFd++,
+    // A host whose root mount is private, unless a test sets another table.
+    mountTable: () => "1 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n",
     umask: () => 0o22,
     prctl: () => 0,
     setsid: () => 1,
@@ -41,7 +46,8 @@ export const recordingSyscalls = (): Recorder => {
     "unshare", "setns", "mount", "umount2", "pivotRoot", "chdir", "chroot", "sethostname", "setdomainname", "prctl",
     "capset", "setresuid", "setresgid", "setgroups", "setrlimit", "execve", "open", "close", "dup3", "read", "writeAll",
     "mknod", "ioctl", "umask", "setsid", "resetSignals", "openPty", "connectUnix", "sendFd", "setWindowSize", "kill",
-    "closeRangeCloexec", "schedSetattr", "ioprioSet", "personality", "schedSetaffinity",
+    "closeRangeCloexec", "mountSetattr", "openTree", "moveMount", "mountTable", "schedSetattr", "ioprioSet", "personality",
+    "schedSetaffinity",
   ];
   const sys = Object.fromEntries(
     names.map((name) => [
@@ -68,5 +74,6 @@ export const recordingSyscalls = (): Recorder => {
     names: () => calls.map((c) => c.name),
     failNext: (name, errno, times = 1, when) => failures.push({ name, errno, left: times, when }),
     feed: (fd, ...chunks) => reads.set(fd, [...(reads.get(fd) ?? []), ...chunks.map((c) => Buffer.from(c))]),
+    respond: (name, fn) => void (results[name] = fn),
   };
 };

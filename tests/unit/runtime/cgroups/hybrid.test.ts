@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { cgroupManager } from "../../../../runtime/cgroups/manager.ts";
-import { FakeCgroupFs } from "./fake-cgroupfs.ts";
+import { cgroupManager } from "../../../../runtime/cgroups/host-manager.ts";
+import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
 
 let fs: FakeCgroupFs;
 afterEach(() => fs?.cleanup());

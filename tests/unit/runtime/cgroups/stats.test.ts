@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
-import { EventSchema } from "../../../../runtime/cgroups/events.ts";
-import { cgroupManager } from "../../../../runtime/cgroups/manager.ts";
+import { EventSchema } from "../../../../runtime/cli/commands/events.ts";
+import { cgroupManager } from "../../../../runtime/cgroups/host-manager.ts";
 import { CgroupStatsSchema } from "../../../../runtime/cgroups/stats.ts";
-import { FakeCgroupFs, type FakeLayout } from "./fake-cgroupfs.ts";
+import { FakeCgroupFs, type FakeLayout } from "../../fakes/cgroupfs.ts";
 
 let fs: FakeCgroupFs;
 afterEach(() => fs?.cleanup());

@@ -2,12 +2,12 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ByteWriter } from "../../../../runtime/checkpoint/bytes.ts";
+import { ByteWriter } from "../../../../runtime/durable/bytes.ts";
 import { readCheckpoint, writeCheckpoint } from "../../../../runtime/checkpoint/checkpoint-file.ts";
 import { hashChunk, packChunk } from "../../../../runtime/checkpoint/chunks.ts";
-import { encodeHeader, encodeRecord } from "../../../../runtime/checkpoint/frame.ts";
-import type { ContainerState } from "../../../../runtime/checkpoint/lifecycle.ts";
-import { recordType } from "../../../../runtime/checkpoint/record-types.ts";
+import { encodeHeader, encodeRecord } from "../../../../runtime/durable/frame.ts";
+import type { ContainerState } from "../../../../runtime/durable/lifecycle.ts";
+import { recordType } from "../../../../runtime/durable/record-types.ts";
 import { restoreTree } from "../../../../runtime/checkpoint/restore-tree.ts";
 
 const state: ContainerState = { id: "web", bundle: "/srv/web", status: "running", pid: 42, oomKilled: false, restarts: 0, shouldRun: true };

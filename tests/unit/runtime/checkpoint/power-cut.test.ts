@@ -2,11 +2,11 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { CHECKPOINT_SUFFIX, readCheckpoint, writeCheckpoint } from "../../../../runtime/checkpoint/checkpoint-file.ts";
-import { FaultStorage, PowerCut } from "../../../../runtime/checkpoint/fault-storage.ts";
-import { openStateJournal } from "../../../../runtime/checkpoint/journal.ts";
-import { applyChange, deviceState, type ContainerState, type DeviceState, type LifecycleChange } from "../../../../runtime/checkpoint/lifecycle.ts";
-import { runPowerCuts, type CutWorkload } from "../../../../runtime/checkpoint/power-cut.ts";
-import { SECTOR } from "../../../../runtime/checkpoint/storage.ts";
+import { FaultStorage, PowerCut } from "../../../../runtime/durable/fault-storage.ts";
+import { openStateJournal } from "../../../../runtime/durable/journal.ts";
+import { applyChange, deviceState, type ContainerState, type DeviceState, type LifecycleChange } from "../../../../runtime/durable/lifecycle.ts";
+import { runPowerCuts, type CutWorkload } from "../../../../runtime/durable/power-cut.ts";
+import { SECTOR } from "../../../../runtime/durable/storage.ts";
 
 /** A busy device: three containers going through their lives, one resources update that spans two sectors. */
 const changes = (): LifecycleChange[] => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStateJournal } from "../../../../runtime/checkpoint/journal.ts";
+import { openStateJournal } from "../../../../runtime/durable/journal.ts";
 import { defaultJournalDir } from "../../../../runtime/container/journal-dir.ts";
 import { recordChanges } from "../../../../runtime/container/journal.ts";
 

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { applyStep, type ActuatorDeps } from "../../../../runtime/memory/actuator.ts";
-import type { MemoryCgroupPaths } from "../../../../runtime/memory/cgroup-memory.ts";
+import type { MemoryCgroupPaths } from "../../../../runtime/memory/observation.ts";
 import type { Step } from "../../../../runtime/memory/ladder.ts";
-import { fakeCgroupFs, putV1, putV2, type FakeCgroupFs } from "./fake-cgroupfs.ts";
+import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
+import { putV1, putV2 } from "./cgroup-fixtures.ts";
 
 const MiB = 2 ** 20;
 const V2 = "/sys/fs/cgroup/bunker/hog";
@@ -11,12 +12,12 @@ const V1 = { memory: "/sys/fs/cgroup/memory/bunker/hog", freezer: "/sys/fs/cgrou
 let f: FakeCgroupFs;
 let restarted: string[];
 beforeEach(() => {
-  f = fakeCgroupFs();
+  f = new FakeCgroupFs();
   restarted = [];
 });
 afterEach(() => f.cleanup());
 
-const deps = (where: MemoryCgroupPaths | undefined): ActuatorDeps => ({ fs: f.fs, paths: () => where, restart: async (id) => void restarted.push(id) });
+const deps = (where: MemoryCgroupPaths | undefined): ActuatorDeps => ({ fs: f, paths: () => where, restart: async (id) => void restarted.push(id) });
 const base = { id: "hog", class: "background", reason: "test" } as const;
 const run = (where: MemoryCgroupPaths | undefined, step: Step) => applyStep(deps(where), step);
 
@@ -39,14 +40,15 @@ describe("applyStep() on cgroup v2", () => {
   test("kills through cgroup.kill where the kernel has it, signalling no one itself", async () => {
     putV2(f, V2, { current: 60 * MiB, procs: [101, 102] });
     expect(await run({ v2: V2 }, { ...base, action: "kill" })).toEqual({ outcome: "done", detail: "cgroup.kill" });
-    expect(f.get(`${V2}/cgroup.kill`)).toBe("1");
-    expect(f.kills).toEqual([]);
+    expect(f.writesTo("cgroup.kill")).toEqual([[`${V2}/cgroup.kill`, "1"]]);
+    expect(f.killed).toEqual([101, 102]);
+    expect(f.signalled).toEqual([]);
   });
 
   test("kills every member with the cgroup frozen when cgroup.kill is missing", async () => {
     putV2(f, V2, { current: 60 * MiB, procs: [101, 102], modern: false });
     expect((await run({ v2: V2 }, { ...base, action: "kill" })).detail).toBe("SIGKILL to 2 process(es)");
-    expect(f.kills).toEqual([{ pid: 101, signal: "SIGKILL" }, { pid: 102, signal: "SIGKILL" }]);
+    expect(f.signalled).toEqual([101, 102]);
     expect(f.get(`${V2}/cgroup.freeze`)).toBe("0");
   });
 
@@ -84,7 +86,7 @@ describe("applyStep() on cgroup v1", () => {
   test("kills each member of cgroup.procs, frozen, then thaws", async () => {
     putV1(f, V1, { current: 60 * MiB, procs: [7] });
     await run({ v1: V1 }, { ...base, action: "kill" });
-    expect(f.kills).toEqual([{ pid: 7, signal: "SIGKILL" }]);
+    expect(f.signalled).toEqual([7]);
     expect(f.get(`${V1.freezer}/freezer.state`)).toBe("THAWED");
   });
 

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { MemoryCore, type CoreContainer } from "../../../../runtime/memory/core.ts";
+import { MemoryCore } from "../../../../runtime/memory/core.ts";
+import type { CoreContainer } from "../../../../runtime/memory/observation.ts";
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { memoryPolicy } from "../../../../runtime/memory/policy.ts";
-import type { EpollWatch, WatchCallbacks } from "../../../../runtime/memory/epoll-watch.ts";
-import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs } from "./fake-cgroupfs.ts";
+import type { EpollWatch, WatchCallbacks } from "../../../../runtime/watch/epoll.ts";
+import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
+import { putSystem, putV2 } from "./cgroup-fixtures.ts";
 
 const MiB = 2 ** 20;
 const NOW = 5_000_000;
@@ -29,7 +31,7 @@ let f: FakeCgroupFs;
 let events: MemoryEvent[];
 let core: MemoryCore | undefined;
 beforeEach(() => {
-  f = fakeCgroupFs();
+  f = new FakeCgroupFs();
   events = [];
 });
 afterEach(async () => {
@@ -51,7 +53,7 @@ describe("MemoryCore", () => {
     putSystem(f, { availableMiB: 100 });
     const psi = fakePsi();
     const fleet = [container("db", "critical", 100 * MiB), container("hog", "background", 60 * MiB)];
-    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => NOW });
+    core = new MemoryCore({ fs: f, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => NOW });
     core.start();
     for (const c of fleet) core.attach(c);
     expect(psi.armed()).toEqual(["psi system some look", "psi system some", "psi system full", "psi db some", "psi hog full"]);
@@ -72,7 +74,7 @@ describe("MemoryCore", () => {
   test("records a refused trigger and does not count it as watched", () => {
     putSystem(f, { availableMiB: 100 });
     const psi = fakePsi(["/proc/pressure/memory"]);
-    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => [], restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => NOW });
+    core = new MemoryCore({ fs: f, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => [], restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => NOW });
     core.start();
     expect(psi.armed()).toEqual([]);
     expect(events.map((e) => [e.action, e.detail])).toEqual(
@@ -85,7 +87,7 @@ describe("MemoryCore", () => {
     const psi = fakePsi();
     const fleet = [container("db", "critical", 100 * MiB), container("web", "normal", 30 * MiB), container("hog", "background", 60 * MiB)];
     let clock = NOW;
-    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => clock });
+    core = new MemoryCore({ fs: f, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => clock });
     core.start();
     for (const c of fleet) core.attach(c);
     clock = NOW + 3;
@@ -105,7 +107,7 @@ describe("MemoryCore", () => {
     putSystem(f, { availableMiB: 150 });
     const fleet = [{ ...container("idle", "normal", 100 * MiB), policy: memoryPolicy({ "bunker.reclaim": "on" }) }];
     let clock = NOW;
-    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig({ reclaimIntervalMs: 50, reclaimRecheckMs: 50 }), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: fakePsi().make, now: () => clock });
+    core = new MemoryCore({ fs: f, config: defaultLadderConfig({ reclaimIntervalMs: 50, reclaimRecheckMs: 50 }), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: fakePsi().make, now: () => clock });
     core.start();
     core.attach(fleet[0]!);
     await settle();
@@ -118,10 +120,10 @@ describe("MemoryCore", () => {
   test("records a kernel OOM kill seen in memory.events", async () => {
     putSystem(f, { availableMiB: 100 });
     const fleet = [container("web", "normal", 30 * MiB)];
-    core = new MemoryCore({ fs: f.fs, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: fakePsi().make });
+    core = new MemoryCore({ fs: f, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: fakePsi().make });
     core.start();
     core.attach(fleet[0]!);
-    f.put("/sys/fs/cgroup/bunker/web/memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\noom_group_kill 0\n");
+    f.set("/sys/fs/cgroup/bunker/web/memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\noom_group_kill 0\n");
     for (let i = 0; i < 500 && !events.some((e) => e.action === "kernel-oom-kill"); i++) await Bun.sleep(2);
     expect(events.find((e) => e.action === "kernel-oom-kill")).toMatchObject({ container: "web", class: "normal", reason: "memory.events oom_kill grew" });
   });

@@ -4,14 +4,15 @@ import { defaultLadderConfig, planLadder } from "../../../../runtime/memory/ladd
 import type { ContainerView, Managed, Observation, Signal } from "../../../../runtime/memory/observation.ts";
 import { memoryPolicy } from "../../../../runtime/memory/policy.ts";
 import type { MemoryClass } from "../../../../runtime/memory/classes.ts";
-import { fakeCgroupFs, putSystem, putV2, type FakeCgroupFs, type V2Fixture } from "./fake-cgroupfs.ts";
+import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
+import { putSystem, putV2, type V2Fixture } from "./cgroup-fixtures.ts";
 
 const MiB = 2 ** 20;
 const NOW = 1_000_000;
 const config = defaultLadderConfig();
 
 let f: FakeCgroupFs;
-beforeEach(() => (f = fakeCgroupFs()));
+beforeEach(() => (f = new FakeCgroupFs()));
 afterEach(() => f.cleanup());
 
 interface Spec extends V2Fixture {
@@ -30,12 +31,12 @@ const observe = (system: Parameters<typeof putSystem>[1], specs: Spec[], extra: 
       id: s.id,
       policy: memoryPolicy({ "bunker.memory.class": s.cls, "bunker.reclaim": "off", ...s.annotations }),
       status: "running",
-      memory: readCgroupMemory(f.fs, { v2: `/sys/fs/cgroup/bunker/${s.id}` }),
+      memory: readCgroupMemory(f, { v2: `/sys/fs/cgroup/bunker/${s.id}` }),
       restarts: [],
       managed: s.managed ?? {},
     };
   });
-  return { now: NOW, system: readSystemMemory(f.fs), containers, signals: [], ...extra };
+  return { now: NOW, system: readSystemMemory(f), containers, signals: [], ...extra };
 };
 
 const fleet: Spec[] = [

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { applyOomDecision, decideOom, heldProcesses, underOom } from "../../../../runtime/memory/oom-v1.ts";
-import { fakeCgroupFs, putV1, type FakeCgroupFs } from "./fake-cgroupfs.ts";
+import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
+import { putV1 } from "./cgroup-fixtures.ts";
 
 const MiB = 2 ** 20;
 const DIRS = { memory: "/sys/fs/cgroup/memory/bunker/app", freezer: "/sys/fs/cgroup/freezer/bunker/app" };
@@ -29,23 +30,23 @@ describe("decideOom()", () => {
 
 describe("the v1 OOM handler on a fake cgroupfs", () => {
   let f: FakeCgroupFs;
-  beforeEach(() => (f = fakeCgroupFs()));
+  beforeEach(() => (f = new FakeCgroupFs()));
   afterEach(() => f.cleanup());
 
   test("sees the hold, lists members with their RSS and kills the chosen one", () => {
     putV1(f, DIRS, { current: 32 * MiB, limit: 32 * MiB, underOom: true, procs: [10, 11, 12] });
-    f.put("/proc/10/status", "Name:\tsh\nVmRSS:\t    1024 kB\n");
-    f.put("/proc/11/status", "Name:\tworker\nVmRSS:\t   30720 kB\n");
-    expect(underOom(f.fs, DIRS.memory)).toBe(true);
-    expect(heldProcesses(f.fs, DIRS.memory)).toEqual(procs);
-    applyOomDecision(f.fs, DIRS.memory, decideOom("background", 32 * MiB, heldProcesses(f.fs, DIRS.memory), { left: 0, step: MiB }));
-    expect(f.kills).toEqual([{ pid: 11, signal: "SIGKILL" }]);
+    f.set("/proc/10/status", "Name:\tsh\nVmRSS:\t    1024 kB\n");
+    f.set("/proc/11/status", "Name:\tworker\nVmRSS:\t   30720 kB\n");
+    expect(underOom(f, DIRS.memory)).toBe(true);
+    expect(heldProcesses(f, DIRS.memory)).toEqual(procs);
+    applyOomDecision(f, DIRS.memory, decideOom("background", 32 * MiB, heldProcesses(f, DIRS.memory), { left: 0, step: MiB }));
+    expect(f.signalled).toEqual([11]);
   });
 
   test("raises memsw before the limit when granting", () => {
     putV1(f, DIRS, { current: 32 * MiB, limit: 32 * MiB, underOom: true });
-    f.put(`${DIRS.memory}/memory.memsw.limit_in_bytes`, `${48 * MiB}\n`);
-    applyOomDecision(f.fs, DIRS.memory, { action: "grant", bytes: 8 * MiB, limit: 40 * MiB, reason: "" });
+    f.set(`${DIRS.memory}/memory.memsw.limit_in_bytes`, `${48 * MiB}\n`);
+    applyOomDecision(f, DIRS.memory, { action: "grant", bytes: 8 * MiB, limit: 40 * MiB, reason: "" });
     expect(f.get(`${DIRS.memory}/memory.memsw.limit_in_bytes`)).toBe(String(56 * MiB));
     expect(f.get(`${DIRS.memory}/memory.limit_in_bytes`)).toBe(String(40 * MiB));
   });

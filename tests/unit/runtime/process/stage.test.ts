@@ -1,16 +1,22 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CLONE, MS, O } from "../../../../ffi/constants.ts";
 import { LineChannel } from "../../../../runtime/process/channel.ts";
 import type { StagePlan } from "../../../../runtime/process/plan.ts";
 import { finishAndExec, prepareContainer } from "../../../../runtime/process/stage.ts";
+import { fakeFs } from "../../fakes/fs-tree.ts";
 import { recordingSyscalls } from "../../fakes/syscalls.ts";
 
+const ROOTFS = "/b/rootfs";
+
+/** The file system the stage sees: a bundle with an empty rootfs. */
+const files = () => {
+  const fs = fakeFs();
+  fs.dir(`${ROOTFS}/bin`);
+  return fs.sys;
+};
+
 const plan = (over: Partial<StagePlan> = {}): StagePlan => {
-  const rootfs = mkdtempSync(join(tmpdir(), "stage-test-"));
-  mkdirSync(join(rootfs, "bin"));
+  const rootfs = ROOTFS;
   return {
     id: "t", bundle: "/b", rootfs, unshareFlags: CLONE.NEWNS | CLONE.NEWUTS, early: [], join: [], newUserNamespace: false, spawnInit: false,
     newCgroupNamespace: false, newMountNamespace: true, rootPropagation: MS.SLAVE | MS.REC, readonlyRoot: false,
@@ -29,21 +35,21 @@ describe("prepareContainer()", () => {
   test("unshares, names the host, mounts and switches root; host files come from the parent", () => {
     const r = recordingSyscalls();
     const p = plan();
-    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow("find executable");
-    expect(r.names()).toEqual(["unshare", "sethostname", "mount", "mount", "chdir", "pivotRoot", "mount", "umount2", "chdir"]);
+    expect(() => prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2))).toThrow("find executable");
+    expect(r.names()).toEqual(["unshare", "sethostname", "mount", "mountTable", "mount", "chdir", "pivotRoot", "mount", "umount2", "chdir"]);
     expect(r.calls[0]!.args).toEqual([CLONE.NEWNS | CLONE.NEWUTS]);
   });
 
   test("does not join the cgroup early without a cgroup namespace, so the stage's memory is not charged", () => {
     const r = recordingSyscalls();
-    expect(() => prepareContainer(r.sys, plan(), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, files(), plan(), new LineChannel(r.sys, 1, 2))).toThrow();
     expect(r.names()).not.toContain("writeAll");
   });
 
   test("joins the cgroup before making a cgroup namespace, so the namespace is rooted at the container's cgroup", () => {
     const r = recordingSyscalls();
     const p = plan({ newCgroupNamespace: true, unshareFlags: CLONE.NEWNS | CLONE.NEWCGROUP });
-    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2))).toThrow();
     const names = r.names();
     expect(names.indexOf("writeAll")).toBeLessThan(names.indexOf("unshare"));
   });
@@ -52,7 +58,7 @@ describe("prepareContainer()", () => {
     const r = recordingSyscalls();
     r.feed(1, '{"t":"continue"}\n');
     const p = plan({ newUserNamespace: true, early: [{ kind: "new-user" }], unshareFlags: CLONE.NEWUSER | CLONE.NEWNS });
-    expect(() => prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2))).toThrow();
     const names = r.names();
     // The user namespace itself was made before the plan was read (early.ts); the others once mapped.
     expect(names.slice(0, 5)).toEqual(["writeAll", "read", "setresgid", "setresuid", "unshare"]);
@@ -65,13 +71,12 @@ describe("prepareContainer()", () => {
     r.failNext("mount", "ENODEV", 1, (a) => a[2] === "mqueue");
     const p = plan({
       mounts: [
-        { source: "mqueue", target: join("/nonexistent-root", "dev/mqueue"), fstype: "mqueue", flags: 0, data: null, propagation: [], targetIsFile: false, destination: "/dev/mqueue", kind: "plain" },
+        { source: "mqueue", fstype: "mqueue", flags: 0, data: null, propagation: [], targetIsFile: false, destination: "/dev/mqueue", recursiveAttrs: null, kind: "plain" },
       ],
     });
-    p.mounts[0]!.target = join(p.rootfs, "dev/mqueue");
     let err: unknown;
     try {
-      prepareContainer(r.sys, p, new LineChannel(r.sys, 1, 2));
+      prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2));
     } catch (e) {
       err = e;
     }
@@ -85,7 +90,7 @@ describe("prepareContainer()", () => {
       { path: "/proc/7/ns/mnt", flag: CLONE.NEWNS },
       { path: "/proc/7/ns/cgroup", flag: CLONE.NEWCGROUP },
     ];
-    expect(() => prepareContainer(r.sys, plan({ join, newMountNamespace: false, unshareFlags: 0 }), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, files(), plan({ join, newMountNamespace: false, unshareFlags: 0 }), new LineChannel(r.sys, 1, 2))).toThrow();
     expect(r.calls.slice(0, 7)).toEqual([
       { name: "open", args: ["/proc/7/ns/mnt", O.RDONLY | O.CLOEXEC] },
       { name: "open", args: ["/proc/7/ns/cgroup", O.RDONLY | O.CLOEXEC] },
@@ -99,14 +104,14 @@ describe("prepareContainer()", () => {
 
   test("pins itself to execCPUAffinity.initial before anything else, so the setup work runs there", () => {
     const r = recordingSyscalls();
-    expect(() => prepareContainer(r.sys, plan({ cpuAffinity: { initial: [0, 2], final: null } }), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(() => prepareContainer(r.sys, files(), plan({ cpuAffinity: { initial: [0, 2], final: null } }), new LineChannel(r.sys, 1, 2))).toThrow();
     expect(r.calls[0]).toEqual({ name: "schedSetaffinity", args: [[0, 2]] });
   });
 
   test("falls back from pivot_root on an initramfs root", () => {
     const r = recordingSyscalls();
     r.failNext("pivotRoot", "EINVAL");
-    expect(() => prepareContainer(r.sys, plan(), new LineChannel(r.sys, 1, 2))).toThrow("find executable");
+    expect(() => prepareContainer(r.sys, files(), plan(), new LineChannel(r.sys, 1, 2))).toThrow("find executable");
     expect(r.names()).toContain("chroot");
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { cgroupManager } from "../../../../../runtime/cgroups/manager.ts";
-import { FakeCgroupFs } from "../fake-cgroupfs.ts";
+import { cgroupManager } from "../../../../../runtime/cgroups/host-manager.ts";
+import { FakeCgroupFs } from "../../../fakes/cgroupfs.ts";
 
 let fs: FakeCgroupFs;
 afterEach(() => fs?.cleanup());
@@ -188,5 +188,19 @@ describe("the v1 driver", () => {
     expect(fs.writesTo("freezer.state").map(([, s]) => s)).toEqual(["FROZEN", "THAWED"]);
     for (const d of m.dirs()) expect(fs.exists(d.dir.slice(fs.root.length))).toBe(false);
     await m.destroy();
+  });
+
+  test("destroy kills unfrozen when the freeze fails, and says so instead of dropping the error", async () => {
+    const m = v1();
+    m.create();
+    m.addProcess(4242);
+    fs.failNext.set("freezer.state", "EBUSY");
+    const warnings: string[] = [];
+    await m.destroy((w) => warnings.push(w));
+    expect(fs.killed).toEqual([4242]);
+    expect(warnings).toEqual([
+      "Freezing the cgroup before killing its processes failed, so they were killed unfrozen: Setting freezer.state to 'FROZEN' in '/sys/fs/cgroup/freezer/ctr': EBUSY",
+    ]);
+    for (const d of m.dirs()) expect(fs.exists(d.dir.slice(fs.root.length))).toBe(false);
   });
 });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { deviceFilterInsns, encodeInsns } from "../../../../../runtime/cgroups/devices/program.ts";
 import { containerDeviceRules } from "../../../../../runtime/cgroups/devices/rules.ts";
-import { cgroupManager } from "../../../../../runtime/cgroups/manager.ts";
-import { FakeCgroupFs } from "../fake-cgroupfs.ts";
+import { cgroupManager } from "../../../../../runtime/cgroups/host-manager.ts";
+import { FakeCgroupFs } from "../../../fakes/cgroupfs.ts";
 
 let fs: FakeCgroupFs;
 afterEach(() => fs?.cleanup());
@@ -143,6 +143,7 @@ describe("the v2 driver", () => {
     m.addProcess(99);
     await m.destroy();
     expect(fs.killed).toEqual([99]);
+    expect(fs.signalled).toEqual([]);
     expect(fs.exists(D)).toBe(false);
     await m.destroy();
   });

@@ -1,0 +1,62 @@
+// What the supervisor needs from bunker's container layer, as one interface, so that its logic is tested with fakes.
+import { cgroupManager } from "../cgroups/host-manager.ts";
+import { createContainer } from "../container/create.ts";
+import { deleteContainer } from "../container/delete.ts";
+import { listContainers } from "../container/list.ts";
+import { isAlive } from "../container/proc.ts";
+import { readRecord } from "../container/record.ts";
+import { startContainer } from "../container/start.ts";
+import type { ContainerStatus } from "../spec/state.ts";
+import { parseSignal } from "../spec/signals.ts";
+import { pidfdOpen } from "../../ffi/process.ts";
+import { close } from "../../ffi/fd.ts";
+import type { MemoryCgroupPaths } from "../memory/observation.ts";
+
+export interface ListedContainer {
+  id: string;
+  status: ContainerStatus;
+  annotations: Record<string, string>;
+  bundle: string;
+  cgroupsPath: string;
+}
+
+export interface ContainerOps {
+  list(): ListedContainer[];
+  /** The memory (and freezer) directories of the container's cgroup, or undefined without a memory controller. */
+  paths(c: ListedContainer): MemoryCgroupPaths | undefined;
+  /** A pidfd of the container's init, or undefined when it has already exited. */
+  exitFd(id: string): number | undefined;
+  /** Deletes the stopped container and creates and starts it again from its bundle; resolves with its exit status. */
+  recreate(c: ListedContainer, onWarning: (msg: string) => void): Promise<{ exited: Promise<number> }>;
+}
+
+export const hostContainerOps = (root: string, journal: string | null): ContainerOps => ({
+  list: () =>
+    listContainers(root).map(({ record, status }) => ({
+      id: record.id, status, annotations: record.annotations, bundle: record.bundle, cgroupsPath: record.cgroupsPath,
+    })),
+  paths(c) {
+    const m = cgroupManager({ cgroupsPath: c.cgroupsPath, id: c.id });
+    const dirs = new Map(m.dirs().map((d) => [d.hierarchy, d.dir]));
+    if (m.layout === "v2") return dirs.has("") ? { v2: dirs.get("")! } : undefined;
+    const memory = dirs.get("memory");
+    return memory ? { v1: { memory, freezer: dirs.get("freezer") ?? memory } } : undefined;
+  },
+  exitFd(id) {
+    const rec = readRecord(root, id);
+    if (!isAlive(rec.pid, rec.startTime)) return undefined;
+    const fd = pidfdOpen(rec.pid);
+    // The PID could have been reused between the check and the open: check again now that the fd pins it.
+    if (isAlive(rec.pid, rec.startTime)) return fd;
+    close(fd);
+    return undefined;
+  },
+  async recreate(c, onWarning) {
+    await deleteContainer(root, c.id, { force: true, journal }, onWarning);
+    const { stage } = await createContainer({ root, id: c.id, bundle: c.bundle, journal });
+    startContainer(root, c.id, journal, onWarning);
+    stage.channel.close();
+    const proc = stage.proc;
+    return { exited: proc.exited.then((code) => (proc.signalCode ? 128 + parseSignal(proc.signalCode) : code)) };
+  },
+});
