@@ -29,6 +29,10 @@ suite unit node_modules/.bin/bun test tests/unit
 # The cgroup v2 tests of the integration suite boot the emulated board: they run wherever the board lane runs.
 [[ ${BUNKER_SKIP_BOARD:-} == 1 ]] || export BUNKER_BOARD_TESTS=1
 suite integration node_modules/.bin/bun test --timeout 60000 tests/integration
+# A small fuzz run with a fresh seed (printed, so a failure can be rerun); `npm run fuzz` is the full one.
+fuzz_seed=${BUNKER_FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "fuzz seed: ${fuzz_seed}"
+suite fuzz node_modules/.bin/bun tests/fuzz/fuzz.ts --cases 300 --max-exec 30 --seed "$fuzz_seed"
 if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   suite board node_modules/.bin/bun board/lane.ts
 else
