@@ -97,7 +97,7 @@ export const main = async (argv: string[]): Promise<number> => {
     opts.json = flagBool(line.args, "json") || flagString(line.args, "format") === "json";
     return await command.run(opts, line.args);
   } catch (err) {
-    reportError(err, opts);
+    reportError(err, opts, command ? `running 'bunker ${command.name}'` : "reading the command line");
     if (err instanceof UsageError) {
       const usage = err.usage ?? (command ? usageLine(command) : undefined);
       if (usage) process.stderr.write(`usage: ${usage}\n`);

@@ -54,7 +54,8 @@ export const parseArgs = (argv: readonly string[], specs: readonly FlagSpec[], s
     }
     if (value === "") throw new UsageError(missingValue(spec.name, undefined));
     if (spec.kind === "int") {
-      if (!/^-?\d+$/.test(value)) throw new UsageError(`Flag --${spec.name} takes a whole number, not '${value}'`);
+      // Past 2^53 a number is silently rounded to another one: refused rather than passed on changed.
+      if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`Flag --${spec.name} takes a whole number (at most 2^53-1), not '${value}'`);
       flags[spec.name] = Number(value);
     } else if (spec.kind === "list") {
       const prev = flags[spec.name];

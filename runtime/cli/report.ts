@@ -23,8 +23,10 @@ const engineDetail = (err: unknown): string | undefined => {
   return undefined;
 };
 
-export const reportError = (err: unknown, opts: GlobalOptions | undefined): void => {
-  const line = describeError(err);
+/** `doing` is what the entry point was about ("bunker create"): the context of an internal error that has none. */
+export const reportError = (err: unknown, opts: GlobalOptions | undefined, doing = "bunker"): void => {
+  const described = describeError(err);
+  const line = described.startsWith("internal error (") ? `internal error: ${escapeControl(doing)} ${described.slice("internal error ".length)}` : described;
   const logFailure = logLine(opts, "error", line);
   process.stderr.write(`bunker: ${line}${logFailure ? ` (also: ${logFailure})` : ""}\n`);
   const detail = debugEnabled() ? engineDetail(err) : undefined;

@@ -204,7 +204,8 @@ export const SECCOMP_OPERATORS = [
 
 export const LinuxSeccompSchema = Type.Object({
   defaultAction: OneOf(SECCOMP_ACTIONS),
-  defaultErrnoRet: Type.Optional(Uint32()),
+  /** The 16 data bits of SECCOMP_RET_ERRNO: more would be cut. */
+  defaultErrnoRet: Type.Optional(Uint16()),
   architectures: Type.Optional(Strings()),
   flags: Type.Optional(Strings()),
   listenerPath: Type.Optional(Type.String()),
@@ -214,7 +215,7 @@ export const LinuxSeccompSchema = Type.Object({
       Type.Object({
         names: Type.Array(Type.String(), { minItems: 1 }),
         action: OneOf(SECCOMP_ACTIONS),
-        errnoRet: Type.Optional(Uint32()),
+        errnoRet: Type.Optional(Uint16()),
         args: Type.Optional(
           Type.Array(
             Type.Object({

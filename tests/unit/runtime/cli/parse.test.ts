@@ -23,3 +23,10 @@ describe("parseArgs()", () => {
     expect(parseArgs(["--root=--odd"], specs).flags.root).toBe("--odd");
   });
 });
+
+describe("parseArgs() numbers", () => {
+  test("refuses a number past 2^53-1, which would silently become another one", () => {
+    expect(parseArgs(["--memory", "9007199254740991"], specs).flags.memory).toBe(9007199254740991);
+    expect(() => parseArgs(["--memory", "9007199254740993"], specs)).toThrow("Flag --memory takes a whole number (at most 2^53-1), not '9007199254740993'");
+  });
+});
