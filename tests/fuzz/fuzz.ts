@@ -75,8 +75,11 @@ const idShape = (id: string): string => {
 
 const tallies: Tally[] = [];
 const examples: string[] = [];
+/** A finding, printed as it happens (a long run shows its problems early) and kept for the summary (8 per kind). */
 const note = (kind: string, what: string, input: string, line: string): void => {
-  if (examples.filter((e) => e.startsWith(`${kind}:`)).length < 8) examples.push(`${kind}: ${what}: ${JSON.stringify(input).slice(0, 240)} -> ${line.slice(0, 300)}`);
+  const text = `${kind}: ${what}: ${JSON.stringify(input).slice(0, 240)} -> ${line.slice(0, 300)}`;
+  console.log(`  finding: ${text}`);
+  if (examples.filter((e) => e.startsWith(`${kind}:`)).length < 8) examples.push(text);
 };
 
 const inProcess = (kind: string, tally: Tally, input: string, o: Outcome, ms: number): void => {
@@ -93,6 +96,17 @@ const throughExecutable = (kind: string, tally: Tally, input: string, r: ExecRes
   else if (r.outcome !== "accepted" && r.outcome !== "error") note(kind, `executable ${r.outcome}`, input, r.line);
   if (r.internal) note(kind, "internal error", input, r.line);
   if (r.leftovers.length) note(kind, "left behind", input, r.leftovers.join("; "));
+};
+
+/** A failure of the harness itself on one case is reported with its input, and the run goes on. */
+let harnessErrors = 0;
+const guarded = (kind: string, input: string, fn: () => void): void => {
+  try {
+    fn();
+  } catch (err) {
+    harnessErrors++;
+    note(kind, "harness error", input, String((err as Error).stack ?? err));
+  }
 };
 
 const timed = <T>(fn: () => T): [T, number] => {
@@ -117,8 +131,10 @@ const runConfigs = (name: string): void => {
     inProcess(kind, tally, text, o, ms);
     if (tally.executable.cases >= maxExec) continue;
     if (!(o.kind === "accepted" && novel(changeShape(baseDoc, JSON.parse(o.canonical)))) && !rng.chance(sample)) continue;
-    const { result, text: ran } = sandbox.config(text);
-    throughExecutable(kind, tally, ran, result, ran === text ? o : checkConfig(ran, bundle));
+    guarded(kind, text, () => {
+      const { result, text: ran } = sandbox.config(text);
+      throughExecutable(kind, tally, ran, result, ran === text ? o : checkConfig(ran, bundle));
+    });
   }
 };
 
@@ -133,8 +149,9 @@ const runIds = (): void => {
     const [o, ms] = timed(() => checkContainerId(id));
     inProcess("id", tally, id, o, ms);
     if (tally.executable.cases >= maxExec) continue;
-    if (!(o.kind === "accepted" && novel([idShape(id)])) && !rng.chance(sample)) continue;
-    throughExecutable("id", tally, id, sandbox.id(id, config), o);
+    // An argument cannot hold a NUL byte: such an ID reaches only the in-process check.
+    if (id.includes("\0") || (!(o.kind === "accepted" && novel([idShape(id)])) && !rng.chance(sample))) continue;
+    guarded("id", id, () => throughExecutable("id", tally, id, sandbox.id(id, config), o));
   }
 };
 
@@ -149,14 +166,17 @@ const runArgv = async (): Promise<void> => {
     const o = await checkArgv(argv);
     inProcess("argv", tally, argv.join(" "), o, performance.now() - t0);
     if (tally.executable.cases >= maxExec) continue;
-    const command = argv.find((a) => !a.startsWith("-")) ?? "";
+    // A refused line never gets as far as running its command, whichever word names it.
+    const command = o.kind === "accepted" ? (o.command ?? "help") : "refused";
     if (NOT_THROUGH_EXECUTABLE.has(command)) continue;
     // A command with a flag (values aside) or a number of arguments no earlier executable case used.
     const words = argv.map((a) => (a.startsWith("-") ? a.split("=")[0]! : "v"));
     const entries = [command, `${command} #${words.filter((w) => w === "v").length}`, ...words.filter((w) => w !== "v").map((w) => `${command} ${w}`)];
     if (!(o.kind === "accepted" && novel(entries)) && !rng.chance(sample)) continue;
-    const { result, argv: ran } = sandbox.argv(argv);
-    throughExecutable("argv", tally, ran.join(" "), result, o);
+    guarded("argv", argv.join(" "), () => {
+      const { result, argv: ran } = sandbox.argv(argv);
+      throughExecutable("argv", tally, ran.join(" "), result, o);
+    });
   }
 };
 
@@ -168,6 +188,7 @@ try {
     else if (kind === "argv") await runArgv();
     else throw new Error(`Unknown input kind '${kind}' (known: ${allKinds.join(", ")})`);
     console.log(`  ${kind}: done after ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    printTable(tallies.slice(-1), sandbox.journalLeftovers.length, false);
   }
   sandbox.closeBatch();
 } finally {
@@ -177,7 +198,8 @@ try {
 for (const j of sandbox.journalLeftovers) examples.push(`journal: ${j}`);
 printTable(tallies, sandbox.journalLeftovers.length);
 if (examples.length) console.log(`\nfindings:\n${examples.map((e) => `  ${e}`).join("\n")}`);
-const failures = tallies.reduce((n, t) => n + t.failures(), 0) + sandbox.journalLeftovers.length;
+if (harnessErrors) console.log(`\nharness errors (cases the harness itself could not run): ${harnessErrors}`);
+const failures = tallies.reduce((n, t) => n + t.failures(), 0) + sandbox.journalLeftovers.length + harnessErrors;
 const total = tallies.reduce((n, t) => n + t.inProcess.cases + t.executable.cases, 0);
 console.log(`\nfuzz seed ${seed}, ${((performance.now() - started) / 1000).toFixed(0)} s`);
 console.log(`${total - failures} passed, ${failures} failed`);

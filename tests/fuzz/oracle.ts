@@ -7,7 +7,8 @@ import { parseConfig } from "../../runtime/spec/config.ts";
 import { parseJson } from "../../runtime/spec/validate.ts";
 
 export type Outcome =
-  | { kind: "accepted"; canonical: string }
+  /** `command`: for a command line, the command it runs. */
+  | { kind: "accepted"; canonical: string; command?: string }
   | { kind: "error"; line: string }
   /** An engine error (TypeError, stack overflow), a throw that is not an Error, or an "internal error" line. */
   | { kind: "crash"; line: string };
@@ -46,7 +47,7 @@ export const checkContainerId = (id: string): Outcome => {
 export const checkArgv = async (argv: string[]): Promise<Outcome> => {
   try {
     const line = await parseCommandLine(argv);
-    return { kind: "accepted", canonical: JSON.stringify([line.action, argv]) };
+    return { kind: "accepted", canonical: JSON.stringify([line.action, argv]), ...(line.action === "command" ? { command: line.command.name } : {}) };
   } catch (err) {
     return classify(err);
   }

@@ -263,8 +263,9 @@ export class Sandbox {
     const id = this.nextId();
     const t = this.trace(id, undefined, []);
     const r = this.judge(this.run(safe, this.cwd));
-    // Whatever the line created in the sandbox's root (a container under a mutated name) is checked like a case's own.
-    const left = existsSync(this.root) ? readdirSync(this.root).filter((f) => f !== "journal") : [];
+    // A container the line created in the sandbox's root (under a mutated name) is checked like a case's own; the
+    // root's own state (journal, the daemon's event log) is not a container.
+    const left = existsSync(this.root) ? readdirSync(this.root).filter((f) => existsSync(join(this.root, f, "state.json"))) : [];
     const result = this.finish(r, t);
     result.leftovers.push(...left.map((f) => `state directory ${join(this.root, f)}`));
     for (const f of left) this.scrub(f);

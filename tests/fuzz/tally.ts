@@ -42,7 +42,7 @@ export class Tally {
 
 const COLUMNS = ["cases", "clean errors", "accepted", "crashes", "hangs", "leftovers", "silent", "internal"] as const;
 
-export const printTable = (tallies: readonly Tally[], journalLeftovers: number): void => {
+export const printTable = (tallies: readonly Tally[], journalLeftovers: number, legend = true): void => {
   const rows: string[][] = [["input kind", "path", ...COLUMNS]];
   for (const t of tallies)
     for (const [path, c] of [["in-process", t.inProcess], ["executable", t.executable]] as const)
@@ -50,7 +50,8 @@ export const printTable = (tallies: readonly Tally[], journalLeftovers: number):
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log("");
   for (const r of rows) console.log(r.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  "));
-  console.log(
+  if (legend)
+    console.log(
     "\nclean errors: one 'bunker: ' line (and a usage line for exit 2), exit 1 or 2; crashes: an engine error, another exit" +
       " status, or more than one line; hangs: no answer in 30 s (executable) or 2 s (in-process); leftovers: state," +
       " cgroups, mounts, processes or files left after the case; silent: a failure without a word, or the executable" +
