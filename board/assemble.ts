@@ -2,7 +2,7 @@
 // .cache/board/ (git-ignored); downloads and unpacked packages are reused, images are rebuilt per run.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Debian, TARGET_PACKAGES } from "./debian.ts";
+import { CRIU_PACKAGES, Debian, TARGET_PACKAGES } from "./debian.ts";
 import { buildDiskTree } from "./disk-tree.ts";
 import { makeExt4Image } from "./disk-image.ts";
 import { baseInitramfs, jobInitramfs } from "./initramfs.ts";
@@ -13,8 +13,18 @@ export const REPO_ROOT = join(import.meta.dir, "..");
 export const CACHE_DIR = join(REPO_ROOT, ".cache/board");
 export const BUILD_DIR = join(CACHE_DIR, "build");
 
-/** What the board loads at boot: the virtio disk, its filesystem, and what bunker's features use. */
-export const BOOT_MODULES = ["virtio_pci", "virtio_blk", "ext4", "overlay", "zram", "lz4", "zstd", "squashfs", "erofs", "loop"];
+/**
+ * What the board loads at boot: the virtio disk, its filesystem, what bunker's features use, and the driver of QEMU's
+ * i6300esb watchdog (it binds only when a boot adds the device; the driver alone arms nothing).
+ */
+export const BOOT_MODULES = [
+  "virtio_pci", "virtio_blk", "ext4", "overlay", "zram", "lz4", "zstd", "squashfs", "erofs", "loop", "i6300esb",
+  // CRIU: the socket diag interfaces it collects sockets through, the netfilter tables it locks and dumps a network
+  // namespace's firewall with, tun and veth (`criu check` tries each).
+  "unix_diag", "inet_diag", "tcp_diag", "udp_diag", "netlink_diag", "af_packet_diag",
+  "x_tables", "ip_tables", "iptable_filter", "xt_mark", "ip6_tables", "ip6table_filter",
+  "nfnetlink", "nf_tables", "nf_conntrack", "nf_conntrack_netlink", "tun", "veth",
+];
 
 export type Log = (line: string) => void;
 
@@ -24,6 +34,8 @@ export interface BoardBase {
   /** The gzip'd initramfs without a job. */
   baseInitrd: string;
   packages: Record<(typeof TARGET_PACKAGES)[number], string>;
+  /** CRIU, its tools and their libraries, unpacked (CRIU_PACKAGES and their library closure). */
+  criuPackages: string[];
 }
 
 /** Host tools, the arm64 packages, the kernel and the base initramfs. */
@@ -31,7 +43,10 @@ export const prepareBase = (log: Log): BoardBase => {
   const debian = new Debian(CACHE_DIR, log);
   debian.installHostTools();
   const kernelDir = debian.unpack(debian.kernelPackage());
-  const packages = Object.fromEntries(TARGET_PACKAGES.map((p) => [p, debian.unpack(p)])) as BoardBase["packages"];
+  // One apt call for every version: each costs seconds on a loaded machine.
+  const unpacked = debian.unpackAll([...TARGET_PACKAGES, ...debian.closure(CRIU_PACKAGES)]);
+  const packages = Object.fromEntries(TARGET_PACKAGES.map((p, i) => [p, unpacked[i]])) as BoardBase["packages"];
+  const criuPackages = unpacked.slice(TARGET_PACKAGES.length);
   const version = readdirSync(join(kernelDir, "lib/modules"))[0];
   if (!version) throw new Error(`Prepare the board kernel: no lib/modules/<version> in '${kernelDir}'`);
   const modulesDir = join(kernelDir, "lib/modules", version);
@@ -40,12 +55,12 @@ export const prepareBase = (log: Log): BoardBase => {
   const baseInitrd = join(BUILD_DIR, "initramfs-base.cpio.gz");
   writeFileSync(baseInitrd, baseInitramfs({ busybox: packages["busybox-static"], modulesDir, modules }));
   log(`kernel ${version}, ${modules.length} modules: ${modules.map((m) => m.name).join(" ")}`);
-  return { kernel: join(kernelDir, "boot", `vmlinuz-${version}`), release: version, baseInitrd, packages };
+  return { kernel: join(kernelDir, "boot", `vmlinuz-${version}`), release: version, baseInitrd, packages, criuPackages };
 };
 
-/** The base initramfs with `script` appended as the board's job; returns the file written. */
-export const writeJobInitrd = (base: BoardBase, script: string, out: string): string => {
-  writeFileSync(out, Buffer.concat([readFileSync(base.baseInitrd), jobInitramfs(script)]));
+/** The base initramfs with `script` appended as the board's job (and an inittab, see jobInitramfs); returns the file written. */
+export const writeJobInitrd = (base: BoardBase, script: string, out: string, inittab?: string): string => {
+  writeFileSync(out, Buffer.concat([readFileSync(base.baseInitrd), jobInitramfs(script, inittab)]));
   return out;
 };
 
@@ -69,6 +84,7 @@ export const buildDisk = (
     muslDev: p["musl-dev"],
     libstdcxx: p["libstdc++6"],
     libgcc: p["libgcc-s1"],
+    criu: base.criuPackages,
     executables,
     suiteDir: join(REPO_ROOT, "tests/board"),
     compatSource: join(import.meta.dir, "musl/compat.c"),

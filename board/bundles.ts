@@ -6,7 +6,7 @@ import { type Config, parseConfig } from "../runtime/spec/config.ts";
 
 /** Applets linked into each test rootfs; the suite calls only these. */
 export const ROOTFS_APPLETS = [
-  "sh", "cat", "echo", "sleep", "true", "false", "hostname", "id", "ls", "readlink", "head", "dd", "tail", "grep", "env", "mount",
+  "sh", "cat", "echo", "sleep", "true", "false", "hostname", "id", "ls", "readlink", "head", "dd", "tail", "grep", "env", "mount", "sync",
 ] as const;
 
 const ALL_NAMESPACES = ["pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time"] as const;
@@ -18,10 +18,19 @@ const HELLO =
   'echo "BOARD-MARK container-running uptime=$(cat /proc/uptime)"; echo "pid=$$ host=$(hostname)"; ' +
   "for n in pid net ipc uts mnt cgroup user time; do echo \"ns $n $(readlink /proc/self/ns/$n)\"; done";
 
+/** Counts five times a second into /tmp/count (a tmpfs of the container), as "TOKEN N": the token is drawn once, at
+ * the start, and held only in the shell's memory, so a count that goes on under the same token is the same process. */
+const COUNTER = 't=$(cat /proc/sys/kernel/random/uuid); n=0; while :; do n=$((n + 1)); echo "$t $n" > /tmp/count; sleep 0.2; done';
+
+/** Holds 32 MiB of random bytes in tail's buffer (anonymous memory), fed by a writer that then keeps the pipe open. */
+const HOG = "{ head -c 33554432 /dev/urandom; echo filled > /tmp/filled; sleep 100000; } | tail -c 33554432";
+
 interface BundleSpec {
   args: string[];
   namespaces: readonly (typeof ALL_NAMESPACES)[number][];
+  annotations?: Record<string, string>;
   resources?: NonNullable<Config["linux"]>["resources"];
+  seccomp?: NonNullable<Config["linux"]>["seccomp"];
 }
 
 /** Each bundle by name; the suite refers to them by these names. */
@@ -47,8 +56,26 @@ export const BUNDLES: Record<string, BundleSpec> = {
     namespaces: DEFAULT_NAMESPACES,
     resources: { memory: { limit: 16 * 2 ** 20, swap: 16 * 2 ** 20 } },
   },
+  // Process checkpoints (tests/board/criu.test.ts): a counter whose processes come back at boot, and 32 MiB to dump.
+  counter: { args: ["/bin/sh", "-c", COUNTER], namespaces: DEFAULT_NAMESPACES, annotations: { "org.bunker.checkpoint.resume": "processes" } },
+  counter2: { args: ["/bin/sh", "-c", COUNTER], namespaces: DEFAULT_NAMESPACES, annotations: { "org.bunker.checkpoint.resume": "processes" } },
+  hog: { args: ["/bin/sh", "-c", HOG], namespaces: DEFAULT_NAMESPACES },
   // A foreground run during which the suite samples bunker's RSS (its start takes seconds when emulated).
   rss: { args: ["/bin/sleep", "10"], namespaces: DEFAULT_NAMESPACES },
+  // A seccomp filter on a real aarch64 kernel: mkdir is mkdirat there (the generic table), and an argument rule.
+  seccomp: {
+    args: ["/bin/sh", "-c", "grep '^Seccomp:' /proc/self/status; mkdir /tmp/x; kill -USR1 $$; unshare -m true; echo done"],
+    namespaces: DEFAULT_NAMESPACES,
+    seccomp: {
+      defaultAction: "SCMP_ACT_ALLOW",
+      architectures: ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
+      syscalls: [
+        { names: ["mkdirat", "mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 61 },
+        { names: ["kill"], action: "SCMP_ACT_ERRNO", errnoRet: 1, args: [{ index: 1, value: 10, op: "SCMP_CMP_EQ" }] },
+        { names: ["unshare"], action: "SCMP_ACT_ERRNO", errnoRet: 1 },
+      ],
+    },
+  },
 };
 
 export const bundleConfig = (name: string, spec: BundleSpec): Config => {
@@ -81,9 +108,11 @@ export const bundleConfig = (name: string, spec: BundleSpec): Config => {
         : {}),
       cgroupsPath: `/bunker-board/${name}`,
       ...(spec.resources ? { resources: spec.resources } : {}),
+      ...(spec.seccomp ? { seccomp: spec.seccomp } : {}),
       maskedPaths: ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
       readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
     },
+    ...(spec.annotations ? { annotations: spec.annotations } : {}),
   };
 };
 

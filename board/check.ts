@@ -1,6 +1,7 @@
 // `bunker board check`: a kernel and system feature report for a board, in the spirit of docker's check-config and
 // lxc-checkconfig. Each item says ok, degraded or missing and, when not ok, what bunker loses.
 import { cgroupFacts, cgroupItems } from "./check/cgroups.ts";
+import { checkpointItems } from "./check/checkpoint.ts";
 import { cpuItems, machineArch } from "./check/cpu.ts";
 import { filesystemItems } from "./check/filesystems.ts";
 import { kernelConfig, kernelItems, kernelRelease } from "./check/kernel.ts";
@@ -22,5 +23,6 @@ export const boardCheck = (view: SystemView): CheckReport => {
     ...pressureItems(view, cgroupFacts(view)),
     ...processItems(view),
     ...filesystemItems(view, release),
+    ...checkpointItems(view, release, arch),
   ]);
 };

@@ -1,14 +1,18 @@
 // The board's root filesystem as a directory tree, later written into the ext4 disk image: busybox, the glibc and musl
-// loaders and libraries, both arm64 bunker executables, the board suite, the test bundles and persistent state.
+// loaders and libraries, CRIU with its tools, both arm64 bunker executables, the board suite, the test bundles and
+// persistent state.
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOTFS_APPLETS, writeBundles } from "./bundles.ts";
+import { installCriu } from "./criu-userland.ts";
 import { installMuslCxx, type MuslPackages } from "./musl-userland.ts";
 
 export interface DiskTreeInputs extends MuslPackages {
   busybox: string;
   libc6: string;
   musl: string;
+  /** CRIU's packages, unpacked (assemble.ts). */
+  criu: readonly string[];
   /** Executables to put in /opt/bunker/bin, by their name there. */
   executables: Record<string, string>;
   suiteDir: string;
@@ -59,6 +63,7 @@ export const buildDiskTree = (dir: string, inputs: DiskTreeInputs): void => {
   for (const pkg of [inputs.libc6, inputs.musl]) cpSync(join(pkg, "lib"), join(dir, "lib"), { recursive: true, verbatimSymlinks: true });
   cpSync(join(inputs.musl, "etc"), join(dir, "etc"), { recursive: true });
   installMuslCxx(inputs, dir, inputs.compatSource);
+  installCriu(dir, inputs.criu);
   for (const [name, src] of Object.entries(inputs.executables)) {
     if (!existsSync(src)) throw new Error(`Stage the board disk: executable missing: '${src}'`);
     copyFileSync(src, join(dir, rel(BOARD_PATHS.bin), name));

@@ -33,6 +33,15 @@ export const baseInitramfs = (inputs: InitramfsInputs): Uint8Array => {
   return Bun.gzipSync(newcArchive(entries), { level: 6 });
 };
 
-/** The gzip'd archive carrying one job script, to append to the base archive. */
-export const jobInitramfs = (script: string): Uint8Array =>
-  Bun.gzipSync(newcArchive([{ kind: "file", path: "etc/board/job.sh", data: Buffer.from(script), mode: 0o755 }]), { level: 6 });
+/**
+ * The gzip'd archive carrying one job script, to append to the base archive. With an `inittab`, stage 2 hands the
+ * board to busybox init (PID 1) with it instead of running the job itself: the inittab runs the job.
+ */
+export const jobInitramfs = (script: string, inittab?: string): Uint8Array =>
+  Bun.gzipSync(
+    newcArchive([
+      { kind: "file", path: "etc/board/job.sh", data: Buffer.from(script), mode: 0o755 },
+      ...(inittab === undefined ? [] : [{ kind: "file" as const, path: "etc/board/inittab", data: Buffer.from(inittab), mode: 0o644 }]),
+    ]),
+    { level: 6 },
+  );

@@ -18,6 +18,10 @@ export interface JobOptions {
   onLine?: (l: ConsoleLine) => void;
   cut?: CutAt;
   timeoutMs?: number;
+  /** More QEMU devices (see BootImages). */
+  devices?: readonly string[];
+  /** An /etc/inittab: the board then boots into busybox init, which runs the job as it says (see guest/stage2.sh). */
+  inittab?: string;
 }
 
 export interface JobResult extends BootEnd {
@@ -27,8 +31,8 @@ export interface JobResult extends BootEnd {
 }
 
 export const runJob = async (o: JobOptions): Promise<JobResult> => {
-  const initrd = writeJobInitrd(o.base, o.script, join(BUILD_DIR, `initramfs-${o.name}.cpio.gz`));
-  const boot = new BoardBoot(o.profile, { kernel: o.base.kernel, initrd, disk: o.disk }, o.onLine);
+  const initrd = writeJobInitrd(o.base, o.script, join(BUILD_DIR, `initramfs-${o.name}.cpio.gz`), o.inittab);
+  const boot = new BoardBoot(o.profile, { kernel: o.base.kernel, initrd, disk: o.disk, ...(o.devices ? { devices: o.devices } : {}) }, o.onLine);
   const timeoutMs = o.timeoutMs ?? 5 * 60_000;
   const timer = setTimeout(() => void boot.cutPower(), timeoutMs);
   let cutAtMs: number | undefined;

@@ -7,6 +7,8 @@ export interface BootImages {
   kernel: string;
   initrd: string;
   disk: string;
+  /** More QEMU devices, e.g. "i6300esb" (a PCI watchdog; a reset then ends QEMU, which runs with -no-reboot). */
+  devices?: readonly string[];
 }
 
 export interface ConsoleLine {
@@ -39,6 +41,7 @@ export const qemuArgs = (profile: BoardProfile, images: BootImages): string[] =>
     "-append", "console=ttyAMA0 panic=-1 loglevel=4 rdinit=/init",
     "-drive", `file=${images.disk},format=raw,if=none,id=disk0,cache=writeback`,
     "-device", "virtio-blk-pci,drive=disk0",
+    ...(images.devices ?? []).flatMap((d) => ["-device", d]),
   ];
 };
 

@@ -12,6 +12,9 @@ export const CLONE = {
   NEWNET: 0x40000000,
 } as const;
 
+/** ioctl on a namespace file: its CLONE_NEW* type (Linux 4.11). _IO(0xb7, 0x3). */
+export const NS_GET_NSTYPE = 0xb703;
+
 export const MS = {
   RDONLY: 0x1,
   NOSUID: 0x2,
@@ -267,4 +270,28 @@ export const PER_FLAG = {
   WHOLE_SECONDS: 0x2000000,
   STICKY_TIMEOUTS: 0x4000000,
   ADDR_LIMIT_3GB: 0x8000000,
+} as const;
+
+/** seccomp(2): SECCOMP_SET_MODE_FILTER and its SECCOMP_FILTER_FLAG_* bits. */
+export const SECCOMP_SET_MODE_FILTER = 1;
+export const SECCOMP_FILTER_FLAG = {
+  TSYNC: 1 << 0,
+  LOG: 1 << 1,
+  SPEC_ALLOW: 1 << 2,
+  NEW_LISTENER: 1 << 3,
+  TSYNC_ESRCH: 1 << 4,
+  /** Only together with NEW_LISTENER. */
+  WAIT_KILLABLE_RECV: 1 << 5,
+} as const;
+
+/** What a seccomp filter returns (SECCOMP_RET_*): the action in the high 16 bits, its data (an errno) in the low 16. */
+export const SECCOMP_RET = {
+  KILL_PROCESS: 0x80000000,
+  KILL_THREAD: 0x00000000,
+  TRAP: 0x00030000,
+  ERRNO: 0x00050000,
+  USER_NOTIF: 0x7fc00000,
+  TRACE: 0x7ff00000,
+  LOG: 0x7ffc0000,
+  ALLOW: 0x7fff0000,
 } as const;

@@ -42,6 +42,15 @@ export const writeAll = (fd: number, data: Uint8Array, what = `fd ${fd}`): void 
 /** The path through which mount(2) and other path-taking calls reach exactly the object open at `fd`. */
 export const procFdPath = (fd: number): string => `/proc/self/fd/${fd}`;
 
+const SYNC_FILE_RANGE_WRITE = 2;
+
+/**
+ * Starts writing back the dirty pages of a range (length 0: to the end) without waiting, so that a later fsync or
+ * syncfs finds little left to do: durable writes then overlap the work instead of following it.
+ */
+export const startWriteback = (fd: number, offset: number, length: number): void =>
+  void check("sync_file_range", `fd ${fd}`, libc.sync_file_range(fd, BigInt(offset), BigInt(length), SYNC_FILE_RANGE_WRITE));
+
 /** Flushes the whole file system that `fd` is on. */
 export const syncfs = (fd: number): void => void check("syncfs", `fd ${fd}`, libc.syncfs(fd));
 
@@ -49,8 +58,6 @@ export const ioctl = (fd: number, request: number, arg: bigint | number): number
   check("ioctl", `fd ${fd} 0x${request.toString(16)}`, libc.ioctl(fd, BigInt(request), BigInt(arg)));
 
 export const mknod = (path: string, mode: number, dev: bigint): void => void check("mknod", q(path), libc.mknod(cstr(path), mode, dev));
-
-export const mkfifo = (path: string, mode: number): void => void check("mkfifo", q(path), libc.mkfifo(cstr(path), mode));
 
 /** makedev() of glibc and musl: the 64-bit dev_t encoding. */
 export const makedev = (major: number, minor: number): bigint =>

@@ -13,14 +13,12 @@ export const execve = (path: string, argv: readonly string[], env: readonly stri
 
 export const kill = (pid: number, signal: number): void => void check("kill", `pid ${pid} signal ${signal}`, libc.kill(pid, signal));
 
-export const WNOHANG = 1;
-
-/** waitpid(); returns the pid and the raw wait status, or pid 0 with WNOHANG when the child still runs. */
-export const waitpid = (pid: number, options = 0): { pid: number; status: number } => {
+/** waitpid(), blocking until the child exits; returns its pid and the raw wait status. */
+export const waitpid = (pid: number): { pid: number; status: number } => {
   const st = new Int32Array(1);
   for (;;) {
     try {
-      return { pid: check("waitpid", `pid ${pid}`, libc.waitpid(pid, st, options)), status: st[0]! };
+      return { pid: check("waitpid", `pid ${pid}`, libc.waitpid(pid, st, 0)), status: st[0]! };
     } catch (err) {
       if ((err as { code?: string }).code !== "EINTR") throw err;
     }

@@ -31,3 +31,7 @@ export const describeError = (err: unknown): string => {
   }
   return escapeControl(parts.join(": "));
 };
+
+/** A warning (a problem that does not fail the operation) as one line on stderr: where warnings go unless the caller
+ * takes them (the CLI also logs them) or asked for silence. */
+export const warnOnStderr = (msg: string): void => void process.stderr.write(`bunker: warning: ${escapeControl(msg)}\n`);

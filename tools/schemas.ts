@@ -1,7 +1,9 @@
 // `npm run schemas`: writes the JSON Schemas of every document bunker reads or prints to docs/schemas/: config.json,
 // the state JSON, the features document, `events` lines, `stats --json` rows, the state journal's device state, the
-// memory policy annotations, memory core events, the daemon's config, `board check --json` and board profiles.
-import type { TSchema } from "@sinclair/typebox";
+// memory policy annotations, memory core events, the daemon's config, `board check --json`, board profiles, the
+// image documents bunker reads (index, manifest, config, docker-archive manifest.json), what `image` prints, the
+// service manager's target state and `bunker status --json`.
+import { Type, type TSchema } from "@sinclair/typebox";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigSchema } from "../runtime/spec/config.ts";
@@ -10,11 +12,17 @@ import { StateSchema } from "../runtime/spec/state.ts";
 import { CheckReportSchema } from "../board/check/report.ts";
 import { BoardProfileSchema } from "../board/profile.ts";
 import { EventSchema } from "../runtime/cli/commands/events.ts";
-import { StatsRowSchema } from "../runtime/container/stats.ts";
+import { StatsLineSchema } from "../runtime/container/stats.ts";
 import { DeviceState } from "../runtime/durable/lifecycle.ts";
 import { MemoryEventSchema } from "../runtime/memory/event-log.ts";
 import { MemoryAnnotationsSchema } from "../runtime/memory/policy.ts";
 import { DaemonConfigSchema } from "../runtime/supervisor/daemon.ts";
+import { ArchiveManifest, ImageConfig, ImageIndex, ImageManifest } from "../image/documents.ts";
+import { GcReport, ImportResult, PullResult, VerifyResult } from "../image/results.ts";
+import { ImageDetails, ImageSummary } from "../image/store/summary.ts";
+import { ProgressEventSchema } from "../runtime/cli/progress.ts";
+import { DeviceStatusSchema } from "../runtime/supervisor/status.ts";
+import { TargetStateSchema } from "../runtime/supervisor/target-state.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../docs/schemas");
 
@@ -44,13 +52,26 @@ export const schemaDocuments = (): Record<string, string> => ({
   "state.schema.json": document(StateSchema),
   "features.schema.json": document(FeaturesSchema),
   "events.schema.json": document(EventSchema),
-  "stats.schema.json": document(StatsRowSchema),
+  "stats.schema.json": document(StatsLineSchema),
   "device-state.schema.json": document(DeviceState),
   "memory-annotations.schema.json": document(MemoryAnnotationsSchema),
   "memory-event.schema.json": document(MemoryEventSchema),
   "daemon-config.schema.json": document(DaemonConfigSchema),
   "board-check.schema.json": document(CheckReportSchema),
   "board-profile.schema.json": document(BoardProfileSchema),
+  "image-index.schema.json": document(ImageIndex),
+  "image-manifest.schema.json": document(ImageManifest),
+  "image-config.schema.json": document(ImageConfig),
+  "docker-archive-manifest.schema.json": document(ArchiveManifest),
+  "image-ls.schema.json": document(Type.Array(ImageSummary)),
+  "image-inspect.schema.json": document(ImageDetails),
+  "image-import.schema.json": document(ImportResult),
+  "image-pull.schema.json": document(PullResult),
+  "image-gc.schema.json": document(GcReport),
+  "image-verify.schema.json": document(VerifyResult),
+  "image-progress.schema.json": document(ProgressEventSchema),
+  "target-state.schema.json": document(TargetStateSchema),
+  "status.schema.json": document(DeviceStatusSchema),
 });
 
 export const writeSchemaDocuments = (docs: Record<string, string>): void => {

@@ -1,14 +1,11 @@
 // The real kernel probes behind `bunker board check`, through bunker's FFI wrappers.
 import { closeSync, openSync, writeSync } from "node:fs";
-import { syscallNumber } from "../../ffi/arch.ts";
-import { check } from "../../ffi/check.ts";
 import { SysError } from "../../ffi/errno.ts";
 import { close } from "../../ffi/fd.ts";
-import { libc } from "../../ffi/libc.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
+import { seccompFlagsRefused } from "../../ffi/seccomp.ts";
+import { hostCriu } from "../../runtime/checkpoint/criu.ts";
 import type { KernelProbes, ProbeResult } from "./system.ts";
-
-const SECCOMP_SET_MODE_FILTER = 1n;
 
 const failure = (err: unknown): ProbeResult => {
   if (err instanceof SysError) return { ok: false, errno: err.code };
@@ -27,14 +24,8 @@ export const realProbes: KernelProbes = {
     }
   },
   seccompFilterFlag: (flag) => {
-    try {
-      // A NULL filter: the kernel checks the flags, then fails to copy the program, so nothing is installed.
-      check("seccomp", `SECCOMP_SET_MODE_FILTER flags ${flag}`, libc.syscall(syscallNumber("seccomp"), SECCOMP_SET_MODE_FILTER, BigInt(flag), 0n, 0n, 0n, 0n));
-      return { ok: true };
-    } catch (err) {
-      const r = failure(err);
-      return !r.ok && r.errno === "EFAULT" ? { ok: true } : r;
-    }
+    const refused = seccompFlagsRefused(flag);
+    return refused === null ? { ok: true } : { ok: false, errno: refused };
   },
   psiTrigger: (path) => {
     let fd: number | undefined;
@@ -49,5 +40,10 @@ export const realProbes: KernelProbes = {
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
+  },
+  criu: (args) => {
+    const criu = hostCriu();
+    const version = criu.version();
+    return version === undefined ? undefined : { version, ...criu.check(args) };
   },
 };

@@ -1,15 +1,16 @@
 // Process control: pidfd, and seccomp with its actions and filter flags.
+import { SECCOMP_FILTER_FLAG as F } from "../../ffi/constants.ts";
 import { type CheckItem, item } from "./report.ts";
 import { lines, type SystemView } from "./system.ts";
 
 /** SECCOMP_FILTER_FLAG_* values; WAIT_KILLABLE_RECV is only valid together with NEW_LISTENER. */
 export const SECCOMP_FLAGS: { name: string; bits: number }[] = [
-  { name: "tsync", bits: 1 },
-  { name: "log", bits: 2 },
-  { name: "spec_allow", bits: 4 },
-  { name: "new_listener", bits: 8 },
-  { name: "tsync_esrch", bits: 16 },
-  { name: "wait_killable_recv", bits: 8 | 32 },
+  { name: "tsync", bits: F.TSYNC },
+  { name: "log", bits: F.LOG },
+  { name: "spec_allow", bits: F.SPEC_ALLOW },
+  { name: "new_listener", bits: F.NEW_LISTENER },
+  { name: "tsync_esrch", bits: F.TSYNC_ESRCH },
+  { name: "wait_killable_recv", bits: F.NEW_LISTENER | F.WAIT_KILLABLE_RECV },
 ];
 
 /** Actions an OCI seccomp profile commonly names. */

@@ -7,7 +7,7 @@ export type CheckStatus = Static<typeof CheckStatusSchema>;
 
 export const CheckItemSchema = Type.Object({
   id: Type.String({ description: "Stable dotted name, e.g. 'namespace.user' or 'cgroup.controller.memory'" }),
-  group: Type.String({ description: "Section of the report: kernel, namespaces, cgroups, pressure, process, filesystems, memory, cpu" }),
+  group: Type.String({ description: "Section of the report: kernel, namespaces, cgroups, pressure, process, filesystems, memory, cpu, checkpoint" }),
   title: Type.String(),
   status: CheckStatusSchema,
   required: Type.Boolean({ description: "bunker cannot run containers when a required item is missing" }),

@@ -12,6 +12,8 @@ export interface KernelProbes {
   seccompFilterFlag(flag: number): ProbeResult;
   /** Opens `path` (a /proc/pressure file) and writes a trigger, then closes it. */
   psiTrigger(path: string): ProbeResult;
+  /** `criu check ARGS` (CRIU asks the kernel itself), or undefined when no criu is installed. */
+  criu(args: readonly string[]): { version: string; ok: boolean; output: string } | undefined;
 }
 
 export interface SystemView {

@@ -18,6 +18,7 @@ fi
 mount -t tmpfs -o mode=755,size=16m tmpfs /newroot/run
 mkdir -p /newroot/run/board
 cp /etc/board/stage2.sh /etc/board/job.sh /newroot/run/board/
+[ -f /etc/board/inittab ] && cp /etc/board/inittab /newroot/run/board/
 mount --move /dev /newroot/dev
 umount /sys /proc
 exec switch_root /newroot /bin/busybox sh /run/board/stage2.sh

@@ -11,7 +11,7 @@ import { posix } from "node:path";
 import { hostCgroupFs, type CgroupFs } from "./fs.ts";
 import { HybridManager } from "./hybrid.ts";
 import type { CgroupManager } from "./manager.ts";
-import { dirOf, parseMountinfo, parseProcCgroup } from "./mounts.ts";
+import { dirOf, parseMountinfo, parseProcCgroup, SYSTEMD_HIERARCHY } from "./mounts.ts";
 import { resolveCgroupPath } from "./paths.ts";
 import { V1Manager, type V1Dir } from "./v1/manager.ts";
 import { V2Manager } from "./v2/manager.ts";
@@ -21,14 +21,17 @@ export function cgroupManager(opts: { cgroupsPath?: string; id: string }, fs: Cg
   const own = parseProcCgroup(fs.read("/proc/self/cgroup"));
   const resolve = (key: string, unified: boolean): string => resolveCgroupPath(opts.cgroupsPath, opts.id, own.get(key) ?? "/", unified);
 
-  const v1: V1Dir[] = [...mounts.v1].map(([key, h]) => ({
+  // The name=systemd hierarchy is joined like a controller's, as runc joins it: a containerized systemd, and an engine
+  // that reads /proc/PID/cgroup, find the container's cgroup there too.
+  const v1Hierarchies = [...mounts.v1, ...(mounts.systemd ? [[SYSTEMD_HIERARCHY, mounts.systemd] as const] : [])];
+  const v1: V1Dir[] = v1Hierarchies.map(([key, h]) => ({
     hierarchy: posix.basename(h.mountpoint),
     controllers: h.controllers,
     mountpoint: h.mountpoint,
     dir: dirOf(h, resolve(key, false)),
   }));
   const v2Path = mounts.v2 ? resolve("", true) : "";
-  const paths = new Set([...[...mounts.v1.keys()].map((k) => resolve(k, false)), ...(mounts.v2 ? [v2Path] : [])]);
+  const paths = new Set([...v1Hierarchies.map(([k]) => resolve(k, false)), ...(mounts.v2 ? [v2Path] : [])]);
   const [only] = paths;
   const path = paths.size === 1 && only ? only : opts.cgroupsPath || opts.id;
 

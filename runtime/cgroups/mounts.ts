@@ -17,7 +17,12 @@ export interface Mounts {
   /** v1 hierarchies keyed by their comma-joined controller list as /proc/self/cgroup names them ("cpu,cpuacct"). */
   v1: Map<string, Hierarchy>;
   v2?: Hierarchy;
+  /** The named v1 hierarchy systemd keeps its own tree in (no controller; containers join it as runc's do). */
+  systemd?: Hierarchy;
 }
+
+/** How /proc/self/cgroup names the systemd hierarchy. */
+export const SYSTEMD_HIERARCHY = "name=systemd";
 
 // mountinfo escapes space, tab, newline and backslash as octal.
 const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
@@ -25,6 +30,7 @@ const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string
 export const parseMountinfo = (text: string): Mounts => {
   const v1 = new Map<string, Hierarchy>();
   let v2: Hierarchy | undefined;
+  let systemd: Hierarchy | undefined;
   for (const line of text.split("\n")) {
     const [left, right] = line.split(" - ");
     if (!left || !right) continue;
@@ -35,15 +41,17 @@ export const parseMountinfo = (text: string): Mounts => {
     if (fstype === "cgroup2") {
       v2 ??= { controllers: [], mountpoint, root };
     } else if (fstype === "cgroup") {
-      // Named hierarchies (name=systemd) carry no controller: bunker leaves them alone, as runc does.
       const controllers = superOpts.split(",").filter((o) => V1_CONTROLLERS.has(o));
       const key = controllers.sort().join(",");
       if (controllers.length && !v1.has(key)) v1.set(key, { controllers, mountpoint, root });
+      // Other named hierarchies are left alone, as runc leaves them.
+      else if (!controllers.length && superOpts.split(",").includes(SYSTEMD_HIERARCHY)) systemd ??= { controllers: [], mountpoint, root };
     }
   }
   if (!v1.size && !v2) throw new Error("Detecting the cgroup layout: no cgroup or cgroup2 mount in /proc/self/mountinfo");
   const layout: Layout = !v1.size ? "v2" : v2 ? "hybrid" : "v1";
-  return { layout, v1, ...(v2 ? { v2 } : {}) };
+  // Beside v1 controllers only: a cgroup v2 host's containers have their one hierarchy.
+  return { layout, v1, ...(v2 ? { v2 } : {}), ...(systemd && layout !== "v2" ? { systemd } : {}) };
 };
 
 const V1_CONTROLLERS = new Set([

@@ -1,6 +1,6 @@
 // pids: pids.max and pids.current are the same files on cgroup v1 and v2.
 import type { Controller } from "./controller.ts";
-import { readNumber, writeFile } from "./files.ts";
+import { readCount, writeFile } from "./files.ts";
 
 export const pids: Controller = {
   name: "pids",
@@ -11,7 +11,7 @@ export const pids: Controller = {
     writeFile(fs, dir, "pids.max", r.pids.limit > 0 ? String(r.pids.limit) : "max");
   },
   stats: (dir, fs, out) => {
-    out.pids.current = readNumber(fs, dir, "pids.current");
-    out.pids.limit = readNumber(fs, dir, "pids.max");
+    out.pids.current = readCount(fs, dir, "pids.current");
+    out.pids.limit = readCount(fs, dir, "pids.max");
   },
 };

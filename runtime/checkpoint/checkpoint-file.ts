@@ -5,7 +5,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { closeSync, openSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ByteReader, ByteWriter, FormatError } from "../durable/bytes.ts";
-import { CHECKPOINT_MAX_RECORD, CHUNK_BYTES, type CheckpointHead, type Chunk, type TreeEntry } from "../durable/checkpoint-records.ts";
+import { CHECKPOINT_MAX_RECORD, CHUNK_BYTES, type CheckpointHead, type Chunk, type ProcessImage, type TreeEntry } from "../durable/checkpoint-records.ts";
 import { hashChunk, hashHex, packChunk } from "./chunks.ts";
 import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, loadRecord, walkRecords, type ReadAt, type RecordRef } from "../durable/frame.ts";
 import type { ContainerState } from "../durable/lifecycle.ts";
@@ -15,15 +15,21 @@ import { walkTree } from "./tree.ts";
 
 export const CHECKPOINT_SUFFIX = ".bnkc";
 
+/** zstd level of file trees: written rarely, read at restore, so worth the ratio. */
+const DEFAULT_LEVEL = 9;
+
 export interface WriteCheckpointOptions {
   /** Where to write; the other checkpoint files in its directory are the chunk store. */
   file: string;
   id: string;
-  /** The directories whose contents the checkpoint holds: the rootfs, or the mounts marked as state. */
-  trees: { name: string; dir: string }[];
+  /** The directories whose contents the checkpoint holds: the rootfs, or the mounts marked as state (and CRIU's
+   * images); `level`: zstd's level for its chunks (default 9). */
+  trees: { name: string; dir: string; level?: number }[];
   /** The bundle's config.json text. */
   config: string;
   state: ContainerState;
+  /** A process checkpoint: what CRIU's images need (the images themselves are the tree named "criu"). */
+  process?: ProcessImage;
   /** Write every chunk, so the file restores without its neighbours. */
   standalone?: boolean;
   storage?: Storage;
@@ -43,6 +49,8 @@ export const CheckpointWritten = Type.Object({
   fileBytes: Count,
   /** Entries left out (sockets, fifos, devices), with why. */
   skipped: Type.Array(Type.String()),
+  /** A process checkpoint: how long CRIU's dump took and how many bytes of images it wrote (before packing). */
+  processes: Type.Optional(Type.Object({ dumpMs: Count, imageBytes: Count })),
 });
 export type CheckpointWritten = Static<typeof CheckpointWritten>;
 
@@ -56,6 +64,7 @@ export interface CheckpointContents {
   head: CheckpointHead;
   config: string;
   state: ContainerState;
+  process?: ProcessImage;
   trees: { name: string; entries: TreeEntry[] }[];
   /** Chunks this file holds, by hex hash. */
   chunks: Map<string, ChunkLocation>;
@@ -67,6 +76,7 @@ const types = {
   head: recordType("checkpointHead"),
   config: recordType("config"),
   state: recordType("container"),
+  process: recordType("process"),
   tree: recordType("tree"),
   entry: recordType("entry"),
   chunk: recordType("chunk"),
@@ -117,23 +127,33 @@ function* fileChunks(path: string): Generator<Uint8Array> {
   }
 }
 
-/** A file's chunk hashes and, packed, the chunks `known` does not have (each once). */
-const chunkFile = (path: string | undefined, known: (hex: string) => boolean): { hashes: Uint8Array[]; fresh: Chunk[]; size: number } => {
-  const out = { hashes: [] as Uint8Array[], fresh: [] as Chunk[], size: 0 };
+/** A file's chunk hashes and size: the first of two passes, so that no more than one chunk is ever held. */
+const hashFile = (path: string | undefined): { hashes: Uint8Array[]; size: number } => {
+  const out = { hashes: [] as Uint8Array[], size: 0 };
   if (path === undefined) return out;
-  const seen = new Set<string>();
   for (const data of fileChunks(path)) {
-    const hash = hashChunk(data);
-    const hex = hashHex(hash);
-    out.hashes.push(hash);
+    out.hashes.push(hashChunk(data));
     out.size += data.length;
-    if (!known(hex) && !seen.has(hex)) {
-      seen.add(hex);
-      out.fresh.push(packChunk(data, hash));
-    }
   }
   return out;
 };
+
+/**
+ * The second pass: each chunk that `fresh` says to write, packed, in file order. The file must not have changed since
+ * the first pass (its container is frozen): a chunk that no longer matches its hash is an error, not a wrong checkpoint.
+ */
+function* freshChunks(path: string, hashes: readonly Uint8Array[], fresh: (i: number) => boolean, level: number): Generator<Chunk> {
+  let i = 0;
+  for (const data of fileChunks(path)) {
+    if (i < hashes.length && fresh(i)) {
+      const hash = hashChunk(data);
+      if (hashHex(hash) !== hashHex(hashes[i]!)) throw new Error(`Checkpoint '${path}': the file changed while it was being written`);
+      yield packChunk(data, hash, level);
+    }
+    i++;
+  }
+  if (i !== hashes.length) throw new Error(`Checkpoint '${path}': the file changed while it was being written`);
+}
 
 export const writeCheckpoint = (opts: WriteCheckpointOptions): CheckpointWritten => {
   const storage = opts.storage ?? fsStorage();
@@ -160,21 +180,26 @@ export const writeCheckpoint = (opts: WriteCheckpointOptions): CheckpointWritten
   put(types.head, { id: opts.id, createdAt: opts.now ?? Date.now(), chunkBytes: CHUNK_BYTES });
   put(types.config, { json: opts.config });
   put(types.state, opts.state);
+  if (opts.process) put(types.process, opts.process);
   for (const tree of opts.trees) {
     put(types.tree, { name: tree.name });
     for (const item of walkTree(tree.dir, (path, why) => result.skipped.push(`${tree.name}: ${path}: ${why}`))) {
-      const { hashes, fresh, size } = chunkFile(item.entry.type === "file" ? item.abs : undefined, (hex) => store.has(hex) || written.has(hex));
-      // The entry goes first, then the chunks only it introduced: one pass over each file.
+      const { hashes, size } = hashFile(item.entry.type === "file" ? item.abs : undefined);
+      // The entry goes first, then the chunks only it introduced (each once).
       put(types.entry, { ...item.entry, size, chunks: hashes });
-      for (const c of fresh) {
-        written.add(hashHex(c.hash));
-        put(types.chunk, c);
-      }
+      const introduced = new Set<number>();
+      hashes.forEach((h, i) => {
+        const hex = hashHex(h);
+        if (store.has(hex) || written.has(hex)) return;
+        written.add(hex);
+        introduced.add(i);
+      });
+      if (introduced.size) for (const c of freshChunks(item.abs, hashes, (i) => introduced.has(i), tree.level ?? DEFAULT_LEVEL)) put(types.chunk, c);
       result.entries++;
       result.treeBytes += size;
       result.chunks.named += hashes.length;
-      result.chunks.written += fresh.length;
-      result.chunks.reused += hashes.length - fresh.length;
+      result.chunks.written += introduced.size;
+      result.chunks.reused += hashes.length - introduced.size;
     }
   }
   put(types.end, { trees: opts.trees.length, entries: result.entries, chunks: result.chunks.written });
@@ -220,6 +245,7 @@ export const readCheckpoint = (file: string, storage: Storage = fsStorage()): Ch
     if (type === types.head) found.head = value as CheckpointHead;
     else if (type === types.config) found.config = (value as { json: string }).json;
     else if (type === types.state) found.state = value as ContainerState;
+    else if (type === types.process) found.process = value as ProcessImage;
     else if (type === types.tree) found.trees.push({ name: (value as { name: string }).name, entries: [] });
     else if (type === types.entry) (found.trees.at(-1) ?? fail(`entry at offset ${ref.offset} precedes every tree record`)).entries.push(value as TreeEntry);
     else if (type === types.chunk) found.chunks.set(hashHex((value as Chunk).hash), { file, ref });

@@ -8,8 +8,8 @@ export const hashChunk = (data: Uint8Array): Uint8Array => new Bun.CryptoHasher(
 
 export const hashHex = (hash: Uint8Array): string => Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString("hex");
 
-export const packChunk = (data: Uint8Array, hash = hashChunk(data)): Chunk => {
-  const packed = Bun.zstdCompressSync(data, { level: 9 });
+export const packChunk = (data: Uint8Array, hash = hashChunk(data), level = 9): Chunk => {
+  const packed = Bun.zstdCompressSync(data, { level });
   return packed.length < data.length ? { hash, compression: "zstd", size: data.length, data: packed } : { hash, compression: "none", size: data.length, data };
 };
 

@@ -1,8 +1,10 @@
 // `bunker resume`, what a board's init runs at boot: recover the state journal, say what happened to the device
-// (clean shutdown or power cut, records dropped), and bring back every container that should run, with its data as
-// left on disk or rolled back to its newest checkpoint. (`bunker resume ID`, runc's unpause, is container/pause.ts.)
+// (clean shutdown or power cut, records dropped), clear what a cut left half-written in the checkpoint store, and
+// bring back every container that should run: with its data as left on disk, rolled back to its newest checkpoint,
+// or, when its config asks for it, with its processes restored from its newest process checkpoint. (`bunker resume
+// ID`, runc's unpause, is container/pause.ts.)
 import { Type, type Static } from "@sinclair/typebox";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describeError } from "../errors.ts";
 import { deleteContainer } from "../container/delete.ts";
@@ -13,6 +15,10 @@ import { CHECKPOINT_SUFFIX, readCheckpoint } from "./checkpoint-file.ts";
 import { RecoveryReport, type StateJournal } from "../durable/journal.ts";
 import { restoreContainer } from "./restore-container.ts";
 import { fsStorage, type Storage } from "../durable/storage.ts";
+import { SCRATCH_SUFFIX } from "./process-dump.ts";
+
+/** A container's policy at boot: "processes" brings back its processes from its newest process checkpoint. */
+export const RESUME_ANNOTATION = "org.bunker.checkpoint.resume";
 
 export interface ResumeOptions {
   root: string;
@@ -34,23 +40,46 @@ export const Resumed = Type.Object({
    */
   shutdown: Type.Union([Type.Literal("clean as far as the journal shows"), Type.Literal("power cut or crash")]),
   containers: Type.Array(Type.Object({ id: Type.String(), action: Type.String(), error: Type.Optional(Type.String()) })),
+  /** Half-written checkpoint files and CRIU scratch directories found in the store (a cut in mid-checkpoint), removed. */
+  leftovers: Type.Array(Type.String()),
 });
 export type Resumed = Static<typeof Resumed>;
 
-/** The newest checkpoint of `id` in the store (by the time it records), or undefined. */
-export const newestCheckpoint = (store: string, id: string, storage: Storage = fsStorage()): string | undefined => {
+/** The newest checkpoint of `id` in the store (by the time it records), or undefined; `processes`: process checkpoints only. */
+export const newestCheckpoint = (store: string, id: string, storage: Storage = fsStorage(), processes = false): string | undefined => {
   let best: { file: string; at: number } | undefined;
   for (const name of storage.list(store)) {
     if (!name.startsWith(`${id}-`) || !name.endsWith(CHECKPOINT_SUFFIX)) continue;
     const file = join(store, name);
     try {
-      const head = readCheckpoint(file, storage).head;
+      const contents = readCheckpoint(file, storage);
+      const head = contents.head;
+      if (processes && !contents.process) continue;
       if (head.id === id && (!best || head.createdAt > best.at)) best = { file, at: head.createdAt };
     } catch {
       // A damaged checkpoint is not a candidate; an older intact one is.
     }
   }
   return best?.file;
+};
+
+/** Removes what a checkpoint cut short left in the store: `*.bnkc.tmp` files and CRIU's `*.bnkc.criu` directories. */
+const clearLeftovers = (store: string, storage: Storage): string[] =>
+  storage
+    .list(store)
+    .filter((name) => name.endsWith(`${CHECKPOINT_SUFFIX}.tmp`) || name.endsWith(`${CHECKPOINT_SUFFIX}${SCRATCH_SUFFIX}`))
+    .map((name) => {
+      rmSync(join(store, name), { recursive: true, force: true });
+      return join(store, name);
+    });
+
+/** Whether the bundle's config asks for its processes back at boot. */
+const wantsProcesses = (bundle: string): boolean => {
+  try {
+    return JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"))?.annotations?.[RESUME_ANNOTATION] === "processes";
+  } catch {
+    return false;
+  }
 };
 
 export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
@@ -61,6 +90,7 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
     recovery: journal.recovery,
     shutdown: journal.recovery.dropped || wasRunning ? "power cut or crash" : "clean as far as the journal shows",
     containers: [],
+    leftovers: clearLeftovers(opts.store, opts.storage ?? fsStorage()),
   };
   // What this boot found is itself journaled, before anything is restarted.
   journal.record({
@@ -81,18 +111,35 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
         await deleteContainer(opts.root, c.id, { force: true, journal: null });
       }
       if (c.status === "running") journal.record({ kind: "exited", id: c.id, signal: 9 });
+      const processes = wantsProcesses(c.bundle) ? newestCheckpoint(opts.store, c.id, opts.storage, true) : undefined;
+      let fallback: string | undefined;
+      if (processes) {
+        try {
+          await restoreContainer({ root: opts.root, id: c.id, file: processes, bundle: c.bundle, journal, onWarning: opts.onWarning });
+          out.containers.push({ id: c.id, action: `processes restored from '${processes}'` });
+          continue;
+        } catch (err) {
+          // The service must run: it starts afresh below, and the failure is reported.
+          fallback = describeError(err);
+        }
+      }
       const file = opts.rollback(c.id) ? newestCheckpoint(opts.store, c.id, opts.storage) : undefined;
       if (opts.rollback(c.id) && !file) throw new Error(`Roll back container '${c.id}': no checkpoint of it in '${opts.store}'`);
       if (file) {
         await restoreContainer({ root: opts.root, id: c.id, file, bundle: c.bundle, journal, onWarning: opts.onWarning });
-        out.containers.push({ id: c.id, action: `rolled back to '${file}' and started` });
+        out.containers.push({ id: c.id, action: `rolled back to '${file}' and started`, ...(fallback ? { error: `its processes could not be restored: ${fallback}` } : {}) });
         continue;
       }
       await runContainer({ root: opts.root, id: c.id, bundle: c.bundle, detach: true, journal: null }, opts.onWarning ?? (() => {}));
       const rec = readRecord(opts.root, c.id);
       journal.record({ kind: "restarted", id: c.id, count: c.restarts + 1 });
       journal.record({ kind: "started", id: c.id, pid: rec.pid, startTime: Number(rec.startTime) });
-      out.containers.push({ id: c.id, action: "started with its data as left on disk" });
+      // After a failed process restore the data may already be the checkpoint's: the action does not claim otherwise.
+      out.containers.push(
+        fallback
+          ? { id: c.id, action: "started afresh", error: `its processes could not be restored: ${fallback}` }
+          : { id: c.id, action: "started with its data as left on disk" },
+      );
     } catch (err) {
       out.containers.push({ id: c.id, action: "failed", error: describeError(err) });
     }

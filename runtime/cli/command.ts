@@ -26,6 +26,10 @@ export interface GlobalOptions {
   json: boolean;
   /** The state journal's directory, or null when journaling is off (--journal none). */
   journal: string | null;
+  /** The image store's directory (--images). */
+  images: string;
+  /** --systemd-cgroup: systemd's cgroup driver asked for (create and run refuse it). */
+  systemdCgroup: boolean;
 }
 
 export interface Command {

@@ -2,6 +2,7 @@
 import type { FlagSpec, GlobalOptions, ParsedArgs } from "./command.ts";
 import { consoleOption, flagString } from "./parse.ts";
 import type { CreateOptions } from "../container/create.ts";
+import { refuseSystemdDriver } from "../cgroups/systemd.ts";
 
 export const CREATE_FLAGS: FlagSpec[] = [
   { name: "bundle", short: "b", kind: "string", value: "DIR", help: "bundle directory holding config.json (default: current directory)" },
@@ -11,11 +12,14 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: "no-new-keyring", kind: "bool", help: "accepted for runc compatibility" },
 ];
 
-export const createOptions = (g: GlobalOptions, a: ParsedArgs): CreateOptions => ({
-  root: g.root,
-  journal: g.journal,
-  id: a.positional[0]!,
-  bundle: flagString(a, "bundle") ?? ".",
-  pidFile: flagString(a, "pid-file"),
-  ...consoleOption(flagString(a, "console-socket")),
-});
+export const createOptions = (g: GlobalOptions, a: ParsedArgs): CreateOptions => {
+  if (g.systemdCgroup) refuseSystemdDriver();
+  return {
+    root: g.root,
+    journal: g.journal,
+    id: a.positional[0]!,
+    bundle: flagString(a, "bundle") ?? ".",
+    pidFile: flagString(a, "pid-file"),
+    ...consoleOption(flagString(a, "console-socket")),
+  };
+};

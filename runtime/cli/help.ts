@@ -1,12 +1,14 @@
+import { DEFAULT_JOURNAL_DIR, DEFAULT_ROOT } from "../container/journal-dir.ts";
 import type { Command, FlagSpec } from "./command.ts";
 
 export const globalFlags: FlagSpec[] = [
-  { name: "root", kind: "string", value: "DIR", help: "directory for container state (default /run/bunker)" },
-  { name: "journal", kind: "string", value: "DIR|none", help: "state journal (default /var/lib/bunker/journal for the default root, else ROOT/journal)" },
+  { name: "root", kind: "string", value: "DIR", help: `directory for container state (default ${DEFAULT_ROOT})` },
+  { name: "journal", kind: "string", value: "DIR|none", help: `state journal, or none to journal nothing (default ${DEFAULT_JOURNAL_DIR} for the default root; none for a root given with --root)` },
+  { name: "images", kind: "string", value: "DIR", help: "image store (default /var/lib/bunker/images)" },
   { name: "log", kind: "string", value: "FILE", help: "append errors and debug messages to FILE" },
   { name: "log-format", kind: "string", value: "text|json", help: "format of --log lines (default text)" },
   { name: "debug", kind: "bool", help: "print timestamped progress of every step (parent and setup stage) on stderr" },
-  { name: "systemd-cgroup", kind: "bool", help: "accepted for runc compatibility; cgroupsPath is always a path" },
+  { name: "systemd-cgroup", kind: "bool", help: "systemd's cgroup driver, which bunker does not have: create and run refuse it" },
   { name: "version", kind: "bool", short: "v", help: "print the version" },
   { name: "help", kind: "bool", short: "h", help: "show help" },
 ];

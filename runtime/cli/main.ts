@@ -3,12 +3,13 @@ import { appendFileSync } from "node:fs";
 import type { Command, GlobalOptions, ParsedArgs } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { commandNames, commands } from "./commands/index.ts";
-import { canBeValue, flagBool, flagString, parseArgs } from "./parse.ts";
+import { canBeValue, flagBool, flagString, journalDir, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
 import { DEBUG_ENV } from "../debug.ts";
-import { defaultJournalDir } from "../container/journal-dir.ts";
+import { DEFAULT_ROOT, defaultJournalDir } from "../container/journal-dir.ts";
+import { DEFAULT_IMAGE_STORE } from "../../image/store/layout.ts";
 
 /** Exit codes shared by all commands. A foreground `run` exits with the program's own status instead. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -75,14 +76,15 @@ export const main = async (argv: string[]): Promise<number> => {
       return EXIT.ok;
     }
     if (flagBool(g, "debug")) process.env[DEBUG_ENV] = "1";
-    const root = flagString(g, "root") ?? "/run/bunker";
-    const journal = flagString(g, "journal") ?? defaultJournalDir(root);
+    const root = flagString(g, "root") ?? DEFAULT_ROOT;
     opts = {
       root,
-      journal: journal === "none" ? null : journal,
+      journal: journalDir(flagString(g, "journal"), defaultJournalDir(root)),
       logFormat: flagString(g, "log-format") === "json" ? "json" : "text",
       debug: flagBool(g, "debug"),
       json: false,
+      images: flagString(g, "images") ?? DEFAULT_IMAGE_STORE,
+      systemdCgroup: flagBool(g, "systemd-cgroup"),
     };
     const log = flagString(g, "log");
     if (log !== undefined) {

@@ -70,6 +70,9 @@ export const flagString = (a: ParsedArgs, name: string): string | undefined => {
   return typeof v === "string" ? v : undefined;
 };
 export const flagBool = (a: ParsedArgs, name: string): boolean => a.flags[name] === true;
+/** A --journal value: a directory, or "none" for no journal (null); `fallback` when the flag is absent. */
+export const journalDir = (value: string | undefined, fallback: string | null): string | null =>
+  value === undefined ? fallback : value === "none" ? null : value;
 export const flagInt = (a: ParsedArgs, name: string): number | undefined => {
   const v = a.flags[name];
   return typeof v === "number" ? v : undefined;

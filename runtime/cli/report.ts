@@ -2,7 +2,7 @@
 import { appendFileSync } from "node:fs";
 import type { GlobalOptions } from "./command.ts";
 import { debugEnabled } from "../debug.ts";
-import { describeError, escapeControl, isEngineError } from "../errors.ts";
+import { describeError, escapeControl, isEngineError, warnOnStderr } from "../errors.ts";
 
 /** Appends one record to --log; returns why it could not (the caller says so: a log is never dropped silently). */
 export const logLine = (opts: GlobalOptions | undefined, level: "error" | "warning" | "info" | "debug", msg: string): string | undefined => {
@@ -37,5 +37,5 @@ export const reportError = (err: unknown, opts: GlobalOptions | undefined, doing
 export const warn = (opts: GlobalOptions | undefined, msg: string): void => {
   const line = escapeControl(msg);
   const logFailure = logLine(opts, "warning", line);
-  process.stderr.write(`bunker: warning: ${line}${logFailure ? ` (also: ${logFailure})` : ""}\n`);
+  warnOnStderr(logFailure ? `${line} (also: ${logFailure})` : line);
 };

@@ -1,33 +1,23 @@
 // `create`: state directory, cgroup, setup stage; on any failure everything made so far is taken down again.
-import { mkdirSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { S_IFIFO } from "../../ffi/constants.ts";
-import { writeFileAtomic } from "../durable/atomic-file.ts";
-import { mkfifo } from "../../ffi/fd.ts";
-import { lockFile } from "../../ffi/lock.ts";
-import { kill } from "../../ffi/process.ts";
-import { cgroupManager } from "../cgroups/host-manager.ts";
 import type { CgroupManager } from "../cgroups/manager.ts";
-import { runHooks } from "../process/hooks.ts";
+import { checkNamespacePaths } from "../process/namespace-paths.ts";
 import { buildPlan, hookSteps } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
-import { encode, type StageMessage } from "../process/messages.ts";
+import { encode } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
-import { openHostFiles } from "../process/host-files.ts";
+import { idmapRequests } from "../process/idmapped-mounts.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
-import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
-import { waitForPid } from "../process/wait-pid.ts";
-import { loadConfig, type Config } from "../spec/config.ts";
+import type { StageProcess } from "../process/spawn-stage.ts";
+import type { ProcessHandle } from "../process/process-handle.ts";
+import type { Config, Mount } from "../spec/config.ts";
 import { debug } from "../debug.ts";
-import { writeIdMaps } from "./id-maps.ts";
-import { moveNetDevicesIn, moveNetDevicesOut } from "./net-devices.ts";
-import { recordChanges } from "./journal.ts";
-import { renderLimitsView } from "./limits-view.ts";
-import { isRunning, procStat } from "./proc.ts";
+import { hostEnv, type ContainerEnv } from "./env.ts";
 import { exitStatusOf } from "./wait.ts";
-import { checkId, fifoPath, limitsViewDir, lockPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
+import { checkId, START_SOCKET, stateDir, type ContainerRecord } from "./record.ts";
+import { StageFailedError } from "./stage-failed.ts";
+import { unwind } from "./unwind.ts";
 import { ociState } from "./status.ts";
 
 export interface CreateOptions {
@@ -40,46 +30,30 @@ export interface CreateOptions {
   console?: ConsoleRequest;
   /** The state journal's directory (null: off). */
   journal: string | null;
+  /** The program's stdio is the container's own /dev/null (a detached run without a terminal), never the caller's
+   * fds, which a process checkpoint could not describe. create itself, as runc's, passes the caller's stdio on: an
+   * engine gives it the pipes it reads. */
+  nullStdio?: boolean;
+  /** The program's stdin, stdout and stderr (the service manager's log pipes); default: the caller's own. */
+  stdio?: [stdin: number, stdout: number, stderr: number];
 }
 
 export interface Created {
   record: ContainerRecord;
   stage: StageProcess;
   cgroup: CgroupManager;
-  /** Resolves with the init's exit status (128 + N for signal N). */
-  exited(): Promise<number>;
+  /** Resolves with the exit status (128 + N for signal N) of the init, or of the program a stage that joined another
+   * container's PID namespace spawned at start (its PID from `start`). */
+  exited(pid?: number): Promise<number>;
   /** The terminal, when bunker holds it (a foreground container with process.terminal). */
   console?: ConsolePair;
 }
 
-/** The setup stage's own account of a failure: "setup stage: <step>: <call>: <errno>". */
-export class StageFailedError extends Error {
-  override readonly name = "StageFailedError";
-  constructor(readonly report: Extract<StageMessage, { t: "failed" }>) {
-    super(`Setup stage failed at '${report.step}': ${report.message}`);
-  }
-}
-
-/** Runs cleanups newest first; keeps every cleanup error beside the main one. */
-const unwind = (main: unknown, cleanups: (() => unknown)[]): Promise<never> =>
-  (async () => {
-    const errors: unknown[] = [];
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    if (errors.length) throw new AggregateError(errors, main instanceof Error ? main.message : String(main), { cause: main });
-    throw main;
-  })();
-
 /** The config plus the bind mounts of the container's limits view over the files its /proc and /sys mounts show. */
-const withLimitsView = (config: Config, dir: string): Config => {
+const withLimitsView = (config: Config, view: readonly Mount[]): Config => {
   const mounted = new Set((config.mounts ?? []).map((m) => m.destination));
-  const view = renderLimitsView(dir, config.linux?.resources).filter((m) => mounted.has(m.destination.startsWith("/proc/") ? "/proc" : "/sys"));
-  return { ...config, mounts: [...(config.mounts ?? []), ...view] };
+  const shown = view.filter((m) => mounted.has(m.destination.startsWith("/proc/") ? "/proc" : "/sys"));
+  return { ...config, mounts: [...(config.mounts ?? []), ...shown] };
 };
 
 const pidNamespaceOf = (config: Config): "new" | string | null => {
@@ -87,63 +61,67 @@ const pidNamespaceOf = (config: Config): "new" | string | null => {
   return ns ? (ns.path ?? "new") : null;
 };
 
-export const createContainer = async (opts: CreateOptions): Promise<Created> => {
+export const createContainer = async (opts: CreateOptions, env: ContainerEnv = hostEnv): Promise<Created> => {
   checkId(opts.id);
   const bundle = resolve(opts.bundle);
-  const config = loadConfig(bundle);
+  const config = env.config.load(bundle);
+  checkNamespacePaths(config.linux?.namespaces ?? []);
   if (config.process.terminal && !opts.console)
     throw new Error("process.terminal is true: give --console-socket, or run the container in the foreground");
   const terminal = config.process.terminal ? opts.console : undefined;
-  mkdirSync(opts.root, { recursive: true, mode: 0o711 });
+  env.state.makeDir(opts.root, opts.id);
   const dir = stateDir(opts.root, opts.id);
-  try {
-    mkdirSync(dir, { mode: 0o711 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`Container '${opts.id}' already exists`);
-    throw err;
-  }
-  const cleanups: (() => unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
-  const lock = lockFile(lockPath(opts.root, opts.id));
+  const cleanups: (() => unknown)[] = [() => env.state.removeDir(opts.root, opts.id)];
+  const lock = env.state.lock(opts.root, opts.id);
   cleanups.push(() => lock.release());
   try {
     const record: ContainerRecord = {
-      id: opts.id, pid: 0, startTime: "", bundle, rootfs: config.root.path, created: new Date().toISOString(), creating: true,
-      cgroupsPath: "", annotations: config.annotations ?? {}, config,
+      id: opts.id, pid: 0, startTime: "", bundle, rootfs: config.root.path, created: env.clock.now().toISOString(), creating: true,
+      cgroupsPath: "", annotations: config.annotations ?? {}, config, ...(opts.pidFile ? { pidFile: resolve(opts.pidFile) } : {}),
     };
-    writeRecord(opts.root, record);
-    const cgroup = cgroupManager({ cgroupsPath: config.linux?.cgroupsPath, id: opts.id });
+    env.state.write(opts.root, record);
+    const cgroup = env.cgroups.manager({ cgroupsPath: config.linux?.cgroupsPath, id: opts.id });
     record.cgroupsPath = cgroup.path;
     cleanups.push(() => cgroup.destroy());
     cgroup.create();
     cgroup.apply(config.linux?.resources ?? {});
-    const fifo = fifoPath(opts.root, opts.id);
-    mkfifo(fifo, S_IFIFO | 0o622);
     const state = (pid: number, status: string): string => JSON.stringify(ociState(record, status, pid));
     const { pair, target, socketPath } = consoleFor(terminal);
     if (pair) cleanups.push(() => pair.close());
+    const pidns = pidNamespaceOf(config);
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
-    const host = openHostFiles({ cgroupProcs: placement.stage, execFifo: fifo, console: target });
+    const host = env.stages.openHostFiles({ cgroupProcs: placement.stage, start: { dir, name: START_SOCKET }, console: target, idmapped: idmapRequests(config, bundle) });
     const plan = buildPlan({
-      id: opts.id, bundle, config: withLimitsView(config, limitsViewDir(opts.root, opts.id)), execFifo: fifo, consoleSocket: socketPath,
+      id: opts.id, bundle, config: withLimitsView(config, env.state.renderLimitsView(opts.root, opts.id, config.linux?.resources)), consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
-      stateJson: state(0, "creating"),
+      stateJson: "", // the init's pid is known once the stage runs: see `hookState`
+      procTakesPidns: pidns !== null && pidns !== "new" && env.stages.procTakesPidns(), nullStdio: opts.nullStdio ?? false,
     });
     debug("create: spawn stage");
     let stage: StageProcess;
     try {
-      stage = spawnStage({ pid: plan.spawnInit ? null : pidNamespaceOf(config), stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds });
+      // The stage starts in the container's PID namespace, unless it makes it itself (spawnInit) or spawns the program
+      // into the one it joins (spawnProcess).
+      stage = env.stages.spawn({ pid: plan.spawnInit || plan.spawnProcess ? null : pidns, stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: config.process.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
     } finally {
       host.close();
     }
     /** Host PID of the container's init: the stage itself, or the init it started in a user-owned PID namespace. */
     let initPid = stage.proc.pid;
+    /** That init, held by a pidfd until create is done: it is not our child, its PID could be reused. */
+    let init: ProcessHandle | undefined;
+    // What every hook of create and start sees: the spec's "created" (the environment is made; runc says
+    // "creating", crun "created"), with the init's pid.
+    const hookState = (): string => state(initPid, "created");
     cleanups.push(async () => {
-      for (const pid of new Set([initPid, stage.proc.pid])) if (isRunning(pid)) kill(pid, 9);
+      init?.signal(9);
+      init?.close();
+      stage.proc.kill(9);
       await stage.proc.exited;
     });
-    stage.channel.send(encode({ t: "plan", plan }));
+    stage.channel.send(encode({ t: "plan", plan: { ...plan, stateJson: hookState() } }));
     // In the thread pool, while the stage starts up: such a write waits out an RCU grace period (~10 ms here).
-    const placed = Promise.all(placement.parent.map((file) => writeFile(file, String(stage.proc.pid))));
+    const placed = Promise.all(placement.parent.map((file) => env.stages.place(file, stage.proc.pid)));
     placed.catch(() => {}); // awaited below; this keeps an early rejection from being reported as unhandled
     for (;;) {
       const line = stage.channel.receive();
@@ -154,16 +132,17 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
       const msg = decodeStage(line);
       if (msg.t === "failed") throw new StageFailedError(msg);
       if (msg.t === "userns-ready") {
-        writeIdMaps(stage.proc.pid, config.linux?.uidMappings ?? [], config.linux?.gidMappings ?? []);
+        env.stages.writeIdMaps(stage.proc.pid, config.linux?.uidMappings ?? [], config.linux?.gidMappings ?? []);
         stage.channel.send(encode({ t: "continue" }));
       } else if (msg.t === "init-spawned") {
         initPid = msg.pid;
+        init = env.processes.open(msg.pid, () => env.processes.isRunning(msg.pid));
         // The init is already in the user namespace, as root there.
-        stage.channel.send(encode({ t: "plan", plan: { ...plan, early: [], newUserNamespace: false, spawnInit: false } }));
+        stage.channel.send(encode({ t: "plan", plan: { ...plan, stateJson: hookState(), early: [], newUserNamespace: false, spawnInit: false } }));
       } else if (msg.t === "mounts-ready") {
-        const json = state(initPid, "creating");
-        runHooks("prestart", hookSteps(config.hooks?.prestart), json);
-        runHooks("createRuntime", hookSteps(config.hooks?.createRuntime), json);
+        const json = hookState();
+        env.hooks.run("prestart", hookSteps(config.hooks?.prestart), json);
+        env.hooks.run("createRuntime", hookSteps(config.hooks?.createRuntime), json);
         stage.channel.send(encode({ t: "continue" }));
       } else break;
     }
@@ -171,23 +150,27 @@ export const createContainer = async (opts: CreateOptions): Promise<Created> => 
     await placed.catch((err: unknown) => {
       throw new Error("Placing the setup stage in its cgroup failed", { cause: err });
     });
-    const stat = procStat(initPid);
+    const stat = env.processes.stat(initPid);
     if (!stat) throw new Error("The setup stage died right after it was ready");
-    const netDevices = config.linux?.netDevices ?? {};
-    moveNetDevicesIn(initPid, netDevices);
-    cleanups.push(() => {
-      const left = moveNetDevicesOut(initPid, netDevices);
-      if (left.length) throw new AggregateError(left, "Network devices stayed in the container");
-    });
+    const netDevices = config.linux?.netDevices;
+    if (netDevices && Object.keys(netDevices).length) {
+      env.network.moveDevicesIn(initPid, netDevices);
+      cleanups.push(() => {
+        const left = env.network.moveDevicesOut(initPid, netDevices);
+        if (left.length) throw new AggregateError(left, "Network devices stayed in the container");
+      });
+    }
     Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
-    writeRecord(opts.root, record);
-    recordChanges(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
-    if (opts.pidFile) writeFileAtomic(opts.pidFile, String(initPid));
+    env.state.write(opts.root, record);
+    // The pid file first: a create that fails on it must leave no `created` record in the journal.
+    if (record.pidFile) env.state.writePidFile(record.pidFile, initPid);
+    env.journal.record(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
+    init?.close();
     lock.release();
     // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.
-    const exited = async (): Promise<number> => {
+    const exited = async (pid = initPid): Promise<number> => {
       await stage.proc.exited;
-      return initPid === stage.proc.pid ? exitStatusOf(stage.proc) : waitForPid(initPid);
+      return pid === stage.proc.pid ? exitStatusOf(stage.proc) : env.processes.waitFor(pid);
     };
     return { record, stage, cgroup, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {

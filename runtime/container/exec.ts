@@ -1,18 +1,17 @@
 // `exec`: a new process in a running container, made by a setup stage that joins its namespaces and cgroup.
-import { cgroupManager } from "../cgroups/host-manager.ts";
 import { buildExecPlan } from "../process/build-exec-plan.ts";
 import { personalityOf } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
-import { openHostFiles } from "../process/host-files.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { encode } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
-import { spawnStage, type StageProcess } from "../process/spawn-stage.ts";
+import type { StageProcess } from "../process/spawn-stage.ts";
 import { parseProcess, type Config, type Process } from "../spec/config.ts";
+import { StageFailedError } from "./stage-failed.ts";
 import { namespacePath } from "../spec/namespaces.ts";
-import { StageFailedError } from "./create.ts";
-import { readRecord } from "./record.ts";
+import { hostEnv, type ContainerEnv } from "./env.ts";
+import { unwind } from "./unwind.ts";
 import { requireStatus } from "./status.ts";
 
 export interface ExecOptions {
@@ -21,6 +20,10 @@ export interface ExecOptions {
   process: Process;
   /** Where the terminal's master goes when process.terminal is true (see create.ts). */
   console?: ConsoleRequest;
+  /** Do not wait for the program: it is not made our child. */
+  detach: boolean;
+  /** The process's stdin, stdout and stderr (a health check's); default: the caller's own. */
+  stdio?: [stdin: number, stdout: number, stderr: number];
 }
 
 /** The container's own process settings with the caller's overrides on top (runc's exec defaults). */
@@ -30,50 +33,78 @@ export const execProcess = (config: Config, overrides: Partial<Process> & { extr
   return { ...base, terminal: false, ...rest, env: [...(rest.env ?? base.env ?? []), ...extraEnv] } as Process;
 };
 
-export const execInContainer = async (opts: ExecOptions): Promise<StageProcess & { console?: ConsolePair }> => {
+export interface Execed {
+  /** Host PID of the program. */
+  pid: number;
+  /** Resolves with its exit status (128 + N for signal N); only for a caller that did not detach. */
+  exited(): Promise<number>;
+  console?: ConsolePair;
+}
+
+/**
+ * The exec stage starts in the host's PID namespace, joins the container's namespaces (the mount namespace first)
+ * and spawns the program into its PID namespace: bunker is never visible inside the container. The stage exits
+ * right after, and the program comes to us to wait for, as to a subreaper (unless we detach).
+ */
+export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hostEnv): Promise<Execed> => {
   // Whatever it was made from (process.json, the flags over the container's own process), it meets the same rules.
   const proc = parseProcess(opts.process, "exec process");
-  const rec = readRecord(opts.root, opts.id);
-  requireStatus(opts.root, rec, ["created", "running"], "exec in");
+  const rec = env.state.read(opts.root, opts.id);
+  const status = requireStatus(opts.root, rec, ["created", "running"], "exec in", env);
   const config = rec.config as Config;
-  const types = (config.linux?.namespaces ?? []).map((n) => n.type);
-  const procsFiles = cgroupManager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
+  // A created container's process is its setup stage, which may have joined a PID namespace for its children only.
+  const namespaces = (config.linux?.namespaces ?? []).map((n) => ({
+    type: n.type,
+    path: n.type === "pid" && status === "created" ? `/proc/${rec.pid}/ns/pid_for_children` : namespacePath(rec.pid, n.type),
+  }));
+  const procsFiles = env.cgroups.manager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
   if (proc.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
   const terminal = proc.terminal ? opts.console : undefined;
   const { pair, target, socketPath } = consoleFor(terminal);
   // Everything joined by the exec stage itself: an exec is not held to the memory floor of a container start.
   const joinFiles = planPlacement(procsFiles, true).stage;
-  const host = openHostFiles({ cgroupProcs: joinFiles, execFifo: null, console: target });
-  const plan = buildExecPlan({
-    id: rec.id,
-    bundle: rec.bundle,
-    pid: rec.pid,
-    namespaces: types,
-    process: proc,
-    personality: personalityOf(config),
-    consoleSocket: socketPath,
-    cgroupProcs: joinFiles,
-    hostFds: host.layout,
-  });
-  let stage: StageProcess;
+  const cleanups: (() => unknown)[] = [];
+  if (pair) cleanups.push(() => pair.close());
   try {
-    const pid = types.includes("pid") ? namespacePath(rec.pid, "pid") : null;
-    stage = spawnStage({ pid, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds });
-  } finally {
-    host.close();
-  }
-  stage.channel.send(encode({ t: "plan", plan }));
-  // After "ready" the channel closes when the stage execs (close-on-exec); a failure comes as a message instead.
-  try {
-    for (let line = stage.channel.receive(); line !== undefined; line = stage.channel.receive()) {
-      const msg = decodeStage(line);
-      if (msg.t === "failed") {
-        await stage.proc.exited;
-        throw new StageFailedError(msg);
-      }
+    const host = env.stages.openHostFiles({ cgroupProcs: joinFiles, start: null, console: target });
+    const plan = buildExecPlan({
+      id: rec.id,
+      bundle: rec.bundle,
+      namespaces,
+      process: proc,
+      personality: personalityOf(config),
+      consoleSocket: socketPath,
+      cgroupProcs: joinFiles,
+      hostFds: host.layout,
+    });
+    if (!opts.detach) env.processes.becomeSubreaper();
+    let stage: StageProcess;
+    try {
+      stage = env.stages.spawn({ pid: null, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: proc.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
+    } finally {
+      host.close();
     }
-  } finally {
-    stage.channel.close();
+    cleanups.push(async () => {
+      stage.proc.kill(9);
+      await stage.proc.exited;
+    });
+    let pid: number | undefined;
+    try {
+      stage.channel.send(encode({ t: "plan", plan }));
+      for (let line = stage.channel.receive(); pid === undefined; line = stage.channel.receive()) {
+        if (line === undefined) throw new Error(`The exec stage exited before it started the program (exit status ${await stage.proc.exited})`);
+        const msg = decodeStage(line);
+        if (msg.t === "failed") throw new StageFailedError(msg);
+        if (msg.t === "spawned") pid = msg.pid;
+      }
+    } finally {
+      stage.channel.close();
+    }
+    // The stage exits right after it said so: then the program is ours to wait for.
+    await stage.proc.exited;
+    const spawned = pid;
+    return { pid: spawned, exited: () => env.processes.waitFor(spawned), ...(pair ? { console: pair } : {}) };
+  } catch (err) {
+    return unwind(err, cleanups);
   }
-  return { ...stage, ...(pair ? { console: pair } : {}) };
 };

@@ -43,7 +43,8 @@ export const recordChanges = (dir: string | null, changes: readonly LifecycleCha
     const known = new Set(Object.keys(journal.state().containers));
     const wanted: LifecycleChange[] = [];
     for (const change of changes) {
-      if (change.kind === "resumed") {
+      // The device's own changes (a boot's resume, the service manager's target and steps) concern no container.
+      if (!("id" in change)) {
         wanted.push(change);
         continue;
       }

@@ -8,7 +8,7 @@ import { IFA_F_PERMANENT, realLinkOps, RT_SCOPE_UNIVERSE, type LinkOps } from ".
 import { namespacePath } from "../spec/namespaces.ts";
 import { netDeviceMoves } from "../spec/net-devices.ts";
 
-type Devices = Readonly<Record<string, { name?: string }>>;
+export type NetDevices = Readonly<Record<string, { name?: string }>>;
 
 /** One direction of a move: a netlink socket in each namespace, and an fd of the destination namespace. */
 interface Way {
@@ -66,7 +66,7 @@ const moveBack = (ops: LinkOps, back: Way, moves: readonly { host: string; conta
  * Moves every device into the network namespace of process `pid`. On a failure the devices moved so far go back
  * before the error is thrown, so a failed create leaves the host's interfaces as they were.
  */
-export const moveNetDevicesIn = (pid: number, devices: Devices, ops: LinkOps = realLinkOps): void => {
+export const moveNetDevicesIn = (pid: number, devices: NetDevices, ops: LinkOps = realLinkOps): void => {
   const moves = netDeviceMoves(devices);
   if (!moves.length) return;
   withWays(ops, pid, (into, back) => {
@@ -87,7 +87,7 @@ export const moveNetDevicesIn = (pid: number, devices: Devices, ops: LinkOps = r
  * Moves the devices of a container whose process `pid` still runs back to the caller's namespace under their host
  * names. Returns what could not be moved: delete goes on and reports it.
  */
-export const moveNetDevicesOut = (pid: number, devices: Devices, ops: LinkOps = realLinkOps): Error[] => {
+export const moveNetDevicesOut = (pid: number, devices: NetDevices, ops: LinkOps = realLinkOps): Error[] => {
   const moves = netDeviceMoves(devices);
   return moves.length ? withWays(ops, pid, (_into, back) => moveBack(ops, back, moves)) : [];
 };

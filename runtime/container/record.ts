@@ -14,18 +14,24 @@ export const ContainerRecord = Type.Object({
   bundle: Type.String(),
   rootfs: Type.String(),
   created: Type.String(),
-  /** Set while `create` runs; afterwards the status is derived from the process and the exec fifo. */
+  /** Set while `create` runs; afterwards the status is derived from the process and the start socket. */
   creating: Type.Boolean(),
   cgroupsPath: Type.String(),
   annotations: Type.Record(Type.String(), Type.String()),
   /** The validated config.json, kept for exec, hooks and delete after the bundle may have changed. */
   config: Type.Unknown(),
+  /** Why the program never ran, when the setup stage failed after `start` (a hook, capabilities, execve...). */
+  failure: Type.Optional(Type.String()),
+  /** create's --pid-file, written again when `start` learns the program's PID (a stage that spawns it). */
+  pidFile: Type.Optional(Type.String()),
 });
 export type ContainerRecord = Static<typeof ContainerRecord>;
 
 export const stateDir = (root: string, id: string): string => posix.join(root, id);
 export const statePath = (root: string, id: string): string => posix.join(root, id, "state.json");
-export const fifoPath = (root: string, id: string): string => posix.join(root, id, "exec.fifo");
+/** The unix socket the created container's stage listens on: `start` connects, says "start" and reads until EOF. */
+export const START_SOCKET = "start.sock";
+export const startSocketPath = (root: string, id: string): string => posix.join(root, id, START_SOCKET);
 export const lockPath = (root: string, id: string): string => posix.join(root, id, ".lock");
 /** Where create renders the container's limits view (runtime/container/limits-view.ts) and update re-renders it. */
 export const limitsViewDir = (root: string, id: string): string => posix.join(root, id, "limits");
@@ -39,16 +45,36 @@ export const checkId = (id: string): void => {
 export const writeRecord = (root: string, rec: ContainerRecord): void =>
   writeFileAtomic(statePath(root, rec.id), JSON.stringify(rec), { mode: 0o600, durable: true });
 
+/** No state file: the container does not exist. */
+export class NoSuchContainerError extends Error {
+  constructor(id: string) {
+    super(`Container '${id}' does not exist`);
+  }
+}
+
+/** A state file that is there but is no container record: the container shows as damaged until `delete --force`. */
+export class DamagedStateError extends Error {}
+
 export const readRecord = (root: string, id: string): ContainerRecord => {
   checkId(id);
+  const path = statePath(root, id);
   let text: string;
   try {
-    text = readFileSync(statePath(root, id), "utf8");
+    text = readFileSync(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`Container '${id}' does not exist`);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new NoSuchContainerError(id);
     throw err;
   }
-  const v: unknown = JSON.parse(text);
-  if (!Value.Check(ContainerRecord, v)) throw new Error(`Corrupt state file: '${statePath(root, id)}'`);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the file, whose bytes are not echoed.
+    throw new DamagedStateError(`Corrupt state file '${path}': not valid JSON`);
+  }
+  if (!Value.Check(ContainerRecord, v)) {
+    const first = Value.Errors(ContainerRecord, v).First();
+    throw new DamagedStateError(`Corrupt state file '${path}': ${first ? `${first.path || "/"}: ${first.message}` : "not a container record"}`);
+  }
   return v;
 };

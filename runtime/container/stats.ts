@@ -17,20 +17,33 @@ export const StatsRowSchema = Type.Object({
 });
 export type StatsRow = Static<typeof StatsRowSchema>;
 
-/** One row per container named, or per container with a cgroup (created, running, paused) when none is. */
-export const statsRows = (root: string, ids: readonly string[]): StatsRow[] => {
-  const wanted = ids.length ? ids : listContainers(root).filter((l) => l.status !== "stopped").map((l) => l.record.id);
-  return wanted.map((id) => {
+/** A container whose state cannot be read: shown with the reason rather than left out. */
+export const DamagedRowSchema = Type.Object({ id: Type.String(), status: Type.Literal("damaged"), reason: Type.String() });
+export type DamagedRow = Static<typeof DamagedRowSchema>;
+
+/** One row of `stats --json`. */
+export const StatsLineSchema = Type.Union([StatsRowSchema, DamagedRowSchema]);
+
+/**
+ * One row per container named, or per container with a cgroup (created, running, paused) when none is, and then one
+ * per damaged container.
+ */
+export const statsRows = (root: string, ids: readonly string[]): (StatsRow | DamagedRow)[] => {
+  const listed = ids.length ? undefined : listContainers(root);
+  const wanted = listed ? listed.containers.filter((l) => l.status !== "stopped").map((l) => l.record.id) : ids;
+  const damaged = (listed?.damaged ?? []).map((d): DamagedRow => ({ id: d.id, status: "damaged", reason: d.reason }));
+  return [...wanted.map((id): StatsRow => {
     const { status, cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "read statistics of");
     const s = cgroup.stats();
+    const limit = Number(s.memory.usage.limit);
     return {
       id,
       status,
-      cpuSeconds: s.cpu.usage.total / 1e9,
-      memoryBytes: s.memory.usage.usage,
-      memoryLimitBytes: isUnlimited(s.memory.usage.limit) || s.memory.usage.limit === 0 ? null : s.memory.usage.limit,
-      pids: s.pids.current,
+      cpuSeconds: Number(s.cpu.usage.total) / 1e9,
+      memoryBytes: Number(s.memory.usage.usage),
+      memoryLimitBytes: isUnlimited(limit) || limit === 0 ? null : limit,
+      pids: Number(s.pids.current),
       oomKills: cgroup.oomKills(),
     };
-  });
+  }), ...damaged];
 };

@@ -2,14 +2,14 @@
 // part given replaces those fields, as runc's update does), written to the cgroup, kept in the state record so that
 // later updates build on it, rendered again into the container's limits view, and journaled.
 import { existsSync } from "node:fs";
-import { lockFile } from "../../ffi/lock.ts";
 import type { Config } from "../spec/config.ts";
 import { LinuxResourcesSchema, type LinuxResources } from "../spec/resources.ts";
 import { decode } from "../spec/validate.ts";
 import { containerCgroup } from "./container-cgroup.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
-import { limitsViewDir, lockPath, writeRecord } from "./record.ts";
+import { limitsViewDir, writeRecord } from "./record.ts";
+import { lockContainer } from "./lock.ts";
 
 /** Objects (memory, cpu...) merge field by field; lists (devices, hugepageLimits...) and `unified` keys replace. */
 export const mergeResources = (current: LinuxResources, change: LinuxResources): LinuxResources => {
@@ -25,7 +25,7 @@ export const mergeResources = (current: LinuxResources, change: LinuxResources):
 /** Applies the change to the cgroup and the state record, under the container's lock. */
 const updateCgroup = (root: string, id: string, change: unknown, source: string): LinuxResources => {
   const valid = decode(LinuxResourcesSchema, change, source);
-  const lock = lockFile(lockPath(root, id));
+  const lock = lockContainer(root, id);
   try {
     const { record, cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "update");
     const config = record.config as Config;

@@ -1,6 +1,6 @@
-// Waiting for a foreground process (run, exec) while passing the user's signals on to it.
+// Waiting for a foreground process (run, exec) while passing the user's signals on to it, through its pidfd.
 import type { Subprocess } from "bun";
-import { kill } from "../../ffi/process.ts";
+import { openProcess, type ProcessHandle } from "../process/process-handle.ts";
 import { parseSignal } from "../spec/signals.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
@@ -9,16 +9,11 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2
 export const exitStatusOf = (proc: Subprocess<"inherit", "inherit", "inherit">): number =>
   proc.signalCode ? 128 + parseSignal(proc.signalCode) : (proc.exitCode ?? 1);
 
-/** From now on, the usual signals sent to bunker go to `pid` instead; returns the function that stops that. */
-export const forwardSignals = (pid: number): (() => void) => {
+/** From now on, the usual signals sent to bunker go to `target()` instead; returns the function that stops that. */
+export const forwardSignals = (target: () => ProcessHandle | undefined): (() => void) => {
   const handlers = FORWARDED.map((sig) => {
-    const h = (): void => {
-      try {
-        kill(pid, parseSignal(sig));
-      } catch {
-        // Already gone: its exit is about to be reported.
-      }
-    };
+    // Gone already: its exit is about to be reported.
+    const h = (): void => void target()?.signal(parseSignal(sig));
     process.on(sig, h);
     return [sig, h] as const;
   });
@@ -27,12 +22,14 @@ export const forwardSignals = (pid: number): (() => void) => {
   };
 };
 
-/** Forwards signals to `pid` until `exited` settles, and returns its status. */
+/** Forwards signals to `pid`, our child until `exited` has reaped it, until `exited` settles; returns its status. */
 export const waitForeground = async (pid: number, exited: Promise<number>): Promise<number> => {
-  const stop = forwardSignals(pid);
+  const handle = openProcess(pid, () => true);
+  const stop = forwardSignals(() => handle);
   try {
     return await exited;
   } finally {
     stop();
+    handle?.close();
   }
 };

@@ -58,3 +58,36 @@ export const CheckpointEnd = Type.Object({
   entries: Type.Integer({ minimum: 0 }),
   chunks: Type.Integer({ minimum: 0 }),
 });
+
+/** The name of the tree that holds CRIU's image files in a process checkpoint (tree names are otherwise "rootfs" or
+ * a mount destination, which starts with "/"). */
+export const CRIU_IMAGES_TREE = "criu";
+
+/**
+ * How one of the init's standard descriptors was given at dump: opened inside the container's own mounts (CRIU
+ * restores it alone), a pipe or a file outside them (the restore hands CRIU one of its own descriptors in its place,
+ * under `key`: `pipe:[INODE]` or `file[MNT_ID:INODE]`, both hex, as CRIU names them).
+ */
+export const StdioDescriptor = Type.Object({
+  fd: Type.Integer({ minimum: 0, maximum: 2 }),
+  kind: Type.Union([Type.Literal("inside"), Type.Literal("pipe"), Type.Literal("file")]),
+  key: Type.Optional(Type.String({ maxLength: 64 })),
+});
+export type StdioDescriptor = Static<typeof StdioDescriptor>;
+
+/** A process checkpoint: what its CRIU images need from the restoring side. Present only in process checkpoints. */
+export const ProcessImage = Type.Object({
+  /** `criu --version` of the dump. */
+  criu: Type.String({ maxLength: 64 }),
+  /** The machine (uname -m) and kernel release of the dump: images restore only on the same architecture. */
+  arch: Type.String({ maxLength: 64 }),
+  kernel: Type.String({ maxLength: 256 }),
+  /** The init's host PID at the dump (for the record: the restore gets a new one). */
+  pid: Type.Integer({ minimum: 1 }),
+  /** The container's cgroup (cgroup v2 path) the tasks were dumped from; the restore puts them below its own. */
+  cgroup: Type.String({ maxLength: 4096 }),
+  /** The mounts declared external to CRIU, by their destination in the container (CRIU's key for each). */
+  mounts: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 4096 }),
+  stdio: Type.Array(StdioDescriptor, { maxItems: 3 }),
+});
+export type ProcessImage = Static<typeof ProcessImage>;

@@ -156,7 +156,7 @@ export class FaultStorage implements Storage {
     this.pendingNames.push(op);
   }
 
-  open(path: string, opts: { create?: boolean; direct?: boolean } = {}): StorageFile {
+  open(path: string, opts: { create?: boolean; direct?: boolean; mode?: number } = {}): StorageFile {
     if (this.cut) throw new PowerCut("Power is off");
     if (!this.names.has(path)) {
       if (!opts.create) this.inode(path);

@@ -10,14 +10,15 @@ export const MAGIC = [0x42, 0x4e, 0x4b, 0x52] as const; // "BNKR"
 export const FORMAT_VERSION = 1;
 export const HEADER_SIZE = 20;
 
-export const FILE_KINDS = { journal: 1, snapshot: 2, checkpoint: 3 } as const;
+export const FILE_KINDS = { journal: 1, snapshot: 2, checkpoint: 3, images: 4, ingest: 5 } as const;
 export type FileKind = keyof typeof FILE_KINDS;
 
 export interface FileHeader {
   kind: FileKind;
   /** Writer's format version (informational). */
   version: number;
-  /** Journal: sequence number of its first record. Snapshot: last sequence number it includes. Checkpoint: 0. */
+  /** Journal: sequence number of its first record. Snapshot: last sequence number it includes. Checkpoint: 0.
+   * Image index: its generation. Ingest checkpoint: the slot's generation. */
   seq: number;
 }
 

@@ -20,7 +20,7 @@ export const InspectedRecord = Type.Object({
 
 export const InspectReport = Type.Object({
   file: Type.String(),
-  kind: Type.Union([Type.Literal("journal"), Type.Literal("snapshot"), Type.Literal("checkpoint")]),
+  kind: Type.Union([Type.Literal("journal"), Type.Literal("snapshot"), Type.Literal("checkpoint"), Type.Literal("images"), Type.Literal("ingest")]),
   version: Type.Integer(),
   /** Journal: first change number. Snapshot: last change included. */
   seq: Type.Integer(),
@@ -67,7 +67,7 @@ export const inspectFile = (file: string, storage: Storage = fsStorage()): Inspe
     report.end = scan.dropped ? `damaged tail at offset ${scan.dropped.offset} (${scan.dropped.bytes} bytes): ${scan.dropped.reason}` : `clean; next record at offset ${scan.tail}`;
     return report;
   }
-  const max = header.kind === "snapshot" ? SNAPSHOT_MAX_RECORD : CHECKPOINT_MAX_RECORD;
+  const max = header.kind === "checkpoint" ? CHECKPOINT_MAX_RECORD : SNAPSHOT_MAX_RECORD;
   let damaged: string | undefined;
   const stop = walkRecords(read, HEADER_SIZE, size, max, (ref) => {
     if (damaged) return;

@@ -3,15 +3,13 @@
 // replaced by write-new-then-rename, see docs/checkpoint-format.md for why).
 import { join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
+import { writeFileAtomic } from "./atomic-file.ts";
 import { schemaCheck } from "./schema-check.ts";
 import { FormatError } from "./bytes.ts";
 import { DEFAULT_SEGMENT_BYTES, emptySegment, encodeEntry, headerSector, scanSegment } from "./journal-segment.ts";
-import { applyChange, deviceState, LifecycleChange, refuseChange, type ContainerState, type DeviceState } from "./lifecycle.ts";
+import { applyChange, copyModel, deviceState, emptyModel, LifecycleChange, refuseChange, type DeviceState } from "./lifecycle.ts";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot.ts";
 import { fsStorage, SECTOR, type Storage, type StorageFile } from "./storage.ts";
-
-/** On persistent storage: the container state directory (`--root`, /run/bunker) is tmpfs and gone after a boot. */
-export const DEFAULT_JOURNAL_DIR = "/var/lib/bunker/journal";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -50,7 +48,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
   const paths = { journal: join(dir, "journal"), snap: join(dir, "state.snap") };
   const tmp = (p: string): string => `${p}.tmp`;
   const notes: string[] = [];
-  const containers = new Map<string, ContainerState>();
+  const model = emptyModel();
   storage.ensureDir(dir);
 
   for (const p of [tmp(paths.journal), tmp(paths.snap)])
@@ -65,22 +63,17 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
     try {
       const snap = decodeSnapshot(snapBytes);
       snapshotSeq = snap.seq;
-      for (const c of snap.containers) containers.set(c.id, c);
+      for (const c of snap.containers) model.containers.set(c.id, c);
+      if (snap.target) model.target = snap.target;
+      if (snap.step) model.step = snap.step;
     } catch (err) {
       throw new Error(`Open state journal: snapshot '${paths.snap}' is unreadable`, { cause: err });
     }
   }
   let seq = snapshotSeq;
 
-  /** Writes a whole new file beside `path`, syncs it, renames it over `path` and syncs the directory. */
-  const replaceFile = (path: string, bytes: Uint8Array, direct: boolean): void => {
-    const f = storage.open(tmp(path), { create: true, direct });
-    f.writeAt(0, bytes);
-    f.fsync();
-    f.close();
-    storage.rename(tmp(path), path);
-    storage.fsyncDir(dir);
-  };
+  const replaceFile = (path: string, bytes: Uint8Array, direct: boolean): void =>
+    writeFileAtomic(path, bytes, { durable: true, direct, mode: 0o600 }, storage);
 
   let segmentBytes = Math.max(2 * SECTOR, Math.ceil((opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES) / SECTOR) * SECTOR);
   let tail = SECTOR;
@@ -105,9 +98,9 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
       seq = e.seq;
       if (!e.change) notes.push(`skipped change ${e.seq} of unknown type '${e.type}'`);
       else {
-        const refused = refuseChange(containers, e.change);
+        const refused = refuseChange(model, e.change);
         if (refused) notes.push(`skipped change ${e.seq} ('${e.change.kind}'): ${refused}`);
-        else applyChange(containers, e.change);
+        else applyChange(model, e.change);
       }
       replayed++;
     }
@@ -122,7 +115,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
   }
 
   const compact = (): void => {
-    replaceFile(paths.snap, encodeSnapshot(seq, containers.values()), false);
+    replaceFile(paths.snap, encodeSnapshot(seq, model), false);
     // No fsync here: the next record's fsync carries the header too, and a header lost before it only looks like
     // an interrupted compaction, which the next open finishes.
     journalFile().writeAt(0, headerSector(seq + 1));
@@ -150,7 +143,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
   /** Writes each change after the last (all checked first), then syncs once: a group commit. */
   const recordAll = (changes: readonly LifecycleChange[]): void => {
     // Checked against a copy: applyChange changes container states in place.
-    const pending = new Map([...containers].map(([id, c]) => [id, { ...c }]));
+    const pending = copyModel(model);
     const entries = changes.map((change, i) => {
       if (!checkChange.Check(change)) {
         const e = checkChange.First(change);
@@ -174,7 +167,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
       }
       seq++;
       tail += entry.length;
-      applyChange(containers, change);
+      applyChange(model, change);
     });
     try {
       if (changes.length) f.fsync();
@@ -185,7 +178,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
 
   return {
     recovery: { snapshotSeq, replayed, lastSeq: seq, dropped, notes },
-    state: () => deviceState(seq, containers),
+    state: () => deviceState(seq, model),
     record: (change) => recordAll([change]),
     recordAll,
     close() {

@@ -1,4 +1,5 @@
-// What the state journal records: container lifecycle changes and the device state they add up to.
+// What the state journal records: container lifecycle changes, the service manager's target and steps, and the
+// device state they add up to.
 import { Type, type Static } from "@sinclair/typebox";
 import type { ContainerStatus } from "../spec/state.ts";
 
@@ -31,9 +32,27 @@ export const Resumed = Type.Object({
   replayed: Count,
 });
 
-export const LifecycleChange = Type.Union([Created, Started, Exited, OomKilled, Restarted, Deleted, ResourcesUpdated, Desired, Resumed]);
+/** The service manager's target state document, as applied (bounded: one record must fit the journal). */
+export const TargetSet = Type.Object({
+  kind: Type.Literal("target"),
+  file: Type.String({ maxLength: 1024 }),
+  version: Type.String({ maxLength: 128 }),
+  document: Type.String({ maxLength: 30 * 1024 }),
+});
+const StepFields = {
+  service: Type.String({ minLength: 1, maxLength: 64 }),
+  action: Type.String({ maxLength: 32 }),
+  detail: Type.String({ maxLength: 2048 }),
+};
+/** A step of the service manager began: until its end is recorded, a restarted daemon knows it was cut short. */
+export const StepBegun = Type.Object({ kind: Type.Literal("stepBegun"), ...StepFields });
+export const StepEnded = Type.Object({ kind: Type.Literal("stepEnded"), ...StepFields, outcome: Type.Union([Type.Literal("done"), Type.Literal("failed")]) });
+
+export const LifecycleChange = Type.Union([Created, Started, Exited, OomKilled, Restarted, Deleted, ResourcesUpdated, Desired, Resumed, TargetSet, StepBegun, StepEnded]);
+/** The changes that concern no container: the device's own. */
+export type DeviceChange = Extract<LifecycleChange, { kind: "resumed" | "target" | "stepBegun" | "stepEnded" }>;
 /** The changes that concern one container. */
-export type ContainerChange = Exclude<LifecycleChange, { kind: "resumed" }>;
+export type ContainerChange = Exclude<LifecycleChange, DeviceChange>;
 export type LifecycleChange = Static<typeof LifecycleChange>;
 
 /** The OCI statuses the journal records, in this order (the binary payload numbers them). */
@@ -56,24 +75,51 @@ export const ContainerState = Type.Object({
 });
 export type ContainerState = Static<typeof ContainerState>;
 
+export const TargetState = Type.Object({ file: TargetSet.properties.file, version: TargetSet.properties.version, document: TargetSet.properties.document });
+export type TargetState = Static<typeof TargetState>;
+export const StepState = Type.Object(StepFields);
+export type StepState = Static<typeof StepState>;
+
 export const DeviceState = Type.Object({
   /** Sequence number of the last change included. */
   seq: Count,
   containers: Type.Record(Type.String(), ContainerState),
+  /** The service manager's last target. */
+  target: Type.Optional(TargetState),
+  /** A service manager step begun and not ended. */
+  step: Type.Optional(StepState),
 });
 export type DeviceState = Static<typeof DeviceState>;
 
-/** Why `change` cannot apply to `containers`, or undefined when it can. */
-export const refuseChange = (containers: ReadonlyMap<string, ContainerState>, change: LifecycleChange): string | undefined => {
-  if (change.kind === "resumed") return undefined;
-  const exists = containers.has(change.id);
+/** What the journal's changes add up to, in memory. */
+export interface DeviceModel {
+  containers: Map<string, ContainerState>;
+  target?: TargetState;
+  step?: StepState;
+}
+
+export const emptyModel = (): DeviceModel => ({ containers: new Map() });
+
+const isDeviceChange = (c: LifecycleChange): c is DeviceChange => !("id" in c);
+
+/** Why `change` cannot apply to `model`, or undefined when it can. */
+export const refuseChange = (model: DeviceModel, change: LifecycleChange): string | undefined => {
+  if (isDeviceChange(change)) return undefined;
+  const exists = model.containers.has(change.id);
   if (change.kind === "created") return exists ? `container '${change.id}' already exists` : undefined;
   return exists ? undefined : `container '${change.id}' does not exist`;
 };
 
+const applyDeviceChange = (model: DeviceModel, change: DeviceChange): void => {
+  if (change.kind === "target") model.target = { file: change.file, version: change.version, document: change.document };
+  else if (change.kind === "stepBegun") model.step = { service: change.service, action: change.action, detail: change.detail };
+  else if (change.kind === "stepEnded") delete model.step;
+};
+
 /** Applies a change that `refuseChange` accepted, in place. */
-export const applyChange = (containers: Map<string, ContainerState>, change: LifecycleChange): void => {
-  if (change.kind === "resumed") return;
+export const applyChange = (model: DeviceModel, change: LifecycleChange): void => {
+  if (isDeviceChange(change)) return applyDeviceChange(model, change);
+  const containers = model.containers;
   if (change.kind === "created") {
     containers.set(change.id, { id: change.id, bundle: change.bundle, status: "created", pid: change.pid, oomKilled: false, restarts: 0, shouldRun: false });
     return;
@@ -108,11 +154,18 @@ export const applyChange = (containers: Map<string, ContainerState>, change: Lif
 };
 
 /** A plain, detached copy of the state (what `state()` hands out and what snapshots hold). */
-export const deviceState = (seq: number, containers: ReadonlyMap<string, ContainerState>): DeviceState => {
-  const out: DeviceState = { seq, containers: {} };
-  for (const [id, c] of containers) out.containers[id] = stripUndefined({ ...c });
+export const deviceState = (seq: number, model: DeviceModel): DeviceState => {
+  const out: DeviceState = { seq, containers: {}, ...(model.target ? { target: { ...model.target } } : {}), ...(model.step ? { step: { ...model.step } } : {}) };
+  for (const [id, c] of model.containers) out.containers[id] = stripUndefined({ ...c });
   return out;
 };
+
+/** A copy to check changes against before they are written (applyChange changes the model in place). */
+export const copyModel = (model: DeviceModel): DeviceModel => ({
+  containers: new Map([...model.containers].map(([id, c]) => [id, { ...c }])),
+  ...(model.target ? { target: model.target } : {}),
+  ...(model.step ? { step: model.step } : {}),
+});
 
 const stripUndefined = <T extends object>(o: T): T => {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];

@@ -2,8 +2,12 @@
 // Numbers are forever: add new ones, never reuse. Readers skip numbers they do not know.
 import { Type, type TSchema } from "@sinclair/typebox";
 import { codecFor, type Codec } from "./schema-codec.ts";
-import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, TreeEntry, TreeStart } from "./checkpoint-records.ts";
-import { ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Resumed, Started, type LifecycleChange } from "./lifecycle.ts";
+import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, ProcessImage, TreeEntry, TreeStart } from "./checkpoint-records.ts";
+import { ImageIndexHead, ImageName, ImagePin, ImageUse, IngestCheckpoint, UnpackedLayer } from "./image-records.ts";
+import {
+  ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Resumed, Started, StepBegun, StepEnded, StepState, TargetSet, TargetState,
+  type LifecycleChange,
+} from "./lifecycle.ts";
 
 export interface RecordType {
   code: number;
@@ -13,6 +17,8 @@ export interface RecordType {
 
 /** Snapshot: how many container records follow (the sequence number is in the file header). */
 export const SnapshotHead = Type.Object({ containers: Type.Integer({ minimum: 0 }) });
+/** Snapshot: which of the service manager's records follow the containers. */
+export const SnapshotServices = Type.Object({ target: Type.Boolean(), step: Type.Boolean() });
 
 const table: [number, string, TSchema][] = [
   // State journal: one record per lifecycle change; the payload is preceded by its sequence number (uvarint).
@@ -25,9 +31,15 @@ const table: [number, string, TSchema][] = [
   [7, "resourcesUpdated", ResourcesUpdated],
   [8, "desired", Desired],
   [9, "resumed", Resumed],
+  [10, "target", TargetSet],
+  [11, "stepBegun", StepBegun],
+  [12, "stepEnded", StepEnded],
   // Snapshot, and a container's state wherever it is stored.
   [16, "snapshotHead", SnapshotHead],
   [17, "container", ContainerState],
+  [18, "snapshotServices", SnapshotServices],
+  [19, "targetState", TargetState],
+  [20, "stepState", StepState],
   // Container checkpoint; its state is a "container" record.
   [32, "checkpointHead", CheckpointHead],
   [33, "config", ConfigText],
@@ -35,6 +47,15 @@ const table: [number, string, TSchema][] = [
   [35, "chunk", Chunk],
   [36, "checkpointEnd", CheckpointEnd],
   [37, "tree", TreeStart],
+  // A process checkpoint: what CRIU's images (the tree named "criu") need from the restoring side.
+  [38, "process", ProcessImage],
+  // The image store's index (image/store/), and the checkpoint of a partial blob.
+  [48, "imageIndexHead", ImageIndexHead],
+  [49, "imageName", ImageName],
+  [50, "imagePin", ImagePin],
+  [51, "unpackedLayer", UnpackedLayer],
+  [52, "imageUse", ImageUse],
+  [53, "ingestCheckpoint", IngestCheckpoint],
 ];
 
 export const recordTypes: ReadonlyMap<number, RecordType> = new Map(

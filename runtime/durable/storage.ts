@@ -1,5 +1,6 @@
 // The storage layer the journal and checkpoints write through: small enough to fake with power-loss semantics
 // (fault-storage.ts), and counted, so benchmarks can report writes and syncs per change.
+import { startWriteback } from "../../ffi/fd.ts";
 import { closeSync, constants, fdatasyncSync, fsyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 
 /** Device sector size assumed by the journal's layout and by the power-loss models. */
@@ -15,6 +16,8 @@ export interface StorageFile {
   truncate(length: number): void;
   /** Makes the file's data and size durable (fdatasync). Its directory entry needs `Storage.fsyncDir`. */
   fsync(): void;
+  /** Starts writing a range back without waiting (a hint: the fsync that follows is what makes it durable). */
+  startWriteback?(offset: number, length: number): void;
   close(): void;
 }
 
@@ -26,8 +29,9 @@ export interface StorageCounters {
 
 export interface Storage {
   readonly counters: StorageCounters;
-  /** Opens for writing; `direct` asks for O_DIRECT and silently falls back when the file system refuses it. */
-  open(path: string, opts?: { create?: boolean; direct?: boolean }): StorageFile;
+  /** Opens for writing; `direct` asks for O_DIRECT and silently falls back when the file system refuses it; `mode`:
+   * permission bits of a new file (default 0600). */
+  open(path: string, opts?: { create?: boolean; direct?: boolean; mode?: number }): StorageFile;
   /** The whole file, or undefined when it does not exist. */
   read(path: string): Uint8Array | undefined;
   /** Up to `length` bytes at `offset` (fewer at the end of the file): for files too large to hold in memory. */
@@ -56,15 +60,16 @@ class FsFile implements StorageFile {
     private readonly counters: StorageCounters,
     create: boolean,
     direct: boolean,
+    mode: number,
   ) {
     const flags = constants.O_RDWR | (create ? constants.O_CREAT : 0);
     this.direct = direct;
     try {
-      this.fd = openSync(path, flags | (direct ? constants.O_DIRECT : 0), 0o600);
+      this.fd = openSync(path, flags | (direct ? constants.O_DIRECT : 0), mode);
     } catch (err) {
       if (!direct || !isCode(err, "EINVAL")) throw err;
       this.direct = false;
-      this.fd = openSync(path, flags, 0o600);
+      this.fd = openSync(path, flags, mode);
     }
   }
 
@@ -100,6 +105,10 @@ class FsFile implements StorageFile {
     this.counters.fsyncs++;
   }
 
+  startWriteback(offset: number, length: number): void {
+    startWriteback(this.fd, offset, length);
+  }
+
   close(): void {
     closeSync(this.fd);
   }
@@ -124,7 +133,7 @@ export const fsStorage = (): Storage => {
   const counters = newCounters();
   return {
     counters,
-    open: (path, opts = {}) => new FsFile(path, counters, opts.create ?? false, opts.direct ?? false),
+    open: (path, opts = {}) => new FsFile(path, counters, opts.create ?? false, opts.direct ?? false, opts.mode ?? 0o600),
     read(path) {
       try {
         return readFileSync(path);

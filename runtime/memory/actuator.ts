@@ -92,10 +92,15 @@ const kill: Executor<"kill"> = async ({ fs }, _s, w) => {
   return done(`SIGKILL to ${killed.length} process(es)${freezeError ? ` (unfrozen: ${freezeError.message})` : ""}`);
 };
 
-const release: Executor<"release"> = ({ fs }, _s, w) => {
+/** Undoes whatever the ladder holds on a cgroup: the throttle lifted, the freeze thawed. */
+export const liftHold = (fs: CgroupFs, w: MemoryCgroupPaths): void => {
   if ("v2" in w) fs.write(`${w.v2}/memory.high`, "max");
   else fs.write(`${w.v1.memory}/memory.soft_limit_in_bytes`, "-1");
   setFrozen(fs, w, false);
+};
+
+const release: Executor<"release"> = ({ fs }, _s, w) => {
+  liftHold(fs, w);
   return done("throttle lifted, thawed");
 };
 

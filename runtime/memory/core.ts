@@ -4,14 +4,15 @@
 import type { CgroupFs } from "../cgroups/fs.ts";
 import { describeError } from "../errors.ts";
 import type { EpollWatch } from "../watch/epoll.ts";
-import { applyStep, type StepResult } from "./actuator.ts";
-import { readSystemMemory } from "./cgroup-memory.ts";
+import { applyStep, liftHold, type StepResult } from "./actuator.ts";
+import { readCgroupMemory, readSystemMemory } from "./cgroup-memory.ts";
 import { CoreWatches } from "./core-watches.ts";
 import { recorder, type EventSink, type Recorder } from "./event-log.ts";
+import type { Hold, HoldStore } from "./holds.ts";
 import { planLadder, type LadderConfig, type Plan, type Step } from "./ladder.ts";
-import { stepFinished, stepIssued } from "./managed.ts";
+import { changesHolds, stepFinished, stepIssued } from "./managed.ts";
 import { viewContainers } from "./observe.ts";
-import type { CoreContainer, Managed, Observation, Signal, SystemMemory } from "./observation.ts";
+import type { CoreContainer, Managed, MemoryCgroupPaths, Observation, Signal, SystemMemory } from "./observation.ts";
 import { answerOom, type OomReserve } from "./oom-v1.ts";
 import type { MemoryPolicy } from "./policy.ts";
 import { applyMemoryPolicy } from "./protect.ts";
@@ -29,6 +30,8 @@ export interface CoreDeps {
   v1Root?: string;
   /** The epoll worker, shared with the supervisor's pidfd watches. */
   watch: EpollWatch;
+  /** Where the holds (throttles, freezes) outlive this daemon; absent: they live in memory only. */
+  holds?: HoldStore;
   now?: () => number;
 }
 
@@ -47,6 +50,9 @@ export class MemoryCore {
   private stopped = false;
   private again = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Holds a previous daemon left, taken up as their containers are attached. */
+  private left: Record<string, Hold> = {};
+  private saved = "{}";
   private readonly now: () => number;
 
   constructor(private readonly d: CoreDeps) {
@@ -61,21 +67,79 @@ export class MemoryCore {
   }
 
   start(): void {
+    this.left = this.d.holds?.load() ?? {};
+    this.saved = JSON.stringify(this.left);
     this.watches.watchSystem();
     // A first pass sets the timers the plan asks for (reclaim) and has the planning code compiled before it is urgent.
     this.schedule();
   }
 
+  /** Stops watching and releases every hold: a container is never left frozen or throttled by a daemon gone. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     for (const source of this.watches.sources()) this.watches.unwatch(source);
+    for (const [id, m] of this.managed) {
+      if (m.throttledTo === undefined && m.frozenAt === undefined) continue;
+      const where = this.d.containers().find((c) => c.id === id)?.paths;
+      try {
+        if (where) liftHold(this.d.fs, where);
+        this.record({ container: id, action: "release", outcome: "done", reason: "the daemon stops: holds released", detail: "throttle lifted, thawed" });
+      } catch (err) {
+        this.record({ container: id, action: "release", outcome: "failed", reason: "the daemon stops: holds released", detail: describeError(err) });
+      }
+      delete m.throttledTo;
+      delete m.frozenAt;
+    }
+    this.left = {};
+    this.saveHolds();
+  }
+
+  /** Takes up what a previous daemon held on this container, as far as its cgroup still shows it. */
+  private takeUp(c: CoreContainer, where: MemoryCgroupPaths, m: Managed): void {
+    const hold = this.left[c.id];
+    if (!hold) return;
+    delete this.left[c.id];
+    let memory: ReturnType<typeof readCgroupMemory>;
+    try {
+      memory = readCgroupMemory(this.d.fs, where);
+    } catch {
+      return;
+    }
+    const now = this.now();
+    if (hold.frozen && memory.frozen) m.frozenAt = now;
+    if (hold.throttledTo !== undefined && memory.high === hold.throttledTo) m.throttledTo = hold.throttledTo;
+    if (m.frozenAt === undefined && m.throttledTo === undefined) return;
+    // Released after calm has lasted from now, as if just set: the pressure that made it may not be over.
+    this.lastActionAt = now;
+    const detail = [m.frozenAt !== undefined ? "frozen" : "", m.throttledTo !== undefined ? `memory.high ${m.throttledTo}` : ""].filter(Boolean).join(", ");
+    this.record({ container: c.id, class: c.policy.class, action: "adopt-hold", outcome: "done", reason: "left by the previous daemon", detail });
+  }
+
+  private saveHolds(): void {
+    if (!this.d.holds) return;
+    // Only containers that still exist: a hold of one deleted meanwhile has nothing left to undo.
+    const known = new Set(this.d.containers().map((c) => c.id));
+    const holds: Record<string, Hold> = Object.fromEntries(Object.entries(this.left).filter(([id]) => known.has(id)));
+    for (const [id, m] of this.managed)
+      if (known.has(id) && (m.throttledTo !== undefined || m.frozenAt !== undefined))
+        holds[id] = { ...(m.throttledTo !== undefined ? { throttledTo: m.throttledTo } : {}), ...(m.frozenAt !== undefined ? { frozen: true } : {}) };
+    const text = JSON.stringify(holds);
+    if (text === this.saved) return;
+    try {
+      this.d.holds.save(holds);
+      this.saved = text;
+    } catch (err) {
+      this.record({ container: "system", action: "watch-failed", outcome: "failed", reason: "saving the memory core's holds", detail: describeError(err) });
+    }
   }
 
   /** Starts watching a running container's cgroup and applies its policy's protection and swap settings. */
   attach(c: CoreContainer): void {
     if (!c.paths || this.watches.has(c.id)) return;
-    this.managed.set(c.id, this.managed.get(c.id) ?? {});
+    const m = this.managed.get(c.id) ?? {};
+    this.managed.set(c.id, m);
+    this.takeUp(c, c.paths, m);
     try {
       applyMemoryPolicy(this.d.fs, c.paths, c.policy);
     } catch (err) {
@@ -99,6 +163,7 @@ export class MemoryCore {
   restarted(id: string): void {
     this.managed.set(id, {});
     this.oomKilled.delete(id);
+    this.saveHolds();
   }
 
   signal(s: Signal): void {
@@ -198,6 +263,7 @@ export class MemoryCore {
   private finish(step: Step, r: StepResult, m: Managed, ctx: { issued: number; plan: Plan; o: Observation; system: SystemMemory; cause: Signal | undefined }): void {
     const done = this.now();
     stepFinished(step, r, m, done, this.d.config.reclaimMinBytes);
+    if (changesHolds(step.action)) this.saveHolds();
     const { system, cause } = ctx;
     const own = ctx.o.containers.find((c) => c.id === step.id)?.memory;
     this.record({

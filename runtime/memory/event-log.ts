@@ -11,7 +11,7 @@ export const MemoryEventSchema = Type.Object({
   container: Type.String(),
   class: Type.Optional(MemoryClassSchema),
   action: Type.Union(
-    ["reclaim", "throttle", "freeze", "kill", "release", "restart", "give-up", "exit", "kernel-oom-kill", "oom-grant", "oom-kill-process", "watch", "watch-failed", "watch-lost", "plan-failed"].map((a) =>
+    ["reclaim", "throttle", "freeze", "kill", "release", "restart", "give-up", "exit", "kernel-oom-kill", "oom-grant", "oom-kill-process", "watch", "watch-failed", "watch-lost", "plan-failed", "adopt-hold"].map((a) =>
       Type.Literal(a),
     ),
   ),
@@ -40,7 +40,7 @@ export type MemoryEvent = Static<typeof MemoryEventSchema>;
 export const MemoryEventLineSchema = Type.Object({ type: Type.Literal("memory"), id: Type.String(), data: MemoryEventSchema });
 export type MemoryEventLine = Static<typeof MemoryEventLineSchema>;
 
-export type EventSink = (e: MemoryEvent) => void;
+export type EventSink<T = MemoryEvent> = (e: T) => void;
 
 /** Records an event as of now: the time stamped, fields left undefined left out. */
 export type Recorder = (e: Omit<MemoryEvent, "time">) => void;
@@ -54,7 +54,7 @@ export const recorder = (sink: EventSink, now: () => number): Recorder => (e) =>
 export const eventLogPath = (root: string): string => posix.join(root, ".events", "memory.jsonl");
 
 /** Appends events to `path`; past `maxBytes` the file becomes `<path>.1` (one generation kept), so flash sees bounded writes. */
-export const fileEventSink = (path: string, maxBytes = 256 * 1024): EventSink => {
+export const fileEventSink = <T = MemoryEvent>(path: string, maxBytes = 256 * 1024): EventSink<T> => {
   let size = 0;
   try {
     size = statSync(path).size;

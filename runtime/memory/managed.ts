@@ -7,6 +7,9 @@ import type { Managed } from "./observation.ts";
 // Actions that change what the ladder holds: the next escalation, or release, waits for their effect.
 const HOLDING = new Set<Step["action"]>(["throttle", "freeze", "kill", "release"]);
 
+/** Whether `action` changes what the ladder holds on a container (a throttle, a freeze; their undoing). */
+export const changesHolds = (action: Step["action"]): boolean => HOLDING.has(action);
+
 /** Marks what holds from the moment `step` is issued. Returns whether it holds the ladder and whether it runs in the
  * background (the kernel reclaims inside throttle and reclaim writes, seconds on a slow board). */
 export const stepIssued = (step: Step, m: Managed, at: number): { holds: boolean; background: boolean } => {

@@ -5,8 +5,8 @@ export interface ExitRecord {
   at: number;
   /** Exit status as a shell shows it: 128 + N when killed by signal N. */
   status: number;
-  /** Who ended it, when known: the kernel's OOM killer or bunker's ladder. */
-  killedBy?: "kernel-oom" | "ladder";
+  /** Who ended it, when known: the kernel's OOM killer, bunker's ladder, or the service manager after failed health checks. */
+  killedBy?: "kernel-oom" | "ladder" | "health-check";
 }
 
 export type RestartDecision = { restart: true; at: number; delayMs: number } | { restart: false; reason: string; crashLoop?: true };

@@ -1,15 +1,14 @@
-// The plan of an `exec`: join every namespace of the running container and its cgroup, then run the program.
+// The plan of an `exec`: join every namespace of the running container and its cgroup, then spawn the program.
 import type { Process } from "../spec/config.ts";
-import { NAMESPACES, namespacePath, type NamespaceType } from "../spec/namespaces.ts";
-import { EARLY_TYPES, earlySteps, processPlan } from "./build-plan.ts";
+import type { NamespaceType } from "../spec/namespaces.ts";
+import { earlySteps, joinSteps, processPlan } from "./build-plan.ts";
 import type { HostFds, StagePlan } from "./plan.ts";
 
 export interface ExecPlanInputs {
   id: string;
   bundle: string;
-  /** Host PID of the container's init, whose namespaces are joined. */
-  pid: number;
-  namespaces: readonly NamespaceType[];
+  /** The container's namespaces to join: /proc/<init>/ns/<type> files. */
+  namespaces: readonly { type: NamespaceType; path: string }[];
   process: Process;
   /** The container's linux.personality (personalityOf), which an exec'd program shares with the init. */
   personality: number | null;
@@ -23,10 +22,11 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   bundle: p.bundle,
   rootfs: "/",
   unshareFlags: 0,
-  early: earlySteps(p.namespaces.map((t) => ({ type: t, path: namespacePath(p.pid, t) }))),
-  join: p.namespaces.filter((t) => !EARLY_TYPES.has(t)).map((t) => ({ path: namespacePath(p.pid, t), flag: NAMESPACES[t].flag })),
+  early: earlySteps(p.namespaces),
+  join: joinSteps(p.namespaces, true),
   newUserNamespace: false,
   spawnInit: false,
+  spawnProcess: true,
   newCgroupNamespace: false,
   newMountNamespace: false,
   rootPropagation: 0,
@@ -43,8 +43,11 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   timeOffsets: null,
   personality: p.personality,
   ...processPlan(p.process),
+  // The container's filter is not applied to exec'd processes yet: runtime/container/exec.ts does not hand its
+  // linux.seccomp over.
+  seccomp: null,
   consoleSocket: p.consoleSocket,
-  execFifo: null,
+  nullStdio: false,
   cgroupProcs: p.cgroupProcs,
   hostFds: p.hostFds,
   cgroupDirs: [],

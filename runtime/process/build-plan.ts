@@ -14,12 +14,13 @@ import { ioPriorityValue, schedulerStep } from "../spec/scheduler.ts";
 import { apparmorProfileFor } from "./apparmor.ts";
 import type { EarlyStep } from "./early.ts";
 import type { DeviceStep, MountStep } from "../rootfs/steps.ts";
+import { seccompStep } from "./seccomp-plan.ts";
 import type { CapabilityMasks, HookStep, HostFds, StagePlan } from "./plan.ts";
 
 export const namespaceFlags = (namespaces: readonly LinuxNamespace[], pred: (n: LinuxNamespace) => boolean): number =>
   namespaces.filter(pred).reduce((f, n) => f | NAMESPACES[n.type].flag, 0);
 
-const toMountStep = (m: Mount, bundle: string): MountStep => {
+const toMountStep = (m: Mount, index: number, bundle: string, hostFds: HostFds): MountStep => {
   const opts = parseMountOptions(m.options ?? []);
   const isBind = m.type === "bind" || (opts.flags & MS.BIND) !== 0;
   const source = m.source === undefined ? null : isBind ? posix.resolve(bundle, m.source) : m.source;
@@ -34,6 +35,8 @@ const toMountStep = (m: Mount, bundle: string): MountStep => {
     targetIsFile: isBind && source !== null && !statSync(source).isDirectory(),
     destination: m.destination,
     recursiveAttrs: opts.recAttrSet || opts.recAttrClr ? { set: opts.recAttrSet, clear: opts.recAttrClr } : null,
+    copyUp: opts.copyUp,
+    idmapFd: hostFds.idmappedMounts.find((x) => x.mount === index)?.fd ?? null,
     kind: m.type === "cgroup" || m.type === "cgroup2" ? "cgroup" : isBind ? "bind" : "plain",
   };
 };
@@ -56,8 +59,17 @@ const capabilityMasks = (c: LinuxCapabilities | undefined): CapabilityMasks | nu
 export const hookSteps = (hooks: readonly Hook[] | undefined): HookStep[] =>
   (hooks ?? []).map((h) => ({ path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? null }));
 
-/** PID namespaces are entered by the parent; user and time namespaces early (see early.ts); the rest from the plan. */
-export const EARLY_TYPES: ReadonlySet<NamespaceType> = new Set(["pid", "user", "time"]);
+/**
+ * The namespaces the stage joins once it has read its plan (user and time namespaces are joined early: early.ts).
+ * The mount namespace comes first, so that the container never sees the host's mounts or root through the stage. A
+ * PID namespace is joined only by a stage that spawns the program into it (plan.spawnProcess): setns() moves only
+ * the children. Otherwise the parent starts the stage in it.
+ */
+export const joinSteps = (namespaces: readonly { type: NamespaceType; path?: string }[], spawnProcess: boolean): StagePlan["join"] =>
+  namespaces
+    .filter((n) => n.path && n.type !== "user" && n.type !== "time" && (n.type !== "pid" || spawnProcess))
+    .sort((a, b) => Number(b.type === "mount") - Number(a.type === "mount"))
+    .map((n) => ({ path: n.path!, flag: NAMESPACES[n.type].flag }));
 
 /** The user namespace first (made or joined), then a time namespace to join. */
 export const earlySteps = (namespaces: readonly { type: NamespaceType; path?: string }[]): EarlyStep[] => {
@@ -71,7 +83,6 @@ export const earlySteps = (namespaces: readonly { type: NamespaceType; path?: st
 
 /** The part of the plan that describes the program itself; shared by `create` and `exec`. */
 export const processPlan = (proc: Process) => ({
-  oomScoreAdj: proc.oomScoreAdj ?? null,
   rlimits: (proc.rlimits ?? []).map((r) => ({
     name: r.type,
     resource: rlimitResource(r.type),
@@ -102,13 +113,15 @@ export interface PlanInputs {
   id: string;
   bundle: string;
   config: Config;
-  execFifo: string | null;
   consoleSocket: string | null;
   cgroupProcs: string[];
   hostFds: HostFds;
   cgroupDirs: { hierarchy: string; dir: string }[];
   cgroupV2: boolean;
   stateJson: string;
+  /** proc takes a "pidns" (ffi/mount.ts procTakesPidns). */
+  procTakesPidns: boolean;
+  nullStdio: boolean;
 }
 
 export const buildPlan = (p: PlanInputs): StagePlan => {
@@ -117,8 +130,11 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
   const namespaces = linux.namespaces ?? [];
   const has = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t);
   const fresh = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t && !n.path);
+  // Joining another container's PID namespace: the stage stays in the host's and spawns the program into it, where
+  // the kernel lets it mount that namespace's /proc from outside; elsewhere the parent starts it inside.
+  const joinsPid = p.procTakesPidns && namespaces.some((n) => n.type === "pid" && n.path);
   const rootfs = config.root.path;
-  const mounts = (config.mounts ?? []).map((m) => toMountStep(m, p.bundle));
+  const mounts = (config.mounts ?? []).map((m, i) => toMountStep(m, i, p.bundle, p.hostFds));
   const devMount = mounts.find((m) => m.destination === "/dev");
   const userns = has("user");
   const devices: DeviceStep[] = [...DEFAULT_DEVICES, ...(linux.devices ?? [])].map((d) => ({
@@ -138,9 +154,10 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     // the time namespace is entered at execve.
     unshareFlags: namespaceFlags(namespaces, (n) => !n.path && n.type !== "pid"),
     early: earlySteps(namespaces.map((n) => ({ type: n.type, path: n.path }))),
-    join: namespaces.filter((n) => n.path && !EARLY_TYPES.has(n.type)).map((n) => ({ path: n.path!, flag: NAMESPACES[n.type].flag })),
+    join: joinSteps(namespaces, joinsPid),
     newUserNamespace: fresh("user"),
     spawnInit: fresh("user") && fresh("pid"),
+    spawnProcess: joinsPid,
     newCgroupNamespace: fresh("cgroup"),
     newMountNamespace: has("mount"),
     rootPropagation: PROPAGATION[linux.rootfsPropagation ?? "rslave"]!,
@@ -157,8 +174,9 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
     personality: personalityOf(config),
     ...processPlan(config.process),
+    seccomp: linux.seccomp ? seccompStep(linux.seccomp) : null,
     consoleSocket: p.consoleSocket,
-    execFifo: p.execFifo,
+    nullStdio: p.nullStdio,
     cgroupProcs: p.cgroupProcs,
     hostFds: p.hostFds,
     cgroupDirs: p.cgroupDirs,

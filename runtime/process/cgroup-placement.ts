@@ -1,5 +1,6 @@
 // Who moves the setup stage into which cgroup, and when. A hierarchy with the memory controller is joined by the stage
-// itself right before execve, so the stage's own memory is never charged to the container. The others are joined
+// itself as the last step of create, so the memory the stage touched until then stays charged to the caller, and an
+// engine that reads the cgroups of the container's process right after create finds them all. The others are joined
 // cheaply where possible: v1 through `tasks` (moving one thread skips the kernel's global threadgroup lock and its RCU
 // grace period; the stage is single-threaded), a memory-less v2 hierarchy (hybrid hosts) by the parent while the stage
 // is still starting up, so the ~10 ms that write costs overlaps with it.

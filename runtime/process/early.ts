@@ -1,10 +1,11 @@
 // Namespace steps that need a single-threaded process. The JS engine starts helper threads as soon as the heap grows,
 // so the setup stage takes these steps first, before it reads its plan: the parent passes them in the environment.
 import { readlinkSync } from "node:fs";
-import { basename } from "node:path";
-import { CLONE, O } from "../../ffi/constants.ts";
+import { CLONE, O, PR } from "../../ffi/constants.ts";
 import { close, open } from "../../ffi/fd.ts";
 import { setns, unshare } from "../../ffi/namespace.ts";
+import { prctl } from "../../ffi/process.ts";
+import { NAMESPACES } from "../spec/namespaces.ts";
 
 /** Environment variable holding the early steps: "new-user" and/or "<flag>:<path>" entries, comma-separated. */
 export const EARLY_ENV = "_BUNKER_EARLY";
@@ -24,12 +25,13 @@ export const decodeEarly = (text: string): EarlyStep[] =>
       return { kind: "join", flag: Number(e.slice(0, colon)), path: e.slice(colon + 1) } as const;
     });
 
-/** True when `path` (/proc/PID/ns/NAME) is the namespace we are in already: joining it would change nothing, and a
+/** True when `path` is the namespace of type `flag` we are in already: joining it would change nothing, and a
  * time namespace the kernel left a container in (its host's) cannot be joined from inside the container's user
  * namespace (EPERM). */
-const alreadyIn = (path: string): boolean => {
+const alreadyIn = (path: string, flag: number): boolean => {
+  const own = Object.values(NAMESPACES).find((n) => n.flag === flag)?.procFile;
   try {
-    return readlinkSync(path) === readlinkSync(`/proc/self/ns/${basename(path)}`);
+    return !!own && readlinkSync(path) === readlinkSync(`/proc/self/ns/${own}`);
   } catch {
     return false;
   }
@@ -42,7 +44,7 @@ export const runEarly = (steps: readonly EarlyStep[]): void => {
       unshare(CLONE.NEWUSER);
       continue;
     }
-    if (alreadyIn(s.path)) continue;
+    if (alreadyIn(s.path, s.flag)) continue;
     const fd = open(s.path, O.RDONLY | O.CLOEXEC);
     try {
       setns(fd, s.flag, `'${s.path}'`);
@@ -52,9 +54,14 @@ export const runEarly = (steps: readonly EarlyStep[]): void => {
   }
 };
 
-/** The steps the parent put in the environment; returns the error instead of throwing (reported once the channel is up). */
+/**
+ * The stage's first act: it becomes non-dumpable, so that no process of a container can open its /proc/<pid>/exe,
+ * fd, mem or root (the kernel keeps that until execve). Then the steps the parent put in the environment; returns the
+ * error instead of throwing (reported once the channel is up).
+ */
 export const runEarlyFromEnv = (): Error | undefined => {
   try {
+    prctl(PR.SET_DUMPABLE, 0);
     runEarly(decodeEarly(process.env[EARLY_ENV] ?? ""));
     return undefined;
   } catch (err) {

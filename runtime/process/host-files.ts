@@ -1,8 +1,10 @@
 // Host files the setup stage writes to after it may have lost the right to open them (inside a user namespace, or
-// after pivot_root): the privileged parent opens them and the stage inherits the descriptors.
+// after pivot_root), and idmapped mounts it may not make there: the privileged parent opens them and the stage
+// inherits the descriptors.
 import { O } from "../../ffi/constants.ts";
 import { close, open } from "../../ffi/fd.ts";
-import { connectUnix } from "../../ffi/socket.ts";
+import { connectUnix, listenUnixIn } from "../../ffi/socket.ts";
+import { openIdmappedMounts, type IdmapRequest } from "./idmapped-mounts.ts";
 import type { HostFds } from "./plan.ts";
 import { STAGE_FDS } from "./spawn-stage.ts";
 
@@ -17,7 +19,15 @@ export interface HostFiles {
 /** Where the stage sends a terminal's master: a --console-socket path, or a socket bunker holds the other end of. */
 export type ConsoleTarget = { path: string } | { fd: number } | null;
 
-export const openHostFiles = (paths: { cgroupProcs: readonly string[]; execFifo: string | null; console: ConsoleTarget }): HostFiles => {
+export interface HostPaths {
+  cgroupProcs: readonly string[];
+  /** Where the start socket is made (a container's state directory), or null. */
+  start: { dir: string; name: string } | null;
+  console: ConsoleTarget;
+  idmapped?: readonly IdmapRequest[];
+}
+
+export const openHostFiles = (paths: HostPaths): HostFiles => {
   const fds: number[] = [];
   const take = (fd: number): number => {
     fds.push(fd);
@@ -27,9 +37,9 @@ export const openHostFiles = (paths: { cgroupProcs: readonly string[]; execFifo:
   try {
     const layout: HostFds = {
       cgroupProcs: paths.cgroupProcs.map((p) => take(open(p, O.WRONLY | O.CLOEXEC))),
-      // Read-write, so that opening never blocks and the stage's read blocks until `start` writes.
-      execFifo: paths.execFifo === null ? null : take(open(paths.execFifo, O.RDWR | O.CLOEXEC)),
+      start: paths.start === null ? null : take(listenUnixIn(paths.start.dir, paths.start.name)),
       consoleSocket: paths.console === null ? null : take("fd" in paths.console ? paths.console.fd : connectUnix(paths.console.path)),
+      idmappedMounts: openIdmappedMounts(paths.idmapped ?? []).map(({ mount, fd }) => ({ mount, fd: take(fd) })),
     };
     return { fds, layout, close: closeAll };
   } catch (err) {

@@ -10,6 +10,8 @@ export type StageMessage =
   | { t: "init-spawned"; pid: number }
   | { t: "mounts-ready" }
   | { t: "ready"; pid: number }
+  /** A stage that entered an existing container started the program (host PID) and exits. */
+  | { t: "spawned"; pid: number }
   | { t: "failed"; step: string; message: string; call?: string; errno?: string };
 
 /** Parent -> stage. The plan comes first; "continue" answers userns-ready (maps written) and mounts-ready (hooks ran). */

@@ -15,8 +15,11 @@ export interface CapabilityMasks {
 /** Descriptors the stage inherits from the parent (see host-files.ts), as numbered in the stage. */
 export interface HostFds {
   cgroupProcs: number[];
-  execFifo: number | null;
+  /** The listening start socket of a container being created (null for `exec`, which runs at once). */
+  start: number | null;
   consoleSocket: number | null;
+  /** Detached idmapped copies of bind sources (idmapped-mounts.ts), by index in the config's mounts. */
+  idmappedMounts: { mount: number; fd: number }[];
 }
 
 export interface StagePlan extends RootfsPlan {
@@ -32,6 +35,9 @@ export interface StagePlan extends RootfsPlan {
   newUserNamespace: boolean;
   /** A new PID namespace owned by the new user namespace: this stage makes it and starts a second stage as its PID 1. */
   spawnInit: boolean;
+  /** The stage enters an existing container: it joins the PID namespace (in `join`) for its children only and
+   * starts the program with posix_spawn instead of becoming it (see finishAndExec). */
+  spawnProcess: boolean;
   newMountNamespace: boolean;
   readonlyRoot: boolean;
   mounts: MountStep[];
@@ -47,7 +53,6 @@ export interface StagePlan extends RootfsPlan {
   sysctl: Record<string, string>;
   /** Offsets written to /proc/self/timens_offsets after unsharing the time namespace. */
   timeOffsets: { monotonic?: { secs?: number; nanosecs?: number }; boottime?: { secs?: number; nanosecs?: number } } | null;
-  oomScoreAdj: number | null;
   rlimits: { resource: number; soft: string; hard: string; name: string }[];
   capabilities: CapabilityMasks | null;
   noNewPrivileges: boolean;
@@ -61,16 +66,18 @@ export interface StagePlan extends RootfsPlan {
   apparmorProfile: string | null;
   /** process.execCPUAffinity as CPU numbers: while the stage works, and once it joined the cgroup. */
   cpuAffinity: { initial: number[] | null; final: number[] | null };
+  /** Loaded last before execve, or before the capabilities are dropped when there is no no_new_privs. */
+  seccomp: SeccompStep | null;
   user: { uid: number; gid: number; additionalGids: number[]; umask: number | null };
   cwd: string;
   args: string[];
   env: string[];
   terminal: boolean;
+  /** Without a terminal, the program's stdio is the container's /dev/null, not the caller's (a detached `run`). */
+  nullStdio: boolean;
   consoleSocket: string | null;
   consoleSize: { height: number; width: number } | null;
-  /** The stage blocks reading this fifo until `start` writes to it; null for `exec`, which runs at once. */
-  execFifo: string | null;
-  /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise right before execve. */
+  /** cgroup.procs files the stage writes "0" into: early with a cgroup namespace, otherwise as the last step of create. */
   cgroupProcs: string[];
   hostFds: HostFds;
   /** Pause after the mounts for the parent's prestart/createRuntime hooks. */
@@ -81,6 +88,16 @@ export interface StagePlan extends RootfsPlan {
   };
   /** The OCI state JSON hooks receive on stdin. */
   stateJson: string;
+}
+
+/** The container's seccomp filter, compiled by the parent (runtime/seccomp/): the stage only loads it. */
+export interface SeccompStep {
+  /** struct sock_filter[], base64. */
+  program: string;
+  /** SECCOMP_FILTER_FLAG_* bits for seccomp(2); NEW_LISTENER when a rule notifies. */
+  flags: number;
+  /** The socket the notify fd goes to, with the container's state (SCMP_ACT_NOTIFY). */
+  listener: { path: string; metadata: string | null } | null;
 }
 
 export interface HookStep {

@@ -4,10 +4,11 @@ import { CLONE, O } from "../../ffi/constants.ts";
 import { close, open, pipe2 } from "../../ffi/fd.ts";
 import { setns, unshare } from "../../ffi/namespace.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
-import { selfCommand } from "../compiled.ts";
+import { writeFileSync } from "node:fs";
 import { DEBUG_ENV, debugEnabled } from "../debug.ts";
 import { IN_ROOT_WALK_ENV } from "../rootfs/in-root.ts";
 import { LineChannel } from "./channel.ts";
+import { openReadOnlySelf } from "./read-only-self.ts";
 import { STAGE_ENV } from "./stage-env.ts";
 
 export interface StageProcess {
@@ -15,19 +16,26 @@ export interface StageProcess {
   channel: LineChannel;
 }
 
-/** Where the stage finds what the parent hands it: the channel at 3 and 4, then the extra fds in order from 5. */
-export const STAGE_FDS = { fromParent: 3, toParent: 4, firstExtra: 5 } as const;
+/** Where the stage finds what the parent hands it: the channel at 3 and 4, the read-only executable it was started
+ * from at 5, then the extra fds in order from 6. */
+export const STAGE_FDS = { fromParent: 3, toParent: 4, executable: 5, firstExtra: 6 } as const;
 
 export interface SpawnOptions {
   /** "new" makes the stage PID 1 of a new PID namespace, a path joins one, null keeps the caller's. */
   pid: "new" | string | null;
   stageName: string;
   env?: Record<string, string>;
-  /** Files the stage needs but might not be allowed to open itself (cgroup.procs, the exec fifo, ...). */
+  /** Files the stage needs but might not be allowed to open itself (cgroup.procs, the start socket, ...). */
   extraFds?: number[];
+  /** The stage's (and so the program's) stdin, stdout and stderr; default: the caller's own. */
+  stdio?: [stdin: number, stdout: number, stderr: number];
   /** Hand this channel over instead of making a new one (a stage starting its successor). Such a stage exits right
    * after and, inside a user namespace, could not return to the caller's PID namespace anyway: it does not try. */
   handOver?: LineChannel;
+  /** The read-only executable (read-only-self.ts) of a stage starting its successor; made afresh otherwise. */
+  executable?: { fd: number; args: string[] };
+  /** Written by the privileged parent: a non-dumpable stage in a user namespace may not write its own. */
+  oomScoreAdj?: number | null;
 }
 
 /**
@@ -57,11 +65,15 @@ const enterPidNamespace = (pid: SpawnOptions["pid"]): void => {
 export const spawnStage = (o: SpawnOptions): StageProcess => {
   const [childRead, parentWrite] = o.handOver ? [o.handOver.readFd, -1] : pipe2(O.CLOEXEC);
   const [parentRead, childWrite] = o.handOver ? [-1, o.handOver.writeFd] : pipe2(O.CLOEXEC);
+  const own = o.executable ? undefined : openReadOnlySelf();
+  const exe = o.executable ?? own!;
   const original = o.pid === null || o.handOver ? -1 : open("/proc/self/ns/pid", O.RDONLY | O.CLOEXEC);
+  let proc: StageProcess["proc"] | undefined;
   let ok = false;
   try {
     enterPidNamespace(o.pid);
-    const proc = Bun.spawn(selfCommand(), {
+    // Started through the fd it inherits, so /proc/<stage>/exe is the read-only mount.
+    proc = Bun.spawn([`/proc/self/fd/${STAGE_FDS.executable}`, ...exe.args], {
       env: {
         PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
         ...(debugEnabled() ? { [DEBUG_ENV]: "1" } : {}),
@@ -70,11 +82,13 @@ export const spawnStage = (o: SpawnOptions): StageProcess => {
         [STAGE_ENV]: o.stageName,
         ...SINGLE_THREAD_ENV,
       },
-      stdio: ["inherit", "inherit", "inherit", childRead, childWrite, ...(o.extraFds ?? [])],
+      stdio: [...((o.stdio ?? ["inherit", "inherit", "inherit"]) as ["inherit", "inherit", "inherit"]), childRead, childWrite, exe.fd, ...(o.extraFds ?? [])],
     }) as StageProcess["proc"];
+    if (o.oomScoreAdj !== undefined && o.oomScoreAdj !== null) writeOomScoreAdj(proc.pid, o.oomScoreAdj);
     ok = true;
     return { proc, channel: o.handOver ?? new LineChannel(realSyscalls, parentRead, parentWrite) };
   } finally {
+    own?.close();
     if (original >= 0) {
       setns(original, CLONE.NEWPID, "the caller's PID namespace");
       close(original);
@@ -87,5 +101,15 @@ export const spawnStage = (o: SpawnOptions): StageProcess => {
         close(parentWrite);
       }
     }
+    // A stage spawned but not handed over sees its channel close and exits; this makes sure it does.
+    if (!ok) proc?.kill(9);
+  }
+};
+
+const writeOomScoreAdj = (pid: number, value: number): void => {
+  try {
+    writeFileSync(`/proc/${pid}/oom_score_adj`, String(value));
+  } catch (err) {
+    throw new Error(`Writing oomScoreAdj of the setup stage failed`, { cause: err });
   }
 };

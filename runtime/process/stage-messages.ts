@@ -8,6 +8,7 @@ export const StageMessageSchema = Type.Union([
   Type.Object({ t: Type.Literal("init-spawned"), pid: Type.Integer() }),
   Type.Object({ t: Type.Literal("mounts-ready") }),
   Type.Object({ t: Type.Literal("ready"), pid: Type.Integer() }),
+  Type.Object({ t: Type.Literal("spawned"), pid: Type.Integer() }),
   Type.Object({
     t: Type.Literal("failed"),
     step: Type.String(),

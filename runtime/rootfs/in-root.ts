@@ -10,6 +10,7 @@ import { procFdPath } from "../../ffi/fd.ts";
 import type { Stat } from "../../ffi/stat.ts";
 import type { FsSyscalls } from "../../ffi/syscalls.ts";
 import type { Timespec } from "../../ffi/at.ts";
+import { copyDirContents } from "./copy-up.ts";
 import { checkPath, components, linkDestination, MAX_SYMLINKS, pathError, splitFinal } from "./in-root-path.ts";
 import { isType, openInRoot, probeResolver, walkInRoot, type Resolver } from "./in-root-resolve.ts";
 
@@ -235,26 +236,50 @@ export class InRoot {
    * /proc/self/fd path mounts onto exactly that object, whatever is renamed or swapped meanwhile.
    */
   mountTarget(path: string, kind: MountTargetKind): number {
-    return this.named(path, () => {
-      const fd = this.target(path, kind, { left: MAX_SYMLINKS });
+    return this.findOrMakeTarget(path, kind).fd;
+  }
+
+  /**
+   * Copies into the directory at `path` what the directory at `below` (a descriptor this handle returned, of a
+   * directory since covered by a mount) holds: the tmpcopyup of a tmpfs.
+   */
+  copyUp(below: number, path: string): void {
+    this.named(path, () => {
+      const from = this.sys.openat(below, ".", O.RDONLY | O_DIRECTORY | O.CLOEXEC);
       try {
-        if (isType(this.sys.statx(fd, "", AT.EMPTY_PATH | AT.SYMLINK_NOFOLLOW).mode, S_IFLNK)) throw pathError("resolve", "ELOOP", path);
-      } catch (err) {
-        this.sys.close(fd);
-        throw err;
+        const to = this.lookup(path, true, true);
+        try {
+          copyDirContents(this.sys, from, to);
+        } finally {
+          this.sys.close(to);
+        }
+      } finally {
+        this.sys.close(from);
       }
-      return fd;
     });
   }
 
-  /** Runs `fn` with the /proc/self/fd path of the mount target, then closes it. */
-  withMountTarget<T>(path: string, kind: MountTargetKind, fn: (fdPath: string) => T): T {
-    const fd = this.mountTarget(path, kind);
+  /** Runs `fn` with the /proc/self/fd path of the mount target, its descriptor and whether it was there before. */
+  withMountTarget<T>(path: string, kind: MountTargetKind, fn: (fdPath: string, fd: number, existed: boolean) => T): T {
+    const { fd, existed } = this.findOrMakeTarget(path, kind);
     try {
-      return fn(procFdPath(fd));
+      return fn(procFdPath(fd), fd, existed);
     } finally {
       this.sys.close(fd);
     }
+  }
+
+  private findOrMakeTarget(path: string, kind: MountTargetKind): { fd: number; existed: boolean } {
+    return this.named(path, () => {
+      const found = this.target(path, kind, { left: MAX_SYMLINKS });
+      try {
+        if (isType(this.sys.statx(found.fd, "", AT.EMPTY_PATH | AT.SYMLINK_NOFOLLOW).mode, S_IFLNK)) throw pathError("resolve", "ELOOP", path);
+      } catch (err) {
+        this.sys.close(found.fd);
+        throw err;
+      }
+      return found;
+    });
   }
 
   /** Runs `fn`; a SysError from it names `path` and the root. */
@@ -357,17 +382,18 @@ export class InRoot {
     }
   }
 
-  private target(path: string, kind: MountTargetKind, links: LinkBudget): number {
+  private target(path: string, kind: MountTargetKind, links: LinkBudget): { fd: number; existed: boolean } {
     try {
-      return this.lookup(path, true, false);
+      return { fd: this.lookup(path, true, false), existed: true };
     } catch (err) {
       if (!isErrno(err, "ENOENT")) throw err;
     }
-    if (kind === "dir") return this.makeDirs(path, 0o755, links);
+    if (kind === "dir") return { fd: this.makeDirs(path, 0o755, links), existed: false };
     const split = splitFinal(path);
     if (!split) throw pathError("resolve", "ENOENT", path);
     const parent = this.makeDirs(split.dir, 0o755, links);
     try {
+      let existed = false;
       try {
         this.sys.close(this.sys.openat(parent, split.name, O.WRONLY | O.CREAT | O.EXCL | O_NOFOLLOW | O.CLOEXEC, 0o644));
       } catch (err) {
@@ -377,8 +403,9 @@ export class InRoot {
           if (--links.left < 0) throw pathError("openat", "ELOOP", path);
           return this.target(linkDestination(split.dir, target), kind, links);
         }
+        existed = true;
       }
-      return this.sys.openat(parent, split.name, O.PATH | O_NOFOLLOW | O.CLOEXEC);
+      return { fd: this.sys.openat(parent, split.name, O.PATH | O_NOFOLLOW | O.CLOEXEC), existed };
     } finally {
       this.sys.close(parent);
     }

@@ -1,8 +1,11 @@
-// The mount table as /proc/self/mountinfo lists it: id, mount point and propagation of each mount.
+// The mount table as /proc/self/mountinfo lists it: id, mount point, propagation, root and type of each mount.
 
 export interface MountEntry {
   id: number;
   mountpoint: string;
+  /** The directory of its file system the mount shows ("/" unless it is a bind mount of part of it). */
+  root: string;
+  fstype: string;
   /** The optional fields: "shared:N", "master:N", "propagate_from:N", "unbindable". */
   optional: string[];
 }
@@ -16,7 +19,8 @@ export const parseMountTable = (text: string): MountEntry[] =>
     .filter((line) => line.includes(" - "))
     .map((line) => {
       const fields = line.slice(0, line.indexOf(" - ")).split(" ");
-      return { id: Number(fields[0]), mountpoint: unescape(fields[4] ?? ""), optional: fields.slice(6) };
+      const fstype = line.slice(line.indexOf(" - ") + 3).split(" ")[0] ?? "";
+      return { id: Number(fields[0]), mountpoint: unescape(fields[4] ?? ""), root: unescape(fields[3] ?? ""), fstype, optional: fields.slice(6) };
     });
 
 export const isShared = (m: MountEntry): boolean => m.optional.some((o) => o.startsWith("shared:"));

@@ -1,7 +1,7 @@
 // The container's mounts, made inside its mount namespace before the root switch. Every target is resolved inside
 // the rootfs when its mount is made (in-root.ts) and mounted onto through /proc/self/fd/N of that descriptor; a
 // remount or an attribute change resolves the path again, to reach the new mount rather than the one below it.
-import { AT, MS } from "../../ffi/constants.ts";
+import { AT, AT_FDCWD, MOUNT_ATTR, MOVE_MOUNT, MS } from "../../ffi/constants.ts";
 import { isErrno } from "../../ffi/errno.ts";
 import { procFdPath } from "../../ffi/fd.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
@@ -11,7 +11,7 @@ import type { InRoot } from "./in-root.ts";
 const BIND_REMOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME;
 const CGROUP_RO = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC;
 
-type MountSys = Pick<Syscalls, "mount" | "mountSetattr">;
+type MountSys = Pick<Syscalls, "mount" | "mountSetattr" | "moveMount">;
 
 const withDestination = (m: MountStep, err: unknown): Error => new Error(`Mount of '${m.destination}' failed`, { cause: err });
 
@@ -19,12 +19,19 @@ const withDestination = (m: MountStep, err: unknown): Error => new Error(`Mount 
 const setRecursiveAttrs = (sys: Pick<Syscalls, "mountSetattr">, fd: number, attrs: NonNullable<MountStep["recursiveAttrs"]>): void =>
   sys.mountSetattr(fd, "", AT.EMPTY_PATH | AT.RECURSIVE, { set: attrs.set, clear: attrs.clear, propagation: 0, usernsFd: 0 });
 
+/** A tmpfs over a directory of the image takes that directory's mode, as with runc, unless it has a mode= of its own. */
+const tmpfsData = (data: string | null, covered: number): string =>
+  /(^|,)mode=/.test(data ?? "") ? data! : [data, `mode=${(covered & 0o7777).toString(8)}`].filter(Boolean).join(",");
+
 export const mountOne = (sys: MountSys, root: InRoot, m: MountStep): void => {
   const label = root.describe(m.destination);
   try {
-    root.withMountTarget(m.destination, m.targetIsFile ? "file" : "dir", (target) => {
-      if (m.kind === "bind") sys.mount(m.source, target, "bind", m.flags & (MS.BIND | MS.REC), null, label);
-      else sys.mount(m.source, target, m.fstype, m.flags, m.data, label);
+    root.withMountTarget(m.destination, m.targetIsFile ? "file" : "dir", (target, fd, existed) => {
+      if (m.idmapFd !== null) sys.moveMount(m.idmapFd, "", fd, "", MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH);
+      else if (m.kind === "bind") sys.mount(m.source, target, "bind", m.flags & (MS.BIND | MS.REC), null, label);
+      else sys.mount(m.source, target, m.fstype, m.flags, m.fstype === "tmpfs" && existed ? tmpfsData(m.data, root.fstat(fd).mode) : m.data, label);
+      // `fd` still names the directory below the new mount.
+      if (m.copyUp) root.copyUp(fd, m.destination);
     });
     // A bind mount ignores most flags; they take effect through a remount of the new mount.
     const remount = m.kind === "bind" && (m.flags & BIND_REMOUNT_FLAGS) !== 0;
@@ -32,6 +39,36 @@ export const mountOne = (sys: MountSys, root: InRoot, m: MountStep): void => {
     root.withResolved(m.destination, (top, fd) => {
       if (remount) sys.mount(null, top, null, MS.BIND | MS.REMOUNT | (m.flags & (BIND_REMOUNT_FLAGS | MS.REC)), null, label);
       if (m.recursiveAttrs) setRecursiveAttrs(sys, fd, m.recursiveAttrs);
+    });
+  } catch (err) {
+    throw withDestination(m, err);
+  }
+};
+
+const MOUNT_ATTRS: [ms: number, attr: number][] = [
+  [MS.RDONLY, MOUNT_ATTR.RDONLY],
+  [MS.NOSUID, MOUNT_ATTR.NOSUID],
+  [MS.NODEV, MOUNT_ATTR.NODEV],
+  [MS.NOEXEC, MOUNT_ATTR.NOEXEC],
+  [MS.NOATIME, MOUNT_ATTR.NOATIME],
+  [MS.STRICTATIME, MOUNT_ATTR.STRICTATIME],
+  [MS.NODIRATIME, MOUNT_ATTR.NODIRATIME],
+];
+
+/**
+ * A proc mount showing `pidns`, a PID namespace the stage joined for its children only (it spawns the program into
+ * it, see runtime/process/stage.ts): made with the new mount API, then moved onto the target.
+ */
+export const mountProcOf = (sys: Pick<Syscalls, "fsMount" | "moveMount" | "close">, root: InRoot, m: MountStep, pidns: number): void => {
+  const attrs = MOUNT_ATTRS.reduce((a, [ms, attr]) => (m.flags & ms ? a | attr : a), 0);
+  try {
+    root.withMountTarget(m.destination, "dir", (target) => {
+      const mnt = sys.fsMount("proc", m.data ? m.data.split(",") : [], { pidns }, attrs);
+      try {
+        sys.moveMount(mnt, "", AT_FDCWD, target, MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_SYMLINKS);
+      } finally {
+        sys.close(mnt);
+      }
     });
   } catch (err) {
     throw withDestination(m, err);

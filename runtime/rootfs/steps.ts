@@ -14,6 +14,10 @@ export interface MountStep {
   destination: string;
   /** mount_setattr(2) attributes applied to the whole new mount tree (the rro, rnosuid, ... options), or null. */
   recursiveAttrs: { set: number; clear: number } | null;
+  /** tmpcopyup: the new tmpfs starts with a copy of the directory it covers. */
+  copyUp: boolean;
+  /** The stage's descriptor of the detached idmapped copy of the source, made by the parent, to attach; or null. */
+  idmapFd: number | null;
   /** "cgroup" mounts are expanded by the stage from cgroupDirs. */
   kind: "plain" | "bind" | "cgroup";
 }

@@ -6,7 +6,10 @@ import { readFileSync, statSync } from "node:fs";
 import { join, posix, resolve } from "node:path";
 import { DeviceMajor, DeviceMinor, Id, Int32, Int64Exact, Uint16, Uint32, Uint63, Uint64 } from "./integers.ts";
 import { NAMESPACE_TYPES, type NamespaceType } from "./namespaces.ts";
+import { MS } from "../../ffi/constants.ts";
+import { parseMountOptions } from "./mount-options.ts";
 import { LinuxResourcesSchema } from "./resources.ts";
+import { ERRNO_ACTIONS, NOTIFY_FORBIDDEN, SECCOMP_ACTIONS, SECCOMP_ARCH_NAMES, SECCOMP_FLAG_NAMES, SECCOMP_OPERATORS, type SeccompActionName } from "./seccomp-names.ts";
 import { isCapabilityName } from "./capabilities.ts";
 import { isRlimitName } from "./rlimits.ts";
 import { netDeviceProblems } from "./net-devices.ts";
@@ -181,41 +184,22 @@ export const LinuxDeviceSchema = Type.Object({
 });
 export type LinuxDevice = Static<typeof LinuxDeviceSchema>;
 
-export const SECCOMP_ACTIONS = [
-  "SCMP_ACT_KILL",
-  "SCMP_ACT_KILL_PROCESS",
-  "SCMP_ACT_KILL_THREAD",
-  "SCMP_ACT_TRAP",
-  "SCMP_ACT_ERRNO",
-  "SCMP_ACT_TRACE",
-  "SCMP_ACT_ALLOW",
-  "SCMP_ACT_LOG",
-  "SCMP_ACT_NOTIFY",
-] as const;
-export const SECCOMP_OPERATORS = [
-  "SCMP_CMP_NE",
-  "SCMP_CMP_LT",
-  "SCMP_CMP_LE",
-  "SCMP_CMP_EQ",
-  "SCMP_CMP_GE",
-  "SCMP_CMP_GT",
-  "SCMP_CMP_MASKED_EQ",
-] as const;
+/** The kernel passes 16 bits of data with an action: the errno of SCMP_ACT_ERRNO, the message of SCMP_ACT_TRACE. */
+const ErrnoRet = () => Uint16();
 
 export const LinuxSeccompSchema = Type.Object({
   defaultAction: OneOf(SECCOMP_ACTIONS),
-  /** The 16 data bits of SECCOMP_RET_ERRNO: more would be cut. */
-  defaultErrnoRet: Type.Optional(Uint16()),
-  architectures: Type.Optional(Strings()),
-  flags: Type.Optional(Strings()),
+  defaultErrnoRet: Type.Optional(ErrnoRet()),
+  architectures: Type.Optional(Type.Array(OneOf(SECCOMP_ARCH_NAMES))),
+  flags: Type.Optional(Type.Array(OneOf(SECCOMP_FLAG_NAMES))),
   listenerPath: Type.Optional(Type.String()),
   listenerMetadata: Type.Optional(Type.String()),
   syscalls: Type.Optional(
     Type.Array(
       Type.Object({
-        names: Type.Array(Type.String(), { minItems: 1 }),
+        names: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
         action: OneOf(SECCOMP_ACTIONS),
-        errnoRet: Type.Optional(Uint16()),
+        errnoRet: Type.Optional(ErrnoRet()),
         args: Type.Optional(
           Type.Array(
             Type.Object({
@@ -379,9 +363,55 @@ const linuxProblems = (c: Config): Problem[] => {
     out.push(...notAbsolute(pointer, d.path));
     if (d.path.startsWith("/") && !posix.normalize(d.path).startsWith("/dev/")) out.push({ pointer, detail: `Must be under /dev: '${d.path}'` });
   });
+  if (linux.seccomp) out.push(...seccompProblems(linux.seccomp));
   if (linux.netDevices) out.push(...netDeviceProblems(linux.netDevices, namespaces.has("network")));
   if (linux.personality) out.push(...personalityProblems(linux.personality, "/linux/personality"));
   out.push(...unsupportedLinuxProblems(linux));
+  return out;
+};
+
+/** The spec's and runc's rules on linux.seccomp: errnos only where an action takes one, and what a listener needs. */
+const seccompProblems = (s: LinuxSeccomp): Problem[] => {
+  const at = "/linux/seccomp";
+  const out: Problem[] = [];
+  const errnoTaken = (pointer: string, action: SeccompActionName, errno: number | undefined): void => {
+    if (errno !== undefined && !ERRNO_ACTIONS.includes(action))
+      out.push({ pointer, detail: `${action} takes no errno (only ${ERRNO_ACTIONS.join(" and ")} do)` });
+  };
+  errnoTaken(`${at}/defaultErrnoRet`, s.defaultAction, s.defaultErrnoRet);
+  // The setup stage's own last calls would wait for a listener that cannot have the fd yet.
+  if (s.defaultAction === "SCMP_ACT_NOTIFY")
+    out.push({ pointer: `${at}/defaultAction`, detail: "SCMP_ACT_NOTIFY cannot be the default action" });
+  let notifies = false;
+  s.syscalls?.forEach((rule, i) => {
+    errnoTaken(`${at}/syscalls/${i}/errnoRet`, rule.action, rule.errnoRet);
+    if (rule.action !== "SCMP_ACT_NOTIFY") return;
+    notifies = true;
+    rule.names.forEach((name, j) => {
+      if ((NOTIFY_FORBIDDEN as readonly string[]).includes(name))
+        out.push({ pointer: `${at}/syscalls/${i}/names/${j}`, detail: `SCMP_ACT_NOTIFY cannot be used for '${name}': the setup stage hands the listener its fd with ${NOTIFY_FORBIDDEN.join(" and ")}` });
+    });
+  });
+  if (s.listenerPath !== undefined) out.push(...notAbsolute(`${at}/listenerPath`, s.listenerPath));
+  else if (notifies) out.push({ pointer: `${at}/listenerPath`, detail: "Required with SCMP_ACT_NOTIFY: the notify fd goes to this socket" });
+  if (s.listenerMetadata !== undefined && s.listenerPath === undefined)
+    out.push({ pointer: `${at}/listenerMetadata`, detail: "Needs listenerPath" });
+  return out;
+};
+
+/** Destinations, and what an idmapped mount needs: a bind of a host path, and both maps (its own or the container's). */
+const mountProblems = (c: Config): Problem[] => {
+  const out: Problem[] = [];
+  c.mounts?.forEach((m, i) => {
+    out.push(...notAbsolute(`/mounts/${i}/destination`, m.destination));
+    out.push(...idMappingProblems(m.uidMappings, `/mounts/${i}/uidMappings`), ...idMappingProblems(m.gidMappings, `/mounts/${i}/gidMappings`));
+    const opts = parseMountOptions(m.options ?? []);
+    if (opts.copyUp && m.type !== "tmpfs") out.push({ pointer: `/mounts/${i}/options`, detail: "tmpcopyup is for tmpfs mounts" });
+    if (opts.idmap === "none" && !m.uidMappings?.length && !m.gidMappings?.length) return;
+    if (m.type !== "bind" && !(opts.flags & MS.BIND)) out.push({ pointer: `/mounts/${i}`, detail: "An idmapped mount must be a bind mount" });
+    else if (!(m.uidMappings?.length || c.linux?.uidMappings?.length) || !(m.gidMappings?.length || c.linux?.gidMappings?.length))
+      out.push({ pointer: `/mounts/${i}`, detail: "An idmapped mount needs uidMappings and gidMappings, its own or the container's in /linux" });
+  });
   return out;
 };
 
@@ -412,10 +442,7 @@ export const configProblems = (c: Config): Problem[] => {
     out.push({ pointer: "/ociVersion", detail: `Unsupported version '${c.ociVersion}' (bunker reads 1.x)` });
   // An empty path would resolve to the bundle directory itself, config.json and all.
   if (c.root.path === "") out.push({ pointer: "/root/path", detail: "Empty: name the root filesystem's directory" });
-  c.mounts?.forEach((m, i) => {
-    out.push(...notAbsolute(`/mounts/${i}/destination`, m.destination));
-    out.push(...idMappingProblems(m.uidMappings, `/mounts/${i}/uidMappings`), ...idMappingProblems(m.gidMappings, `/mounts/${i}/gidMappings`));
-  });
+  out.push(...mountProblems(c));
   out.push(...processProblems(c.process));
   out.push(...mountNamespaceProblems(c));
   for (const name of HOOK_NAMES) c.hooks?.[name]?.forEach((h, i) => out.push(...notAbsolute(`/hooks/${name}/${i}/path`, h.path)));

@@ -73,14 +73,19 @@ const REC_ATTRS: Readonly<Record<string, { clear: boolean; flag: number }>> = {
   rsymfollow: { clear: true, flag: MOUNT_ATTR.NOSYMFOLLOW },
 };
 
-/** Accepted and dropped: "defaults" means no flag; tmpcopyup (copy the image's files into a tmpfs) is not done. */
-const IGNORED = new Set(["defaults", "tmpcopyup"]);
+/** "defaults" means no flag at all. */
+const IGNORED = new Set(["defaults"]);
+
+/** An idmapped bind mount (mount_setattr MOUNT_ATTR_IDMAP): of the top mount only, or of every mount below it too. */
+const IDMAP: Readonly<Record<string, MountOptions["idmap"]>> = { idmap: "top", ridmap: "recursive" };
 
 /** Every option name the table knows (for the features document); anything else is passed on as data. */
 export const MOUNT_OPTION_NAMES: readonly string[] = [
   ...Object.keys(FLAGS),
   ...Object.keys(PROPAGATION),
   ...Object.keys(REC_ATTRS),
+  ...Object.keys(IDMAP),
+  "tmpcopyup",
   ...IGNORED,
 ].sort();
 
@@ -96,10 +101,14 @@ export interface MountOptions {
   recAttrClr: number;
   /** Filesystem-specific options (mode=755, size=64k, ...) joined with commas, as mount(2)'s data. */
   data: string;
+  /** The idmap or ridmap option. */
+  idmap: "none" | "top" | "recursive";
+  /** tmpcopyup: a tmpfs starts with a copy of what the directory it covers holds. */
+  copyUp: boolean;
 }
 
 export const parseMountOptions = (options: readonly string[]): MountOptions => {
-  const m: MountOptions = { flags: 0, clearedFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: "" };
+  const m: MountOptions = { flags: 0, clearedFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: "", idmap: "none", copyUp: false };
   const data: string[] = [];
   for (const o of options) {
     const f = FLAGS[o];
@@ -119,7 +128,9 @@ export const parseMountOptions = (options: readonly string[]): MountOptions => {
       m.recAttrClr &= ~rec.flag;
       // mount_setattr(2): an access-time mode is set only if attr_clr also names the whole atime field.
       if ((rec.flag & MOUNT_ATTR.ATIME_MASK) === rec.flag) m.recAttrClr |= MOUNT_ATTR.ATIME_MASK;
-    } else if (!IGNORED.has(o)) data.push(o);
+    } else if (IDMAP[o]) m.idmap = IDMAP[o];
+    else if (o === "tmpcopyup") m.copyUp = true;
+    else if (!IGNORED.has(o)) data.push(o);
   }
   m.data = data.join(",");
   return m;

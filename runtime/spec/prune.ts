@@ -30,28 +30,33 @@ const noNul = (s: string, pointer: string, what: string): void => {
   if (s.includes("\0")) throw new PruneError({ pointer, detail: `${what} contains a NUL byte` });
 };
 
+type Matches = (schema: object, value: unknown) => boolean;
+type Copied = (from: object, to: object) => void;
+
 /**
  * A copy of `value` with only what `schema` describes; throws PruneError for a NUL in a kept string or record key.
- * `matches` picks the variant of a union of objects (the value already passed the whole schema, so one matches).
+ * `matches` picks the variant of a union of objects (the value already passed the whole schema, so one matches);
+ * `copied` hears of each object copied (what the parser knows about the original goes with it: exact integers).
  */
-export const prune = (schema: object, value: unknown, matches: (schema: object, value: unknown) => boolean, pointer = ""): unknown =>
-  walk(schema as Node, value, matches, pointer);
+export const prune = (schema: object, value: unknown, matches: Matches, copied: Copied = () => {}): unknown =>
+  walk(schema as Node, value, matches, copied, "");
 
-const walk = (schema: Node, value: unknown, matches: (schema: object, value: unknown) => boolean, pointer: string): unknown => {
+const walk = (schema: Node, value: unknown, matches: Matches, copied: Copied, pointer: string): unknown => {
   if (typeof value === "string") {
     noNul(value, pointer || "/", "The value");
     return value;
   }
-  if (Array.isArray(value)) return schema.items ? value.map((v, i) => walk(schema.items!, v, matches, `${pointer}/${i}`)) : value;
+  if (Array.isArray(value)) return schema.items ? value.map((v, i) => walk(schema.items!, v, matches, copied, `${pointer}/${i}`)) : value;
   if (!isObject(value)) return value;
   if (schema.anyOf) {
     const variant = schema.anyOf.find((s) => matches(s, value));
-    return variant ? walk(variant, value, matches, pointer) : value;
+    return variant ? walk(variant, value, matches, copied, pointer) : value;
   }
   const out: Record<string, unknown> = {};
   if (schema.properties) {
     for (const [key, sub] of Object.entries(schema.properties))
-      if (Object.hasOwn(value, key) && value[key] !== undefined) put(out, key, walk(sub, value[key], matches, `${pointer}/${escapePointer(key)}`));
+      if (Object.hasOwn(value, key) && value[key] !== undefined) put(out, key, walk(sub, value[key], matches, copied, `${pointer}/${escapePointer(key)}`));
+    copied(value, out);
     return out;
   }
   const [entries] = Object.values(schema.patternProperties ?? {});
@@ -59,7 +64,7 @@ const walk = (schema: Node, value: unknown, matches: (schema: object, value: unk
   for (const [key, v] of Object.entries(value)) {
     const at = `${pointer}/${escapePointer(key)}`;
     noNul(key, at, "The key");
-    put(out, key, walk(entries, v, matches, at));
+    put(out, key, walk(entries, v, matches, copied, at));
   }
   return out;
 };

@@ -40,11 +40,11 @@ const describe = (e: ValueError): string => {
   return e.message;
 };
 
-type Node = { default?: unknown; type?: string; properties?: Record<string, Node>; items?: Node };
+type Node = { default?: unknown; type?: string; properties?: Record<string, Node>; patternProperties?: Record<string, Node>; items?: Node };
 
 /**
- * Fills missing values that have a `default`, through objects and arrays (the only places bunker's schemas put
- * defaults). Value.Default does the same for every kind of schema but costs ~3 ms cold, on every container start.
+ * Fills missing values that have a `default`, through objects, records and arrays (the only places bunker's schemas
+ * put defaults). Value.Default does the same for every kind of schema but costs ~3 ms cold, on every container start.
  */
 const applyDefaults = (schema: Node, value: unknown): unknown => {
   const v = value === undefined && "default" in schema ? structuredClone(schema.default) : value;
@@ -53,6 +53,13 @@ const applyDefaults = (schema: Node, value: unknown): unknown => {
     for (const [key, sub] of Object.entries(schema.properties)) {
       const filled = applyDefaults(sub, obj[key]);
       if (filled !== undefined) obj[key] = filled;
+    }
+  } else if (schema.patternProperties && v !== null && typeof v === "object" && !Array.isArray(v)) {
+    const obj = v as Record<string, unknown>;
+    const patterns = Object.entries(schema.patternProperties).map(([p, sub]) => [new RegExp(p), sub] as const);
+    for (const key of Object.keys(obj)) {
+      const sub = patterns.find(([re]) => re.test(key))?.[1];
+      if (sub) obj[key] = applyDefaults(sub, obj[key]);
     }
   } else if (schema.items && Array.isArray(v)) v.forEach((item, i) => (v[i] = applyDefaults(schema.items!, item)));
   return v;
@@ -70,7 +77,7 @@ export const decode = <T extends TSchema>(schema: T, value: unknown, file: strin
     throw new InvalidDocumentError(file, first?.path || "/", first ? describe(first) : "Does not match its schema");
   }
   try {
-    return prune(schema, defaulted, (s, v) => Value.Check(s as TSchema, v)) as Static<T>;
+    return prune(schema, defaulted, (s, v) => Value.Check(s as TSchema, v), carryExactIntegers) as Static<T>;
   } catch (err) {
     if (err instanceof PruneError) throw new InvalidDocumentError(file, err.problem.pointer, err.problem.detail);
     throw err;
@@ -100,12 +107,34 @@ const nesting = (text: string, limit: number): number => {
   return deepest;
 };
 
+/** Integers beyond 2^53 exactly as the text wrote them, by the object holding them: JSON.parse rounds them to doubles. */
+const exactIntegers = new WeakMap<object, Map<string, bigint>>();
+
+/** The exact value of an integer property parsed by parseJson (a seccomp argument such as 0x8000000000000001). */
+export const exactInteger = (holder: object, key: string): bigint => exactIntegers.get(holder)?.get(key) ?? BigInt(holder[key as keyof typeof holder] as number);
+
+/** The pruned copy of an object (prune.ts) keeps the exact integers of the original. */
+const carryExactIntegers = (from: object, to: object): void => {
+  const exact = exactIntegers.get(from);
+  if (exact) exactIntegers.set(to, exact);
+};
+
+// Only a document that has a 16-digit number pays for the reviver.
+const keepExactIntegers = function (this: object, key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^\d+$/.test(context.source)) {
+    const exact = exactIntegers.get(this) ?? new Map<string, bigint>();
+    exact.set(key, BigInt(context.source));
+    exactIntegers.set(this, exact);
+  }
+  return value;
+};
+
 /** Reads JSON text, naming the document when it is not JSON, too large or nested too deep. */
 export const parseJson = (text: string, file: string): unknown => {
   if (text.length > MAX_DOCUMENT_BYTES) throw new InvalidDocumentError(file, "", `Larger than ${MAX_DOCUMENT_BYTES} bytes`);
   if (nesting(text, MAX_DOCUMENT_DEPTH) > MAX_DOCUMENT_DEPTH) throw new InvalidDocumentError(file, "", `Nested deeper than ${MAX_DOCUMENT_DEPTH} levels`);
   try {
-    return JSON.parse(text);
+    return /\d{16}/.test(text) ? JSON.parse(text, keepExactIntegers as (k: string, v: unknown) => unknown) : JSON.parse(text);
   } catch (err) {
     throw new InvalidDocumentError(file, "", `Not JSON: ${(err as Error).message}`);
   }

@@ -2,7 +2,7 @@
 import { cgroupManager } from "../cgroups/host-manager.ts";
 import { createContainer } from "../container/create.ts";
 import { deleteContainer } from "../container/delete.ts";
-import { listContainers } from "../container/list.ts";
+import { listContainers, type Damaged } from "../container/list.ts";
 import { isAlive } from "../container/proc.ts";
 import { readRecord } from "../container/record.ts";
 import { startContainer } from "../container/start.ts";
@@ -21,26 +21,38 @@ export interface ListedContainer {
 }
 
 export interface ContainerOps {
-  list(): ListedContainer[];
+  /** The containers of the root, and those whose state cannot be read. */
+  list(): { containers: ListedContainer[]; damaged: Damaged[] };
   /** The memory (and freezer) directories of the container's cgroup, or undefined without a memory controller. */
   paths(c: ListedContainer): MemoryCgroupPaths | undefined;
   /** A pidfd of the container's init, or undefined when it has already exited. */
   exitFd(id: string): number | undefined;
+  /** The host PID of the container's init while it runs. */
+  pidOf(id: string): number | undefined;
   /** Deletes the stopped container and creates and starts it again from its bundle; resolves with its exit status. */
   recreate(c: ListedContainer, onWarning: (msg: string) => void): Promise<{ exited: Promise<number> }>;
 }
 
 export const hostContainerOps = (root: string, journal: string | null): ContainerOps => ({
-  list: () =>
-    listContainers(root).map(({ record, status }) => ({
-      id: record.id, status, annotations: record.annotations, bundle: record.bundle, cgroupsPath: record.cgroupsPath,
-    })),
+  list: () => {
+    const { containers, damaged } = listContainers(root);
+    return {
+      containers: containers.map(({ record, status }) => ({
+        id: record.id, status, annotations: record.annotations, bundle: record.bundle, cgroupsPath: record.cgroupsPath,
+      })),
+      damaged,
+    };
+  },
   paths(c) {
     const m = cgroupManager({ cgroupsPath: c.cgroupsPath, id: c.id });
     const dirs = new Map(m.dirs().map((d) => [d.hierarchy, d.dir]));
     if (m.layout === "v2") return dirs.has("") ? { v2: dirs.get("")! } : undefined;
     const memory = dirs.get("memory");
     return memory ? { v1: { memory, freezer: dirs.get("freezer") ?? memory } } : undefined;
+  },
+  pidOf(id) {
+    const rec = readRecord(root, id);
+    return isAlive(rec.pid, rec.startTime) ? rec.pid : undefined;
   },
   exitFd(id) {
     const rec = readRecord(root, id);

@@ -1,27 +1,71 @@
-// Assembles `bunker daemon`: the epoll worker, the memory core and the supervisor for one state root, with the
-// daemon's configuration (TypeBox, defaults) and its event log.
+// Assembles `bunker daemon`: the epoll worker, the memory core and the supervisor for one state root, the service
+// manager with its control socket, log rings and health checks, and the heartbeat (hardware watchdog, systemd), with
+// the daemon's configuration (TypeBox, defaults) and its event logs.
 import { Type, type Static } from "@sinclair/typebox";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { posix } from "node:path";
 import { lockTouchedPages, setNice } from "../../ffi/residency.ts";
 import { hostCgroupFs, type CgroupFs } from "../cgroups/fs.ts";
 import { parseMountinfo } from "../cgroups/mounts.ts";
 import { decode, parseJson } from "../spec/validate.ts";
+import { writeFileAtomic } from "../durable/atomic-file.ts";
 import { hostContainerOps } from "./container-ops.ts";
 import { MemoryCore } from "../memory/core.ts";
 import { startEpollWatch } from "../watch/epoll.ts";
 import { eventLogPath, fileEventSink, type EventSink } from "../memory/event-log.ts";
+import { fileHoldStore, holdsPath } from "../memory/holds.ts";
 import { LadderConfigSchema, defaultLadderConfig } from "../memory/ladder.ts";
+import { controlSocketPath, serveControl } from "./control-socket.ts";
+import { openHardwareWatchdog } from "./hardware-watchdog.ts";
+import { hostHealthProbe } from "./health-probe.ts";
+import { startHeartbeat } from "./heartbeat.ts";
+import { noImageStore, type ImageBundles } from "./image-bundles.ts";
+import { instanceFacts } from "./instance-facts.ts";
+import { LogRing } from "./log-ring.ts";
+import { collectOutput } from "./output-fifos.ts";
+import { systemdNotifier } from "./sd-notify.ts";
+import { serviceEventLogPath, type ServiceEvent } from "./service-events.ts";
+import { hostServiceJournal } from "./service-journal.ts";
+import { ServiceManager } from "./service-manager.ts";
+import { hostInstanceOps } from "./service-ops.ts";
+import { servicePaths } from "./service-paths.ts";
 import { Supervisor } from "./supervisor.ts";
+
+/** Longer than a container start on a slow board: the daemon's loop waits while a setup stage prepares. */
+export const DEFAULT_WATCHDOG_TIMEOUT_S = 60;
 
 export const DaemonConfigSchema = Type.Object(
   {
     ladder: Type.Optional(Type.Partial(LadderConfigSchema, { description: "Overrides of the ladder's thresholds and intervals" })),
     oomReserveBytes: Type.Integer({ minimum: 0, default: 0, description: "Memory the v1 OOM handler may grant in total (0: never grant)" }),
     oomGrantBytes: Type.Integer({ minimum: 1 << 20, default: 8 << 20, description: "One grant of the v1 OOM handler" }),
-    eventLogBytes: Type.Integer({ minimum: 4096, default: 256 << 10, description: "Size at which the event log starts a new generation" }),
+    eventLogBytes: Type.Integer({ minimum: 4096, default: 256 << 10, description: "Size at which an event log starts a new generation" }),
     lockMemory: Type.Boolean({ default: true, description: "Lock the daemon's pages as they are touched, so it does not stall under pressure" }),
     nice: Type.Integer({ minimum: -20, maximum: 19, default: -10, description: "Nice value of the daemon's threads" }),
+    logs: Type.Object(
+      {
+        dir: Type.Optional(Type.String({ minLength: 1, description: "Where services' log rings live (default /var/lib/bunker/logs for the default root, else ROOT/.logs)" })),
+        bufferBytes: Type.Integer({ minimum: 512, default: 64 << 10, description: "Output held in memory per service before one write" }),
+        flushMs: Type.Integer({
+          minimum: 10, default: 30_000,
+          description: "Longest time output waits in memory before it is written (each write costs an ext4 journal commit; `bunker logs` asks for a flush)",
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    volumesDir: Type.Optional(Type.String({ minLength: 1, description: "Where named volumes live (default /var/lib/bunker/volumes for the default root, else ROOT/.volumes)" })),
+    watchdog: Type.Optional(
+      Type.Object(
+        {
+          device: Type.String({ minLength: 1, description: "The hardware watchdog to arm, e.g. /dev/watchdog" }),
+          timeoutS: Type.Integer({
+            minimum: 1, maximum: 3600, default: DEFAULT_WATCHDOG_TIMEOUT_S,
+            description: "Timeout to set: longer than the longest container start (the daemon's loop waits while a setup stage prepares); the driver's own if it refuses",
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { $id: "https://bunker.invalid/schemas/daemon-config.json", title: "bunker daemon configuration", additionalProperties: false },
 );
@@ -37,7 +81,19 @@ const v1MemoryRoot = (fs: CgroupFs): string | undefined => {
 };
 
 export interface Daemon {
-  stop(): Promise<void>;
+  readonly services: ServiceManager;
+  /** `services`: "stop" (the device shuts down: in reverse dependency order) or "keep" (a later daemon re-adopts them). */
+  stop(services: "stop" | "keep"): Promise<void>;
+}
+
+export interface DaemonOptions {
+  root: string;
+  journal: string | null;
+  config: DaemonConfig;
+  /** Every event (memory core and service manager) as it happens. */
+  print(e: object): void;
+  warn(msg: string): void;
+  images?: ImageBundles;
 }
 
 /**
@@ -54,31 +110,89 @@ const holdOn = (config: DaemonConfig, warn: (msg: string) => void): void => {
   }
 };
 
-export const startDaemon = (root: string, config: DaemonConfig, print: EventSink, warn: (msg: string) => void, journal: string | null = null): Daemon => {
+/** The running daemon's pid: a hidden entry of the root, removed when it stops. */
+export const daemonPidPath = (root: string): string => posix.join(root, ".daemon.pid");
+
+/** How long one step may run before the heartbeat stops: longer than any stop grace and start should take. */
+const STUCK_MS = 10 * 60_000;
+
+export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
+  const { root, journal, config, warn } = o;
+  const started = Date.now();
   if (config.lockMemory) holdOn(config, warn);
   mkdirSync(posix.dirname(eventLogPath(root)), { recursive: true, mode: 0o700 });
-  const file = fileEventSink(eventLogPath(root), config.eventLogBytes);
+  const memoryLog = fileEventSink(eventLogPath(root), config.eventLogBytes);
+  const serviceLog = fileEventSink<ServiceEvent>(serviceEventLogPath(root), config.eventLogBytes);
   const sink: EventSink = (e) => {
-    file(e);
-    print(e);
+    memoryLog(e);
+    o.print(e);
+  };
+  const serviceSink = (e: ServiceEvent): void => {
+    serviceLog(e);
+    o.print(e);
   };
   const fs = hostCgroupFs();
   const watch = startEpollWatch();
   const v1Root = v1MemoryRoot(fs);
+  const containers = hostContainerOps(root, journal);
+  const paths = servicePaths(root, { ...(config.logs.dir ? { logs: config.logs.dir } : {}), ...(config.volumesDir ? { volumes: config.volumesDir } : {}) });
+  // The supervisor tells the service manager of exits; the manager tells the supervisor of the instances it starts.
+  let services: ServiceManager | undefined;
   const supervisor = new Supervisor({
-    root, ops: hostContainerOps(root, journal), watch, sink, warn,
-    core: (containers, restart) =>
+    root, ops: containers, watch, sink, warn,
+    exited: (id, exit) => services?.exited(id, exit),
+    core: (list, restart) =>
       new MemoryCore({
-        fs, config: defaultLadderConfig(config.ladder), sink, containers, restart, watch,
+        fs, config: defaultLadderConfig(config.ladder), sink, containers: list, restart, watch,
         reserve: { left: config.oomReserveBytes, step: config.oomGrantBytes },
+        holds: fileHoldStore(holdsPath(root)),
         ...(v1Root ? { v1Root } : {}),
       }),
   });
+  const manager = new ServiceManager({
+    ops: hostInstanceOps({ root, journal, paths, images: o.images ?? noImageStore, warn, started: (id, exited) => supervisor.launched(id, exited) }),
+    list: () => containers.list().containers,
+    journal: hostServiceJournal(journal),
+    probe: hostHealthProbe(root),
+    collect: (service, maxBytes) =>
+      collectOutput(paths.output(service), new LogRing({ dir: paths.logs, service, maxBytes, bufferBytes: config.logs.bufferBytes, flushMs: config.logs.flushMs })),
+    inspect: instanceFacts(containers, fs),
+    sink: serviceSink,
+    warn,
+  });
+  services = manager;
   supervisor.start();
+  const status = () => manager.status({ running: true, pid: process.pid, uptimeS: Math.round((Date.now() - started) / 100) / 10 });
+  const control = await serveControl(controlSocketPath(root), async (r) =>
+    r.op === "status" ? status() : r.op === "flush-logs" ? manager.flushLogs(r.service) : manager.apply(r.document, r.file, { dryRun: r.dryRun }),
+  );
+  const systemd = systemdNotifier();
+  const watchdog = config.watchdog ? openHardwareWatchdog(config.watchdog.device, config.watchdog.timeoutS) : undefined;
+  if (watchdog?.refused) warn(`Watchdog '${watchdog.path}': ${watchdog.refused}; it resets the board after ${watchdog.timeoutS} s without the daemon`);
+  const heartbeat = startHeartbeat({
+    ...(watchdog ? { watchdog } : {}),
+    ...(systemd ? { systemd } : {}),
+    alive: () => !manager.stuck(STUCK_MS),
+    onError: warn,
+  });
+  // Serving already: the journaled target is applied in the background (its health waits can be long).
+  void manager.start().catch((err: unknown) => warn(`Apply the journaled target: ${(err as Error).message}`));
+  // For an init's shutdown action: whom to send SIGTERM, and wait for.
+  writeFileAtomic(daemonPidPath(root), `${process.pid}\n`);
+  systemd?.ready(`supervising ${root}`);
   return {
-    async stop() {
+    services: manager,
+    async stop(what) {
+      systemd?.stopping();
+      control.close();
+      // The heartbeat goes on while services stop (their grace periods can be long), and ends last, disarmed.
+      const errors = what === "stop" ? await manager.shutdown() : (await manager.close(), []);
+      for (const e of errors) warn(`Stopping: ${e}`);
       supervisor.stop();
       await watch.close();
+      heartbeat.stop();
+      systemd?.close();
+      rmSync(daemonPidPath(root), { force: true });
     },
   };
 };

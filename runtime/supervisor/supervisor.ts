@@ -3,6 +3,7 @@
 // memory core's plan, and runs the memory core. New and deleted containers are noticed through inotify on the root.
 import { mkdirSync, watch, type FSWatcher } from "node:fs";
 import { EPOLL } from "../../ffi/epoll.ts";
+import type { Damaged } from "../container/list.ts";
 import type { ContainerOps, ListedContainer } from "./container-ops.ts";
 import type { MemoryCore } from "../memory/core.ts";
 import type { CoreContainer } from "../memory/observation.ts";
@@ -30,11 +31,15 @@ export interface SupervisorDeps {
   /** Builds the memory core once the supervisor can answer its questions (containers, restart). */
   core(containers: () => CoreContainer[], restart: (id: string) => Promise<void>): MemoryCore;
   warn(msg: string): void;
+  /** Told of every exit once recorded (the service manager follows its instances through it). */
+  exited?(id: string, exit: ExitRecord): void;
   now?: () => number;
 }
 
 export class Supervisor {
   private readonly known = new Map<string, Supervised>();
+  /** Damaged containers already reported, with the reason reported. */
+  private readonly damaged = new Map<string, string>();
   private readonly core: MemoryCore;
   private rootWatch: FSWatcher | undefined;
   private rescanTimer: ReturnType<typeof setTimeout> | undefined;
@@ -48,7 +53,7 @@ export class Supervisor {
   start(): void {
     this.core.start();
     this.scan();
-    // A container created or deleted by the CLI shows as an entry of the root; a start removes <id>/exec.fifo,
+    // A container created or deleted by the CLI shows as an entry of the root; a start removes <id>/start.sock,
     // which a recursive watch sees. Bursts (create writes several files) are folded into one scan.
     mkdirSync(this.d.root, { recursive: true, mode: 0o711 });
     this.rootWatch = watch(this.d.root, { recursive: true }, (_event, name) => {
@@ -66,6 +71,19 @@ export class Supervisor {
     this.core.stop();
   }
 
+  /** A container the daemon made and started itself (a service instance): its exit status comes with its exit. */
+  launched(id: string, exited: Promise<number>): void {
+    const listed = this.d.ops.list().containers.find((c) => c.id === id);
+    const s = listed && (this.known.get(id) ?? this.adopt(listed));
+    if (!listed || !s) return;
+    s.listed = listed;
+    // A scan may have followed it by pidfd already; the exit promise also carries the status.
+    this.d.watch.disarm(`exit ${id}`);
+    s.watching = true;
+    this.running(s);
+    void exited.then((code) => this.exited(id, code, Date.now()));
+  }
+
   view(): CoreContainer[] {
     return [...this.known.values()].map((s) => ({
       id: s.listed.id, policy: s.policy, status: s.status, restarts: s.restarts,
@@ -77,7 +95,9 @@ export class Supervisor {
   scan(): void {
     let listed: ListedContainer[];
     try {
-      listed = this.d.ops.list();
+      const found = this.d.ops.list();
+      listed = found.containers;
+      this.reportDamaged(found.damaged);
     } catch (err) {
       this.d.warn(`Listing containers in '${this.d.root}': ${(err as Error).message}`);
       return;
@@ -92,6 +112,16 @@ export class Supervisor {
       if (!s) continue;
       s.listed = c;
       if ((c.status === "running" || c.status === "paused") && !s.watching) this.follow(s);
+    }
+  }
+
+  /** Each damaged container once (scans are frequent), again if its reason changes. */
+  private reportDamaged(damaged: readonly Damaged[]): void {
+    for (const id of this.damaged.keys()) if (!damaged.some((d) => d.id === id)) this.damaged.delete(id);
+    for (const d of damaged) {
+      if (this.damaged.get(d.id) === d.reason) continue;
+      this.damaged.set(d.id, d.reason);
+      this.d.warn(`Not supervising container '${d.id}': it is damaged: ${d.reason}`);
     }
   }
 
@@ -155,6 +185,7 @@ export class Supervisor {
       ...(killedBy ? { detail: `killed by the ${killedBy}` } : {}),
     });
     this.core.signal({ source: id, kind: "exit", at });
+    this.d.exited?.(id, s.exit);
   }
 
   private async restart(id: string): Promise<void> {

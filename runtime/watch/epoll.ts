@@ -5,6 +5,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { O } from "../../ffi/constants.ts";
 import { EPOLL, epollAdd, epollCreate, epollDel } from "../../ffi/epoll.ts";
+import { isErrno } from "../../ffi/errno.ts";
 import { close, pipe2, writeAll } from "../../ffi/fd.ts";
 import { workerUrl } from "../compiled.ts";
 import type { WatchReport, WatchStart, WatchStopped } from "./epoll-worker.ts";
@@ -91,7 +92,12 @@ export const startEpollWatch = (failed: (err: Error) => void = (err) => { throw 
     disarm(label) {
       const e = byLabel.get(label);
       if (!e) return;
-      epollDel(epfd, e.fd);
+      try {
+        epollDel(epfd, e.fd);
+      } catch (err) {
+        // The worker took it out already (an error or hang-up: its cgroup was removed) and its report is on the way.
+        if (!isErrno(err, "ENOENT")) throw err;
+      }
       forget(e);
     },
     labels: () => [...byLabel.keys()],

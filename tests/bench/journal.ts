@@ -97,6 +97,10 @@ const sqlitePhase = (dir: string): PhaseResult => {
     deleted: (c) => db.run("DELETE FROM containers WHERE id=?", [c.id]),
     resourcesUpdated: (c, s) => db.run("UPDATE containers SET resources=?, seq=? WHERE id=?", [c.resources, s, c.id]),
     desired: (c, s) => db.run("UPDATE containers SET should_run=?, seq=? WHERE id=?", [c.running ? 1 : 0, s, c.id]),
+    // The workload holds container changes only.
+    target: () => {},
+    stepBegun: () => {},
+    stepEnded: () => {},
     // Not in the workload: one per boot.
     resumed: () => {},
   };

@@ -5,16 +5,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { tempDirs } from "../support/temp.ts";
+import { until } from "../support/until.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const skip = skipReason();
 if (skip) console.log(`SKIP checkpoint: ${skip}`);
 
-/** A container that keeps writing into /state, which the annotation marks as its state. */
-const stateBundle = (): string => {
+/** A container that keeps writing into /state, which the annotation marks as its state; `hooks` go into its config. */
+const stateBundle = (hooks?: Record<string, { path: string }[]>): string => {
   const b = makeBundle(["sh", "-c", "echo started >> /state/log; while true; do sleep 1; done"], (c) => ({
     ...c,
     mounts: [...c.mounts, { destination: "/state", type: "bind", source: "state-data", options: ["rbind", "rw"] }],
     annotations: { "org.bunker.checkpoint.state": "/state" },
+    ...(hooks ? { hooks } : {}),
   }));
   mkdirSync(join(b, "state-data"));
   return b;
@@ -24,9 +30,6 @@ const status = (root: string, id: string): string => JSON.parse(bunker(root, ["s
 
 const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8") : "");
 
-const waitFor = async (what: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !what(); i++) await Bun.sleep(10);
-};
 
 describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
   const dirs: string[] = [];
@@ -44,21 +47,21 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
     dirs.push(root, bundle);
     const log = join(bundle, "state-data/log");
     expect(bunker(root, ["run", "-d", "--bundle", bundle, "keeper"]).code).toBe(0);
-    await waitFor(() => read(log).includes("started"));
+    await until(() => read(log).includes("started"), "the container to log");
     const first = bunker(root, ["checkpoint", "--leave-running", "--store", store, "--journal", journal, "--json", "keeper"]);
     expect(first.stderr).toBe("");
     expect(status(root, "keeper")).toBe("running");
     const file = JSON.parse(first.stdout).file as string;
     writeFileSync(log, "changed after the checkpoint\n");
     expect(bunker(root, ["checkpoint", "--store", store, "--journal", journal, "keeper"]).code).toBe(0);
-    await waitFor(() => status(root, "keeper") === "stopped");
+    await until(() => status(root, "keeper") === "stopped", "the container to stop");
     expect(status(root, "keeper")).toBe("stopped");
     expect(readdirSync(store).length).toBe(2);
 
     const restored = bunker(root, ["restore", "--file", file, "--journal", journal, "keeper"]);
     expect(restored.stderr).toBe("");
     expect(status(root, "keeper")).toBe("running");
-    await waitFor(() => read(log).split("\n").length > 2);
+    await until(() => read(log).split("\n").length > 2, "the container to log");
     expect(read(log)).toBe("started\nstarted\n");
     const inspected = JSON.parse(bunker(root, ["checkpoint", "inspect", "--json", join(journal, "journal")]).stdout);
     expect(inspected.records.map((r: { type: string }) => r.type)).toEqual(["created", "started", "desired"]);
@@ -70,7 +73,7 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
     dirs.push(root, bundle);
     const log = join(bundle, "state-data/log");
     expect(bunker(root, ["run", "-d", "--bundle", bundle, "app"]).code).toBe(0);
-    await waitFor(() => read(log).includes("started"));
+    await until(() => read(log).includes("started"), "the container to log");
     expect(bunker(root, ["checkpoint", "--store", store, "--journal", journal, "app"]).code).toBe(0);
     expect(bunker(root, ["restore", "--file", join(store, readdirSync(store)[0]!), "--journal", journal, "app"]).code).toBe(0);
     // A power cut: the container dies, and the root (tmpfs) is empty after the boot.
@@ -81,7 +84,7 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
     expect(r.stdout).toContain("shutdown: power cut or crash");
     expect(r.stdout).toContain("app: started with its data as left on disk");
     expect(status(booted, "app")).toBe("running");
-    await waitFor(() => read(log) === "started\nstarted\nstarted\n");
+    await until(() => read(log) === "started\nstarted\nstarted\n", "the container to log");
     expect(read(log)).toBe("started\nstarted\nstarted\n");
 
     bunker(booted, ["kill", "app", "KILL"]);
@@ -89,8 +92,46 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
     dirs.push(again);
     const rolled = bunker(again, ["resume", "--journal", journal, "--store", store, "--rollback", "app"]);
     expect(rolled.stdout).toMatch(/app: rolled back to '.*\.bnkc' and started/);
-    await waitFor(() => read(log) === "started\nstarted\n");
+    await until(() => read(log) === "started\nstarted\n", "the container to log");
     expect(read(log)).toBe("started\nstarted\n");
     bunker(again, ["delete", "--force", "app"]);
+  });
+
+  test("--journal none journals nothing: checkpoint and restore write no journal, resume refuses", async () => {
+    const [root, store, work, bundle] = [newRoot(), temp(), temp(), stateBundle()];
+    dirs.push(root, bundle);
+    const none = ["--journal", "none"];
+    try {
+      expect(bunker(root, [...none, "run", "-d", "--bundle", bundle, "quiet"]).code).toBe(0);
+      await until(() => read(join(bundle, "state-data/log")).includes("started"), "the container to log");
+      const ckpt = bunker(root, [...none, "checkpoint", "--journal", "none", "--store", store, "quiet"], { cwd: work });
+      expect([ckpt.code, ckpt.stderr]).toEqual([0, ""]);
+      const restored = bunker(root, [...none, "restore", "--journal", "none", "--file", join(store, readdirSync(store)[0]!), "quiet"], { cwd: work });
+      expect([restored.code, restored.stderr]).toEqual([0, ""]);
+      // Neither the root's journal nor a directory named after the flag's value.
+      expect(existsSync(join(root, "journal"))).toBe(false);
+      expect(readdirSync(work)).toEqual([]);
+      const resumed = bunker(root, [...none, "resume"]);
+      expect(resumed.code).toBe(2);
+      expect(resumed.stderr).toContain("'resume' recovers the state journal: name it with --journal DIR");
+    } finally {
+      bunker(root, [...none, "delete", "--force", "quiet"]);
+    }
+  });
+
+  test("restore's warnings reach stderr without --log", async () => {
+    const [root, journal, store, bundle] = [newRoot(), temp(), temp(), stateBundle({ poststart: [{ path: "/bin/false" }] })];
+    dirs.push(root, bundle);
+    try {
+      expect(bunker(root, ["--journal", journal, "run", "-d", "--bundle", bundle, "hooked"]).code).toBe(0);
+      await until(() => read(join(bundle, "state-data/log")).includes("started"), "the container to log");
+      expect(bunker(root, ["--journal", journal, "checkpoint", "--store", store, "hooked"]).code).toBe(0);
+      await until(() => status(root, "hooked") === "stopped", "the container to stop");
+      const restored = bunker(root, ["--journal", journal, "restore", "--file", join(store, readdirSync(store)[0]!), "hooked"]);
+      expect(restored.code).toBe(0);
+      expect(restored.stderr).toContain("bunker: warning: poststart hook '/bin/false' failed: exit status 1");
+    } finally {
+      bunker(root, ["--journal", journal, "delete", "--force", "hooked"]);
+    }
   });
 });

@@ -1,8 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
+import { tempDirs } from "../support/temp.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const skip = skipReason();
 if (skip) console.log(`SKIP lifecycle: ${skip}`);
@@ -91,6 +95,36 @@ describe.skipIf(!!skip)("lifecycle", () => {
     expect(existsSync(join(root, "force"))).toBe(false);
   });
 
+  test("delete --force of a container that does not exist succeeds quietly, as with runc and crun", () => {
+    // containerd's shim deletes with --force after every container it already deleted.
+    expect(bunker(root, ["delete", "--force", "never-was"])).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(bunker(root, ["delete", "never-was"])).toEqual({ code: 1, stdout: "", stderr: "bunker: Container 'never-was' does not exist\n" });
+    // An invalid ID is still an error.
+    expect(bunker(root, ["delete", "--force", "../x"]).code).toBe(1);
+  });
+
+  test("a root bunker is given holds nothing but containers: `journal` is a container ID, runc list finds no stranger", () => {
+    const own = newRoot();
+    const bundle = makeBundle(["sleep", "1000"]);
+    try {
+      expect(bunker(own, ["run", "-d", "--bundle", bundle, "app"]).stderr).toBe("");
+      expect(readdirSync(own)).toEqual(["app"]);
+      if (Bun.which("runc")) {
+        // runc cannot load bunker's containers and says so for each; nothing of bunker's own is among the entries.
+        const list = Bun.spawnSync(["runc", "--root", own, "list", "--quiet"], { stdout: "pipe", stderr: "pipe" });
+        expect(list.stderr.toString().trim().split("\n").map((l) => l.split(":")[0])).toEqual(["load container app"]);
+      }
+      expect(bunker(own, ["run", "-d", "--bundle", bundle, "journal"]).stderr).toBe("");
+      expect(state(own, "journal").status).toBe("running");
+      expect(readdirSync(join(own, "journal")).sort()).toEqual(readdirSync(join(own, "app")).sort());
+      for (const id of ["app", "journal"]) expect(bunker(own, ["delete", "--force", id]).code).toBe(0);
+      expect(readdirSync(own)).toEqual([]);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+      rmSync(bundle, { recursive: true, force: true });
+    }
+  });
+
   test("50 concurrent create/start/delete of distinct containers all succeed", async () => {
     const bundle = makeBundle(["true"]);
     const concurrent = newRoot();
@@ -115,10 +149,16 @@ describe.skipIf(!!skip)("lifecycle", () => {
 
 describe.skipIf(!!skip)("the state journal", () => {
   const root = newRoot();
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  // Outside the root, named: a root given with --root has no journal of its own.
+  const journal = newRoot();
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(journal, { recursive: true, force: true });
+  });
+  const withJournal = (args: string[]): string[] => ["--journal", journal, ...args];
   const journalState = async () => {
     const { openStateJournal } = await import("../../runtime/durable/journal.ts");
-    const j = openStateJournal(join(root, "journal"));
+    const j = openStateJournal(journal);
     try {
       return j.state().containers;
     } finally {
@@ -128,24 +168,24 @@ describe.skipIf(!!skip)("the state journal", () => {
 
   test("holds every lifecycle change and what should run", async () => {
     const bundle = makeBundle(["sleep", "1000"]);
-    expect(bunker(root, ["create", "--bundle", bundle, "j1"]).code).toBe(0);
+    expect(bunker(root, withJournal(["create", "--bundle", bundle, "j1"])).code).toBe(0);
     expect((await journalState()).j1).toMatchObject({ status: "created", shouldRun: false, bundle });
-    expect(bunker(root, ["start", "j1"]).code).toBe(0);
+    expect(bunker(root, withJournal(["start", "j1"])).code).toBe(0);
     expect((await journalState()).j1).toMatchObject({ status: "running", shouldRun: true, pid: state(root, "j1").pid });
-    expect(bunker(root, ["update", "--pids-limit", "50", "j1"]).code).toBe(0);
+    expect(bunker(root, withJournal(["update", "--pids-limit", "50", "j1"])).code).toBe(0);
     expect(JSON.parse((await journalState()).j1!.resources!).pids.limit).toBe(50);
-    expect(bunker(root, ["delete", "--force", "j1"]).code).toBe(0);
+    expect(bunker(root, withJournal(["delete", "--force", "j1"])).code).toBe(0);
     expect((await journalState()).j1).toBeUndefined();
   });
 
   test("gets a foreground run's exit status", async () => {
-    expect(bunker(root, ["run", "--bundle", makeBundle(["sh", "-c", "exit 7"]), "j2"]).code).toBe(7);
+    expect(bunker(root, withJournal(["run", "--bundle", makeBundle(["sh", "-c", "exit 7"]), "j2"])).code).toBe(7);
     // Deleted at the end of the run: the exit went in first, in the same write.
     const { openStateJournal } = await import("../../runtime/durable/journal.ts");
-    const j = openStateJournal(join(root, "journal"));
+    const j = openStateJournal(journal);
     expect(j.recovery.replayed).toBeGreaterThanOrEqual(7);
     j.close();
-    const inspect = Bun.spawnSync([BIN, "checkpoint", "inspect", "--json", join(root, "journal", "journal")], { stdout: "pipe" });
+    const inspect = Bun.spawnSync([BIN, "checkpoint", "inspect", "--json", join(journal, "journal")], { stdout: "pipe" });
     const values = JSON.parse(inspect.stdout.toString()).records.map((r: { value: { kind: string } }) => r.value);
     expect(values.filter((v: { kind: string }) => v.kind === "exited")).toEqual([{ kind: "exited", id: "j2", status: 7 }]);
   });

@@ -7,6 +7,11 @@ import { makeBundle } from "../support/bundle.ts";
 import { bunker, bunkerAsync, newRoot, skipReason } from "../support/cli.ts";
 import { eventLogPath } from "../../runtime/memory/event-log.ts";
 import type { MemoryEvent } from "../../runtime/memory/event-log.ts";
+import { tempDirs } from "../support/temp.ts";
+import { until } from "../support/until.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const MiB = 2 ** 20;
 const v1Memory = existsSync("/sys/fs/cgroup/memory/memory.oom_control");
@@ -19,13 +24,6 @@ const events = (root: string): MemoryEvent[] =>
 // Generous: this machine also runs emulated boards, and a container start costs tens of milliseconds of CPU.
 const TEST_MS = 60_000;
 
-const until = async (what: string, cond: () => boolean, ms = 30_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-};
 
 describe.skipIf(!!skip)("bunker daemon", () => {
   let root: string;
@@ -36,7 +34,7 @@ describe.skipIf(!!skip)("bunker daemon", () => {
     const config = join(root, ".daemon.json");
     writeFileSync(config, JSON.stringify({ oomReserveBytes: 16 * MiB, oomGrantBytes: 8 * MiB }));
     daemon = bunkerAsync(root, ["daemon", "--config", config]);
-    await until("the daemon's first events", () => events(root).length > 0);
+    await until(() => events(root).length > 0, "the daemon's first events", 30_000);
   }, TEST_MS);
   afterAll(async () => {
     daemon.kill("SIGTERM");
@@ -55,7 +53,7 @@ describe.skipIf(!!skip)("bunker daemon", () => {
 
   test("restarts a failing container with backoff until the crash-loop limit", async () => {
     run("flaky", ["sh", "-c", "sleep 0.3; exit 3"], { "bunker.restart": "on-failure", "bunker.restart.backoff": "100ms", "bunker.restart.limit": "2" });
-    await until("the give-up", () => of("flaky").some((e) => e.action === "give-up"));
+    await until(() => of("flaky").some((e) => e.action === "give-up"), "the give-up", 30_000);
     const seen = of("flaky").filter((e) => e.action !== "watch").map((e) => `${e.action}: ${e.reason}`);
     expect(seen).toEqual([
       "exit: init exited (status unknown: not a child of the daemon)",
@@ -69,7 +67,7 @@ describe.skipIf(!!skip)("bunker daemon", () => {
 
   test("grants a critical container held at its limit a step from the reserve, and it completes", async () => {
     run("grant", ["sh", "-c", "dd if=/dev/zero of=/dev/null bs=20M count=1 2>/dev/null && sleep 30"], { "bunker.memory.class": "critical" }, { limit: 16 * MiB, disableOOMKiller: true });
-    await until("the grant", () => of("grant").some((e) => e.action === "oom-grant"));
+    await until(() => of("grant").some((e) => e.action === "oom-grant"), "the grant", 30_000);
     const grant = of("grant").find((e) => e.action === "oom-grant")!;
     expect(grant.detail).toBe(`limit raised to ${24 * MiB}`);
     console.log(`v1 OOM grant: ${grant.latencyMs} ms after the kernel's notification`);
@@ -80,7 +78,7 @@ describe.skipIf(!!skip)("bunker daemon", () => {
 
   test("kills the largest process of a normal container held at its limit", async () => {
     run("hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=20M", "count=1"], {}, { limit: 16 * MiB, disableOOMKiller: true });
-    await until("the kill", () => of("hog").some((e) => e.action === "exit"));
+    await until(() => of("hog").some((e) => e.action === "exit"), "the kill", 30_000);
     const kill = of("hog").find((e) => e.action === "oom-kill-process")!;
     expect(kill.reason).toBe("largest process at the limit; normal containers get no grants");
     expect(kill.detail).toStartWith("pid ");

@@ -2,6 +2,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { makeBundle } from "../support/bundle.ts";
 import { BIN, bunker, bunkerAsync, newRoot, skipReason } from "../support/cli.ts";
+import { tempDirs } from "../support/temp.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const skip = skipReason();
 if (skip) console.log(`SKIP process: ${skip}`);

@@ -1,9 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, type TestConfig } from "../support/bundle.ts";
-import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
+import { tempDirs } from "../support/temp.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const skip = skipReason();
 if (skip) console.log(`SKIP rootfs: ${skip}`);
@@ -128,6 +132,32 @@ describe.skipIf(!!skip)("root filesystem", () => {
       expect(ok.stdout.split("\n")).toEqual(["bin", "dev", "etc", "proc", "root", "state", "sys", "tmp", ""]);
     } finally {
       for (const b of [refused, bare]) rmSync(b, { recursive: true, force: true });
+    }
+  });
+
+  test("recursive mount options reach the mounts below a bind (mount_setattr with AT_RECURSIVE)", () => {
+    const src = mkdtempSync(join(tmpdir(), "rec-src-"));
+    mkdirSync(join(src, "sub"));
+    const bundle = makeBundle(["cat", "/proc/self/mountinfo"], (c) => ({
+      ...c,
+      mounts: [
+        ...c.mounts,
+        { destination: "/data", type: "bind", source: src, options: ["rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnosymfollow", "rnoatime"] },
+        { destination: "/atime", type: "bind", source: src, options: ["rbind", "rstrictatime"] },
+        { destination: "/rw", type: "bind", source: src, options: ["rbind", "ro", "rrw", "rrelatime"] },
+      ],
+    }));
+    try {
+      // The submount exists only in a mount namespace of the test's own, so nothing is left on the host.
+      const p = Bun.spawnSync(["unshare", "--mount", "sh", "-c", `mount -t tmpfs -o size=64k none ${src}/sub && exec "$@"`, "sh", BIN, "--root", root, "run", "--bundle", bundle, "recopts1"], { stdout: "pipe", stderr: "pipe" });
+      expect(p.stderr.toString()).toBe("");
+      const m = mountinfo(p.stdout.toString());
+      for (const mp of ["/data", "/data/sub"]) expect(m.get(mp)!.opts.split(",")).toEqual(expect.arrayContaining(["ro", "nosuid", "nodev", "noexec", "nosymfollow", "noatime"]));
+      for (const mp of ["/atime", "/atime/sub"]) expect(m.get(mp)!.opts.split(",")).not.toContain("relatime");
+      for (const mp of ["/rw", "/rw/sub"]) expect(m.get(mp)!.opts.split(",")).toEqual(expect.arrayContaining(["rw", "relatime"]));
+    } finally {
+      rmSync(src, { recursive: true, force: true });
+      rmSync(bundle, { recursive: true, force: true });
     }
   });
 });

@@ -4,6 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { tempDirs } from "../support/temp.ts";
+
+// Bundles and state roots of this file go when it is done.
+tempDirs();
 
 const skip = skipReason() ?? (Bun.which("python3") ? undefined : "python3 is needed for the --console-socket peer");
 if (skip) console.log(`SKIP terminal: ${skip}`);
@@ -35,6 +39,15 @@ describe.skipIf(!!skip)("terminal", () => {
     expect(out.replace(/\r/g, "")).toBe("name /dev/pts/0\nhello on /dev/pts/0\n");
     expect(bunker(root, ["delete", "tty-sock"]).code).toBe(0);
     rmSync(dir, { recursive: true });
+  });
+
+  test("exec -t: the spawned program has the container's pty as the controlling terminal of a session it leads", () => {
+    expect(bunker(root, ["run", "-d", "--bundle", makeBundle(["sleep", "100"]), "tty-exec"]).stderr).toBe("");
+    const script = "tty; read -r pid comm state ppid pgrp session rest < /proc/self/stat; [ $session = $pid ] && echo leader";
+    const r = bunker(root, ["exec", "-t", "tty-exec", "sh", "-c", script]);
+    expect(bunker(root, ["delete", "--force", "tty-exec"]).code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.replace(/\r/g, "")).toMatch(/^\/dev\/pts\/\d+\nleader\n$/);
   });
 
   test("a detached container with a terminal and no console socket is refused before anything is made", () => {

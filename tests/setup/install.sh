@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 need=()
-for pkg in busybox-static crun runc hyperfine iproute2; do
+# iproute2: ip(8) for the network device tests; golang-github-containers-common: podman's default seccomp profile; python3: the seccomp tests' probes and agent.
+# The image suites: umoci, skopeo, docker save, a registry, TLS certificates; the image bench: containerd, strace, eatmydata.
+for pkg in busybox-static crun runc hyperfine iproute2 golang-github-containers-common python3 umoci skopeo docker-registry docker.io containerd openssl strace eatmydata; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -1,6 +1,6 @@
 // Throwaway OCI bundles for tests and benchmarks: a busybox rootfs (Debian's busybox-static) and a config.json.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { makeTemp } from "./temp.ts";
 import { join } from "node:path";
 
 export const BUSYBOX = "/bin/busybox";
@@ -55,7 +55,8 @@ export type TestConfig = ReturnType<typeof baseConfig> & Record<string, unknown>
 
 /** A bundle directory (in `parent`, or a new temp dir) holding rootfs/ and the config `edit` returns. */
 export const makeBundle = (args: string[], edit: (c: TestConfig) => unknown = (c) => c, parent?: string): string => {
-  const dir = parent ?? mkdtempSync(join(tmpdir(), "bunker-bundle-"));
+  const dir = parent ?? makeTemp("bunker-bundle-");
+  mkdirSync(dir, { recursive: true });
   // Reachable by a container's mapped root in a user namespace, as for any runtime.
   chmodSync(dir, 0o755);
   makeRootfs(join(dir, "rootfs"));

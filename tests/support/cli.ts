@@ -1,6 +1,7 @@
 // Runs the compiled executable, as the integration tests must: it is what ships.
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { makeTemp } from "./temp.ts";
 import { join } from "node:path";
 
 /** BUNKER_TEST_BIN runs the suites against another build (an older one, to see a regression test fail there). */
@@ -22,7 +23,7 @@ export const skipReason = (): string | undefined => {
 
 /** A state root as bunker makes /run/bunker: searchable by a container's mapped root, which reads its limits view. */
 export const newRoot = (): string => {
-  const root = mkdtempSync(join(tmpdir(), "bunker-state-"));
+  const root = makeTemp("bunker-state-");
   chmodSync(root, 0o711);
   return root;
 };
@@ -31,14 +32,16 @@ export const newRoot = (): string => {
  * Runs bunker to completion (`wrap` is a command line it runs under, such as nsenter's). Output goes through files, not pipes: a detached container inherits bunker's stdio
  * (as with runc) and would hold a pipe open long after bunker has exited.
  */
-export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string; wrap?: string[] } = {}): Result => {
+export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string | Uint8Array; bin?: string; env?: Record<string, string>; wrap?: string[] } = {}): Result => {
   const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
   try {
-    const p = Bun.spawnSync([...(opts.wrap ?? []), BIN, "--root", root, ...args], {
+    const p = Bun.spawnSync([...(opts.wrap ?? []), opts.bin ?? BIN, "--root", root, ...args], {
       cwd: opts.cwd,
-      stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
+      // As the test has it now (Bun.spawn otherwise passes the environment the test process started with).
+      env: { ...process.env, ...opts.env },
+      stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? Buffer.from(opts.stdin) : opts.stdin,
       stdout: out,
       stderr: err,
     });
@@ -52,4 +55,15 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
 
 /** Starts a command without waiting (for foreground runs that a test signals). */
 export const bunkerAsync = (root: string, args: string[], cwd?: string) =>
-  Bun.spawn([BIN, "--root", root, ...args], { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  Bun.spawn([BIN, "--root", root, ...args], { cwd, env: { ...process.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+
+/** Setup stages of this build's executable that are running: none may outlive the command that started them. Other
+ * builds' tests may run stages on the same machine meanwhile; they are not counted. */
+export const stagesRunning = (): number =>
+  readdirSync("/proc").filter((p) => {
+    try {
+      return /^\d+$/.test(p) && readlinkSync(`/proc/${p}/exe`) === BIN && readFileSync(`/proc/${p}/environ`, "latin1").includes("_BUNKER_STAGE=");
+    } catch {
+      return false;
+    }
+  }).length;

@@ -26,9 +26,9 @@ export const LAYERS: readonly (readonly Unit[])[] = [
   [
     { path: "runtime/memory/", holds: "the memory core: classes, policy, ladder, actuator, the v1 OOM handler" },
     { path: "runtime/checkpoint/", holds: "checkpoint files, restore, boot-time resume" },
-    { path: "image/", holds: "OCI images" },
+    { path: "image/", holds: "OCI images: the content store, import, pull, unpacking, bundles from images" },
   ],
-  [{ path: "runtime/supervisor/", holds: "`bunker daemon`: follows a state root, notices exits, restarts containers, hosts the memory core" }],
+  [{ path: "runtime/supervisor/", holds: "`bunker daemon`: the service manager (target state, planner, health, logs, watchdog), follows a state root, hosts the memory core" }],
   [{ path: "board/", holds: "board profiles, `board check`, zram, the emulated board lane" }],
   [{ path: "runtime/cli/", holds: "the command line: one thin file per command" }],
   [{ path: "runtime/entry.ts", holds: "the executable's entry: a setup stage or the CLI" }],

@@ -3,7 +3,7 @@
 import type { LinuxThrottleDevice } from "../../spec/resources.ts";
 import type { Controller } from "../controller.ts";
 import type { CgroupFs } from "../fs.ts";
-import { readFile, writeFile } from "../files.ts";
+import { parseCount, readFile, writeFile } from "../files.ts";
 import type { BlkioEntry } from "../stats.ts";
 
 /** blkio.bfq.<name> when present, else blkio.<name>; refuses when neither exists (no proportional scheduler). */
@@ -22,7 +22,7 @@ const entries = (fs: CgroupFs, dir: string, file: string): BlkioEntry[] => {
     .split("\n")
     .flatMap((line) => {
       const m = /^(\d+):(\d+) (\S+) (\d+)$/.exec(line);
-      return m ? [{ major: Number(m[1]), minor: Number(m[2]), op: m[3]!, value: Number(m[4]) }] : [];
+      return m ? [{ major: Number(m[1]), minor: Number(m[2]), op: m[3]!, value: parseCount(m[4]!) }] : [];
     });
 };
 

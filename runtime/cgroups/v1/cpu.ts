@@ -1,7 +1,7 @@
 // cgroup v1 cpu: shares, CFS quota/period/burst, realtime runtime/period, idle; throttling statistics from cpu.stat.
 import type { Controller } from "../controller.ts";
 import { codeOf } from "../fs.ts";
-import { readKeyed, writeFile } from "../files.ts";
+import { readKeyedCounts, writeFile } from "../files.ts";
 import { asksCpu } from "../resource-checks.ts";
 
 export const cpuV1: Controller = {
@@ -32,7 +32,7 @@ export const cpuV1: Controller = {
     if (c.idle !== undefined) writeFile(fs, dir, "cpu.idle", c.idle);
   },
   stats: (dir, fs, out) => {
-    const s = readKeyed(fs, dir, "cpu.stat");
+    const s = readKeyedCounts(fs, dir, "cpu.stat");
     out.cpu.throttling = { periods: s.nr_periods ?? 0, throttled_periods: s.nr_throttled ?? 0, throttled_time: s.throttled_time ?? 0 };
   },
 };

@@ -1,6 +1,6 @@
 // cgroup v1 cpuacct: nothing to apply; CPU time in total, per CPU, and split into user and kernel.
 import type { Controller } from "../controller.ts";
-import { readFile, readKeyed, readNumber } from "../files.ts";
+import { parseCount, readCount, readFile, readKeyedCounts, scaleCount } from "../files.ts";
 
 // cpuacct.stat counts USER_HZ ticks, which is 100 on every Linux ABI.
 const NS_PER_TICK = 1e9 / 100;
@@ -11,12 +11,12 @@ export const cpuacctV1: Controller = {
   wanted: () => false,
   apply: () => {},
   stats: (dir, fs, out) => {
-    const ticks = readKeyed(fs, dir, "cpuacct.stat");
+    const ticks = readKeyedCounts(fs, dir, "cpuacct.stat");
     out.cpu.usage = {
-      total: readNumber(fs, dir, "cpuacct.usage"),
-      percpu: readFile(fs, dir, "cpuacct.usage_percpu").split(/\s+/).filter(Boolean).map(Number),
-      user: (ticks.user ?? 0) * NS_PER_TICK,
-      kernel: (ticks.system ?? 0) * NS_PER_TICK,
+      total: readCount(fs, dir, "cpuacct.usage"),
+      percpu: readFile(fs, dir, "cpuacct.usage_percpu").split(/\s+/).filter(Boolean).map(parseCount),
+      user: scaleCount(ticks.user ?? 0, NS_PER_TICK),
+      kernel: scaleCount(ticks.system ?? 0, NS_PER_TICK),
     };
   },
 };

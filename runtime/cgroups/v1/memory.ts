@@ -3,7 +3,7 @@
 import type { LinuxMemory } from "../../spec/resources.ts";
 import type { Controller } from "../controller.ts";
 import { codeOf, type CgroupFs } from "../fs.ts";
-import { readFile, readKeyed, readNumber, readNumberOr0, writeFile } from "../files.ts";
+import { readCountOr0, readFile, readKeyedCounts, readNumber, writeFile } from "../files.ts";
 import { checkLimitAboveUsage } from "../resource-checks.ts";
 import type { MemoryEntry } from "../stats.ts";
 
@@ -36,10 +36,10 @@ const setLimits = (fs: CgroupFs, dir: string, m: LinuxMemory): void => {
 };
 
 const entry = (fs: CgroupFs, dir: string, prefix: string): MemoryEntry => ({
-  limit: readNumberOr0(fs, dir, `${prefix}.limit_in_bytes`),
-  usage: readNumberOr0(fs, dir, `${prefix}.usage_in_bytes`),
-  max: readNumberOr0(fs, dir, `${prefix}.max_usage_in_bytes`),
-  failcnt: readNumberOr0(fs, dir, `${prefix}.failcnt`),
+  limit: readCountOr0(fs, dir, `${prefix}.limit_in_bytes`),
+  usage: readCountOr0(fs, dir, `${prefix}.usage_in_bytes`),
+  max: readCountOr0(fs, dir, `${prefix}.max_usage_in_bytes`),
+  failcnt: readCountOr0(fs, dir, `${prefix}.failcnt`),
 });
 
 export const memoryV1: Controller = {
@@ -58,7 +58,7 @@ export const memoryV1: Controller = {
     if (m.disableOOMKiller) writeFile(fs, dir, "memory.oom_control", "1");
   },
   stats: (dir, fs, out) => {
-    const raw = readKeyed(fs, dir, "memory.stat");
+    const raw = readKeyedCounts(fs, dir, "memory.stat");
     out.memory.raw = raw;
     out.memory.cache = raw.total_cache ?? raw.cache ?? 0;
     out.memory.usage = entry(fs, dir, "memory");

@@ -2,7 +2,7 @@
 // Realtime budgets have no v2 interface; asking for one is an error rather than a silent no-op.
 import type { Controller } from "../controller.ts";
 import { sharesToWeight } from "../convert.ts";
-import { readKeyed, writeFile } from "../files.ts";
+import { type Count, readKeyedCounts, scaleCount, writeFile } from "../files.ts";
 import { asksCpu } from "../resource-checks.ts";
 
 export const cpuV2: Controller = {
@@ -26,8 +26,9 @@ export const cpuV2: Controller = {
   },
   stats: (dir, fs, out) => {
     // cpu.stat is in microseconds; the stats are in nanoseconds, as v1's cpuacct.
-    const s = readKeyed(fs, dir, "cpu.stat");
-    out.cpu.usage = { ...out.cpu.usage, total: (s.usage_usec ?? 0) * 1000, user: (s.user_usec ?? 0) * 1000, kernel: (s.system_usec ?? 0) * 1000 };
-    out.cpu.throttling = { periods: s.nr_periods ?? 0, throttled_periods: s.nr_throttled ?? 0, throttled_time: (s.throttled_usec ?? 0) * 1000 };
+    const s = readKeyedCounts(fs, dir, "cpu.stat");
+    const ns = (usec: Count | undefined): Count => scaleCount(usec ?? 0, 1000);
+    out.cpu.usage = { ...out.cpu.usage, total: ns(s.usage_usec), user: ns(s.user_usec), kernel: ns(s.system_usec) };
+    out.cpu.throttling = { periods: s.nr_periods ?? 0, throttled_periods: s.nr_throttled ?? 0, throttled_time: ns(s.throttled_usec) };
   },
 };

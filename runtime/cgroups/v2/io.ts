@@ -4,7 +4,7 @@ import type { LinuxThrottleDevice } from "../../spec/resources.ts";
 import type { Controller } from "../controller.ts";
 import { blkioToIoWeight } from "../convert.ts";
 import type { CgroupFs } from "../fs.ts";
-import { readFile, writeFile } from "../files.ts";
+import { parseCount, readFile, writeFile } from "../files.ts";
 import type { BlkioEntry } from "../stats.ts";
 
 const setWeight = (fs: CgroupFs, dir: string, device: string, weight: number): void => {
@@ -44,7 +44,7 @@ export const ioV2: Controller = {
       for (const pair of pairs) {
         const [k, v] = pair.split("=");
         const op = OPS[k as keyof typeof OPS];
-        if (op) (op[0] === "bytes" ? bytes : ios).push({ major, minor, op: op[1], value: Number(v) });
+        if (op) (op[0] === "bytes" ? bytes : ios).push({ major, minor, op: op[1], value: parseCount(v ?? "") });
       }
     }
     out.blkio.ioServiceBytesRecursive = bytes;

@@ -4,7 +4,7 @@
 import type { Controller } from "../controller.ts";
 import { swapToV2, v2Limit } from "../convert.ts";
 import { codeOf, type CgroupFs } from "../fs.ts";
-import { readKeyed, readNumber, readNumberOr0, writeFile } from "../files.ts";
+import { readCount, readCountOr0, readKeyed, readKeyedCounts, readNumber, writeFile } from "../files.ts";
 import { checkLimitAboveUsage } from "../resource-checks.ts";
 
 export const memoryV2: Controller = {
@@ -35,22 +35,22 @@ export const memoryV2: Controller = {
     if (low) writeFile(fs, dir, "memory.low", low);
   },
   stats: (dir, fs, out) => {
-    const raw = readKeyed(fs, dir, "memory.stat");
-    const events = readKeyed(fs, dir, "memory.events");
+    const raw = readKeyedCounts(fs, dir, "memory.stat");
+    const events = readKeyedCounts(fs, dir, "memory.events");
     out.memory.raw = raw;
     out.memory.cache = raw.file ?? 0;
     out.memory.usage = {
-      usage: readNumber(fs, dir, "memory.current"),
-      limit: readNumber(fs, dir, "memory.max"),
-      max: readNumberOr0(fs, dir, "memory.peak"),
+      usage: readCount(fs, dir, "memory.current"),
+      limit: readCount(fs, dir, "memory.max"),
+      max: readCountOr0(fs, dir, "memory.peak"),
       failcnt: events.max ?? 0,
     };
     if (fs.exists(`${dir}/memory.swap.current`)) {
       out.memory.swap = {
-        usage: readNumber(fs, dir, "memory.swap.current"),
-        limit: readNumber(fs, dir, "memory.swap.max"),
-        max: readNumberOr0(fs, dir, "memory.swap.peak"),
-        failcnt: readKeyed(fs, dir, "memory.swap.events").fail ?? 0,
+        usage: readCount(fs, dir, "memory.swap.current"),
+        limit: readCount(fs, dir, "memory.swap.max"),
+        max: readCountOr0(fs, dir, "memory.swap.peak"),
+        failcnt: readKeyedCounts(fs, dir, "memory.swap.events").fail ?? 0,
       };
     }
   },

@@ -3,24 +3,18 @@ import { boardCheck } from "../../../board/check.ts";
 import { renderText } from "../../../board/check/report.ts";
 import { realProbes } from "../../../board/check/probes.ts";
 import { rootedView } from "../../../board/check/system.ts";
-import type { Command, FlagSpec, GlobalOptions, ParsedArgs } from "../command.ts";
+import type { ParsedArgs } from "../command.ts";
 import { UsageError } from "../command.ts";
-import { helpText } from "../help.ts";
-import { flagBool, flagInt, flagString, parseArgs } from "../parse.ts";
+import { flagBool, flagInt, flagString } from "../parse.ts";
+import { withSubcommands, type Subcommand } from "../subcommands.ts";
 import { hostCgroupFs } from "../../cgroups/fs.ts";
 import { configureZram, hostSwapOps, renderZram, resetZram, zramConfig, zramStatus, type SwapRequest } from "../../../board/zram.ts";
 import { loadProfile } from "../../../board/profile.ts";
 
-interface Subcommand {
-  summary: string;
-  args: string;
-  flags: FlagSpec[];
-  run(global: GlobalOptions, args: ParsedArgs): Promise<number> | number;
-}
-
 const swap: Subcommand = {
   summary: "configure zram swap (size, algorithm, mem_limit, writeback device) and enable it, or --off / --status",
   args: "",
+  arity: [0, 0],
   flags: [
     { name: "profile", kind: "string", value: "NAME", help: "take unset values from this board profile (board/profiles)" },
     { name: "device", kind: "string", value: "zramN", help: "device to use (default: the first unused one, or a new one)" },
@@ -67,6 +61,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   check: {
     summary: "report the kernel and system features bunker uses; exit 1 when a required one is missing",
     args: "",
+    arity: [0, 0],
     flags: [{ name: "json", kind: "bool", help: "print the report as JSON (schema: board-check.json)" }],
     run: (_global, args) => {
       const report = boardCheck(rootedView("/", realProbes));
@@ -77,33 +72,4 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   swap,
 };
 
-const asCommand = (name: string, sub: Subcommand): Command => ({
-  name: `board ${name}`,
-  summary: sub.summary,
-  args: sub.args,
-  arity: [0, 0],
-  flags: sub.flags,
-  run: sub.run,
-});
-
-export const command: Command = {
-  name: "board",
-  summary: "board tools: feature check",
-  args: "<subcommand> [options]",
-  arity: [1, -1],
-  flags: [],
-  stopAtPositional: true,
-  description: ["subcommands:", ...Object.entries(SUBCOMMANDS).map(([n, s]) => `  ${n.padEnd(12)} ${s.summary}`)].join("\n"),
-  run: (global, args) => {
-    const [name, ...rest] = args.positional;
-    const sub = name === undefined ? undefined : SUBCOMMANDS[name];
-    if (!sub) throw new UsageError(`Unknown board subcommand: '${name}' (known: ${Object.keys(SUBCOMMANDS).join(", ")})`);
-    const parsed = parseArgs(rest, [...sub.flags, { name: "help", kind: "bool", short: "h", help: "" }]);
-    if (flagBool(parsed, "help")) {
-      console.log(helpText(asCommand(name!, sub)));
-      return 0;
-    }
-    if (parsed.positional.length) throw new UsageError(`'board ${name}' takes no arguments`);
-    return sub.run(global, parsed);
-  },
-};
+export const command = withSubcommands("board", "board tools: feature check", SUBCOMMANDS);

@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { OomEventSchema, StatsEventSchema, streamEvents } from "../../container/events.ts";
 import { followMemoryEvents } from "../../memory/event-follow.ts";
 import { eventLogPath, MemoryEventLineSchema, type MemoryEventLine } from "../../memory/event-log.ts";
+import { exactJson } from "../../exact-json.ts";
 import { parseDuration } from "../../units.ts";
 import { UsageError, type Command } from "../command.ts";
 import { flagBool, flagString } from "../parse.ts";
@@ -41,7 +42,7 @@ export const command: Command = {
         g.root,
         id,
         { intervalMs: parseInterval(flagString(a, "interval") ?? "5s"), once: flagBool(a, "stats"), signal: stop.signal, follow },
-        (e) => process.stdout.write(`${JSON.stringify(e)}\n`),
+        (e) => process.stdout.write(`${exactJson(e)}\n`),
       );
     } finally {
       process.off("SIGINT", onSignal).off("SIGTERM", onSignal);

@@ -4,7 +4,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { flagBool, flagList, flagString } from "../parse.ts";
 import { execInContainer, execProcess } from "../../container/exec.ts";
-import { exitStatusOf, waitForeground } from "../../container/wait.ts";
+import { waitForeground } from "../../container/wait.ts";
 import { readRecord } from "../../container/record.ts";
 import { parseProcess, type Config, type Process } from "../../spec/config.ts";
 import { ID_MAX } from "../../spec/integers.ts";
@@ -79,15 +79,12 @@ export const command: Command = {
     }
     const detach = flagBool(a, "detach");
     const socket = flagString(a, "console-socket");
-    const stage = await execInContainer({ root: g.root, id, process: proc, console: socket ? { path: socket } : detach ? undefined : "foreground" });
+    const execed = await execInContainer({ root: g.root, id, process: proc, detach, console: socket ? { path: socket } : detach ? undefined : "foreground" });
     const pidFile = flagString(a, "pid-file");
-    if (pidFile) writeFileAtomic(pidFile, String(stage.proc.pid));
-    if (detach) {
-      stage.proc.unref();
-      return 0;
-    }
-    const terminal = stage.console?.attach();
-    const status = await waitForeground(stage.proc.pid, stage.proc.exited.then(() => exitStatusOf(stage.proc)));
+    if (pidFile) writeFileAtomic(pidFile, String(execed.pid));
+    if (detach) return 0;
+    const terminal = execed.console?.attach();
+    const status = await waitForeground(execed.pid, execed.exited());
     terminal?.stop();
     return status;
   },

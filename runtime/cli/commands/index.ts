@@ -23,7 +23,11 @@ export const commands: Record<string, Loader> = {
   events: () => import("./events.ts"),
   stats: () => import("./stats.ts"),
   board: () => import("./board.ts"),
+  image: () => import("./image.ts"),
   daemon: () => import("./daemon.ts"),
+  apply: () => import("./apply.ts"),
+  status: () => import("./status.ts"),
+  logs: () => import("./logs.ts"),
 };
 
 export const commandNames = (): string[] => Object.keys(commands).sort();

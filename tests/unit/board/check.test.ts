@@ -1,8 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
 import { boardCheck } from "../../../board/check.ts";
 import { CheckReportSchema, renderText } from "../../../board/check/report.ts";
-import { a53Board, fakeProbes, fakeView, type Tree } from "./check/fake-system.ts";
+import { a53Board, fakeProbes, fakeView, removeTrees, type Tree } from "./check/fake-system.ts";
+
+afterAll(removeTrees);
 
 const without = (tree: Tree, ...paths: string[]): Tree => Object.fromEntries(Object.entries(tree).filter(([p]) => !paths.includes(p)));
 const statusOf = (tree: Tree, id: string, probes = fakeProbes()) => {
@@ -17,7 +19,7 @@ describe("boardCheck()", () => {
     expect(report.ok).toBe(true);
     expect(report).toMatchObject({ kernel: "6.1.0-57-arm64", arch: "aarch64" });
     const notOk = report.items.filter((i) => i.status !== "ok").map((i) => `${i.id}=${i.status}`);
-    expect(notOk).toEqual(["kernel.config=degraded", "cpu.lse-atomics=degraded", "cgroup.devices=degraded", "memory.zswap=degraded"]);
+    expect(notOk).toEqual(["kernel.config=degraded", "cpu.lse-atomics=degraded", "cgroup.devices=degraded", "memory.zswap=degraded", "checkpoint.incremental=missing"]);
     expect(report.items.find((i) => i.id === "cpu.lse-atomics")!.loss).toContain("SIGILL");
   });
 
@@ -126,5 +128,48 @@ describe("renderText()", () => {
     expect(text).toMatch(/network namespace\s+MISSING\s+\(required\) no \/proc\/self\/ns\/net/);
     expect(text).toContain("without it: containers share the board's network stack");
     expect(text.trim().split("\n").pop()).toMatch(/missing: a required feature is missing$/);
+  });
+});
+
+describe("boardCheck() on process checkpoints", () => {
+  const HOST_CRIU = [
+    "Error (criu/vdso.c:381): vdso: Unexpected rt vDSO area bounds",
+    "Error (criu/vdso.c:613): vdso: Failed to fill self vdso symtable",
+    "Error (criu/kerndat.c:1615): kerndat_vdso_fill_symtable failed when initializing kerndat.",
+    "Error (criu/crtools.c:260): Could not initialize kernel features detection.",
+  ].join("\n");
+
+  test("says ok when criu check looks good, and incremental dumps missing for want of soft-dirty on arm64", () => {
+    const probes = fakeProbes();
+    expect(statusOf(a53Board(), "checkpoint.process", probes)).toMatchObject({ status: "ok", detail: "criu 3.17.1: Looks good." });
+    const inc = statusOf(a53Board(), "checkpoint.incremental", probes);
+    expect(inc).toMatchObject({ status: "missing", required: false });
+    expect(inc.detail).toContain("arm64 kernels have none");
+    expect(inc.loss).toContain("no pre-dump");
+    expect(probes.calls.filter((c) => c.startsWith("criu"))).toEqual(["criu check", "criu check --feature mem_dirty_track", "criu check", "criu check --feature mem_dirty_track"]);
+  });
+
+  test("names the vDSO failure of CRIU 3.17 on a 6.18 kernel plainly, as on the x86_64 host", () => {
+    const probes = fakeProbes({ criu: () => ({ version: "3.17.1", ok: false, output: HOST_CRIU }) });
+    const found = statusOf(a53Board(), "checkpoint.process", probes);
+    expect(found.status).toBe("missing");
+    expect(found.detail).toBe(
+      "criu check failed: the installed CRIU cannot read the vDSO of kernel 6.1.0-57-arm64 (Debian's CRIU 3.17 fails so on kernel 6.18; CRIU 4.1 reads it): Error (criu/vdso.c:381): vdso: Unexpected rt vDSO area bounds",
+    );
+    expect(found.loss).toContain("starts the program afresh");
+    expect(probes.calls).not.toContain("criu check --feature mem_dirty_track");
+  });
+
+  test("points at the loopback interface and the missing modules", () => {
+    const says = (output: string) => statusOf(a53Board(), "checkpoint.process", fakeProbes({ criu: () => ({ version: "3.17.1", ok: false, output }) })).detail;
+    expect(says("Error (criu/kerndat.c:1034): kerndat_tcp_repair: connect: Network is unreachable")).toStartWith("criu check failed: the loopback interface is down");
+    expect(says("Error (criu/sockets.c:803): Can't collect unix sockets")).toContain("socket diag modules");
+    expect(says("Error (criu/util.c:640): exited, status=3\nError (criu/net.c:1): iptables-restore failed")).toContain("netfilter modules");
+  });
+
+  test("says what is missing without criu, and degraded when criu finds optional features missing", () => {
+    expect(statusOf(a53Board(), "checkpoint.process", fakeProbes({ criu: () => undefined }))).toMatchObject({ status: "missing", detail: "criu is not installed (Debian: apt-get install criu)" });
+    const partial = fakeProbes({ criu: () => ({ version: "3.17.1", ok: true, output: "Looks good but some kernel features are missing\nwhich, depending on your process tree, may cause\ndump or restore failure." }) });
+    expect(statusOf(a53Board(), "checkpoint.process", partial).status).toBe("degraded");
   });
 });

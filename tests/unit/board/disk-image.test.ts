@@ -1,14 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeExt4Image, treeBytes } from "../../../board/disk-image.ts";
+import { tempDirs } from "../../support/temp.ts";
+
+const temp = tempDirs();
 
 const tools = Bun.which("mkfs.ext4", { PATH: "/usr/sbin:/sbin:/usr/bin:/bin" }) && Bun.which("debugfs", { PATH: "/usr/sbin:/sbin:/usr/bin:/bin" });
 if (!tools) console.log("skip: makeExt4Image() tests need mkfs.ext4 and debugfs (Debian package e2fsprogs)");
 
 const tree = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), "disk-tree-"));
+  const dir = temp("disk-tree-");
   mkdirSync(join(dir, "opt/bunker"), { recursive: true });
   writeFileSync(join(dir, "opt/bunker/hello"), "hello board\n");
   symlinkSync("hello", join(dir, "opt/bunker/link"));
@@ -24,7 +26,7 @@ describe("treeBytes()", () => {
 
 describe.skipIf(!tools)("makeExt4Image()", () => {
   test("writes a sparse ext4 image of the asked size that holds the tree", () => {
-    const image = join(mkdtempSync(join(tmpdir(), "disk-")), "disk.img");
+    const image = join(temp("disk-"), "disk.img");
     makeExt4Image(tree(), image, 96);
     expect(statSync(image).size).toBe(96 * 2 ** 20);
     const cat = Bun.spawnSync(["debugfs", "-R", "cat /opt/bunker/hello", image], { env: { PATH: "/usr/sbin:/sbin:/usr/bin:/bin" } });
@@ -34,7 +36,7 @@ describe.skipIf(!tools)("makeExt4Image()", () => {
   });
 
   test("refuses a size the tree does not fit in, naming both", () => {
-    const image = join(mkdtempSync(join(tmpdir(), "disk-")), "disk.img");
+    const image = join(temp("disk-"), "disk.img");
     expect(() => makeExt4Image(tree(), image, 60)).toThrow("1 MiB of files do not fit in 60 MiB");
   });
 });

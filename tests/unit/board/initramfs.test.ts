@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { baseInitramfs, jobInitramfs } from "../../../board/initramfs.ts";
 import type { ModuleInfo } from "../../../board/kmod.ts";
+import { tempDirs } from "../../support/temp.ts";
+
+const temp = tempDirs();
 
 /** Names and contents of a gzip'd newc archive, read with a minimal reader. */
 const entries = (gz: Uint8Array): Map<string, string> => {
@@ -20,7 +22,7 @@ const entries = (gz: Uint8Array): Map<string, string> => {
 };
 
 const fixture = () => {
-  const dir = mkdtempSync(join(tmpdir(), "initramfs-"));
+  const dir = temp("initramfs-");
   mkdirSync(join(dir, "busybox/bin"), { recursive: true });
   writeFileSync(join(dir, "busybox/bin/busybox"), "BUSYBOX");
   mkdirSync(join(dir, "modules/kernel/fs"), { recursive: true });

@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadProfile, parseProfile, profileNames } from "../../../board/profile.ts";
+import { tempDirs } from "../../support/temp.ts";
+
+const temp = tempDirs();
 
 describe("board profiles", () => {
   test("every profile in board/profiles is valid and named after its file", () => {
@@ -30,7 +32,7 @@ describe("board profiles", () => {
   });
 
   test("loadProfile() refuses a profile whose name differs from its file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "profiles-"));
+    const dir = temp("profiles-");
     writeFileSync(join(dir, "one.json"), JSON.stringify({ ...loadProfile("qemu-virt-a53"), name: "two" }));
     expect(() => loadProfile("one", dir)).toThrow("name: 'two' differs from the file name");
   });

@@ -102,7 +102,11 @@ export class FakeCgroupFs implements CgroupFs {
           this.host.write(`${mp}/cpuset.mems`, "0");
         }
       });
+      // The named hierarchy systemd keeps (no controller), joined by containers as runc's are.
+      this.v1Mounts.push("/sys/fs/cgroup/systemd");
       mounts.push(`${n++} 20 0:${n} / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd`);
+      cgroupLines.push(`${cgroupLines.length + 1}:name=systemd:${opts.own?.["name=systemd"] ?? "/"}`);
+      this.populate("/sys/fs/cgroup/systemd", true);
     }
     if (opts.layout !== "v1") {
       const mp = opts.layout === "v2" ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";

@@ -19,6 +19,8 @@ export interface Node {
   mtime?: bigint;
   /** The mount id statx reports (0 unless a test sets one). */
   mntId?: bigint;
+  /** A regular file's content. */
+  data?: Buffer;
 }
 
 const UMASK = 0o022;
@@ -53,7 +55,7 @@ export interface FakeFs {
 export const fakeFs = (): FakeFs => {
   const host: Node = { mode: S_IFDIR | 0o755, uid: 0, gid: 0, entries: new Map(), xattrs: new Map() };
   host.parent = host;
-  const fds = new Map<number, { node: Node; pathOnly: boolean; read: boolean }>();
+  const fds = new Map<number, { node: Node; pathOnly: boolean; read: boolean; pos: number }>();
   const calls: FakeFs["calls"] = [];
   const failures: { name: string; errno: string; left: number }[] = [];
   let nextFd = 20;
@@ -91,7 +93,7 @@ export const fakeFs = (): FakeFs => {
   };
   const newFd = (node: Node, pathOnly: boolean): number => {
     const fd = nextFd++;
-    fds.set(fd, { node, pathOnly, read: false });
+    fds.set(fd, { node, pathOnly, read: false, pos: 0 });
     return fd;
   };
   const procTarget = (path: string): { node: Node; rest?: string } => {
@@ -251,6 +253,18 @@ export const fakeFs = (): FakeFs => {
       const target = rest === "." ? node : child(node, single("lsetxattr", rest ?? ""));
       if (!target) return fail("lsetxattr", "ENOENT", path);
       target.xattrs.set(name, Buffer.from(value).toString());
+    },
+    read: (fd, max) => {
+      const f = fds.get(fd) ?? loud(`unknown descriptor ${fd}`);
+      if (f.pathOnly) fail("read", "EBADF", `fd ${fd}`);
+      const chunk = (f.node.data ?? Buffer.alloc(0)).subarray(f.pos, f.pos + max);
+      f.pos += chunk.length;
+      return Buffer.from(chunk);
+    },
+    writeAll: (fd, data) => {
+      const f = fds.get(fd) ?? loud(`unknown descriptor ${fd}`);
+      if (f.pathOnly) fail("write", "EBADF", `fd ${fd}`);
+      f.node.data = Buffer.concat([f.node.data ?? Buffer.alloc(0), Buffer.from(data)]);
     },
     syncfs: (fd) => {
       if (fds.get(fd)?.pathOnly !== false) fail("syncfs", "EBADF", `fd ${fd}`);

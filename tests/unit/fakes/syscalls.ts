@@ -1,5 +1,8 @@
 // A recording fake of the Syscalls interface: logs every call with its arguments, can fail chosen calls with an
-// errno, and throws on any call a test did not script a result for.
+// errno, and throws on any call it has no result for: calls that return nothing succeed, calls that return a value
+// get the result scripted below (or by the test), and a read of an fd the test did not feed throws rather than
+// reading as end of file.
+import { SECCOMP_FILTER_FLAG } from "../../../ffi/constants.ts";
 import { errnoNumber, SysError } from "../../../ffi/errno.ts";
 import type { Syscalls } from "../../../ffi/syscalls.ts";
 
@@ -15,7 +18,7 @@ export interface Recorder {
   names(): string[];
   /** The next `times` calls of `name` (matching `when`, if given) fail with `errno`. */
   failNext(name: keyof Syscalls, errno: string, times?: number, when?: (args: unknown[]) => boolean): void;
-  /** Data the next reads of `fd` return, one chunk per read; an exhausted queue reads as end of file. */
+  /** Data the next reads of `fd` return, one chunk per read; once fed, an exhausted queue reads as end of file. */
   feed(fd: number, ...chunks: string[]): void;
   /** What calls of `name` return from now on. */
   respond(name: keyof Syscalls, fn: (...args: unknown[]) => unknown): void;
@@ -26,14 +29,29 @@ export const recordingSyscalls = (): Recorder => {
   const failures: { name: string; errno: string; left: number; when?: (args: unknown[]) => boolean }[] = [];
   const reads = new Map<number, Buffer[]>();
   let nextFd = 10;
-  const results: Partial<Record<keyof Syscalls, (...args: unknown[]) => unknown>> = {
+  const none = (): undefined => undefined;
+  const results: Record<keyof Syscalls, (...args: unknown[]) => unknown> = {
+    unshare: none, setns: none, mount: none, umount2: none, pivotRoot: none, chdir: none, chroot: none, sethostname: none,
+    setdomainname: none, capset: none, setresuid: none, setresgid: none, setgroups: none, setrlimit: none, close: none,
+    dup3: none, writeAll: none, mknod: none, resetSignals: none, sendFd: none, setWindowSize: none, kill: none,
+    closeRangeCloexec: none, mountSetattr: none, moveMount: none, schedSetattr: none, ioprioSet: none, schedSetaffinity: none, personality: none,
     open: () => nextFd++,
-    read: (fd) => reads.get(fd as number)?.shift() ?? Buffer.alloc(0),
+    read: (fd) => {
+      const queue = reads.get(fd as number);
+      if (!queue) throw new Error(`Unscripted syscall in test: read of fd ${String(fd)}, which the test did not feed`);
+      return queue.shift() ?? Buffer.alloc(0);
+    },
     openPty: () => ({ master: 90, slavePath: "/dev/pts/0" }),
     connectUnix: () => 91,
     openTree: () => nextFd++,
+    fsMount: () => nextFd++,
+    acceptUnix: () => nextFd++,
+    // A pid for the program a stage spawns (posix_spawn from the host PID namespace).
+    posixSpawn: () => 4242,
     // A host whose root mount is private, unless a test sets another table.
     mountTable: () => "1 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n",
+    // The listener's fd when the filter asks for one.
+    loadSeccompFilter: (_program, flags) => ((flags as number) & SECCOMP_FILTER_FLAG.NEW_LISTENER ? 92 : 0),
     umask: () => 0o22,
     prctl: () => 0,
     setsid: () => 1,
@@ -42,15 +60,8 @@ export const recordingSyscalls = (): Recorder => {
       throw new Error("execve reached (the fake does not replace the process)");
     },
   };
-  const names: (keyof Syscalls)[] = [
-    "unshare", "setns", "mount", "umount2", "pivotRoot", "chdir", "chroot", "sethostname", "setdomainname", "prctl",
-    "capset", "setresuid", "setresgid", "setgroups", "setrlimit", "execve", "open", "close", "dup3", "read", "writeAll",
-    "mknod", "ioctl", "umask", "setsid", "resetSignals", "openPty", "connectUnix", "sendFd", "setWindowSize", "kill",
-    "closeRangeCloexec", "mountSetattr", "openTree", "moveMount", "mountTable", "schedSetattr", "ioprioSet", "personality",
-    "schedSetaffinity",
-  ];
   const sys = Object.fromEntries(
-    names.map((name) => [
+    (Object.keys(results) as (keyof Syscalls)[]).map((name) => [
       name,
       (...args: unknown[]) => {
         calls.push({ name, args });
@@ -59,7 +70,7 @@ export const recordingSyscalls = (): Recorder => {
           f.left--;
           throw new SysError(name, errnoNumber(f.errno), "(injected)");
         }
-        return results[name]?.(...args);
+        return results[name](...args);
       },
     ]),
   ) as unknown as Syscalls;

@@ -1,5 +1,5 @@
 // A fake board for the check's tests: files laid out below a temporary root, and kernel probes that record their calls.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { KernelProbes, ProbeResult, SystemView } from "../../../../board/check/system.ts";
@@ -38,9 +38,17 @@ export const a53Board = (): Tree => ({
   "/sys/module/zswap/parameters/enabled": "N\n",
 });
 
+const written: string[] = [];
+
+/** Removes every tree written so far: each test file using these fakes calls it in afterAll. */
+export const removeTrees = (): void => {
+  for (const root of written.splice(0)) rmSync(root, { recursive: true, force: true });
+};
+
 /** Writes `tree` below a fresh temporary directory and returns that directory. */
 export const writeTree = (tree: Tree): string => {
   const root = mkdtempSync(join(tmpdir(), "board-check-"));
+  written.push(root);
   for (const [path, content] of Object.entries(tree)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
@@ -53,7 +61,13 @@ export interface FakeProbes extends KernelProbes {
 }
 
 /** Probes that answer as told and record each call; a PSI trigger on any file but /proc/pressure/memory fails the test. */
-export const fakeProbes = (answers: { pidfd?: ProbeResult; psi?: ProbeResult; seccompFlags?: number } = {}): FakeProbes => {
+/** `criu check` as Debian's CRIU 3.17 answers on the emulated board: basic check good, no soft-dirty tracking. */
+export const BOARD_CRIU = (args: readonly string[]) =>
+  args.includes("mem_dirty_track") ? { version: "3.17.1", ok: false, output: "" } : { version: "3.17.1", ok: true, output: "Looks good." };
+
+export const fakeProbes = (
+  answers: { pidfd?: ProbeResult; psi?: ProbeResult; seccompFlags?: number; criu?: KernelProbes["criu"] } = {},
+): FakeProbes => {
   const calls: string[] = [];
   return {
     calls,
@@ -69,6 +83,10 @@ export const fakeProbes = (answers: { pidfd?: ProbeResult; psi?: ProbeResult; se
       calls.push(`psi ${path}`);
       if (path !== "/proc/pressure/memory") throw new Error(`Unexpected PSI trigger on '${path}'`);
       return answers.psi ?? { ok: true };
+    },
+    criu: (args) => {
+      calls.push(`criu check ${args.join(" ")}`.trim());
+      return (answers.criu ?? BOARD_CRIU)(args);
     },
   };
 };

@@ -18,7 +18,7 @@ describe("the hybrid driver", () => {
     const m = hybrid();
     expect(m.layout).toBe("hybrid");
     expect(m.dirs().at(-1)).toEqual({ hierarchy: "", dir: `${fs.root}/sys/fs/cgroup/unified/ctr` });
-    expect(m.procsFiles()).toHaveLength(9);
+    expect(m.procsFiles()).toHaveLength(10);
   });
 
   test("applies a resource to the v1 controller where one is mounted and to v2 otherwise (hugetlb here)", () => {

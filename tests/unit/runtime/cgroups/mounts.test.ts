@@ -18,8 +18,14 @@ describe("parseMountinfo", () => {
     expect(m.v2?.mountpoint).toBe("/sys/fs/cgroup/unified");
   });
 
-  test("ignores named hierarchies such as name=systemd", () => {
-    expect(parseMountinfo(HYBRID).v1.has("")).toBe(false);
+  test("keeps name=systemd apart from the controller hierarchies, and only beside v1 controllers", () => {
+    const m = parseMountinfo(HYBRID);
+    expect(m.v1.has("")).toBe(false);
+    expect(m.systemd?.mountpoint).toBe("/sys/fs/cgroup/systemd");
+    const v2 = parseMountinfo("25 20 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n40 25 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd");
+    expect(v2.layout).toBe("v2");
+    expect(v2.systemd).toBeUndefined();
+    expect(parseMountinfo("32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n41 31 0:38 / /x rw - cgroup cgroup rw,name=other").systemd).toBeUndefined();
   });
 
   test("reports v2 for a lone cgroup2 mount and v1 without one", () => {

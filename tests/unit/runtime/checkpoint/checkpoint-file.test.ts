@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ByteWriter } from "../../../../runtime/durable/bytes.ts";
 import { readCheckpoint, writeCheckpoint } from "../../../../runtime/checkpoint/checkpoint-file.ts";
+import { CRIU_IMAGES_TREE, type ProcessImage } from "../../../../runtime/durable/checkpoint-records.ts";
 import { hashChunk, packChunk } from "../../../../runtime/checkpoint/chunks.ts";
 import { encodeHeader, encodeRecord } from "../../../../runtime/durable/frame.ts";
 import type { ContainerState } from "../../../../runtime/durable/lifecycle.ts";
@@ -125,6 +126,30 @@ describe("checkpoint files", () => {
     expect(readdirSync(work).sort()).toEqual(["data", "rootfs", "two.bnkc"]);
     expect(() => restoreTree(file, "/data", join(work, "data"))).toThrow("already exists");
     expect(() => restoreTree(file, "/logs", join(work, "logs"))).toThrow("it holds no tree '/logs' (it holds 'rootfs', '/data')");
+  });
+
+  test("hold a process checkpoint: the process record and CRIU's images as the tree 'criu', packed one chunk at a time", () => {
+    const tree = join(work, "rootfs");
+    makeTree(tree);
+    const images = join(work, "images");
+    mkdirSync(images);
+    // A pages image several chunks long, and small images around it, as CRIU writes them.
+    writeFileSync(join(images, "pages-1.img"), Buffer.alloc(5 * 65536 + 100, 7));
+    writeFileSync(join(images, "core-1.img"), "core");
+    const process: ProcessImage = {
+      criu: "3.17.1", arch: "aarch64", kernel: "6.1.0-57-arm64", pid: 181, cgroup: "/bunker-board/counter",
+      mounts: ["/proc/meminfo"], stdio: [{ fd: 0, kind: "inside" }, { fd: 1, kind: "file", key: "file[19:4]" }],
+    };
+    const file = join(work, "p.bnkc");
+    writeCheckpoint({ file, id: "web", trees: [{ name: "rootfs", dir: tree }, { name: CRIU_IMAGES_TREE, dir: images, level: 3 }], config, state, process });
+    const read = readCheckpoint(file);
+    expect(read.process).toEqual(process);
+    expect(read.trees.map((t) => t.name)).toEqual(["rootfs", "criu"]);
+    restoreTree(file, CRIU_IMAGES_TREE, join(work, "out"), { contents: read, durable: false });
+    expect(readFileSync(join(work, "out/pages-1.img")).equals(Buffer.alloc(5 * 65536 + 100, 7))).toBe(true);
+    // A file-state checkpoint has no process record.
+    writeCheckpoint({ file: join(work, "f.bnkc"), id: "web", trees: [{ name: "rootfs", dir: tree }], config, state });
+    expect(readCheckpoint(join(work, "f.bnkc")).process).toBeUndefined();
   });
 
   test("refuse a truncated file, a flipped bit and a wrong file with errors naming the file", () => {

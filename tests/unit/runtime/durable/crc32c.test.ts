@@ -21,4 +21,19 @@ describe("crc32c", () => {
     const data = new TextEncoder().encode("power cuts happen at any instant");
     expect(crc32cUpdate(crc32c(data, 0, 10), data, 10)).toBe(crc32c(data));
   });
+
+  test("agrees with the one-byte-a-step definition at every length and offset (the slicing-by-8 path and its tail)", () => {
+    const reference = (b: Uint8Array): number => {
+      let c = 0xffffffff;
+      for (const x of b) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      }
+      return ~c >>> 0;
+    };
+    let seed = 7;
+    const data = Uint8Array.from({ length: 300 }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 23);
+    for (let start = 0; start < 9; start++)
+      for (let end = start; end <= data.length; end += 7) expect(crc32c(data, start, end)).toBe(reference(data.subarray(start, end)));
+  });
 });

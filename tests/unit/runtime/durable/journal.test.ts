@@ -39,6 +39,23 @@ describe("openStateJournal", () => {
     expect(before.containers.tmp).toBeUndefined();
   });
 
+  test("keeps the service manager's target and the step in progress, through a reopen and a compaction", () => {
+    const disk = new FaultStorage();
+    const j = openStateJournal("/state", disk, { segmentBytes: 8 * SECTOR });
+    const document = JSON.stringify({ device: "d", version: "2", services: { web: { bundle: "/b", env: { X: "y".repeat(900) } } } });
+    j.record({ kind: "target", file: "t.json", version: "2", document });
+    j.record({ kind: "stepBegun", service: "web", action: "start", detail: "start web" });
+    expect(openStateJournal("/state", disk).state()).toMatchObject({ target: { file: "t.json", version: "2", document }, step: { service: "web", action: "start" } });
+    j.record({ kind: "stepEnded", service: "web", action: "start", detail: "start web", outcome: "done" });
+    // Enough container changes to fill the segment: the target must come back from the snapshot.
+    for (const c of life) j.record(c);
+    const again = openStateJournal("/state", disk);
+    expect(again.recovery.snapshotSeq).toBeGreaterThan(0);
+    expect(again.state()).toEqual(j.state());
+    expect(again.state().target?.document).toBe(document);
+    expect(again.state().step).toBeUndefined();
+  });
+
   test("costs one sector write and one fsync per change", () => {
     const disk = new FaultStorage();
     const j = openStateJournal("/state", disk);

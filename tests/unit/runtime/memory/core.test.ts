@@ -7,6 +7,7 @@ import { memoryPolicy } from "../../../../runtime/memory/policy.ts";
 import type { EpollWatch, WatchCallbacks } from "../../../../runtime/watch/epoll.ts";
 import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
 import { putSystem, putV2 } from "./cgroup-fixtures.ts";
+import { until } from "../../../support/until.ts";
 
 const MiB = 2 ** 20;
 const NOW = 5_000_000;
@@ -44,9 +45,6 @@ const container = (id: string, cls: string, current: number): CoreContainer => {
   return { id, policy: memoryPolicy({ "bunker.memory.class": cls, "bunker.reclaim": "off" }), status: "running", paths: { v2: `/sys/fs/cgroup/bunker/${id}` }, restarts: [] };
 };
 
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 5; i++) await Bun.sleep(1);
-};
 
 describe("MemoryCore", () => {
   test("arms the system triggers and each container's class triggers, recording each", () => {
@@ -92,7 +90,7 @@ describe("MemoryCore", () => {
     for (const c of fleet) core.attach(c);
     clock = NOW + 3;
     psi.fire("psi system full", NOW);
-    await settle();
+    await until(() => events.some((e) => e.action === "freeze"), "the freeze");
     const acted = events.filter((e) => e.action !== "watch");
     expect(acted).toEqual([
       {
@@ -110,11 +108,10 @@ describe("MemoryCore", () => {
     core = new MemoryCore({ fs: f, config: defaultLadderConfig({ reclaimIntervalMs: 50, reclaimRecheckMs: 50 }), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: fakePsi().make, now: () => clock });
     core.start();
     core.attach(fleet[0]!);
-    await settle();
+    await until(() => events.some((e) => e.action === "reclaim"), "the first reclaim");
     expect(events.filter((e) => e.action === "reclaim")).toHaveLength(1);
     clock = NOW + 60;
-    await Bun.sleep(80);
-    expect(events.filter((e) => e.action === "reclaim").length).toBeGreaterThanOrEqual(2);
+    await until(() => events.filter((e) => e.action === "reclaim").length >= 2, "the next, timed reclaim");
   });
 
   test("records a kernel OOM kill seen in memory.events", async () => {
@@ -124,7 +121,7 @@ describe("MemoryCore", () => {
     core.start();
     core.attach(fleet[0]!);
     f.set("/sys/fs/cgroup/bunker/web/memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\noom_group_kill 0\n");
-    for (let i = 0; i < 500 && !events.some((e) => e.action === "kernel-oom-kill"); i++) await Bun.sleep(2);
+    await until(() => events.some((e) => e.action === "kernel-oom-kill"), "the kernel OOM kill event");
     expect(events.find((e) => e.action === "kernel-oom-kill")).toMatchObject({ container: "web", class: "normal", reason: "memory.events oom_kill grew" });
   });
 });

@@ -1,20 +1,20 @@
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { followMemoryEvents } from "../../../../runtime/memory/event-follow.ts";
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
+import { tempDirs } from "../../../support/temp.ts";
+import { until } from "../../../support/until.ts";
+
+const temp = tempDirs();
 
 const event = (container: string, action: MemoryEvent["action"]): string =>
   `${JSON.stringify({ time: "2026-11-29T00:00:00Z", container, action, outcome: "done", reason: "test" })}\n`;
 
-const until = async (cond: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !cond(); i++) await Bun.sleep(5);
-};
 
 describe("followMemoryEvents()", () => {
   test("passes on new events of one container as the daemon appends them, across a rotation", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "follow-"));
+    const dir = temp("follow-");
     const log = join(dir, ".events", "memory.jsonl");
     const seen: string[] = [];
     const f = followMemoryEvents(log, "web", (e) => seen.push(e.action));
@@ -30,7 +30,7 @@ describe("followMemoryEvents()", () => {
   });
 
   test("does not replay what the log held before it started", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "follow-"));
+    const dir = temp("follow-");
     const log = join(dir, "memory.jsonl");
     writeFileSync(log, event("web", "freeze"));
     const seen: string[] = [];

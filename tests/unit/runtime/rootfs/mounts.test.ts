@@ -11,7 +11,7 @@ const FD_PATH = /^\/proc\/self\/fd\/\d+$/;
 
 const step = (over: Partial<MountStep>): MountStep => ({
   source: "tmpfs", fstype: "tmpfs", flags: 0, data: null, propagation: [], targetIsFile: false, destination: "/data",
-  recursiveAttrs: null, kind: "plain", ...over,
+  recursiveAttrs: null, copyUp: false, idmapFd: null, kind: "plain", ...over,
 });
 
 const setup = () => {

@@ -65,7 +65,7 @@ describe("applyRootPropagation()", () => {
 
 describe("parseMountTable()", () => {
   test("reads id, unescaped mount point and the optional fields", () => {
-    expect(parseMountTable(SHARED_HOST)[2]).toEqual({ id: 31, mountpoint: "/srv/a b", optional: ["master:3"] });
+    expect(parseMountTable(SHARED_HOST)[2]).toEqual({ id: 31, mountpoint: "/srv/a b", root: "/", fstype: "tmpfs", optional: ["master:3"] });
     expect(parseMountTable(SHARED_HOST)[0]!.optional).toEqual(["shared:1"]);
   });
 });

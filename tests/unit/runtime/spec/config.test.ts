@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, parseConfig, parseProcess, processProblems } from "../../../../runtime/spec/config.ts";
+import { exactInteger, parseJson } from "../../../../runtime/spec/validate.ts";
 
 // Plain JSON as a user would write it; each test changes one thing.
 const minimal = (): any => ({
@@ -199,6 +200,47 @@ describe("parseConfig()", () => {
     expect(errorOf((c) => (c.linux.namespaces[0].path = "ns/pid"))).toBe("Invalid config.json: /linux/namespaces/0/path: Not an absolute path: 'ns/pid'");
   });
 
+  test("rejects a device path that leaves /dev, naming the index", () => {
+    expect(errorOf((c) => (c.linux.devices = [{ type: "c", path: "/dev/fuse" }, { type: "c", path: "/dev/../../x" }]))).toBe(
+      "Invalid config.json: /linux/devices/1/path: Must be under /dev: '/dev/../../x'",
+    );
+    expect(errorOf((c) => (c.linux.devices = [{ type: "c", path: "/devices" }]))).toBe("Invalid config.json: /linux/devices/0/path: Must be under /dev: '/devices'");
+  });
+
+  test("without a mount namespace, refuses each field that needs one", () => {
+    const noMount = (c: any) => (c.linux.namespaces = [{ type: "pid" }]);
+    for (const [pointer, change] of [
+      ["/root/readonly", (c: any) => (c.root = { readonly: true })],
+      ["/mounts", (c: any) => (c.mounts = [{ destination: "/proc", type: "proc" }])],
+      ["/linux/devices", (c: any) => (c.linux.devices = [{ type: "c", path: "/dev/fuse" }])],
+      ["/linux/rootfsPropagation", (c: any) => (c.linux.rootfsPropagation = "private")],
+      ["/linux/maskedPaths", (c: any) => (c.linux.maskedPaths = ["/proc/kcore"])],
+      ["/linux/readonlyPaths", (c: any) => (c.linux.readonlyPaths = ["/proc/sys"])],
+    ] as const)
+      expect(errorOf((c) => (noMount(c), change(c)))).toBe(`Invalid config.json: ${pointer}: Needs a 'mount' namespace in /linux/namespaces`);
+    const c = minimal();
+    noMount(c);
+    expect(parseConfig(c, "/bundle").root.path).toBe("/bundle/rootfs");
+  });
+
+  test("checks idmapped and tmpcopyup mounts", () => {
+    const map = [{ containerID: 0, hostID: 1000, size: 1 }];
+    expect(errorOf((c) => (c.mounts = [{ destination: "/t", type: "tmpfs", uidMappings: map, gidMappings: map }]))).toBe(
+      "Invalid config.json: /mounts/0: An idmapped mount must be a bind mount",
+    );
+    expect(errorOf((c) => (c.mounts = [{ destination: "/t", type: "bind", source: "/x", options: ["idmap"] }]))).toBe(
+      "Invalid config.json: /mounts/0: An idmapped mount needs uidMappings and gidMappings, its own or the container's in /linux",
+    );
+    expect(errorOf((c) => (c.mounts = [{ destination: "/t", type: "bind", source: "/x", options: ["tmpcopyup"] }]))).toBe(
+      "Invalid config.json: /mounts/0/options: tmpcopyup is for tmpfs mounts",
+    );
+    const ok = minimal();
+    ok.linux.namespaces.push({ type: "user" });
+    Object.assign(ok.linux, { uidMappings: map, gidMappings: map });
+    ok.mounts = [{ destination: "/t", type: "bind", source: "/x", options: ["rbind", "ridmap"] }];
+    expect(parseConfig(ok, "/bundle").mounts).toHaveLength(1);
+  });
+
   test("rejects an ociVersion other than 1.x", () => {
     expect(errorOf((c) => (c.ociVersion = "2.0.0"))).toBe("Invalid config.json: /ociVersion: Unsupported version '2.0.0' (bunker reads 1.x)");
   });
@@ -278,6 +320,52 @@ describe("parseConfig() and the C types behind the fields", () => {
     const c = minimal();
     c.process.capabilities = { bounding: ["CAP_KILL"], foo: "x" };
     expect(parseConfig(c, "/b").process.capabilities).toEqual({ bounding: ["CAP_KILL"] });
+  });
+});
+
+describe("parseConfig(): linux.seccomp", () => {
+  const withSeccomp = (seccomp: object) => (c: any) => (c.linux.seccomp = seccomp);
+
+  test("names an unknown flag and an unknown architecture, listing the known ones", () => {
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_BOGUS"] }))).toStartWith(
+      "Invalid config.json: /linux/seccomp/flags/1: Expected one of 'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', not 'SECCOMP_FILTER_FLAG_BOGUS'",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_VAX"] }))).toContain("/linux/seccomp/architectures/0: Expected one of 'SCMP_ARCH_X86_64'");
+  });
+
+  test("an argument past 2^53 keeps its exact value through parsing and the dropping of unknown properties", () => {
+    const c = minimal();
+    c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["personality"], action: "SCMP_ACT_ERRNO", unknown: 1, args: [{ index: 0, value: 1, op: "SCMP_CMP_EQ", x: 2 }] }] };
+    const text = JSON.stringify(c).replace('"value":1', '"value":9223372036854775809');
+    const arg = parseConfig(parseJson(text, "config.json"), "/b").linux!.seccomp!.syscalls![0]!.args![0]!;
+    expect(arg).toEqual({ index: 0, value: 9223372036854775809, op: "SCMP_CMP_EQ" });
+    expect(exactInteger(arg, "value")).toBe(9223372036854775809n);
+  });
+
+  test("refuses an errno on an action that takes none, as the spec asks", () => {
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", defaultErrnoRet: 1 }))).toBe(
+      "Invalid config.json: /linux/seccomp/defaultErrnoRet: SCMP_ACT_ALLOW takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_KILL", errnoRet: 1 }] }))).toBe(
+      "Invalid config.json: /linux/seccomp/syscalls/0/errnoRet: SCMP_ACT_KILL takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 65536 }))).toContain("/linux/seccomp/defaultErrnoRet: Out of range: 65536 (an integer from 0 to 65535)");
+  });
+
+  test("refuses what a notifying filter cannot do: be the default, notify the calls that hand over its fd, lack a listener", () => {
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/run/a" }))).toBe("Invalid config.json: /linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/a", syscalls: [{ names: ["mkdir", "sendmsg"], action: "SCMP_ACT_NOTIFY" }] }))).toBe(
+      "Invalid config.json: /linux/seccomp/syscalls/0/names/1: SCMP_ACT_NOTIFY cannot be used for 'sendmsg': the setup stage hands the listener its fd with write and sendmsg",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] }))).toBe(
+      "Invalid config.json: /linux/seccomp/listenerPath: Required with SCMP_ACT_NOTIFY: the notify fd goes to this socket",
+    );
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", listenerMetadata: "x" }))).toBe("Invalid config.json: /linux/seccomp/listenerMetadata: Needs listenerPath");
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "run/a" }))).toBe("Invalid config.json: /linux/seccomp/listenerPath: Not an absolute path: 'run/a'");
+  });
+
+  test("refuses an empty syscall name", () => {
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: [""], action: "SCMP_ACT_ERRNO" }] }))).toContain("/linux/seccomp/syscalls/0/names/0");
   });
 });
 

@@ -63,17 +63,23 @@ describe("parseMountOptions()", () => {
     expect([nodiratime.recAttrSet, nodiratime.recAttrClr]).toEqual([MOUNT_ATTR.NODIRATIME, 0]);
   });
 
-  test("drops tmpcopyup and defaults instead of passing them to the filesystem", () => {
+  test("takes tmpcopyup, idmap and ridmap as options of bunker's, and defaults as none, never as file-system data", () => {
     expect(parseMountOptions(["defaults", "tmpcopyup", "mode=755"])).toEqual({
-      flags: 0, clearedFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: "mode=755",
+      flags: 0, clearedFlags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: "mode=755", idmap: "none", copyUp: true,
     });
+    expect(parseMountOptions(["rbind", "idmap"]).idmap).toBe("top");
+    expect(parseMountOptions(["rbind", "ridmap"])).toMatchObject({ idmap: "recursive", data: "" });
   });
 
-  test("MOUNT_OPTION_NAMES lists the same names runc 1.1 reports in its features", () => {
+  test("every option `bunker features` lists is taken by bunker, none handed to the file system as data", () => {
+    for (const name of MOUNT_OPTION_NAMES) expect({ name, data: parseMountOptions([name]).data }).toEqual({ name, data: "" });
+  });
+
+  test("MOUNT_OPTION_NAMES lists the names runc 1.1 reports in its features, and idmap and ridmap", () => {
     expect(MOUNT_OPTION_NAMES).toEqual([
-      "acl", "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "iversion", "lazytime", "loud", "mand", "noacl",
+      "acl", "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "iversion", "lazytime", "loud", "mand", "noacl",
       "noatime", "nodev", "nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",
-      "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime", "relatime", "remount", "rexec", "rnoatime", "rnodev",
+      "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime", "relatime", "remount", "rexec", "ridmap", "rnoatime", "rnodev",
       "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime", "rro",
       "rrw", "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw", "shared", "silent", "slave",
       "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable",

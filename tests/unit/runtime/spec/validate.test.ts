@@ -16,6 +16,11 @@ describe("decode()", () => {
     expect(v.items[0]!.opts).not.toBe(v.items[2]!.opts);
   });
 
+  test("fills defaults inside the values of a record", () => {
+    const R = Type.Object({ services: Type.Record(Type.String({ pattern: "^[a-z]+$" }), Type.Object({ n: Type.Integer({ default: 3 }) })) });
+    expect(decode(R, { services: { a: {}, b: { n: 1 } } }, "r.json")).toEqual({ services: { a: { n: 3 }, b: { n: 1 } } });
+  });
+
   test("reports the first problem with its JSON pointer and the file", () => {
     expect(() => decode(S, { n: "3", kind: "a" }, "x.json")).toThrow("Invalid x.json: /n: Expected integer");
   });

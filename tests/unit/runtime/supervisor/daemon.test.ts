@@ -17,7 +17,9 @@ const write = (value: unknown): string => {
 
 describe("loadDaemonConfig()", () => {
   test("fills every default when no file is given", () => {
-    expect(loadDaemonConfig(undefined)).toEqual({ oomReserveBytes: 0, oomGrantBytes: 8 << 20, eventLogBytes: 256 << 10, lockMemory: true, nice: -10 });
+    expect(loadDaemonConfig(undefined)).toEqual({
+      oomReserveBytes: 0, oomGrantBytes: 8 << 20, eventLogBytes: 256 << 10, lockMemory: true, nice: -10, logs: { bufferBytes: 64 << 10, flushMs: 30_000 },
+    });
   });
 
   test("keeps ladder overrides and fills the rest", () => {

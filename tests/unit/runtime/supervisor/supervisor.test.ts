@@ -2,14 +2,17 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Damaged } from "../../../../runtime/container/list.ts";
 import type { ContainerOps, ListedContainer } from "../../../../runtime/supervisor/container-ops.ts";
 import { MemoryCore } from "../../../../runtime/memory/core.ts";
 import type { EpollWatch, WatchCallbacks } from "../../../../runtime/watch/epoll.ts";
 import type { MemoryEvent } from "../../../../runtime/memory/event-log.ts";
 import { defaultLadderConfig } from "../../../../runtime/memory/ladder.ts";
 import { Supervisor } from "../../../../runtime/supervisor/supervisor.ts";
+import type { ExitRecord } from "../../../../runtime/memory/restart.ts";
 import { FakeCgroupFs } from "../../fakes/cgroupfs.ts";
 import { putSystem, putV2 } from "../memory/cgroup-fixtures.ts";
+import { until } from "../../../support/until.ts";
 
 const MiB = 2 ** 20;
 
@@ -27,14 +30,17 @@ const fakeWatch = () => {
 };
 
 /** Containers as the state root would list them; recreate() records the call and hands out a controllable exit. */
-const fakeOps = (list: ListedContainer[]) => {
+const fakeOps = (list: ListedContainer[], damaged: Damaged[] = []) => {
   const recreated: string[] = [];
   const exits: ((code: number) => void)[] = [];
   let failRecreate = false;
   const ops: ContainerOps = {
-    list: () => list,
+    list: () => ({ containers: list, damaged }),
     paths: (c) => ({ v2: `/sys/fs/cgroup/bunker/${c.id}` }),
     exitFd: () => 42,
+    pidOf: () => {
+      throw new Error("unexpected pidOf()");
+    },
     recreate: async (c) => {
       recreated.push(c.id);
       if (failRecreate) throw new Error(`Cannot create container '${c.id}': bundle gone`);
@@ -67,20 +73,17 @@ const listed = (id: string, annotations: Record<string, string>): ListedContaine
   return { id, status: "running", annotations, bundle: `/bundles/${id}`, cgroupsPath: `/bunker/${id}` };
 };
 
-const supervise = (list: ListedContainer[]) => {
+const supervise = (list: ListedContainer[], damaged: Damaged[] = [], exited?: (id: string, exit: ExitRecord) => void) => {
   const w = fakeWatch();
-  const o = fakeOps(list);
+  const o = fakeOps(list, damaged);
   sup = new Supervisor({
-    root, ops: o.ops, watch: w.watch, sink: (e) => events.push(e), warn: (m) => warnings.push(m),
+    root, ops: o.ops, watch: w.watch, sink: (e) => events.push(e), warn: (m) => warnings.push(m), ...(exited ? { exited } : {}),
     core: (containers, restart) => new MemoryCore({ fs: f, config: defaultLadderConfig(), sink: (e) => events.push(e), containers, restart, reserve: { left: 0, step: MiB }, watch: w.watch }),
   });
   sup.start();
   return { ...w, ...o };
 };
 
-const until = async (cond: () => boolean): Promise<void> => {
-  for (let i = 0; i < 500 && !cond(); i++) await Bun.sleep(2);
-};
 
 describe("Supervisor", () => {
   test("adopts the running containers of the root: exit watch, memory triggers, policy writes", () => {
@@ -93,6 +96,13 @@ describe("Supervisor", () => {
     const s = supervise([listed("bad", { "bunker.restart": "sometimes" })]);
     expect(warnings).toEqual(["Not supervising container 'bad': Cannot read annotation 'bunker.restart': must be no, on-failure or always, not 'sometimes'"]);
     expect(s.watch.labels()).not.toContain("exit bad");
+  });
+
+  test("says once which containers it cannot supervise because their state is damaged", () => {
+    const reason = "Corrupt state file '/run/bunker/old/state.json': not valid JSON";
+    supervise([listed("db", {})], [{ id: "old", reason }]);
+    sup!.scan();
+    expect(warnings).toEqual([`Not supervising container 'old': it is damaged: ${reason}`]);
   });
 
   test("restarts a container under 'always' after its backoff, and follows the new run's exit status", async () => {
@@ -131,5 +141,19 @@ describe("Supervisor", () => {
     expect(s.recreated).toEqual(["flaky", "flaky"]);
     expect(events.filter((e) => e.action === "restart").map((e) => e.outcome)).toEqual(["failed", "failed"]);
     expect(events.find((e) => e.action === "give-up")!.reason).toBe("crash loop: 2 restarts within 600s (limit 2)");
+  });
+
+  test("a container the daemon launched itself reports its exit status, not the pidfd's unknown one", async () => {
+    const seen: [string, ExitRecord][] = [];
+    const s = supervise([listed("svc.0123456789ab", {})], [], (id, exit) => seen.push([id, exit]));
+    expect(s.watch.labels()).toContain("exit svc.0123456789ab");
+    let exit = (_code: number): void => {};
+    sup!.launched("svc.0123456789ab", new Promise<number>((resolve) => (exit = resolve)));
+    // The pidfd watch gave way to the exit promise, which carries the status.
+    expect(s.watch.labels()).not.toContain("exit svc.0123456789ab");
+    exit(3);
+    await until(() => seen.length === 1);
+    expect(seen[0]![0]).toBe("svc.0123456789ab");
+    expect(seen[0]![1].status).toBe(3);
   });
 });

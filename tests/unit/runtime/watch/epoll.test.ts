@@ -4,6 +4,7 @@ import { EPOLL } from "../../../../ffi/epoll.ts";
 import { O } from "../../../../ffi/constants.ts";
 import { close, pipe2, writeAll } from "../../../../ffi/fd.ts";
 import { startEpollWatch, type EpollWatch } from "../../../../runtime/watch/epoll.ts";
+import { until } from "../../../support/until.ts";
 
 /** Open fds of this process whose target starts with `prefix` (a path, "pipe:", "anon_inode:[eventpoll]"). */
 const openFds = (prefix: string): number =>
@@ -15,9 +16,6 @@ const openFds = (prefix: string): number =>
     }
   }).length;
 
-const until = async (cond: () => boolean): Promise<void> => {
-  for (let i = 0; i < 1000 && !cond(); i++) await Bun.sleep(1);
-};
 
 let watch: EpollWatch | undefined;
 afterEach(async () => {
@@ -49,6 +47,17 @@ describe("startEpollWatch()", () => {
     await Bun.sleep(30);
     expect(count).toBe(1);
     close(w);
+  });
+
+  test("disarms an fd the worker has already dropped, before its report arrives (a cgroup removed under a stop)", async () => {
+    watch = startEpollWatch();
+    const [r, w] = pipe2(O.CLOEXEC | O.NONBLOCK);
+    watch.watchFd("gone", r, EPOLL.IN | EPOLL.ET, { fired: () => {} });
+    close(w);
+    // The main thread is busy (it cannot take the worker's report) while the worker takes the fd out of the set.
+    Bun.sleepSync(100);
+    expect(() => watch!.disarm("gone")).not.toThrow();
+    expect(watch.labels()).toEqual([]);
   });
 
   test("drops an fd that hangs up and tells its owner", async () => {

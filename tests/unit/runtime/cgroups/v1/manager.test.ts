@@ -138,12 +138,13 @@ describe("the v1 driver", () => {
     expect(m.stats().hugetlb["2MB"]).toEqual({ usage: 4194304, max: 6291456, failcnt: 2 });
   });
 
-  test("procsFiles and addProcess cover every hierarchy", () => {
+  test("procsFiles and addProcess cover every hierarchy, name=systemd's too (as runc joins it)", () => {
     const m = v1();
     m.create();
-    expect(m.procsFiles()).toHaveLength(8);
+    expect(m.procsFiles()).toHaveLength(9);
+    expect(m.procsFiles()).toContain(`${fs.root}/sys/fs/cgroup/systemd/ctr/cgroup.procs`);
     m.addProcess(4242);
-    expect(fs.writesTo("cgroup.procs")).toHaveLength(8);
+    expect(fs.writesTo("cgroup.procs")).toHaveLength(9);
     expect(m.pids()).toEqual([4242]);
   });
 

@@ -122,7 +122,8 @@ describe("the v2 driver", () => {
     const m = v2();
     m.create();
     const s = m.stats();
-    expect(s.memory.usage).toEqual({ usage: 0, limit: 2 ** 64 - 1, max: 16384, failcnt: 3 });
+    // "max" is 2^64-1, exactly.
+    expect(s.memory.usage).toEqual({ usage: 0, limit: 18446744073709551615n, max: 16384, failcnt: 3 });
     expect(s.memory.cache).toBe(4096);
     expect(s.cpu.usage.total).toBe(7000);
     expect(s.cpu.throttling).toEqual({ periods: 5, throttled_periods: 1, throttled_time: 2000 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { watchMemoryEvents, type EventsChange } from "../../../../../runtime/cgroups/v2/memory-events.ts";
 import { FakeCgroupFs } from "../../../fakes/cgroupfs.ts";
 import { putV2 } from "../../memory/cgroup-fixtures.ts";
+import { until } from "../../../../support/until.ts";
 
 const DIR = "/sys/fs/cgroup/bunker/web";
 let f: FakeCgroupFs;
@@ -11,9 +12,6 @@ beforeEach(() => {
 });
 afterEach(() => f.cleanup());
 
-const until = async (cond: () => boolean): Promise<void> => {
-  for (let i = 0; i < 1000 && !cond(); i++) await Bun.sleep(2);
-};
 
 describe("watchMemoryEvents()", () => {
   test("reports which counters grew when memory.events changes", async () => {

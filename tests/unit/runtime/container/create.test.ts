@@ -1,0 +1,159 @@
+import { describe, expect, test } from "bun:test";
+import type { CgroupManager } from "../../../../runtime/cgroups/manager.ts";
+import type { ContainerEnv } from "../../../../runtime/container/env.ts";
+import { createContainer } from "../../../../runtime/container/create.ts";
+import type { ContainerRecord } from "../../../../runtime/container/record.ts";
+import { StageFailedError } from "../../../../runtime/container/stage-failed.ts";
+import type { StageProcess } from "../../../../runtime/process/spawn-stage.ts";
+import type { Config } from "../../../../runtime/spec/config.ts";
+import { fakeCgroup, fakeLock, fakeStage, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
+import { CREATED_AT, config } from "./fixtures.ts";
+
+const READY = JSON.stringify({ t: "ready", pid: 4242 });
+// A cgroup.procs file of a hierarchy that is not there: the parent places the stage in it (cgroup-placement.ts).
+const PROCS = "/nonexistent/cgroup/t/cgroup.procs";
+
+interface World {
+  r: EnvRecorder;
+  written: ContainerRecord[];
+}
+
+/** Container `t` of `cfg` created in /run/b; the stage says `lines`; `over` replaces single methods. */
+interface Options {
+  cfg?: Config;
+  cgroup?: Partial<CgroupManager>;
+  stage?: (r: EnvRecorder) => StageProcess;
+  writePidFile?: () => void;
+  runHooks?: ContainerEnv["hooks"]["run"];
+  network?: Partial<ContainerEnv["network"]>;
+}
+
+const world = (lines: string[], opts: Options = {}): World => {
+  const written: ContainerRecord[] = [];
+  const r: EnvRecorder = recordingEnv({
+    config: { load: () => opts.cfg ?? config() },
+    state: {
+      makeDir: () => {},
+      removeDir: () => {},
+      lock: () => fakeLock(r),
+      write: (_root, rec) => void written.push(structuredClone(rec)),
+      renderLimitsView: () => [],
+      writePidFile: opts.writePidFile ?? (() => {}),
+    },
+    clock: { now: () => new Date(CREATED_AT) },
+    cgroups: {
+      manager: () =>
+        fakeCgroup(r, {
+          create: () => {},
+          apply: () => {},
+          procsFiles: () => [PROCS],
+          dirs: () => [],
+          destroy: async () => {},
+          ...opts.cgroup,
+        }),
+    },
+    stages: {
+      openHostFiles: () => ({ fds: [30], layout: { cgroupProcs: [], start: 6, consoleSocket: null, idmappedMounts: [] }, close: () => r.log("host.close", []) }),
+      spawn: () => (opts.stage ?? ((rr) => fakeStage(rr, 4242, lines)))(r),
+      place: async () => {},
+    },
+    processes: { stat: () => ({ startTime: "99", state: "S" }) },
+    journal: { record: () => {} },
+    ...(opts.runHooks ? { hooks: { run: opts.runHooks } } : {}),
+    ...(opts.network ? { network: opts.network } : {}),
+  });
+  return { r, written };
+};
+
+const create = (w: World, pidFile?: string) => createContainer({ root: "/run/b", id: "t", bundle: "/b", journal: "/j", ...(pidFile ? { pidFile } : {}) }, w.r.env);
+
+describe("createContainer()", () => {
+  test("state directory, lock, record, cgroup, stage; the init is recorded once the stage is ready, pid file before journal", async () => {
+    const w = world([READY]);
+    const created = await create(w, "/run/b/t.pid");
+    expect(w.r.names()).toEqual([
+      "config.load", "state.makeDir", "state.lock", "clock.now", "state.write",
+      "cgroups.manager", "cgroup.create", "cgroup.apply", "cgroup.procsFiles", "stages.openHostFiles", "state.renderLimitsView", "cgroup.dirs",
+      "stages.spawn", "host.close", "stage.send", "stages.place", "processes.stat", "state.write", "state.writePidFile", "journal.record", "lock.release",
+    ]);
+    expect(w.written.map((rec) => [rec.creating, rec.pid, rec.startTime])).toEqual([[true, 0, ""], [false, 4242, "99"]]);
+    expect(created.record).toMatchObject({ id: "t", pid: 4242, created: CREATED_AT, pidFile: "/run/b/t.pid" });
+    expect(w.r.calls.find((c) => c.name === "stages.place")!.args).toEqual([PROCS, 4242]);
+    const sent = w.r.calls.find((c) => c.name === "stage.send")!.args[0] as { t: string; plan: { hostFds: { start: number } } };
+    expect(sent.t).toBe("plan");
+    expect(sent.plan.hostFds.start).toBe(6);
+  });
+
+  test("a stage failure is the error, and everything made is taken down, newest first", async () => {
+    const failed = JSON.stringify({ t: "failed", step: "mount", message: "Mount of '/bogus' failed: mount: ENODEV", call: "mount", errno: "ENODEV" });
+    const w = world([failed]);
+    const err = await create(w).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StageFailedError);
+    expect((err as Error).message).toBe("Setup stage failed at 'mount': Mount of '/bogus' failed: mount: ENODEV");
+    const names = w.r.names();
+    expect(names.slice(names.indexOf("stage.send") + 1)).toEqual(["stages.place", "stage.kill", "cgroup.destroy", "lock.release", "state.removeDir"]);
+    expect(names).not.toContain("journal.record");
+  });
+
+  test("every cleanup runs when one fails, and its error is kept beside the main one", async () => {
+    const w = world([], {
+      cgroup: { destroy: async () => Promise.reject(new Error("Removing cgroup '/sys/fs/cgroup/pids/t': EBUSY")) },
+      stage: (r) => fakeStage(r, 4242, [], { exited: true, exitCode: 137 }),
+    });
+    const err = (await create(w).catch((e: unknown) => e)) as AggregateError;
+    expect(err).toBeInstanceOf(AggregateError);
+    expect(err.message).toBe("The setup stage exited before it was ready (exit status 137)");
+    expect(err.errors.map((e) => (e as Error).message)).toEqual(["Removing cgroup '/sys/fs/cgroup/pids/t': EBUSY"]);
+    expect(w.r.names().slice(-4)).toEqual(["stage.kill", "cgroup.destroy", "lock.release", "state.removeDir"]);
+  });
+
+  test("a pid file that cannot be written fails create before the journal hears of the container", async () => {
+    const w = world([READY], {
+      writePidFile: () => {
+        throw new Error("open '/nonexistent/pid': ENOENT");
+      },
+    });
+    await expect(create(w, "/nonexistent/pid")).rejects.toThrow("ENOENT");
+    expect(w.r.names()).not.toContain("journal.record");
+    expect(w.r.names().slice(-4)).toEqual(["stage.kill", "cgroup.destroy", "lock.release", "state.removeDir"]);
+  });
+
+  test("prestart and createRuntime hooks run when the stage has mounted, with the created state and the init's pid", async () => {
+    const cfg = config((c) => ({ ...c, hooks: { prestart: [{ path: "/bin/pre" }], createRuntime: [{ path: "/bin/rt" }] } }));
+    const ran: [string, string, unknown][] = [];
+    const w = world([JSON.stringify({ t: "mounts-ready" }), READY], {
+      cfg,
+      runHooks: (kind, hooks, json) => hooks.forEach((h) => ran.push([kind, h.path, JSON.parse(json)])),
+    });
+    await create(w);
+    expect(ran.map(([kind, path, s]) => [kind, path, (s as { status: string; pid: number }).status, (s as { pid: number }).pid])).toEqual([
+      ["prestart", "/bin/pre", "created", 4242],
+      ["createRuntime", "/bin/rt", "created", 4242],
+    ]);
+    const sends = w.r.calls.filter((c) => c.name === "stage.send").map((c) => (c.args[0] as { t: string }).t);
+    expect(sends).toEqual(["plan", "continue"]);
+  });
+
+  test("linux.netDevices move into the init's namespace once the stage is ready, and back when create fails after", async () => {
+    const cfg = config((c) => ({ ...c, linux: { ...c.linux, netDevices: { dummy0: { name: "eth1" } } } }));
+    const w = world([READY], {
+      cfg,
+      network: { moveDevicesIn: () => {}, moveDevicesOut: () => [] },
+      writePidFile: () => {
+        throw new Error("open '/nonexistent/pid': ENOENT");
+      },
+    });
+    await expect(create(w, "/nonexistent/pid")).rejects.toThrow("ENOENT");
+    const names = w.r.names();
+    expect(names.slice(names.indexOf("processes.stat"))).toEqual([
+      "processes.stat", "network.moveDevicesIn", "state.write", "state.writePidFile", "network.moveDevicesOut", "stage.kill", "cgroup.destroy", "lock.release", "state.removeDir",
+    ]);
+    expect(w.r.calls.find((c) => c.name === "network.moveDevicesIn")!.args).toEqual([4242, { dummy0: { name: "eth1" } }]);
+  });
+
+  test("a config asking for a terminal without a console is refused before anything is made", async () => {
+    const w = world([], { cfg: config((c) => ({ ...c, process: { ...c.process, terminal: true } })) });
+    await expect(create(w)).rejects.toThrow("process.terminal is true: give --console-socket, or run the container in the foreground");
+    expect(w.r.names()).toEqual(["config.load"]);
+  });
+});
