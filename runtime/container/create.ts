@@ -160,7 +160,7 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
         if (left.length) throw new AggregateError(left, "Network devices stayed in the container");
       });
     }
-    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
+    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false, ...(plan.seccomp ? { seccomp: plan.seccomp } : {}) });
     env.state.write(opts.root, record);
     // The pid file first: a create that fails on it must leave no `created` record in the journal.
     if (record.pidFile) env.state.writePidFile(record.pidFile, initPid);

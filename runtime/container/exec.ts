@@ -12,7 +12,7 @@ import { StageFailedError } from "./stage-failed.ts";
 import { namespacePath } from "../spec/namespaces.ts";
 import { hostEnv, type ContainerEnv } from "./env.ts";
 import { unwind } from "./unwind.ts";
-import { requireStatus } from "./status.ts";
+import { ociState, requireStatus } from "./status.ts";
 
 export interface ExecOptions {
   root: string;
@@ -73,6 +73,8 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
       namespaces,
       process: proc,
       personality: personalityOf(config),
+      seccomp: rec.seccomp ?? null,
+      stateJson: JSON.stringify(ociState(rec, status)),
       consoleSocket: socketPath,
       cgroupProcs: joinFiles,
       hostFds: host.layout,

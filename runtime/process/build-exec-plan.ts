@@ -2,7 +2,7 @@
 import type { Process } from "../spec/config.ts";
 import type { NamespaceType } from "../spec/namespaces.ts";
 import { earlySteps, joinSteps, processPlan } from "./build-plan.ts";
-import type { HostFds, StagePlan } from "./plan.ts";
+import type { HostFds, SeccompStep, StagePlan } from "./plan.ts";
 
 export interface ExecPlanInputs {
   id: string;
@@ -12,6 +12,10 @@ export interface ExecPlanInputs {
   process: Process;
   /** The container's linux.personality (personalityOf), which an exec'd program shares with the init. */
   personality: number | null;
+  /** The container's filter (its record's), which an exec'd program gets as the init did. */
+  seccomp: SeccompStep | null;
+  /** The container's state, for a seccomp listener. */
+  stateJson: string;
   consoleSocket: string | null;
   cgroupProcs: string[];
   hostFds: HostFds;
@@ -43,9 +47,7 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   timeOffsets: null,
   personality: p.personality,
   ...processPlan(p.process),
-  // The container's filter is not applied to exec'd processes yet: runtime/container/exec.ts does not hand its
-  // linux.seccomp over.
-  seccomp: null,
+  seccomp: p.seccomp,
   consoleSocket: p.consoleSocket,
   nullStdio: false,
   cgroupProcs: p.cgroupProcs,
@@ -54,5 +56,5 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   cgroupV2: false,
   pauseForHooks: false,
   hooks: { createContainer: [], startContainer: [] },
-  stateJson: "",
+  stateJson: p.stateJson,
 });

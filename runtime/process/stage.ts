@@ -111,6 +111,12 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     step("start the init stage", () => spawnInitStage(channel, plan));
     return { start, path: "", terminal: null, listener: null };
   }
+  // The seccomp listener's path is the host's: reached before the container's mount namespace is joined (exec), or
+  // before the root switch (a new one).
+  const to = plan.seccomp?.listener;
+  const connectListener = (): SeccompListener | null => (to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null);
+  const joinsMountNamespace = plan.join.some((j) => j.flag === CLONE.NEWNS);
+  let listener = joinsMountNamespace ? connectListener() : null;
   // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
   // container's and the paths name other processes. The mount namespace comes first in the plan (see build-plan.ts).
   const joins = step("open namespaces", () => plan.join.map((j) => ({ ...j, fd: sys.open(j.path, O.RDONLY | O.CLOEXEC) })));
@@ -176,8 +182,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
   }
   // In the container's mount namespace before pivot_root, their paths resolved in the runtime's (the spec; runc, crun).
   step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
-  const to = plan.seccomp?.listener;
-  const listener = to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null;
+  if (!joinsMountNamespace) listener = connectListener();
   if (root) {
     const r = root;
     for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, r, p));

@@ -84,6 +84,16 @@ describe("createContainer()", () => {
     expect(sent.plan.hostFds.start).toBe(6);
   });
 
+  test("the compiled seccomp filter is kept in the record, for the processes exec'd later", async () => {
+    const cfg = config((c) => ({ ...c, linux: { ...c.linux, seccomp: { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] } } }));
+    const w = world([READY], { cfg });
+    await create(w);
+    const sent = w.r.calls.find((c) => c.name === "stage.send")!.args[0] as { plan: { seccomp: unknown } };
+    expect(sent.plan.seccomp).toMatchObject({ program: expect.any(String), listener: null });
+    expect(w.written.at(-1)!.seccomp).toEqual(sent.plan.seccomp as never);
+    expect(w.written[0]!.seccomp).toBeUndefined();
+  });
+
   test("a stage failure is the error, and everything made is taken down, newest first", async () => {
     const failed = JSON.stringify({ t: "failed", step: "mount", message: "Mount of '/bogus' failed: mount: ENODEV", call: "mount", errno: "ENODEV" });
     const w = world([failed]);

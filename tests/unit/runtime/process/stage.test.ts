@@ -282,6 +282,23 @@ describe("the seccomp filter in the setup stage", () => {
     expect(after.calls.filter((c) => c.name === "close").map((c) => c.args[0])).toEqual([92, 91]);
   });
 
+  test("an exec stage reaches its listener before it joins the container's mount namespace, where the host's path is not", () => {
+    const r = recordingSyscalls();
+    const notify = { ...filter, flags: SECCOMP_FILTER_FLAG.NEW_LISTENER, listener: { path: "/run/agent.sock", metadata: null } };
+    const p = plan({
+      seccomp: notify, spawnProcess: true, newMountNamespace: false, rootfs: "/", mounts: [], maskedPaths: [], readonlyPaths: [], populateDev: false,
+      join: [{ path: "/proc/4242/ns/mnt", flag: CLONE.NEWNS }, { path: "/proc/4242/ns/pid", flag: CLONE.NEWPID }],
+    });
+    try {
+      prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2));
+    } catch {
+      // "find executable": the fake has no program to find.
+    }
+    const names = r.names();
+    expect(names.filter((n) => n === "connectUnix")).toHaveLength(1);
+    expect(names.indexOf("connectUnix")).toBeLessThan(names.indexOf("setns"));
+  });
+
   test("a failed load fails the step that names it", () => {
     const r = recordingSyscalls();
     r.failNext("loadSeccompFilter", "EINVAL");
