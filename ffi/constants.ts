@@ -198,6 +198,9 @@ export const SIG = {
 export const SIGRTMIN = 34;
 export const SIGRTMAX = 64;
 
+/** f_type of procfs (linux/magic.h). */
+export const PROC_SUPER_MAGIC = 0x9fa0;
+
 export const S_IFMT = 0o170000;
 export const S_IFSOCK = 0o140000;
 export const S_IFLNK = 0o120000;

@@ -12,7 +12,7 @@ import { ioprioSet, personality, schedSetaffinity, schedSetattr } from "./sched.
 import { loadSeccompFilter } from "./seccomp.ts";
 import { posixSpawn } from "./spawn.ts";
 import { acceptUnix, connectUnix, sendFd } from "./socket.ts";
-import { statx } from "./stat.ts";
+import { fstatfsType, statx } from "./stat.ts";
 import { setdomainname, sethostname } from "./uts.ts";
 import { lsetxattr } from "./xattr.ts";
 
@@ -28,7 +28,7 @@ export type Syscalls = typeof realSyscalls;
 /** What file-system work inside a root filesystem needs (runtime/rootfs/in-root.ts): descriptor-relative calls only. */
 export const realFsSyscalls = {
   openat2, openat, close, mkdirat, mknodat, symlinkat, linkat, unlinkat, renameat2, fchownat, fchmodat, utimensat,
-  readlinkat, statx, readDirBatch, lsetxattr, syncfs, read, writeAll,
+  readlinkat, statx, fstatfsType, readDirBatch, lsetxattr, syncfs, read, writeAll,
 };
 
 export type FsSyscalls = typeof realFsSyscalls;

@@ -1,7 +1,7 @@
 // Turns a validated config into the setup stage's plan: every name resolved to a number, every path made absolute.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, statfsSync, statSync } from "node:fs";
 import { posix } from "node:path";
-import { MS } from "../../ffi/constants.ts";
+import { MS, PROC_SUPER_MAGIC } from "../../ffi/constants.ts";
 import type { Config, Hook, LinuxCapabilities, LinuxNamespace, Mount, Process } from "../spec/config.ts";
 import { DEFAULT_DEVICES } from "../spec/devices.ts";
 import { parseMountOptions, PROPAGATION } from "../spec/mount-options.ts";
@@ -10,6 +10,7 @@ import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
 import { parseCpuList } from "../spec/cpu-list.ts";
 import { persona } from "../spec/personality.ts";
+import { isProcRoot } from "../spec/proc-mounts.ts";
 import { ioPriorityValue, schedulerStep } from "../spec/scheduler.ts";
 import { apparmorProfileFor } from "./apparmor.ts";
 import type { EarlyStep } from "./early.ts";
@@ -26,6 +27,9 @@ const toMountStep = (m: Mount, index: number, bundle: string, hostFds: HostFds):
   const source = m.source === undefined ? null : isBind ? posix.resolve(bundle, m.source) : m.source;
   if (isBind && (source === null || !existsSync(source)))
     throw new Error(`Invalid mount '${m.destination}': source '${m.source ?? ""}' does not exist`);
+  // runc's rule: what is bound onto /proc is a proc file system, never a directory standing in for one.
+  if (isBind && source !== null && isProcRoot(m.destination) && statfsSync(source).type !== PROC_SUPER_MAGIC)
+    throw new Error(`Invalid mount '${m.destination}': only a proc file system can be bound onto /proc, and '${m.source ?? ""}' is not one`);
   return {
     source,
     fstype: isBind ? "bind" : (m.type ?? null),

@@ -15,6 +15,7 @@ import { isRlimitName } from "./rlimits.ts";
 import { netDeviceProblems } from "./net-devices.ts";
 import { parseCpuList } from "./cpu-list.ts";
 import { personalityProblems } from "./personality.ts";
+import { procMountProblem } from "./proc-mounts.ts";
 import { escapePointer, type Problem } from "./problem.ts";
 import { schedulerProblems } from "./scheduler.ts";
 import { sysctlNamespace } from "./sysctl.ts";
@@ -406,6 +407,8 @@ const mountProblems = (c: Config): Problem[] => {
     out.push(...notAbsolute(`/mounts/${i}/destination`, m.destination));
     out.push(...idMappingProblems(m.uidMappings, `/mounts/${i}/uidMappings`), ...idMappingProblems(m.gidMappings, `/mounts/${i}/gidMappings`));
     const opts = parseMountOptions(m.options ?? []);
+    const inProc = procMountProblem(m.destination, m.type, m.type === "bind" || (opts.flags & MS.BIND) !== 0);
+    if (inProc) out.push({ pointer: `/mounts/${i}/destination`, detail: `'${m.destination}': ${inProc}` });
     if (opts.copyUp && m.type !== "tmpfs") out.push({ pointer: `/mounts/${i}/options`, detail: "tmpcopyup is for tmpfs mounts" });
     if (opts.idmap === "none" && !m.uidMappings?.length && !m.gidMappings?.length) return;
     if (m.type !== "bind" && !(opts.flags & MS.BIND)) out.push({ pointer: `/mounts/${i}`, detail: "An idmapped mount must be a bind mount" });

@@ -2,7 +2,7 @@
 // unknown and monstrous properties, flags without values. Each is refused with one line naming the field (or, for
 // what the spec says to ignore, ignored), and leaves nothing behind.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, type TestConfig } from "../support/bundle.ts";
@@ -61,6 +61,27 @@ describe.skipIf(!!skip)("hostile configs", () => {
       },
     }), "/linux/uidMappings/0/hostID");
     refused("console", (c) => ({ ...c, process: { ...c.process, consoleSize: { height: 70000, width: 80 } } }), "/process/consoleSize/height");
+  });
+
+  test("nothing is mounted inside /proc but the files lxcfs emulates, and on /proc only proc, as runc's checkProcMount", () => {
+    const bind = (destination: string) => ({ destination, type: "bind", source: "/dev/null", options: ["bind"] });
+    const tmpfs = (destination: string) => ({ destination, type: "tmpfs", source: "tmpfs" });
+    // A bind over core_pattern would hand the host's core dumps to a program of the container's choosing.
+    for (const [id, m] of [["procsys", bind("/proc/sys/kernel/core_pattern")], ["procattr", tmpfs("/proc/self/attr")], ["procsysrq", bind("/proc/sysrq-trigger")], ["procroot", tmpfs("/proc")]] as const) {
+      const line = refused(id, (c) => ({ ...c, mounts: [...c.mounts, m] }), `/mounts/${7}/destination: '${m.destination}'`);
+      expect(line).toContain(m.destination === "/proc" ? "Only a proc file system" : "Inside /proc, where only /proc/cpuinfo");
+    }
+  });
+
+  test("a symlink of the image that leads a mount into /proc is refused by the stage, leaving nothing behind", () => {
+    const b = bundle(["true"], (c) => ({ ...c, mounts: [...c.mounts, { destination: "/data", type: "tmpfs", source: "tmpfs" }] }));
+    symlinkSync("/proc/sys/kernel", join(b, "rootfs/data"));
+    const r = bunker(root, ["create", "--bundle", b, "procvialink"]);
+    expect(r.code).toBe(1);
+    expect(oneLine(r)).toBe("bunker: Setup stage failed at 'mount': Mount of '/data' failed: '/data' leads inside /proc, where it cannot be mounted (runc's rule)");
+    expect(readdirSync(root)).toEqual([]);
+    expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(b);
+    expect(Bun.spawnSync(["find", "/sys/fs/cgroup", "-maxdepth", "5", "-name", "procvialink"]).stdout.toString()).toBe("");
   });
 
   test("the largest uid runc allows, 2147483647, runs as that uid", () => {

@@ -117,7 +117,7 @@ describe("parseConfig()", () => {
   });
 
   test("rejects a relative mount destination", () => {
-    expect(errorOf((c) => (c.mounts = [{ destination: "/proc" }, { destination: "dev" }]))).toBe(
+    expect(errorOf((c) => (c.mounts = [{ destination: "/proc", type: "proc" }, { destination: "dev" }]))).toBe(
       "Invalid config.json: /mounts/1/destination: Not an absolute path: 'dev'",
     );
   });
@@ -314,6 +314,20 @@ describe("parseConfig() and the C types behind the fields", () => {
     expect(errorOf((c) => (c.linux.intelRdt = {}))).toContain("/linux/intelRdt");
     expect(errorOf((c) => (c.linux.resources = { memory: { useHierarchy: false } }))).toContain("/linux/resources/memory/useHierarchy");
     expect(() => parseConfig({ ...minimal(), process: { ...minimal().process, selinuxLabel: "" } }, "/b")).not.toThrow();
+  });
+
+  test("nothing is mounted inside /proc but the files lxcfs emulates, and only proc goes on /proc (runc's checkProcMount)", () => {
+    const mount = (m: object) => (c: any) => (c.mounts = [{ destination: "/proc", type: "proc", source: "proc" }, m]);
+    expect(errorOf(mount({ destination: "/proc/sys/kernel/core_pattern", type: "bind", source: "/tmp/x", options: ["bind"] }))).toStartWith(
+      "Invalid config.json: /mounts/1/destination: '/proc/sys/kernel/core_pattern': Inside /proc, where only /proc/cpuinfo, /proc/diskstats,",
+    );
+    expect(errorOf(mount({ destination: "/proc/self/attr/", type: "tmpfs", source: "tmpfs" }))).toContain("/mounts/1/destination: '/proc/self/attr/': Inside /proc");
+    expect(errorOf(mount({ destination: "/proc/./sysrq-trigger", type: "bind", source: "/dev/null", options: ["bind"] }))).toContain("Inside /proc");
+    expect(errorOf(mount({ destination: "/proc", type: "tmpfs", source: "tmpfs" }))).toBe(
+      "Invalid config.json: /mounts/1/destination: '/proc': Only a proc file system (or a bind of one) can be mounted on /proc, not 'tmpfs'",
+    );
+    for (const destination of ["/proc/meminfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid", "/procfs/x", "/srv/proc/sys"])
+      expect(() => parseConfig({ ...minimal(), mounts: [{ destination, type: "bind", source: "/tmp", options: ["bind"] }] }, "/b")).not.toThrow();
   });
 
   test("keeps only the properties of the spec (capabilities.foo once reached a forEach)", () => {
