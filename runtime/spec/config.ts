@@ -254,6 +254,8 @@ export const LinuxSchema = Type.Object({
   maskedPaths: Type.Optional(Strings()),
   readonlyPaths: Type.Optional(Strings()),
   mountLabel: Type.Optional(Type.String()),
+  /** runtime-spec 1.3 (set_mempolicy): refused, whatever its shape (unsupported.ts). */
+  memoryPolicy: Type.Optional(Type.Unknown()),
   personality: Type.Optional(LinuxPersonalitySchema),
 });
 export type Linux = Static<typeof LinuxSchema>;

@@ -153,6 +153,8 @@ describe.skipIf(!!skip)("hostile configs", () => {
     refused("mountlabel", (c) => ({ ...c, linux: { ...c.linux, mountLabel: "system_u:object_r:container_file_t:s0" } }), "/linux/mountLabel");
     refused("rdt", (c) => ({ ...c, linux: { ...c.linux, intelRdt: { closID: "x" } } }), "/linux/intelRdt");
     refused("hier", (c) => ({ ...c, linux: { ...c.linux, resources: { memory: { useHierarchy: false } } } }), "/linux/resources/memory/useHierarchy");
+    // runtime-spec 1.3's NUMA policy: unknown to the schema it would have been dropped as an unknown property.
+    refused("mempolicy", (c) => ({ ...c, ociVersion: "1.3.0", linux: { ...c.linux, memoryPolicy: { mode: "MPOL_BIND", nodes: "0" } } }), "/linux/memoryPolicy");
   });
 });
 

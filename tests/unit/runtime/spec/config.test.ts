@@ -312,6 +312,7 @@ describe("parseConfig() and the C types behind the fields", () => {
     expect(errorOf((c) => (c.process.selinuxLabel = "l"))).toContain("/process/selinuxLabel");
     expect(errorOf((c) => (c.linux.mountLabel = "m"))).toContain("/linux/mountLabel");
     expect(errorOf((c) => (c.linux.intelRdt = {}))).toContain("/linux/intelRdt");
+    expect(errorOf((c) => (c.linux.memoryPolicy = { mode: "MPOL_BIND", nodes: "0" }))).toBe("Invalid config.json: /linux/memoryPolicy: NUMA memory policies are not supported by bunker");
     expect(errorOf((c) => (c.linux.resources = { memory: { useHierarchy: false } }))).toContain("/linux/resources/memory/useHierarchy");
     expect(() => parseConfig({ ...minimal(), process: { ...minimal().process, selinuxLabel: "" } }, "/b")).not.toThrow();
   });
