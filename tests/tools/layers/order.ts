@@ -36,11 +36,11 @@ export const LAYERS: readonly (readonly Unit[])[] = [
   [{ path: "board/", holds: "board profiles, `board check`, zram, the emulated board lane" }],
   [{ path: "runtime/cli/", holds: "the command line: one thin file per command" }],
   [{ path: "runtime/entry.ts", holds: "the executable's entry: a setup stage or the CLI" }],
-  [{ path: "tools/", holds: "repository scripts: schema export, this table" }],
+  [{ path: "tests/tools/", holds: "repository scripts: schema export, this table" }],
 ];
 
 /** Folders that must not import each other in either direction (shared helpers go to their common parent). */
 export const APART: readonly (readonly [string, string])[] = [["runtime/cgroups/v1/", "runtime/cgroups/v2/"]];
 
 /** The folders the import check reads. */
-export const ROOTS = ["ffi", "runtime", "image", "board", "tools"] as const;
+export const ROOTS = ["ffi", "runtime", "image", "board", "tests/tools"] as const;
