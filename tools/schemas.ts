@@ -23,6 +23,8 @@ import { ImageDetails, ImageSummary } from "../image/store/summary.ts";
 import { ProgressEventSchema } from "../runtime/cli/progress.ts";
 import { DeviceStatusSchema } from "../runtime/supervisor/status.ts";
 import { TargetStateSchema } from "../runtime/supervisor/target-state.ts";
+import { OtaEnvelopeSchema, OtaPayloadSchema } from "../runtime/supervisor/ota-document.ts";
+import { OtaStatusSchema } from "../runtime/supervisor/ota-host.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../docs/schemas");
 
@@ -72,6 +74,9 @@ export const schemaDocuments = (): Record<string, string> => ({
   "image-progress.schema.json": document(ProgressEventSchema),
   "target-state.schema.json": document(TargetStateSchema),
   "status.schema.json": document(DeviceStatusSchema),
+  "ota-envelope.schema.json": document(OtaEnvelopeSchema),
+  "ota-payload.schema.json": document(OtaPayloadSchema),
+  "ota-status.schema.json": document(OtaStatusSchema),
 });
 
 export const writeSchemaDocuments = (docs: Record<string, string>): void => {
