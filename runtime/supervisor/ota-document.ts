@@ -36,7 +36,7 @@ export const OtaPayloadSchema = Type.Object(
   {
     /** The service manager's document (docs/schemas/target-state.schema.json); its version must match OTA_VERSION_PATTERN. */
     target: Type.Unknown(),
-    expires: Type.String({ format: "date-time", maxLength: 64, description: "ISO time after which the update is refused" }),
+    expires: Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$", maxLength: 64, description: "ISO time after which the update is refused" }),
     rollback: Type.Union([Type.Literal("service"), Type.Literal("all")], {
       default: "service",
       description: "A service failing its gate: only it goes back to its last-known-good spec, or the whole set does",

@@ -15,7 +15,7 @@ export type KeyType = "ed25519" | "p256";
 const MAX_KEY_FILE = 16 * 1024;
 
 export const keyIdOf = (key: KeyObject): string =>
-  `sha256:${createHash("sha256").update(createPublicKey(key).export({ type: "spki", format: "der" })).digest("hex")}`;
+  `sha256:${createHash("sha256").update((key.type === "public" ? key : createPublicKey(key)).export({ type: "spki", format: "der" })).digest("hex")}`;
 
 const checkType = (key: KeyObject, where: string): void => {
   const t = key.asymmetricKeyType;

@@ -297,6 +297,6 @@ const drive = async (d: OtaDeps, start: OtaState, u: CheckedUpdate, lkg: string,
 };
 
 const refuse = (d: OtaDeps, s: OtaState, err: unknown): never => {
-  const r = end(d, s, "refused", describeError(err), s.phase);
-  throw new Error(`Update '${s.version}' refused in phase ${s.phase}, the running set untouched: ${describeError(err)}`, { cause: r });
+  end(d, s, "refused", describeError(err), s.phase);
+  throw new Error(`Update '${s.version}' refused in phase ${s.phase}, the running set untouched: ${describeError(err)}`);
 };
