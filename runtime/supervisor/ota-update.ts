@@ -172,7 +172,11 @@ export const applyUpdate = async (d: OtaDeps, text: string, file: string): Promi
 /** Resumes the journaled update: before the switch, where it stopped; after it began, by a rollback. */
 export const resumeUpdate = async (d: OtaDeps): Promise<OtaResult | undefined> => {
   const s = pendingUpdate(d);
-  if (!s) return undefined;
+  if (!s) {
+    // A cut after the update's last record and before its document was removed: the document is a leftover.
+    d.files.remove("pending");
+    return undefined;
+  }
   const text = d.files.read("pending");
   const lkg = d.files.read("last-known-good");
   if (text === undefined || lkg === undefined) return end(d, s, "gave-up", `the ${text === undefined ? "pending update" : "last-known-good target"} is missing beside the journal`, s.phase);
@@ -195,7 +199,9 @@ const enter = (d: OtaDeps, s: OtaState, phase: OtaPhase, patch: Partial<OtaState
 };
 
 const end = (d: OtaDeps, s: OtaState, outcome: NonNullable<OtaState["outcome"]>, reason: string, at: OtaPhase): OtaResult => {
-  const accepted = outcome !== "refused" && outcome !== "gave-up";
+  // The new version runs (whole or in part): nothing at or below it is accepted again. An update rolled back whole
+  // (a failing gate with rollback: all, or a cut) may be applied again.
+  const accepted = outcome === "committed" || outcome === "partial";
   const state: OtaState = {
     ...s, phase: "done", entries: 1, outcome, reason: `${at}: ${reason}`.slice(0, 1024),
     installed: accepted && compareVersions(s.version, s.installed) > 0 ? s.version : s.installed,
