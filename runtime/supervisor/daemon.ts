@@ -37,6 +37,8 @@ import { hostInstanceOps } from "./service-ops.ts";
 import { servicePaths } from "./service-paths.ts";
 import { storeBundles } from "./store-bundles.ts";
 import { Supervisor } from "./supervisor.ts";
+import { adoptNetworks } from "./adopt-networks.ts";
+import type { NetworkEnv } from "../network/env.ts";
 
 /** Longer than a container start on a slow board: the daemon's loop waits while a setup stage prepares. */
 export const DEFAULT_WATCHDOG_TIMEOUT_S = 60;
@@ -104,6 +106,8 @@ export interface DaemonOptions {
   images?: string;
   /** Where the keys that sign updates are trusted (default /etc/bunker/trust). */
   trust?: string;
+  /** Where networking lives (CNI plugins, config lists, the result cache); the defaults when absent. */
+  network?: NetworkEnv;
 }
 
 /**
@@ -144,7 +148,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   const fs = hostCgroupFs();
   const watch = startEpollWatch();
   const v1Root = v1MemoryRoot(fs);
-  const containers = hostContainerOps(root, journal);
+  const containers = hostContainerOps(root, journal, o.network);
   const paths = servicePaths(root, { ...(config.logs.dir ? { logs: config.logs.dir } : {}), ...(config.volumesDir ? { volumes: config.volumesDir } : {}) });
   // The supervisor tells the service manager of exits; the manager tells the supervisor of the instances it starts.
   let services: ServiceManager | undefined;
@@ -159,8 +163,10 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
         ...(v1Root ? { v1Root } : {}),
       }),
   });
+  // The networks of containers that ended while no daemon ran, and the socket policies of those that run.
+  for (const note of adoptNetworks(root, o.network)) warn(note);
   const manager = new ServiceManager({
-    ops: hostInstanceOps({ root, journal, paths, images: o.images ? storeBundles(o.images) : noImageStore, warn, started: (id, exited) => supervisor.launched(id, exited) }),
+    ops: hostInstanceOps({ root, journal, paths, images: o.images ? storeBundles(o.images) : noImageStore, ...(o.network ? { network: o.network } : {}), warn, started: (id, exited) => supervisor.launched(id, exited) }),
     list: () => containers.list().containers,
     journal: hostServiceJournal(journal),
     probe: hostHealthProbe(root),
