@@ -6,7 +6,7 @@ import type { OtaResult } from "../supervisor/ota-update.ts";
 import type { OtaState } from "../durable/ota-records.ts";
 import { table } from "./table.ts";
 
-export const TRUST_FLAG: FlagSpec = { name: "trust", kind: "string", value: "DIR", help: `public keys trusted to sign updates (default ${DEFAULT_TRUST_DIR})` };
+export const TRUST_FLAG: FlagSpec = { name: "trust", kind: "string", value: "DIR", help: `public keys trusted to sign updates (default ${DEFAULT_TRUST_DIR}); a running daemon uses its own --trust` };
 
 export const trustDir = (a: ParsedArgs): string => flagString(a, "trust") ?? DEFAULT_TRUST_DIR;
 

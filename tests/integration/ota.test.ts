@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
 import { imageToolsMissing, startRegistry, tempDir, tool, toolAsync, type Registry } from "../support/images.ts";
 import type { OtaStatus } from "../../runtime/supervisor/ota-host.ts";
 import type { DeviceStatus } from "../../runtime/supervisor/status.ts";
@@ -17,6 +17,14 @@ const skip = skipReason() ?? imageToolsMissing();
 if (skip) console.log(`SKIP ota: ${skip}`);
 
 const TEST_MS = 120_000;
+
+const until = async (what: string, cond: () => boolean, ms = 40_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await Bun.sleep(100);
+  }
+};
 
 /** A busybox image whose only difference between versions is /version (so each version has its own layer). */
 const makeImage = (work: string, tag: string, extra?: { file: string; bytes: number }): string => {
@@ -207,6 +215,41 @@ describe.skipIf(!!skip)("bunker ota", () => {
     // web was switched (one start) and switched back (one more).
     expect(starts("web")).toBe(webStarts + 2);
     expect(status()).toMatchObject({ version: "3" });
+  }, TEST_MS);
+
+  test("through the daemon: a daemon killed -9 during the gate rolls the switched service back when it starts again", async () => {
+    const spawnDaemon = () => Bun.spawn([BIN, "--root", root, "--journal", journal(), "--images", store(), "daemon", "--trust", trust(), "--keep-services"], { stdout: "ignore", stderr: "ignore", stdin: "ignore" });
+    let daemon = spawnDaemon();
+    try {
+      await until("the daemon's socket", () => cli(["status", "--json"]).stdout.includes('"running":true'));
+      const worker = instance("worker")!.instance;
+      const web = instance("web")!.instance;
+      const version = status().version;
+      // web's new version passes its health check only after a while: the daemon is killed while the gate waits.
+      const file = sign("7", {
+        web: counting("web", images["3"]!, { healthCheck: { exec: ["cat", "/never"], interval: "500ms", startInterval: "500ms", timeout: "2s", retries: 20 } }),
+        worker: counting("worker", images["1"]!, { env: { MODE: "new" } }),
+      });
+      const applying = Bun.spawn([BIN, "--root", root, "--journal", journal(), "--images", store(), "ota", "apply", "--insecure", "--trust", trust(), file], { stdout: "ignore", stderr: "pipe", stdin: "ignore" });
+      await until("the gate", () => JSON.parse(cli(["ota", "status", "--json"]).stdout).update?.phase === "gate").catch(async (err) => {
+        applying.kill();
+        throw new Error(`${err.message}: ${cli(["ota", "status", "--json"]).stdout} ${await new Response(applying.stderr).text()}`);
+      });
+      daemon.kill("SIGKILL");
+      await daemon.exited;
+      expect(await applying.exited).toBe(1);
+      expect(await new Response(applying.stderr).text()).toContain("closed the connection without a reply");
+      expect(JSON.parse(cli(["ota", "status", "--json"]).stdout)).toMatchObject({ inProgress: true, update: { phase: "gate" } });
+      daemon = spawnDaemon();
+      await until("the rollback", () => JSON.parse(cli(["ota", "status", "--json"]).stdout).update?.phase === "done", 60_000);
+      const s = JSON.parse(cli(["ota", "status", "--json"]).stdout) as OtaStatus;
+      expect(s.update).toMatchObject({ version: "7", outcome: "rolled-back", services: [{ name: "web", outcome: "rolled-back", reason: expect.stringContaining("power cut or a restart") }, { name: "worker", outcome: "unchanged" }] });
+      await until("the old web again", () => status().converged && instance("web")?.instance === web && instance("worker")?.instance === worker);
+      expect(status().version).toBe(version);
+    } finally {
+      daemon.kill("SIGTERM");
+      await daemon.exited;
+    }
   }, TEST_MS);
 
   test("an image blob the registry serves tampered is refused before the switch; the running set is untouched", async () => {
