@@ -6,10 +6,10 @@
 // downloaded (unsigned, unknown key, expired, a tampered payload, a replayed older version), a tampered image blob
 // (refused before the switch), and a space budget that does not fit (clean refusal, running set untouched).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
-import { imageToolsMissing, startRegistry, tempDir, tool, toolAsync, type Registry } from "../support/images.ts";
+import { imageToolsMissing, startRegistry, tempDir, tool, toolAsync, versionedImage, type Registry } from "../support/images.ts";
 import type { OtaStatus } from "../../runtime/supervisor/ota-host.ts";
 import type { DeviceStatus } from "../../runtime/supervisor/status.ts";
 
@@ -24,27 +24,6 @@ const until = async (what: string, cond: () => boolean, ms = 40_000): Promise<vo
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
     await Bun.sleep(100);
   }
-};
-
-/** A busybox image whose only difference between versions is /version (so each version has its own layer). */
-const makeImage = (work: string, tag: string, extra?: { file: string; bytes: number }): string => {
-  const layout = join(work, "layout");
-  if (!existsSync(layout)) tool(["umoci", "init", "--layout", layout]);
-  tool(["umoci", "new", "--image", `${layout}:${tag}`]);
-  const bundle = join(work, `bundle-${tag}`);
-  tool(["umoci", "unpack", "--image", `${layout}:${tag}`, bundle]);
-  const root = join(bundle, "rootfs");
-  mkdirSync(join(root, "bin"), { recursive: true });
-  mkdirSync(join(root, "data"), { recursive: true });
-  copyFileSync("/bin/busybox", join(root, "bin/busybox"));
-  chmodSync(join(root, "bin/busybox"), 0o755);
-  for (const a of ["sh", "sleep", "cat", "false", "echo"]) symlinkSync("busybox", join(root, "bin", a));
-  writeFileSync(join(root, "version"), `${tag}\n`);
-  if (extra) tool(["sh", "-c", `head -c ${extra.bytes} /dev/urandom > ${join(root, extra.file)}`]);
-  tool(["umoci", "repack", "--image", `${layout}:${tag}`, bundle]);
-  tool(["umoci", "config", "--image", `${layout}:${tag}`, "--config.cmd", "/bin/sh"]);
-  rmSync(bundle, { recursive: true, force: true });
-  return layout;
 };
 
 describe.skipIf(!!skip)("bunker ota", () => {
@@ -89,7 +68,7 @@ describe.skipIf(!!skip)("bunker ota", () => {
     root = newRoot();
     reg = await startRegistry(join(work, "registry"));
     for (const tag of ["1", "2", "3"]) {
-      const layout = makeImage(work, tag);
+      const layout = versionedImage(work, tag);
       await toolAsync(["skopeo", "copy", "--dest-tls-verify=false", `oci:${layout}:${tag}`, `docker://${reg.host}/app:${tag}`]);
       images[tag] = `${reg.host}/app@${await digest(tag)}`;
     }
@@ -253,7 +232,7 @@ describe.skipIf(!!skip)("bunker ota", () => {
   }, TEST_MS);
 
   test("an image blob the registry serves tampered is refused before the switch; the running set is untouched", async () => {
-    const layout = makeImage(work, "6");
+    const layout = versionedImage(work, "6");
     await toolAsync(["skopeo", "copy", "--dest-tls-verify=false", `oci:${layout}:6`, `docker://${reg.host}/app:6`]);
     const ref = `${reg.host}/app@${await digest("6")}`;
     const manifest = JSON.parse(await toolAsync(["skopeo", "inspect", "--tls-verify=false", "--raw", `docker://${ref}`]));
@@ -277,7 +256,7 @@ describe.skipIf(!!skip)("bunker ota", () => {
     const small = join(work, "small");
     mkdirSync(small);
     tool(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", small]);
-    const layout = makeImage(work, "big", { file: "blob", bytes: 24 << 20 });
+    const layout = versionedImage(work, "big", { file: "blob", bytes: 24 << 20 });
     await toolAsync(["skopeo", "copy", "--dest-tls-verify=false", `oci:${layout}:big`, `docker://${reg.host}/app:big`]);
     const big = `${reg.host}/app@${await digest("big")}`;
     const r2 = newRoot();
