@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
+import { until } from "../support/until.ts";
 import { imageToolsMissing, startRegistry, tempDir, tool, toolAsync, versionedImage, type Registry } from "../support/images.ts";
 import type { OtaStatus } from "../../runtime/supervisor/ota-host.ts";
 import type { DeviceStatus } from "../../runtime/supervisor/status.ts";
@@ -18,13 +19,6 @@ if (skip) console.log(`SKIP ota: ${skip}`);
 
 const TEST_MS = 120_000;
 
-const until = async (what: string, cond: () => boolean, ms = 40_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-};
 
 describe.skipIf(!!skip)("bunker ota", () => {
   let work: string;
@@ -200,7 +194,7 @@ describe.skipIf(!!skip)("bunker ota", () => {
     const spawnDaemon = () => Bun.spawn([BIN, "--root", root, "--journal", journal(), "--images", store(), "daemon", "--trust", trust(), "--keep-services"], { stdout: "ignore", stderr: "ignore", stdin: "ignore" });
     let daemon = spawnDaemon();
     try {
-      await until("the daemon's socket", () => cli(["status", "--json"]).stdout.includes('"running":true'));
+      await until(() => cli(["status", "--json"]).stdout.includes('"running":true'), "the daemon's socket", 40_000);
       const worker = instance("worker")!.instance;
       const web = instance("web")!.instance;
       const version = status().version;
@@ -210,7 +204,7 @@ describe.skipIf(!!skip)("bunker ota", () => {
         worker: counting("worker", images["1"]!, { env: { MODE: "new" } }),
       });
       const applying = Bun.spawn([BIN, "--root", root, "--journal", journal(), "--images", store(), "ota", "apply", "--insecure", "--trust", trust(), file], { stdout: "ignore", stderr: "pipe", stdin: "ignore" });
-      await until("the gate", () => JSON.parse(cli(["ota", "status", "--json"]).stdout).update?.phase === "gate").catch(async (err) => {
+      await until(() => JSON.parse(cli(["ota", "status", "--json"]).stdout).update?.phase === "gate", "the gate", 40_000).catch(async (err) => {
         applying.kill();
         throw new Error(`${err.message}: ${cli(["ota", "status", "--json"]).stdout} ${await new Response(applying.stderr).text()}`);
       });
@@ -220,10 +214,10 @@ describe.skipIf(!!skip)("bunker ota", () => {
       expect(await new Response(applying.stderr).text()).toContain("closed the connection without a reply");
       expect(JSON.parse(cli(["ota", "status", "--json"]).stdout)).toMatchObject({ inProgress: true, update: { phase: "gate" } });
       daemon = spawnDaemon();
-      await until("the rollback", () => JSON.parse(cli(["ota", "status", "--json"]).stdout).update?.phase === "done", 60_000);
+      await until(() => JSON.parse(cli(["ota", "status", "--json"]).stdout).update?.phase === "done", "the rollback", 60_000);
       const s = JSON.parse(cli(["ota", "status", "--json"]).stdout) as OtaStatus;
       expect(s.update).toMatchObject({ version: "7", outcome: "rolled-back", services: [{ name: "web", outcome: "rolled-back", reason: expect.stringContaining("power cut or a restart") }, { name: "worker", outcome: "unchanged" }] });
-      await until("the old web again", () => status().converged && instance("web")?.instance === web && instance("worker")?.instance === worker);
+      await until(() => status().converged && instance("web")?.instance === web && instance("worker")?.instance === worker, "the old web again", 40_000);
       expect(status().version).toBe(version);
     } finally {
       daemon.kill("SIGTERM");
