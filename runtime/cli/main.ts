@@ -6,7 +6,7 @@ import { flagBool, flagString, journalDir, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
-import { DEBUG_ENV } from "../debug.ts";
+import { debug, DEBUG_ENV } from "../debug.ts";
 import { DEFAULT_ROOT, defaultJournalDir } from "../container/journal-dir.ts";
 import { DEFAULT_IMAGE_STORE } from "../../image/store/layout.ts";
 
@@ -37,6 +37,7 @@ export const main = async (argv: string[]): Promise<number> => {
       return EXIT.ok;
     }
     if (flagBool(g, "debug")) process.env[DEBUG_ENV] = "1";
+    debug("cli: main loaded");
     const logFormat = flagString(g, "log-format") ?? "text";
     if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be text or json, not '${logFormat}'`);
     const root = flagString(g, "root") ?? DEFAULT_ROOT;
@@ -59,6 +60,7 @@ export const main = async (argv: string[]): Promise<number> => {
     const load = commands[name];
     if (!load) throw new UsageError(`Unknown command: '${name}' (see 'bunker --help')`);
     command = (await load()).command;
+    debug(`cli: ${name} loaded`);
     const args = parseArgs(rest, [...command.flags, { name: "help", kind: "bool", short: "h", help: "" }], command.stopAtPositional);
     if (flagBool(args, "help")) {
       console.log(helpText(command));

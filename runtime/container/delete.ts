@@ -6,6 +6,7 @@ import { DamagedStateError, NoSuchContainerError } from "./record.ts";
 import { removeDamaged } from "./remove-damaged.ts";
 import { ociState, statusOf } from "./status.ts";
 import { warnOnStderr } from "../errors.ts";
+import { debug } from "../debug.ts";
 
 /** As runc and crun: a forced delete of what is not there (any more) is done (containerd's shim asks after every
  * delete); without --force it is an error. */
@@ -53,7 +54,9 @@ export const deleteContainer = async (
       init?.close();
     }
     // A freeze that failed before the kill is a warning, not a lost error.
+    debug("delete: killed");
     await cgroup.destroy(onWarning);
+    debug("delete: cgroup removed");
     // Bounded; a zombie of a foreground parent counts as gone.
     for (let i = 0; i < 200 && env.processes.isAlive(rec.pid, rec.startTime); i++) await env.clock.sleep(5);
     env.state.removeDir(root, id);
