@@ -131,12 +131,13 @@ if (!Bun.which("hyperfine")) {
       ]),
     );
     Bun.spawnSync(del);
-    const up = Bun.spawnSync(cli(r, "run", "-d", "--bundle", sleeper, "ex"), { stdout: "ignore", stderr: "pipe" });
-    if (up.exitCode !== 0) {
-      console.log(`  ${r} exec: left out, 'run -d' of a sleeping container failed: ${up.stderr.toString().trim()}`);
-      continue;
-    }
-    Object.assign(steps, hyperfine([{ name: `${r} exec`, argv: cli(r, "exec", "ex", "/bin/true") }]));
+    const up = Bun.spawnSync(cli(r, "run", "-d", "--bundle", sleeper, "ex"), { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    const exec = cli(r, "exec", "ex", "/bin/true");
+    const tried = up.exitCode === 0 ? Bun.spawnSync(exec, { stdin: "ignore", stdout: "ignore", stderr: "pipe" }) : up;
+    if (tried.exitCode !== 0) {
+      const what = up.exitCode === 0 ? "exec" : "'run -d' of a sleeping container";
+      console.log(`  ${r} exec: left out, ${what} failed (exit ${tried.exitCode}): ${tried.stderr.toString().trim()}`);
+    } else Object.assign(steps, hyperfine([{ name: `${r} exec`, argv: exec }]));
     Bun.spawnSync(cli(r, "delete", "-f", "ex"));
   }
   const groups = ["create", "start", "delete", "exec"].map((s) => available.map((r) => `${r} ${s}`));
