@@ -10,7 +10,7 @@ import { closeRangeCloexec, execve, kill, prctl, resetSignals, setrlimit, setsid
 import { openPty, setWindowSize } from "./pty.ts";
 import { loadSeccompFilter } from "./seccomp.ts";
 import { posixSpawn } from "./spawn.ts";
-import { acceptUnix, connectUnix, sendFd } from "./socket.ts";
+import { acceptUnix, connectUnix, recvFds, sendFd, sendFds } from "./socket.ts";
 import { statx } from "./stat.ts";
 import { setdomainname, sethostname } from "./uts.ts";
 import { lsetxattr } from "./xattr.ts";
@@ -19,7 +19,7 @@ export const realSyscalls = {
   unshare, setns, mount, umount2, pivotRoot, chdir, chroot, sethostname, setdomainname, prctl, capset, setresuid,
   setresgid, setgroups, setrlimit, execve, open, close, dup3, read, writeAll, mknod, ioctl, umask, setsid, resetSignals,
   openPty, connectUnix, sendFd, setWindowSize, kill, closeRangeCloexec, mountSetattr, openTree, moveMount, mountTable,
-  loadSeccompFilter, posixSpawn, acceptUnix, fsMount,
+  loadSeccompFilter, posixSpawn, acceptUnix, fsMount, sendFds, recvFds,
 };
 
 export type Syscalls = typeof realSyscalls;

@@ -5,6 +5,7 @@ import { commandNames, commands } from "./commands/index.ts";
 import { flagBool, flagString, journalDir, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { reportError } from "./report.ts";
+import { launchAheadFor } from "./launch-ahead.ts";
 import { VERSION } from "../version.ts";
 import { debug, DEBUG_ENV } from "../debug.ts";
 import { DEFAULT_ROOT, defaultJournalDir } from "../container/journal-dir.ts";
@@ -59,6 +60,7 @@ export const main = async (argv: string[]): Promise<number> => {
     }
     const load = commands[name];
     if (!load) throw new UsageError(`Unknown command: '${name}' (see 'bunker --help')`);
+    await launchAheadFor(name, rest);
     command = (await load()).command;
     debug(`cli: ${name} loaded`);
     const args = parseArgs(rest, [...command.flags, { name: "help", kind: "bool", short: "h", help: "" }], command.stopAtPositional);

@@ -430,8 +430,8 @@ export const parseProcess = (json: unknown, file = "process.json"): Process => {
   return p;
 };
 
-/** Reads and checks `<bundleDir>/config.json`. */
-export const loadConfig = (bundleDir: string): Config => {
+/** Reads `<bundleDir>/config.json` as JSON, not checked yet (parseConfig checks it). */
+export const readConfig = (bundleDir: string): unknown => {
   const file = join(resolve(bundleDir), "config.json");
   let text: string;
   try {
@@ -439,5 +439,8 @@ export const loadConfig = (bundleDir: string): Config => {
   } catch (err) {
     throw new Error(`Cannot read the bundle's config: '${file}'`, { cause: err });
   }
-  return parseConfig(parseJson(text, "config.json"), resolve(bundleDir));
+  return parseJson(text, "config.json");
 };
+
+/** Reads and checks `<bundleDir>/config.json`. */
+export const loadConfig = (bundleDir: string): Config => parseConfig(readConfig(bundleDir), resolve(bundleDir));
