@@ -2,9 +2,9 @@
 // bundle in their arguments before their own parse does; a wrong guess costs a stage that is let go, never a wrong
 // one (the stage taken must have been started with the options the container needs).
 
-/** The flags of `create` and `run` that take a value (create-options.ts, image-flags.ts; a unit test holds them
+/** The flags of `create` and `run` that take a value (create-options.ts, image-flags.ts, the network flags; a unit test holds them
  * to those), as `--name VALUE` or `-x VALUE`. */
-export const VALUE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket", "--image", "--env", "-e", "--memory", "-m", "--max-layer-size"];
+export const VALUE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket", "--image", "--env", "-e", "--memory", "-m", "--max-layer-size", "--network", "--publish", "-p"];
 
 /** The bundle `create`/`run` will use, or undefined when they will make one from an image. */
 export const bundleInArgs = (args: readonly string[]): string | undefined => {

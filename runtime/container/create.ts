@@ -13,6 +13,7 @@ import type { StageProcess } from "../process/spawn-stage.ts";
 import type { ProcessHandle } from "../process/process-handle.ts";
 import type { Config, Mount } from "../spec/config.ts";
 import { debug } from "../debug.ts";
+import type { NetworkEnv } from "../network/env.ts";
 import { hostEnv, type ContainerEnv } from "./env.ts";
 import { exitStatusOf } from "./wait.ts";
 import { checkId, START_SOCKET, stateDir, type ContainerRecord } from "./record.ts";
@@ -30,6 +31,10 @@ export interface CreateOptions {
   console?: ConsoleRequest;
   /** The state journal's directory (null: off). */
   journal: string | null;
+  /** Annotations over the config's, kept in the record (the CLI's --network and -p; the service manager's settings). */
+  annotations?: Record<string, string>;
+  /** Where networking lives (CNI plugins, config directory, result cache); the defaults when absent. */
+  network?: NetworkEnv;
   /** The program's stdio is the container's own /dev/null (a detached run without a terminal), never the caller's
    * fds, which a process checkpoint could not describe. create itself, as runc's, passes the caller's stdio on: an
    * engine gives it the pipes it reads. */
@@ -84,20 +89,24 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
   };
   const cleanups: (() => unknown)[] = [];
   try {
-    const config = env.config.check(document, bundle);
+    const bundleConfig = env.config.check(document, bundle);
     debug("create: config checked");
-    checkNamespacePaths(config.linux?.namespaces ?? []);
-    if (config.process.terminal && !opts.console)
+    checkNamespacePaths(bundleConfig.linux?.namespaces ?? []);
+    if (bundleConfig.process.terminal && !opts.console)
       throw new Error("process.terminal is true: give --console-socket, or run the container in the foreground");
-    const terminal = config.process.terminal ? opts.console : undefined;
+    const terminal = bundleConfig.process.terminal ? opts.console : undefined;
     env.state.makeDir(opts.root, opts.id);
     const dir = stateDir(opts.root, opts.id);
     cleanups.push(() => env.state.removeDir(opts.root, opts.id));
     const lock = env.state.lock(opts.root, opts.id);
     cleanups.push(() => lock.release());
+    const network = env.network.prepare(bundleConfig, { id: opts.id, stateDir: dir, ...(opts.annotations ? { overrides: opts.annotations } : {}), ...(opts.network ? { env: opts.network } : {}) });
+    const { config } = network.prepared;
     const record: ContainerRecord = {
       id: opts.id, pid: 0, startTime: "", bundle, rootfs: config.root.path, created: env.clock.now().toISOString(), creating: true,
       cgroupsPath: "", annotations: config.annotations ?? {}, config, ...(opts.pidFile ? { pidFile: resolve(opts.pidFile) } : {}),
+      ...(opts.annotations ? { annotationOverrides: opts.annotations } : {}),
+      ...(network.prepared.state ? { network: network.prepared.state } : {}),
     };
     env.state.write(opts.root, record);
     const cgroup = env.cgroups.manager({ cgroupsPath: config.linux?.cgroupsPath, id: opts.id });
@@ -113,28 +122,28 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
     const host = env.stages.openHostFiles({ cgroupProcs: placement.stage, start: { dir, name: START_SOCKET }, console: target, idmapped: idmapRequests(config, bundle) });
     cleanups.push(() => host.close());
-    debug("create: host files open");
     const plan = buildPlan({
       id: opts.id, bundle, config: withLimitsView(config, env.state.renderLimitsView(opts.root, opts.id, config.linux?.resources)), consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: "", // the init's pid is known once the stage runs: see `hookState`
       procTakesPidns: pidns !== null && pidns !== "new" && takesPidns(), nullStdio: opts.nullStdio ?? false,
     });
+    // The network may change linux.namespaces, but never what the stage was started with (PID, user, time).
     const launch = stageLaunch(config.linux?.namespaces ?? [], takesPidns);
     if (stage && (launch.pid !== launched?.pid || launch.early !== launched.early)) {
-      // Not what the checked config asks for (it cannot differ: both are read from linux.namespaces).
       await stopStage();
       stage = undefined;
     }
     stage ??= spawn(launch, config.process.oomScoreAdj ?? null);
     const spawned = stage;
+    // From here on in the order of the steps: the network's cleanups (pushed later) run while the init lives.
+    cleanups.push(stopStage);
     /** Host PID of the container's init: the stage itself, or the init it started in a user-owned PID namespace. */
     let initPid = spawned.proc.pid;
     // What every hook of create and start sees: the spec's "created" (the environment is made; runc says
     // "creating", crun "created"), with the init's pid.
     const hookState = (): string => state(initPid, "created");
     spawned.channel.sendWithFds(encode({ t: "plan", plan: { ...plan, stateJson: hookState() } }), host.fds);
-    debug("create: plan sent");
     // In the thread pool, while the stage starts up: such a write waits out an RCU grace period (~10 ms here).
     const placed = Promise.all(placement.parent.map((file) => env.stages.place(file, spawned.proc.pid)));
     placed.catch(() => {}); // awaited below; this keeps an early rejection from being reported as unhandled
@@ -168,7 +177,18 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     });
     const stat = env.processes.stat(initPid);
     if (!stat) throw new Error("The setup stage died right after it was ready");
-    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
+    debug("create: network");
+    const attached = env.network.connect(network, { id: opts.id, root: opts.root, stateDir: dir, pid: initPid, cgroup });
+    cleanups.push(attached.release);
+    const netDevices = config.linux?.netDevices;
+    if (netDevices && Object.keys(netDevices).length) {
+      env.network.moveDevicesIn(initPid, netDevices);
+      cleanups.push(() => {
+        const left = env.network.moveDevicesOut(initPid, netDevices);
+        if (left.length) throw new AggregateError(left, "Network devices stayed in the container");
+      });
+    }
+    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false, ...(attached.state ? { network: attached.state } : {}), ...(plan.seccomp ? { seccomp: plan.seccomp } : {}) });
     env.state.write(opts.root, record);
     // The pid file first: a create that fails on it must leave no `created` record in the journal.
     if (record.pidFile) env.state.writePidFile(record.pidFile, initPid);
@@ -182,6 +202,7 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     };
     return { record, stage: spawned, cgroup, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {
-    return unwind(err, [...cleanups, stopStage]);
+    // A stage started ahead, before the step that orders its cleanup, goes first.
+    return unwind(err, cleanups.includes(stopStage) ? cleanups : [...cleanups, stopStage]);
   }
 };

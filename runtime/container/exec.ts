@@ -1,16 +1,17 @@
 // `exec`: a new process in a running container, made by a setup stage that joins its namespaces and cgroup.
 import { buildExecPlan } from "../process/build-exec-plan.ts";
+import { personalityOf } from "../process/build-plan.ts";
 import { EARLY_ENV, earlySteps, encodeEarly } from "../process/early.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { encode } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
-import type { Config, Process } from "../spec/config.ts";
+import { parseProcess, type Config, type Process } from "../spec/config.ts";
 import { StageFailedError } from "./stage-failed.ts";
 import { namespacePath } from "../spec/namespaces.ts";
 import { hostEnv, type ContainerEnv } from "./env.ts";
 import { unwind } from "./unwind.ts";
-import { requireStatus } from "./status.ts";
+import { ociState, requireStatus } from "./status.ts";
 
 export interface ExecOptions {
   root: string;
@@ -45,6 +46,8 @@ export interface Execed {
  * right after, and the program comes to us to wait for, as to a subreaper (unless we detach).
  */
 export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hostEnv): Promise<Execed> => {
+  // Whatever it was made from (process.json, the flags over the container's own process), it meets the same rules.
+  const proc = parseProcess(opts.process, "exec process");
   const rec = env.state.read(opts.root, opts.id);
   const status = requireStatus(opts.root, rec, ["created", "running"], "exec in", env);
   const config = rec.config as Config;
@@ -53,10 +56,10 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
     type: n.type,
     path: n.type === "pid" && status === "created" ? `/proc/${rec.pid}/ns/pid_for_children` : namespacePath(rec.pid, n.type),
   }));
-  if (opts.process.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
+  if (proc.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
   if (!opts.detach) env.processes.becomeSubreaper();
   // Started first: it loads while the cgroup files are opened and the plan is made.
-  const stage = env.stages.spawn({ pid: null, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(earlySteps(namespaces)) }, oomScoreAdj: opts.process.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
+  const stage = env.stages.spawn({ pid: null, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(earlySteps(namespaces)) }, oomScoreAdj: proc.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
   const cleanups: (() => unknown)[] = [
     async () => {
       stage.proc.kill(9);
@@ -65,7 +68,7 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
   ];
   try {
     const procsFiles = env.cgroups.manager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
-    const terminal = opts.process.terminal ? opts.console : undefined;
+    const terminal = proc.terminal ? opts.console : undefined;
     const { pair, target, socketPath } = consoleFor(terminal);
     if (pair) cleanups.push(() => pair.close());
     // Everything joined by the exec stage itself: an exec is not held to the memory floor of a container start.
@@ -76,7 +79,10 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
       id: rec.id,
       bundle: rec.bundle,
       namespaces,
-      process: opts.process,
+      process: proc,
+      personality: personalityOf(config),
+      seccomp: rec.seccomp ?? null,
+      stateJson: JSON.stringify(ociState(rec, status)),
       consoleSocket: socketPath,
       cgroupProcs: joinFiles,
       hostFds: host.layout,
