@@ -24,7 +24,10 @@ export const launchAhead = (bundleDir: string): void => {
   if (!unchecked) return;
   const o = setupSpawnOptions(unchecked.launch, unchecked.oomScoreAdj);
   try {
-    ahead = { key: keyOf(o), stage: spawnStage(o) };
+    const stage = spawnStage(o);
+    // Until taken it must not keep bunker alive: it waits for bunker, and exits when bunker's end of its channel closes.
+    stage.proc.unref();
+    ahead = { key: keyOf(o), stage };
     debug("stage started ahead");
   } catch {
     // The command's own spawn fails the same way, and says why.
@@ -35,7 +38,10 @@ export const launchAhead = (bundleDir: string): void => {
 export const spawnOrTakeAhead = (o: SpawnOptions): StageProcess => {
   const taken = ahead;
   ahead = undefined;
-  if (taken && !o.handOver && !o.executable && taken.key === keyOf(o)) return taken.stage;
+  if (taken && !o.handOver && !o.executable && taken.key === keyOf(o)) {
+    taken.stage.proc.ref();
+    return taken.stage;
+  }
   if (taken) {
     taken.stage.proc.kill(9);
     taken.stage.channel.close();
