@@ -122,6 +122,7 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
     const host = env.stages.openHostFiles({ cgroupProcs: placement.stage, start: { dir, name: START_SOCKET }, console: target, idmapped: idmapRequests(config, bundle) });
     cleanups.push(() => host.close());
+    debug("create: host files open");
     const plan = buildPlan({
       id: opts.id, bundle, config: withLimitsView(config, env.state.renderLimitsView(opts.root, opts.id, config.linux?.resources)), consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
@@ -144,6 +145,7 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     // "creating", crun "created"), with the init's pid.
     const hookState = (): string => state(initPid, "created");
     spawned.channel.sendWithFds(encode({ t: "plan", plan: { ...plan, stateJson: hookState() } }), host.fds);
+    debug("create: plan sent");
     // In the thread pool, while the stage starts up: such a write waits out an RCU grace period (~10 ms here).
     const placed = Promise.all(placement.parent.map((file) => env.stages.place(file, spawned.proc.pid)));
     placed.catch(() => {}); // awaited below; this keeps an early rejection from being reported as unhandled
