@@ -15,8 +15,8 @@ const NETLINK_ROUTE = 0;
 
 const NLMSG = { ERROR: 2, DONE: 3 } as const;
 const NLM_F = { REQUEST: 0x1, ACK: 0x4, EXCL: 0x200, CREATE: 0x400, DUMP: 0x300 } as const;
-const RTM = { NEWLINK: 16, GETLINK: 18, NEWADDR: 20, GETADDR: 22 } as const;
-const IFLA = { IFNAME: 3, NET_NS_FD: 28 } as const;
+const RTM = { NEWLINK: 16, GETLINK: 18, NEWADDR: 20, GETADDR: 22, DELQDISC: 37 } as const;
+const IFLA = { IFNAME: 3, LINK: 5, NET_NS_FD: 28 } as const;
 const IFF_UP = 0x1;
 /** IFA_FLAGS carries the 32-bit flags; the header has only the low 8. */
 const IFA_FLAGS = 8;
@@ -192,6 +192,33 @@ export const addLinkAddress = (fd: number, index: number, a: LinkAddress): void 
     `index ${index}`,
     NLM_F.CREATE | NLM_F.EXCL,
   );
+
+/** The index of a veth's peer (IFLA_LINK), in the peer's namespace; undefined for a link without one. */
+export const linkPeerIndex = (fd: number, name: string): number | undefined => {
+  const [reply] = request(fd, RTM.GETLINK, "reply", [ifinfomsg(0), rtattr(IFLA.IFNAME, Buffer.from(`${name}\0`))], "RTM_GETLINK", `'${name}'`);
+  if (!reply || reply.type !== RTM.NEWLINK) throw new Error(`netlink RTM_GETLINK '${name}': no link in the answer`);
+  const link = attrsOf(reply.data, 16).find((a) => a.type === IFLA.LINK);
+  return link && link.data.length >= 4 ? link.data.readInt32LE(0) : undefined;
+};
+
+/** TC_H_ROOT: the handle of an interface's root (egress) qdisc. */
+const TC_H_ROOT = 0xffffffff;
+
+/** Removes the interface's root qdisc, which leaves it with the kernel's default; false when it had none of its own. */
+export const deleteRootQdisc = (fd: number, index: number): boolean => {
+  // struct tcmsg { u8 family; u8 pad[3]; i32 ifindex; u32 handle; u32 parent; u32 info; }
+  const tcmsg = Buffer.alloc(20);
+  tcmsg.writeInt32LE(index, 4);
+  tcmsg.writeUInt32LE(TC_H_ROOT, 12);
+  try {
+    request(fd, RTM.DELQDISC, "ack", [tcmsg], "RTM_DELQDISC", `index ${index} root`);
+    return true;
+  } catch (err) {
+    // ENOENT: no qdisc of its own; EINVAL: the default one (noqueue), which cannot be deleted.
+    if (err instanceof SysError && (err.code === "ENOENT" || err.code === "EINVAL")) return false;
+    throw err;
+  }
+};
 
 /** What runtime/ code calls to move links; tests substitute a recording fake of the same shape. */
 export const realLinkOps = { routeSocket, routeSocketIn, linkIndex, linkSetUp, linkMove, linkAddresses, addLinkAddress, open, close };

@@ -24,7 +24,7 @@ describe.skipIf(!!skip)("linux.netDevices", () => {
     if (p.exitCode !== 0) throw new Error(`'${cmd}' failed: ${p.stderr.toString()}`);
     return p.stdout.toString();
   };
-  const bunkerNs = (...argv: string[]) => bunker(root, argv, { wrap: ["nsenter", `--net=${ns}`] });
+  const bunkerNs = (...argv: string[]) => bunker(root, argv, { netns: ns });
   const bundle = (args: string[], devices: Record<string, { name?: string }>, edit: (c: TestConfig) => TestConfig = (c) => c) => {
     const b = makeBundle(args, (c) => {
       const e = edit(c);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import type { LinuxResources } from "../../../../../runtime/spec/resources.ts";
-import { deviceFilterInsns, encodeInsns } from "../../../../../runtime/cgroups/devices/program.ts";
+import { encodeInsns } from "../../../../../runtime/bpf/asm.ts";
+import { deviceFilterInsns } from "../../../../../runtime/cgroups/devices/program.ts";
 import { containerDeviceRules } from "../../../../../runtime/cgroups/devices/rules.ts";
 import { cgroupManager } from "../../../../../runtime/cgroups/host-manager.ts";
 import { FakeCgroupFs } from "../../../fakes/cgroupfs.ts";
@@ -94,8 +94,8 @@ describe("the v2 driver", () => {
       [{ memory: { kernel: 1 << 20 } }, "memory.kernel"],
       [{ blockIO: { weightDevice: [{ major: 8, minor: 0, weight: 10, leafWeight: 10 }] } }, "blockIO.weightDevice[0].leafWeight"],
       [{ network: { classID: 7 } }, "network.classID"],
-    ] as [LinuxResources, string][])
-      expect(() => m.apply(r)).toThrow(`Applying linux.resources.${field} to '${D}': it needs cgroup v1, and this host's cgroups are v2`);
+    ] as const)
+      expect(() => m.apply(structuredClone(r) as Parameters<typeof m.apply>[0])).toThrow(`Applying linux.resources.${field} to '${D}': it needs cgroup v1, and this host's cgroups are v2`);
     // What Docker sends without being asked.
     expect(() => m.apply({ memory: { disableOOMKiller: false }, blockIO: { weight: 0 }, cpu: { shares: 0 } })).not.toThrow();
   });
