@@ -1,5 +1,6 @@
 // Images made by the ecosystem's tools, into the store and into containers: an umoci layout (directory), skopeo's
-// oci-archive and docker-archive tars (from a file and from stdin), a multi-platform index, and docker save.
+// layout directory, oci-archive and docker-archive tars (from a file and from stdin), a multi-platform index, and
+// docker save.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -45,11 +46,15 @@ describe.skipIf(!!skip)("image sources", () => {
     expect(b(["image", "import", layout]).stdout).toContain("localhost/layout:latest");
   });
 
-  test("skopeo's oci-archive and docker-archive, from a file and from stdin, give the same runnable image", () => {
+  test("skopeo's oci layout, oci-archive and docker-archive, from a file and from stdin, give the same runnable image", () => {
     const ociTar = join(work, "app.oci.tar");
     const dockerTar = join(work, "app.docker.tar");
     tool(["skopeo", "copy", `oci:${layout}:latest`, `oci-archive:${ociTar}:latest`]);
     tool(["skopeo", "copy", `oci:${layout}:latest`, `docker-archive:${dockerTar}:example.com/app:docker`]);
+    // A layout directory written by skopeo, named by its tag.
+    const ociDir = join(work, "app.oci");
+    tool(["skopeo", "copy", `oci:${layout}:latest`, `oci:${ociDir}:v1`]);
+    expect(b(["image", "import", ociDir]).stdout).toContain("localhost/app.oci:v1");
     expect(b(["image", "import", ociTar, "--name", "example.com/app:oci-tar"]).code).toBe(0);
     const d = b(["image", "import", dockerTar]);
     expect(d.stderr).toBe("");
@@ -58,7 +63,7 @@ describe.skipIf(!!skip)("image sources", () => {
     const gz = join(work, "app.docker.tar.gz");
     writeFileSync(gz, Bun.gzipSync(readFileSync(dockerTar)));
     expect(b(["image", "import", "-", "--name", "example.com/app:gz"], { stdin: readFileSync(gz) }).code).toBe(0);
-    for (const [i, ref] of ["example.com/app:oci-tar", "example.com/app:docker", "example.com/app:stdin", "example.com/app:gz"].entries())
+    for (const [i, ref] of ["localhost/app.oci:v1", "example.com/app:oci-tar", "example.com/app:docker", "example.com/app:stdin", "example.com/app:gz"].entries())
       expect(run(ref, `src-${i}`).stdout.trim()).toBe(EXPECTED);
     // The docker archive's layers were stored once, whichever way it came in.
     const ls = JSON.parse(b(["image", "ls", "--json"]).stdout) as { name: string; manifest: string }[];
