@@ -55,6 +55,12 @@ describe.skipIf(!!skip)("image sources", () => {
     const ociDir = join(work, "app.oci");
     tool(["skopeo", "copy", `oci:${layout}:latest`, `oci:${ociDir}:v1`]);
     expect(b(["image", "import", ociDir]).stdout).toContain("localhost/app.oci:v1");
+    // Layers recompressed with zstd by skopeo (the docker archive below has plain tar layers, umoci's are gzip).
+    const zstdDir = join(work, "app.zstd");
+    tool(["skopeo", "copy", "--dest-compress-format", "zstd", `oci:${layout}:latest`, `oci:${zstdDir}:v1`]);
+    expect(b(["image", "import", zstdDir]).code).toBe(0);
+    const zstdLayers = JSON.parse(b(["image", "inspect", "--json", "localhost/app.zstd:v1"]).stdout).layers as { mediaType: string }[];
+    expect(zstdLayers.map((l) => l.mediaType)).toEqual(zstdLayers.map(() => "application/vnd.oci.image.layer.v1.tar+zstd"));
     expect(b(["image", "import", ociTar, "--name", "example.com/app:oci-tar"]).code).toBe(0);
     const d = b(["image", "import", dockerTar]);
     expect(d.stderr).toBe("");
@@ -63,7 +69,7 @@ describe.skipIf(!!skip)("image sources", () => {
     const gz = join(work, "app.docker.tar.gz");
     writeFileSync(gz, Bun.gzipSync(readFileSync(dockerTar)));
     expect(b(["image", "import", "-", "--name", "example.com/app:gz"], { stdin: readFileSync(gz) }).code).toBe(0);
-    for (const [i, ref] of ["localhost/app.oci:v1", "example.com/app:oci-tar", "example.com/app:docker", "example.com/app:stdin", "example.com/app:gz"].entries())
+    for (const [i, ref] of ["localhost/app.oci:v1", "localhost/app.zstd:v1", "example.com/app:oci-tar", "example.com/app:docker", "example.com/app:stdin", "example.com/app:gz"].entries())
       expect(run(ref, `src-${i}`).stdout.trim()).toBe(EXPECTED);
     // The docker archive's layers were stored once, whichever way it came in.
     const ls = JSON.parse(b(["image", "ls", "--json"]).stdout) as { name: string; manifest: string }[];
