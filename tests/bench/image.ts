@@ -7,11 +7,15 @@
 //   umoci:      umoci unpack LAYOUT (its layout is its store: there is no import step)
 //   containerd: ctr images import OCI_ARCHIVE (unpacks into its overlayfs snapshotter) + ctr snapshots prepare
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { BIN } from "../support/cli.ts";
 import { busyboxLayout, pushLayout, startRegistry, tempDir, tool } from "../support/images.ts";
 
 const RUNS = { busybox: 5, big: 3 };
+/** Timings on a shared machine mean little without its load: printed at the start and the end. */
+const load = (): string => `load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${cpus().length} cores`;
+console.log(`start: ${load()}`);
 const work = tempDir("bunker-bench-image-");
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const MiB = 1024 * 1024;
@@ -250,4 +254,5 @@ for (const image of Object.keys(images)) {
 console.log(
   `pull of an image with a 100 MB layer: peak RSS ${fmt(pull.peak)} MiB against ${fmt(pull.baseline)} MiB for 'image ls' (+${fmt(pull.peak - pull.baseline)} MiB, goal <= 16); anonymous ${fmt(pull.peakAnon)} MiB against ${fmt(pull.baselineAnon)} MiB (+${fmt(pull.peakAnon - pull.baselineAnon)} MiB)`,
 );
+console.log(`end: ${load()}`);
 rmSync(work, { recursive: true, force: true });
