@@ -27,6 +27,8 @@ interface Sample {
   ms: number;
   written: number;
   rss: number;
+  /** Wall time of each command (bunker's: the import, then the bundle). */
+  steps?: number[];
 }
 
 /** Runs the commands one after another; wall time, block output (bytes) and the largest peak RSS among them. */
@@ -34,13 +36,16 @@ const measure = (cmds: string[][]): Sample => {
   const t = performance.now();
   let written = 0;
   let rss = 0;
+  const steps: number[] = [];
   for (const c of cmds) {
+    const started = performance.now();
     const p = Bun.spawnSync(c, { stdout: "pipe", stderr: "pipe" });
+    steps.push(performance.now() - started);
     if (p.exitCode !== 0) throw new Error(`${c.join(" ")}: exit ${p.exitCode}: ${p.stderr.toString().trim()}`);
     written += (p.resourceUsage?.ops.out ?? 0) * 512;
     rss = Math.max(rss, p.resourceUsage?.maxRSS ?? 0);
   }
-  return { ms: performance.now() - t, written, rss };
+  return { ms: performance.now() - t, written, rss, steps };
 };
 
 const SYNC_CALLS = "fsync,fdatasync,syncfs,sync_file_range,sync";
@@ -169,7 +174,7 @@ const measureContainerd = async (archive: string, chain: string, strace: boolean
 
 // ---- the runs
 
-type Row = { tool: string; image: string; ms: number; written: number; fsyncs?: Syncs; rss: number };
+type Row = { tool: string; image: string; ms: number; written: number; fsyncs?: Syncs; rss: number; importMs?: number };
 const rows: Row[] = [];
 const fresh = (): string => {
   const d = join(work, `run-${Math.random().toString(36).slice(2)}`);
@@ -202,7 +207,7 @@ for (const [name, layout] of Object.entries(images) as [keyof typeof images, str
   }
   counted.containerd = (await measureContainerd(archives[name], chain, true)).fsyncs;
   for (const [t, s] of Object.entries(runs))
-    rows.push({ tool: t, image: name, ms: median(s.map((x) => x.ms)), written: median(s.map((x) => x.written)), fsyncs: counted[t], rss: median(s.map((x) => x.rss)) });
+    rows.push({ tool: t, image: name, ms: median(s.map((x) => x.ms)), written: median(s.map((x) => x.written)), fsyncs: counted[t], rss: median(s.map((x) => x.rss)), importMs: median(s.map((x) => x.steps?.[0] ?? 0)) });
 }
 
 // ---- RSS while pulling an image whose top layer is 100 MB
@@ -254,7 +259,7 @@ console.log("");
 for (const image of Object.keys(images)) {
   const b = by("bunker", image);
   console.log(
-    `${image}: bunker / umoci ${(b.ms / by("umoci", image).ms).toFixed(2)}x (goal < 1), durable / no sync ${(by(TRACED, image).ms / by(NO_SYNC, image).ms).toFixed(2)}x (goal <= 1.25, both traced), bunker / containerd ${(b.ms / by("containerd", image).ms).toFixed(2)}x`,
+    `${image}: bunker / umoci ${(b.ms / by("umoci", image).ms).toFixed(2)}x (goal < 1), durable / no sync ${(by(TRACED, image).ms / by(NO_SYNC, image).ms).toFixed(2)}x (goal <= 1.25, both traced; the import alone ${(by(TRACED, image).importMs! / by(NO_SYNC, image).importMs!).toFixed(2)}x), bunker / containerd ${(b.ms / by("containerd", image).ms).toFixed(2)}x`,
   );
 }
 console.log(
