@@ -30,6 +30,8 @@ import { ServiceManager } from "./service-manager.ts";
 import { hostInstanceOps } from "./service-ops.ts";
 import { servicePaths } from "./service-paths.ts";
 import { Supervisor } from "./supervisor.ts";
+import { adoptNetworks } from "./adopt-networks.ts";
+import type { NetworkEnv } from "../network/env.ts";
 
 /** Longer than a container start on a slow board: the daemon's loop waits while a setup stage prepares. */
 export const DEFAULT_WATCHDOG_TIMEOUT_S = 60;
@@ -94,6 +96,8 @@ export interface DaemonOptions {
   print(e: object): void;
   warn(msg: string): void;
   images?: ImageBundles;
+  /** Where networking lives (CNI plugins, config lists, the result cache); the defaults when absent. */
+  network?: NetworkEnv;
 }
 
 /**
@@ -134,7 +138,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   const fs = hostCgroupFs();
   const watch = startEpollWatch();
   const v1Root = v1MemoryRoot(fs);
-  const containers = hostContainerOps(root, journal);
+  const containers = hostContainerOps(root, journal, o.network);
   const paths = servicePaths(root, { ...(config.logs.dir ? { logs: config.logs.dir } : {}), ...(config.volumesDir ? { volumes: config.volumesDir } : {}) });
   // The supervisor tells the service manager of exits; the manager tells the supervisor of the instances it starts.
   let services: ServiceManager | undefined;
@@ -149,8 +153,10 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
         ...(v1Root ? { v1Root } : {}),
       }),
   });
+  // The networks of containers that ended while no daemon ran, and the socket policies of those that run.
+  for (const note of adoptNetworks(root, o.network)) warn(note);
   const manager = new ServiceManager({
-    ops: hostInstanceOps({ root, journal, paths, images: o.images ?? noImageStore, warn, started: (id, exited) => supervisor.launched(id, exited) }),
+    ops: hostInstanceOps({ root, journal, paths, images: o.images ?? noImageStore, ...(o.network ? { network: o.network } : {}), warn, started: (id, exited) => supervisor.launched(id, exited) }),
     list: () => containers.list().containers,
     journal: hostServiceJournal(journal),
     probe: hostHealthProbe(root),

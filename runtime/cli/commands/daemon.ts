@@ -24,7 +24,7 @@ export const command: Command = {
     const device = flagString(a, "watchdog");
     if (device) config.watchdog = { timeoutS: DEFAULT_WATCHDOG_TIMEOUT_S, ...config.watchdog, device };
     const daemon = await startDaemon({
-      root: g.root, journal: g.journal, config,
+      root: g.root, journal: g.journal, config, network: g.network,
       print: (e) => console.log(JSON.stringify(e)),
       warn: (msg) => console.error(`bunker daemon: ${msg}`),
     });
