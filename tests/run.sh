@@ -57,6 +57,10 @@ suite integration node_modules/.bin/bun test --timeout 60000 tests/integration
 # containerd, Docker and podman started by the suite itself, each driven through bunker and through runc.
 bash tests/engines/install.sh || exit 1
 suite engines node_modules/.bin/bun test --timeout 90000 tests/engines
+# A small fuzz run with a fresh seed (printed, so a failure can be rerun); `npm run fuzz` is the full one.
+fuzz_seed=${BUNKER_FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "fuzz seed: ${fuzz_seed}"
+suite fuzz node_modules/.bin/bun tests/fuzz/fuzz.ts --cases 300 --max-exec 30 --seed "$fuzz_seed"
 if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   # The lane ends with the host-side board tests, among them the process-checkpoint scenarios (tests/board/criu.test.ts:
   # four boots of two boards, one power cut in mid-checkpoint at a moment drawn from a fresh seed, printed). The full
@@ -67,6 +71,9 @@ if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   # The service manager on the board: one power cut during an apply and one during a change (a fresh seed each run,
   # printed), the watchdog and busybox init. The full count: npm run test:board:services.
   suite board-services node_modules/.bin/bun board/services.ts --sample --no-build
+  # Power cuts during a pull from a registry on the host: two, at moments from a fresh seed (printed), under the
+  # board lock. The full count (12): npm run test:board:image-cuts.
+  suite "board image pull cuts" flock /tmp/bunker-board.lock node_modules/.bin/bun tests/board/image-pull-cuts.ts --cuts 2 --no-build --seed $((RANDOM * 32768 + RANDOM))
 else
   echo "=== board: skipped (BUNKER_SKIP_BOARD=1 or no board/lane.ts)"
 fi

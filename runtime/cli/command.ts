@@ -1,4 +1,5 @@
 // The shape of one CLI command: parsing and output only; the work is done by runtime/, image/ or board/.
+import type { NetworkEnv } from "../network/env.ts";
 
 export type FlagKind = "bool" | "string" | "int" | "list";
 
@@ -30,6 +31,8 @@ export interface GlobalOptions {
   images: string;
   /** --systemd-cgroup: systemd's cgroup driver asked for (create and run refuse it). */
   systemdCgroup: boolean;
+  /** --network-dir, --cni-config-dir, --cni-path. */
+  network: NetworkEnv;
 }
 
 export interface Command {
@@ -50,4 +53,6 @@ export interface Command {
 /** A usage error: the entry point prints it with the command's usage hint and exits 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+  /** The command's usage line, once the command is known ("bunker exec <container-id> ..."). */
+  usage?: string;
 }

@@ -18,15 +18,20 @@ import { openHostFiles, type HostFiles, type HostPaths } from "../process/host-f
 import { writeIdMaps } from "../process/id-maps.ts";
 import type { HookStep } from "../process/plan.ts";
 import { openProcess, type ProcessHandle } from "../process/process-handle.ts";
-import { spawnStage, type SpawnOptions, type StageProcess } from "../process/spawn-stage.ts";
+import { spawnOrTakeAhead } from "../process/ahead.ts";
+import type { SpawnOptions, StageProcess } from "../process/spawn-stage.ts";
 import { waitForPid } from "../process/wait-pid.ts";
 import type { LinuxIDMapping, Mount } from "../spec/config.ts";
-import { loadConfig, type Config } from "../spec/config.ts";
+import { parseConfig, readConfig, type Config } from "../spec/config.ts";
 import type { LinuxResources } from "../spec/resources.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
 import { lockContainer, type ContainerLock } from "./lock.ts";
+import { moveNetDevicesIn, moveNetDevicesOut, type NetDevices } from "./net-devices.ts";
 import { isAlive, isRunning, procStat } from "./proc.ts";
+import { connectNetwork, disconnectNetwork, prepareContainerNetwork, unpinDamaged, type ContainerNetwork } from "./network.ts";
+import type { NetworkEnv } from "../network/env.ts";
+import type { NetworkState } from "../network/state.ts";
 import { limitsViewDir, readRecord, START_SOCKET, startSocketPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 
 /** A line-oriented connection: the start socket as `start` sees it. */
@@ -82,7 +87,22 @@ export interface ContainerEnv {
   };
   journal: { record(dir: string | null, changes: readonly LifecycleChange[]): void };
   clock: { now(): Date; sleep(ms: number): Promise<void> };
-  config: { load(bundle: string): Config };
+  /** `read` gives the bundle's config.json as parsed JSON, not checked yet; `check` checks it. */
+  config: { read(bundle: string): unknown; check(document: unknown, bundle: string): Config };
+  /** The container's network (runtime/network: CNI plugins, its cache, the socket policy's programs). */
+  network: {
+    /** The config with `overrides` over its annotations, and the network's changes to it (namespaces, /etc files). */
+    prepare(config: Config, o: { id: string; stateDir: string; overrides?: Record<string, string>; env?: NetworkEnv }): ContainerNetwork;
+    /** Attaches the container once its stage made the namespaces; returns its network state and what undoes it. */
+    connect(n: ContainerNetwork, c: { id: string; root: string; stateDir: string; pid: number; cgroup: CgroupManager }): { state?: NetworkState; release(): void };
+    /** Releases the network of a container being deleted; what could not be released goes to `onWarning`. */
+    disconnect(rec: ContainerRecord, onWarning: (msg: string) => void): void;
+    /** The namespace pin in the state directory of a container whose record cannot be read. */
+    unpinDamaged(stateDir: string): void;
+    /** linux.netDevices: moved into the network namespace of process `pid`, and back (returning what stayed). */
+    moveDevicesIn(pid: number, devices: NetDevices): void;
+    moveDevicesOut(pid: number, devices: NetDevices): Error[];
+  };
 }
 
 /** The start socket through the state directory's fd: a root path of any length works. */
@@ -140,7 +160,7 @@ export const hostEnv: ContainerEnv = {
   },
   stages: {
     openHostFiles,
-    spawn: spawnStage,
+    spawn: spawnOrTakeAhead,
     procTakesPidns,
     writeIdMaps,
     place: (file, pid) => writeFile(file, String(pid)),
@@ -148,5 +168,13 @@ export const hostEnv: ContainerEnv = {
   hooks: { run: runHooks, runWarning: runHooksWarning },
   journal: { record: recordChanges },
   clock: { now: () => new Date(), sleep: (ms) => Bun.sleep(ms) },
-  config: { load: loadConfig },
+  config: { read: readConfig, check: parseConfig },
+  network: {
+    prepare: (config, o) => prepareContainerNetwork(config, o),
+    connect: (n, c) => connectNetwork(n, c),
+    disconnect: (rec, onWarning) => disconnectNetwork(rec, onWarning),
+    unpinDamaged: (dir) => unpinDamaged(dir),
+    moveDevicesIn: (pid, devices) => moveNetDevicesIn(pid, devices),
+    moveDevicesOut: (pid, devices) => moveNetDevicesOut(pid, devices),
+  },
 };

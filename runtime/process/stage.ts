@@ -18,6 +18,11 @@ import { applyRootPropagation, prepareRoot } from "../rootfs/root-propagation.ts
 import { LineChannel } from "./channel.ts";
 import { spawnStage, STAGE_FDS } from "./spawn-stage.ts";
 import { applyIdentity, applyRlimits } from "./credentials.ts";
+import { applyApparmor } from "./apparmor.ts";
+import { applyCpuAffinity } from "./cpu-affinity.ts";
+import { applyIoPriority } from "./io-priority.ts";
+import { applyPersonality } from "./personality.ts";
+import { applyScheduler } from "./scheduler.ts";
 import { executorOf, resolveExecutable } from "./exec-path.ts";
 import { decodeParent, encode, type StageMessage } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
@@ -85,6 +90,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     if (decodeParent(line).t !== "continue") throw new Error(`Unexpected message from the parent: ${line}`);
   };
 
+  step("cpu affinity", () => applyCpuAffinity(sys, plan.cpuAffinity.initial));
   // Host files were opened by the parent (host-files.ts): a user namespace or the root switch would forbid it here.
   const cgroupFds = plan.hostFds.cgroupProcs;
   const start = plan.hostFds.start ?? -1;
@@ -102,9 +108,15 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     });
   }
   if (plan.spawnInit) {
-    step("start the init stage", () => spawnInitStage(channel, plan));
+    step("start the init stage", () => spawnInitStage(channel));
     return { start, path: "", terminal: null, listener: null };
   }
+  // The seccomp listener's path is the host's: reached before the container's mount namespace is joined (exec), or
+  // before the root switch (a new one).
+  const to = plan.seccomp?.listener;
+  const connectListener = (): SeccompListener | null => (to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null);
+  const joinsMountNamespace = plan.join.some((j) => j.flag === CLONE.NEWNS);
+  let listener = joinsMountNamespace ? connectListener() : null;
   // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
   // container's and the paths name other processes. The mount namespace comes first in the plan (see build-plan.ts).
   const joins = step("open namespaces", () => plan.join.map((j) => ({ ...j, fd: sys.open(j.path, O.RDONLY | O.CLOEXEC) })));
@@ -170,8 +182,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
   }
   // In the container's mount namespace before pivot_root, their paths resolved in the runtime's (the spec; runc, crun).
   step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
-  const to = plan.seccomp?.listener;
-  const listener = to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null;
+  if (!joinsMountNamespace) listener = connectListener();
   if (root) {
     const r = root;
     for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, r, p));
@@ -211,16 +222,10 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
  * made the user namespace makes it and starts its own successor as PID 1, handing over the parent's channel. It then
  * exits: the init is reparented to the caller's subreaper, like any detached container.
  */
-const spawnInitStage = (channel: LineChannel, plan: StagePlan): never => {
-  const { cgroupProcs, start, consoleSocket, idmappedMounts } = plan.hostFds;
-  const extraFds = [
-    ...cgroupProcs,
-    ...(start === null ? [] : [start]),
-    ...(consoleSocket === null ? [] : [consoleSocket]),
-    ...idmappedMounts.map((m) => m.fd),
-  ];
+const spawnInitStage = (channel: LineChannel): never => {
+  // The host files come again with the init's plan.
   const executable = { fd: MOVED_FDS.executable, args: selfCommand().slice(1) };
-  const init = spawnStage({ pid: "new", stageName: "init", extraFds, handOver: channel, executable });
+  const init = spawnStage({ pid: "new", stageName: "init", handOver: channel, executable });
   channel.send(encode({ t: "init-spawned", pid: init.proc.pid }));
   init.proc.unref();
   process.exit(0);
@@ -299,6 +304,12 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, prepared: Prepared
   // The program always leads a session of its own (CRIU dumps only a session whose leader is in the container), and
   // a detached one gets the container's own /dev/null: the caller's fds would be the host's (see plan.nullStdio).
   const stdio = prepared.terminal ?? (plan.nullStdio ? "/dev/null" : null);
+  // Before the filter, which may deny these calls (Docker's allows personality(2) for a few personas only).
+  step("cpu affinity", () => applyCpuAffinity(sys, plan.cpuAffinity.final));
+  step("scheduler", () => applyScheduler(sys, plan.scheduler));
+  step("I/O priority", () => applyIoPriority(sys, plan.ioPriority));
+  step("personality", () => applyPersonality(sys, plan.personality));
+  step("AppArmor profile", () => applyApparmor(sys, plan.apparmorProfile));
   underSeccomp(sys, plan, prepared.listener, () => {
     step("set user and capabilities", () => applyIdentity(sys, plan));
     step("chdir to cwd", () => sys.chdir(plan.cwd));
@@ -320,6 +331,13 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, prepared: Prepared
   step("execve", () => sys.execve(prepared.path, plan.args, plan.env));
 };
 
+/** The host files that came with the plan go where the plan names them (STAGE_FDS.hostFiles on, in order). */
+const takeHostFiles = (sys: Syscalls, fds: readonly number[]): void =>
+  fds.forEach((fd, i) => {
+    sys.dup3(fd, STAGE_FDS.hostFiles + i, O.CLOEXEC);
+    sys.close(fd);
+  });
+
 /** `earlyError`: the failure of the early namespace steps (early.ts), which ran before this module loaded. */
 export const runStage = async (earlyError: Error | undefined): Promise<void> => {
   const early = earlyError && new StepError("enter user or time namespace", earlyError);
@@ -334,9 +352,10 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
   let report = (m: StageMessage): void => channel.send(encode(m));
   try {
     if (early) throw early;
-    const first = channel.receive();
+    const first = channel.receiveWithFds();
     if (first === undefined) process.exit(1);
-    const msg = decodeParent(first);
+    takeHostFiles(sys, first.fds);
+    const msg = decodeParent(first.line);
     if (msg.t !== "plan") throw new StepError("receive plan", new Error(`Expected the plan, got '${msg.t}'`));
     debug("stage: plan received");
     const plan = msg.plan as StagePlan;

@@ -4,6 +4,7 @@
 // socket, a process handle) log into the same list.
 import type { CgroupManager } from "../../../runtime/cgroups/manager.ts";
 import type { ContainerEnv, Link } from "../../../runtime/container/env.ts";
+import type { ContainerNetwork } from "../../../runtime/container/network.ts";
 import type { ProcessHandle } from "../../../runtime/process/process-handle.ts";
 import type { StageProcess } from "../../../runtime/process/spawn-stage.ts";
 
@@ -75,6 +76,7 @@ export const fakeStage = (r: EnvRecorder, pid: number, lines: string[], opts: { 
   };
   const channel = {
     send: (data: Uint8Array) => r.log("stage.send", [JSON.parse(Buffer.from(data).toString())]),
+    sendWithFds: (data: Uint8Array, fds: number[]) => r.log("stage.send", [JSON.parse(Buffer.from(data).toString()), fds]),
     receive: () => lines.shift(),
     close: () => r.log("stage.close", []),
   };
@@ -95,4 +97,12 @@ export const fakeHandle = (r: EnvRecorder, pid: number): ProcessHandle => ({
   pid,
   signal: (s) => r.log("process.signal", [pid, s], () => true),
   close: () => r.log("process.close", [pid]),
+});
+
+/** The network of a container that asks for none: its config unchanged, nothing attached; a release is logged in the
+ * recorder `r` gives (a getter: the script is written before the recorder exists). */
+export const noNetwork = (r: () => EnvRecorder): Partial<ContainerEnv["network"]> => ({
+  prepare: (config) => ({ prepared: { config } }) as ContainerNetwork,
+  connect: () => ({ release: () => r().log("network.release", []) }),
+  disconnect: () => {},
 });

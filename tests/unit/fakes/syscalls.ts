@@ -34,13 +34,20 @@ export const recordingSyscalls = (): Recorder => {
     unshare: none, setns: none, mount: none, umount2: none, pivotRoot: none, chdir: none, chroot: none, sethostname: none,
     setdomainname: none, capset: none, setresuid: none, setresgid: none, setgroups: none, setrlimit: none, close: none,
     dup3: none, writeAll: none, mknod: none, resetSignals: none, sendFd: none, setWindowSize: none, kill: none,
-    closeRangeCloexec: none, mountSetattr: none, moveMount: none,
+    closeRangeCloexec: none, mountSetattr: none, moveMount: none, schedSetattr: none, ioprioSet: none, schedSetaffinity: none, personality: none,
     open: () => nextFd++,
     read: (fd) => {
       const queue = reads.get(fd as number);
       if (!queue) throw new Error(`Unscripted syscall in test: read of fd ${String(fd)}, which the test did not feed`);
       return queue.shift() ?? Buffer.alloc(0);
     },
+    // What was fed, with no descriptors: a test that sends some says so with `feed`'s lines alone.
+    recvFds: (fd) => {
+      const queue = reads.get(fd as number);
+      if (!queue) throw new Error(`Unscripted syscall in test: recvmsg of fd ${String(fd)}, which the test did not feed`);
+      return { fds: [], data: queue.shift() ?? Buffer.alloc(0) };
+    },
+    sendFds: (_sock, _fds, data) => (data as Uint8Array).length,
     openPty: () => ({ master: 90, slavePath: "/dev/pts/0" }),
     connectUnix: () => 91,
     openTree: () => nextFd++,

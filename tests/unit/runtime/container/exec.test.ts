@@ -8,10 +8,10 @@ import type { SpawnOptions } from "../../../../runtime/process/spawn-stage.ts";
 import { fakeCgroup, fakeStage, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
 import { config, record } from "./fixtures.ts";
 
-const world = (stage: (r: EnvRecorder) => StageProcess, created = false) => {
+const world = (stage: (r: EnvRecorder) => StageProcess, created = false, rec = record()) => {
   const spawned: SpawnOptions[] = [];
   const r: EnvRecorder = recordingEnv({
-    state: { read: () => record(), awaitsStart: () => created },
+    state: { read: () => rec, awaitsStart: () => created },
     processes: { isAlive: () => true, becomeSubreaper: () => {}, waitFor: async () => 7 },
     cgroups: { manager: () => fakeCgroup(r, { frozen: () => false, procsFiles: () => ["/nonexistent/cgroup/t/cgroup.procs"] }) },
     stages: {
@@ -47,13 +47,26 @@ describe("execInContainer()", () => {
     expect(r.names()).not.toContain("processes.becomeSubreaper");
   });
 
+  test("the exec'd program gets the container's seccomp filter, with the container's state for a listener", async () => {
+    const seccomp = { program: "BgAAAAAA/38=", flags: 1, listener: { path: "/run/agent.sock", metadata: null } };
+    const { r } = world((rr) => fakeStage(rr, 900, [JSON.stringify({ t: "spawned", pid: 901 })], { exited: true }), false, record({ seccomp }));
+    await execInContainer({ root: "/run/b", id: "t", process: proc, detach: true }, r.env);
+    const plan = (r.calls.find((c) => c.name === "stage.send")!.args[0] as { plan: StagePlan }).plan;
+    expect(plan.seccomp).toEqual(seccomp);
+    expect(JSON.parse(plan.stateJson)).toMatchObject({ id: "t", status: "running", pid: 4242, bundle: "/b" });
+    // A container without a filter: none.
+    const bare = world((rr) => fakeStage(rr, 900, [JSON.stringify({ t: "spawned", pid: 901 })], { exited: true }));
+    await execInContainer({ root: "/run/b", id: "t", process: proc, detach: true }, bare.r.env);
+    expect((bare.r.calls.find((c) => c.name === "stage.send")!.args[0] as { plan: StagePlan }).plan.seccomp).toBeNull();
+  });
+
   test("the stage's failure is the error; the stage is made sure to be gone", async () => {
     const failed = JSON.stringify({ t: "failed", step: "chdir to cwd", message: "chdir '/nope': ENOENT", call: "chdir", errno: "ENOENT" });
     const { r } = world((rr) => fakeStage(rr, 900, [failed], { exited: true, exitCode: 1 }));
     const err = await execInContainer({ root: "/run/b", id: "t", process: proc, detach: false }, r.env).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StageFailedError);
     expect((err as Error).message).toBe("Setup stage failed at 'chdir to cwd': chdir '/nope': ENOENT");
-    expect(r.names().slice(-2)).toEqual(["stage.close", "stage.kill"]);
+    expect(r.names().slice(-3)).toEqual(["stage.close", "host.close", "stage.kill"]);
   });
 
   test("a stage that exits without a word fails exec with its exit status", async () => {
