@@ -267,5 +267,6 @@ describe.skipIf(!!skip)("bunker ota", () => {
     expect(starts("web", r2)).toBe(1);
     for (const c of JSON.parse(bunker(r2, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) cli(["delete", "--force", c.id], ...args);
     rmSync(r2, { recursive: true, force: true });
+    tool(["umount", small]);
   }, TEST_MS);
 });
