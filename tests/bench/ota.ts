@@ -70,12 +70,13 @@ try {
     network: { mode: "bridge", ports: [`127.0.0.1:${port}:80`] },
     healthCheck: { tcp: { port: 80 }, interval: "500ms", startInterval: "200ms", timeout: "2s", retries: 3 },
   });
+  let lastFailure = "";
   /** One connect with a 100 ms bound (a SYN to an address no one answers for any more hangs, it is not refused). */
   const connectOnce = () =>
     new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 100);
-      const done = (ok: boolean) => (clearTimeout(timer), resolve(ok));
-      Bun.connect({ hostname: "127.0.0.1", port, socket: { open: (s) => (s.end(), done(true)), data() {}, connectError: () => done(false), error: () => done(false) } }).catch(() => done(false));
+      const timer = setTimeout(() => ((lastFailure = "unanswered"), resolve(false)), 100);
+      const done = (ok: boolean, why = "") => (clearTimeout(timer), (lastFailure = why), resolve(ok));
+      Bun.connect({ hostname: "127.0.0.1", port, socket: { open: (s) => (s.end(), done(true)), data() {}, connectError: () => done(false, "refused"), error: () => done(false, "error") } }).catch(() => done(false, "refused"));
     });
   const polled = async (version: string, strategy: string, image: string) => {
     const t = join(work, `t${version}.json`);
@@ -85,19 +86,24 @@ try {
     const p = Bun.spawn([BIN, ...g, "ota", "apply", "--insecure", "--trust", join(work, "trust"), "--json", f], { stdout: "ignore", stderr: "pipe" });
     if (!(await connectOnce())) throw new Error(`the service is not reachable on 127.0.0.1:${port} before update ${version}`);
     let attempts = 0, failed = 0, failedMs = 0, run = 0, longest = 0;
+    const kinds: Record<string, number> = {};
+    const began = performance.now();
+    const at: number[] = [];
     while (p.exitCode === null) {
       attempts++;
       const t0 = performance.now();
       if (await connectOnce()) run = 0;
       else {
         failed++;
+        kinds[lastFailure] = (kinds[lastFailure] ?? 0) + 1;
+        at.push(Math.round(t0 - began));
         failedMs += performance.now() - t0;
         run += performance.now() - t0;
         longest = Math.max(longest, run);
       }
     }
     if ((await p.exited) !== 0) throw new Error(`Update ${version}: ${await new Response(p.stderr).text()}`);
-    return { strategy, attempts, failed, failedMs: Math.round(failedMs), longestOutageMs: Math.round(longest) };
+    return { strategy, attempts, failed, kinds, failedBetweenMs: [at[0] ?? 0, at.at(-1) ?? 0], updateMs: Math.round(performance.now() - began), failedMs: Math.round(failedMs), longestOutageMs: Math.round(longest) };
   };
   let tcp: unknown;
   try {
