@@ -8,7 +8,7 @@ import type { Config } from "../spec/config.ts";
 import { attachNetwork } from "../network/attach.ts";
 import { DEFAULT_NETWORK_ENV, type NetworkEnv } from "../network/env.ts";
 import { hostNetworkSys, type NetworkSys } from "../network/host-sys.ts";
-import { releaseFromCache, releaseNetwork } from "../network/release.ts";
+import { releaseNetwork } from "../network/release.ts";
 import { networkRequest, type NetworkRequest } from "../network/request.ts";
 import { netnsPin, prepareNetwork, type Prepared } from "../network/sandbox.ts";
 import { updateBandwidth } from "../network/shaping.ts";
@@ -60,14 +60,6 @@ export const connectNetwork = (
 /** Releases the network of a container being deleted; what could not be released goes to `onWarning`. */
 export const disconnectNetwork = (rec: ContainerRecord, onWarning: (msg: string) => void, sys: NetworkSys = hostNetworkSys()): void => {
   for (const e of releaseNetwork(rec.network, sys)) onWarning(describeError(e));
-};
-
-/**
- * Takes a running container off its network before it is stopped: in a hand-over its published ports go to its
- * successor at once instead of leading to a closed port until the delete. The delete then finds nothing to release.
- */
-export const unpublishNetwork = (rec: ContainerRecord, sys: NetworkSys = hostNetworkSys()): void => {
-  if (rec.network?.cache) releaseFromCache(rec.network.cache, sys);
 };
 
 /**

@@ -77,7 +77,7 @@ export const planApply = (desired: Desired | undefined, current: CurrentState, n
 
     if (cur && isLive(cur)) {
       if (old.length && ready(d, rt)) {
-        steps.push(...old.map((o): Step => ({ action: "stop", service: name, reason: `replaced by ${cur.id}`, ...stopOf(o), handOver: true })));
+        steps.push(...old.map((o): Step => ({ action: "stop", service: name, reason: `replaced by ${cur.id}`, ...stopOf(o) })));
         say("recreate", `hand-over: ${cur.id} is ready, ${old.map((o) => o.id).join(", ")} stop`);
       } else if (old.length) say("waiting", `hand-over: ${cur.id} runs, not healthy yet; ${old.map((o) => o.id).join(", ")} keep running`);
       else if (rt.health === "unhealthy" && d.restart.mode !== "no") {

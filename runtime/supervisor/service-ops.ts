@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../durable/atomic-file.ts";
 import { createContainer, type Created } from "../container/create.ts";
 import { deleteContainer } from "../container/delete.ts";
-import { unpublishNetwork } from "../container/network.ts";
 import { isAlive } from "../container/proc.ts";
 import { readRecord, stateDir } from "../container/record.ts";
 import { signalContainer } from "../container/signal.ts";
@@ -80,9 +79,6 @@ export const hostInstanceOps = (d: ServiceOpsDeps): InstanceOps => {
       signalContainer(d.root, id, 9, true);
       if (!(await waitGone(rec.pid, rec.startTime, KILL_WAIT_MS))) throw new Error(`Stop instance '${id}': pid ${rec.pid} still runs ${KILL_WAIT_MS} ms after SIGKILL`);
       return { at: Date.now(), status: 137 };
-    },
-    async unpublish(id) {
-      if (existsSync(stateDir(d.root, id))) unpublishNetwork(readRecord(d.root, id));
     },
     async remove(id) {
       created.delete(id);

@@ -13,9 +13,8 @@ interface StepBase {
 export type Step =
   /** Create and start the instance of `hash`; `clear`: an instance of that spec exists but never ran or has exited. */
   | (StepBase & { action: "start"; hash: string; clear: boolean; restart: boolean })
-  /** Stop an instance gracefully and remove it: its service left the target, was replaced, or the device shuts down.
-   * `handOver`: its replacement runs and is ready; the old one leaves the network first, so its ports pass at once. */
-  | (StepBase & { action: "stop"; instance: string; signal: number; graceMs: number; handOver?: boolean })
+  /** Stop an instance gracefully and remove it: its service left the target, was replaced, or the device shuts down. */
+  | (StepBase & { action: "stop"; instance: string; signal: number; graceMs: number })
   /** stop-then-start: the old instances go, then the instance of `hash` is started. */
   | (StepBase & { action: "recreate"; hash: string; clear: boolean; from: { instance: string; signal: number; graceMs: number }[] })
   /** A health check failed past its retries: stop the instance and keep it as a failed exit for the restart policy. */
@@ -32,8 +31,6 @@ export interface InstanceOps {
   stop(id: string, signal: number, graceMs: number): Promise<ExitRecord | undefined>;
   /** Removes a stopped (or created) instance; nothing when it does not exist. */
   remove(id: string): Promise<void>;
-  /** Takes a running instance off its network (its published ports); nothing when it has none. */
-  unpublish?(id: string): Promise<void>;
 }
 
 export interface ExecContext {
@@ -57,7 +54,6 @@ const startNew = async (s: { service: string; hash: string; clear: boolean }, ct
 const EXECUTORS: { [A in StepAction]: Executor<A> } = {
   start: (s, ctx) => startNew(s, ctx),
   async stop(s, ctx) {
-    if (s.handOver) await ctx.ops.unpublish?.(s.instance);
     await ctx.ops.stop(s.instance, s.signal, s.graceMs);
     await ctx.ops.remove(s.instance);
   },
