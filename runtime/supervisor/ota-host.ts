@@ -10,6 +10,7 @@ import type { Progress } from "../../image/progress.ts";
 import type { RegistryOptions } from "../../image/registry/client.ts";
 import { openLockedJournal } from "../container/journal.ts";
 import { OtaState } from "../durable/ota-records.ts";
+import type { NetworkEnv } from "../network/env.ts";
 import { localServiceManager } from "./local-services.ts";
 import { loadTrust } from "./ota-keys.ts";
 import { journalOta, lastUpdate, otaDir, otaFiles } from "./ota-journal.ts";
@@ -27,6 +28,7 @@ export interface OtaHostOptions {
   registry?: UpdateRegistry;
   progress: Progress;
   warn(msg: string): void;
+  network?: NetworkEnv;
 }
 
 /** What of the registry options an interrupted update keeps for its resumption (no secrets on flash). */
@@ -75,7 +77,7 @@ export const otaDeps = (o: OtaHostOptions, manager: ServiceManager): OtaDeps => 
 /** `bunker ota apply` without a daemon: a service manager here for the update's length (services keep running). */
 export const updateHere = async (o: OtaHostOptions, text: string, file: string): Promise<OtaResult> => {
   needJournal(o.journal);
-  const manager = localServiceManager({ root: o.root, journal: o.journal, images: o.images, warn: o.warn });
+  const manager = localServiceManager({ root: o.root, journal: o.journal, images: o.images, warn: o.warn, ...(o.network ? { network: o.network } : {}) });
   try {
     return await applyUpdate(otaDeps(o, manager), text, file);
   } finally {
@@ -86,7 +88,7 @@ export const updateHere = async (o: OtaHostOptions, text: string, file: string):
 /** An update the journal shows interrupted, resumed here (`bunker ota resume`, or a boot without a daemon). */
 export const resumeHere = async (o: OtaHostOptions): Promise<OtaResult | undefined> => {
   needJournal(o.journal);
-  const manager = localServiceManager({ root: o.root, journal: o.journal, images: o.images, warn: o.warn });
+  const manager = localServiceManager({ root: o.root, journal: o.journal, images: o.images, warn: o.warn, ...(o.network ? { network: o.network } : {}) });
   try {
     const deps = otaDeps(o, manager);
     if (!pendingUpdate(deps)) return undefined;

@@ -1,9 +1,10 @@
 // `npm run bench:ota`: what an update costs on this host, with the compiled executable as root against Debian's
 // docker-registry on loopback: bunker's peak RSS during an update that brings a 100 MiB image (one layer of random
 // bytes) against one that brings a small image (the growth is what streaming must bound: <= 16 MiB), wall time from
-// `bunker ota apply` to commit, and the gap each switch strategy leaves, from the service manager's events (the old
-// stop to the new one started, for stop-then-start; how long old and new overlap, for start-then-stop). Prints one
-// JSON document.
+// `bunker ota apply` to commit, the gap each switch strategy leaves, from the service manager's events (the old
+// stop to the new one started, for stop-then-start; how long old and new overlap, for start-then-stop), and what a
+// client connecting to the service's published port (bridge network, portmap) as fast as it can sees during each
+// switch: failed connects (refused, or unanswered for 100 ms) and the longest outage. Prints one JSON document.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, bunker, newRoot } from "../support/cli.ts";
@@ -60,11 +61,63 @@ try {
   };
   const stopThenStart = gap("4", "stop-then-start");
   const startThenStop = gap("5", "start-then-stop");
+  // A client connecting to the service's published port as fast as it can while the update switches it: refused
+  // (or failed) connections and the longest run of them.
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const served = (image: string, strategy: string) => ({
+    image, strategy, stopGracePeriod: "2s",
+    args: ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/"],
+    network: { mode: "bridge", ports: [`127.0.0.1:${port}:80`] },
+    healthCheck: { tcp: { port: 80 }, interval: "500ms", startInterval: "200ms", timeout: "2s", retries: 3 },
+  });
+  let lastFailure = "";
+  /** One connect with a 100 ms bound (a SYN to an address no one answers for any more hangs, it is not refused). */
+  const connectOnce = () =>
+    new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => ((lastFailure = "unanswered"), resolve(false)), 100);
+      const done = (ok: boolean, why = "") => (clearTimeout(timer), (lastFailure = why), resolve(ok));
+      Bun.connect({ hostname: "127.0.0.1", port, socket: { open: (s) => (s.end(), done(true)), data() {}, connectError: () => done(false, "refused"), error: () => done(false, "error") } }).catch(() => done(false, "refused"));
+    });
+  const polled = async (version: string, strategy: string, image: string) => {
+    const t = join(work, `t${version}.json`);
+    writeFileSync(t, JSON.stringify({ device: "bench", version, services: { web: served(image, strategy) } }));
+    const f = join(work, `u${version}.json`);
+    writeFileSync(f, cli(["ota", "sign", "--key", join(work, "key.key"), "--gate-window", "1s", t]).stdout);
+    const p = Bun.spawn([BIN, ...g, "ota", "apply", "--insecure", "--trust", join(work, "trust"), "--json", f], { stdout: "ignore", stderr: "pipe" });
+    if (!(await connectOnce())) throw new Error(`the service is not reachable on 127.0.0.1:${port} before update ${version}`);
+    let attempts = 0, failed = 0, failedMs = 0, run = 0, longest = 0;
+    const kinds: Record<string, number> = {};
+    const began = performance.now();
+    const at: number[] = [];
+    while (p.exitCode === null) {
+      attempts++;
+      const t0 = performance.now();
+      if (await connectOnce()) run = 0;
+      else {
+        failed++;
+        kinds[lastFailure] = (kinds[lastFailure] ?? 0) + 1;
+        at.push(Math.round(t0 - began));
+        failedMs += performance.now() - t0;
+        run += performance.now() - t0;
+        longest = Math.max(longest, run);
+      }
+    }
+    if ((await p.exited) !== 0) throw new Error(`Update ${version}: ${await new Response(p.stderr).text()}`);
+    return { strategy, attempts, failed, kinds, failedBetweenMs: [at[0] ?? 0, at.at(-1) ?? 0], updateMs: Math.round(performance.now() - began), failedMs: Math.round(failedMs), longestOutageMs: Math.round(longest) };
+  };
+  let tcp: unknown;
+  try {
+    update("6", { web: served(images["4"]!, "stop-then-start") });
+    tcp = [await polled("7", "stop-then-start", images["5"]!), await polled("8", "start-then-stop", images["4"]!)];
+  } catch (err) {
+    tcp = `not measured: ${(err as Error).message.split("\n")[0]}`;
+  }
   console.log(JSON.stringify({
     host: `${process.arch}, ${navigator.hardwareConcurrency} cores, load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`,
     update: { smallImage: small, image100MiB: big, rssGrowthMiB: Number((big.maxRssMiB - small.maxRssMiB).toFixed(1)), goalMiB: 16 },
     switchGap: [stopThenStart, startThenStop],
-    note: "from the service manager's events; refused connections on a TCP port during the switch are not measured here",
+    note: "switchGap from the service manager's events; tcp: a client connecting to the published port during the switch",
+    tcp,
   }, null, 2));
 } finally {
   for (const c of JSON.parse(bunker(root, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) cli(["delete", "--force", c.id]);

@@ -131,12 +131,16 @@ if (!Bun.which("hyperfine")) {
       ]),
     );
     Bun.spawnSync(del);
-    const up = Bun.spawnSync(cli(r, "run", "-d", "--bundle", sleeper, "ex"), { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    // Not a pipe: a detached container keeps the caller's stdio (crun and runc), and would hold it open.
+    const errFile = join(state, `${r}-run-d.err`);
+    const up = Bun.spawnSync(cli(r, "run", "-d", "--bundle", sleeper, "ex"), { stdin: "ignore", stdout: "ignore", stderr: Bun.file(errFile) });
     const exec = cli(r, "exec", "ex", "/bin/true");
-    const tried = up.exitCode === 0 ? Bun.spawnSync(exec, { stdin: "ignore", stdout: "ignore", stderr: "pipe" }) : up;
-    if (tried.exitCode !== 0) {
-      const what = up.exitCode === 0 ? "exec" : "'run -d' of a sleeping container";
-      console.log(`  ${r} exec: left out, ${what} failed (exit ${tried.exitCode}): ${tried.stderr.toString().trim()}`);
+    const tried = up.exitCode === 0 ? Bun.spawnSync(exec, { stdin: "ignore", stdout: "ignore", stderr: "pipe" }) : undefined;
+    if (up.exitCode !== 0 || tried?.exitCode !== 0) {
+      const why = tried
+        ? `exec failed (exit ${tried.exitCode}): ${tried.stderr.toString().trim()}`
+        : `'run -d' of a sleeping container failed (exit ${up.exitCode}): ${readFileSync(errFile, "utf8").trim()}`;
+      console.log(`  ${r} exec: left out, ${why}`);
     } else Object.assign(steps, hyperfine([{ name: `${r} exec`, argv: exec }]));
     Bun.spawnSync(cli(r, "delete", "-f", "ex"));
   }

@@ -215,6 +215,10 @@ describe.skipIf(!!missing)("networking through CNI", () => {
     const shown = stateOf("p").network!.policy!;
     expect(shown.annotations).toEqual({ "bunker.net.connect": "127.0.0.1:8080", "bunker.net.bind": "8080", "bunker.net.families": "inet,inet6", "bunker.net.socket-types": "stream,dgram" });
     expect(Object.keys(shown.programs!).sort()).toEqual(["bind4", "bind6", "connect4", "connect6", "sendmsg4", "sendmsg6", "sock-create"]);
+    // A resource update leaves the policy as it was.
+    const before = probe();
+    ok(["update", "--pids-limit", "100", "p"]);
+    expect(probe()).toEqual(before);
     ok(["update", "--net-connect", "127.0.0.1:8081,10.87.0.0/24:8080", "p"]);
     const after = probe();
     expect([after["connect=127.0.0.1:8080"], after["connect=127.0.0.1:8081"], after["connect=10.87.0.1:8080"], after["bind=9000"]]).toEqual(["EPERM", "ECONNREFUSED", "ECONNREFUSED", "EPERM"]);

@@ -76,7 +76,9 @@ describe.skipIf(!!skip)("bunker ota", () => {
   afterAll(async () => {
     for (const c of JSON.parse(bunker(root, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) cli(["delete", "--force", c.id]);
     await reg?.stop();
-    for (const m of (readFileSync("/proc/self/mountinfo", "utf8").match(/ \/tmp\/bunker-ota-\S+/g) ?? []).map((m) => m.trim()).reverse()) Bun.spawnSync(["umount", "-l", m]);
+    // Mounts below the work directory (its path follows TMPDIR), deepest last mounted first.
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4]).filter((m): m is string => !!m && m.startsWith(`${work}/`));
+    for (const m of mounts.reverse()) Bun.spawnSync(["umount", "-l", m]);
     rmSync(work, { recursive: true, force: true });
     rmSync(root, { recursive: true, force: true });
   }, TEST_MS);
@@ -265,5 +267,6 @@ describe.skipIf(!!skip)("bunker ota", () => {
     expect(starts("web", r2)).toBe(1);
     for (const c of JSON.parse(bunker(r2, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) cli(["delete", "--force", c.id], ...args);
     rmSync(r2, { recursive: true, force: true });
+    tool(["umount", small]);
   }, TEST_MS);
 });

@@ -50,7 +50,7 @@ export const subcommand: Omit<Subcommand, "summary"> = {
     const reply = await askDaemon(controlSocketPath(g.root), { op: "ota-apply", document, file: source, registry });
     let r: OtaResult;
     if (reply === undefined)
-      r = await updateHere({ root: g.root, journal: g.journal, images: g.images, trust: trustDir(a), registry, progress: progressFor(g), warn: (m) => warn(g, m) }, document, source);
+      r = await updateHere({ root: g.root, journal: g.journal, images: g.images, network: g.network, trust: trustDir(a), registry, progress: progressFor(g), warn: (m) => warn(g, m) }, document, source);
     else if (!reply.ok) throw new Error(reply.error);
     else r = reply.result as OtaResult;
     printUpdate(g, r);

@@ -12,7 +12,7 @@ export const subcommand: Omit<Subcommand, "summary"> = {
   flags: [TRUST_FLAG, JSON_FLAG],
   description: "Before the switch, the update resumes where it stopped (downloads resume); after it began, the switched services\nare rolled back. Prints nothing to do when no update is in progress.",
   async run(g, a) {
-    const r = await resumeHere({ root: g.root, journal: g.journal, images: g.images, trust: trustDir(a), progress: progressFor(g), warn: (m) => warn(g, m) });
+    const r = await resumeHere({ root: g.root, journal: g.journal, images: g.images, network: g.network, trust: trustDir(a), progress: progressFor(g), warn: (m) => warn(g, m) });
     if (!r) {
       console.log(g.json ? JSON.stringify({ event: "result", resumed: false }) : "no update in progress");
       return 0;
