@@ -489,8 +489,8 @@ export const parseProcess = (json: unknown, file = "process.json"): Process => {
   return p;
 };
 
-/** Reads and checks `<bundleDir>/config.json`. */
-export const loadConfig = (bundleDir: string): Config => {
+/** Reads `<bundleDir>/config.json` as JSON, not checked yet (parseConfig checks it). */
+export const readConfig = (bundleDir: string): unknown => {
   const file = join(resolve(bundleDir), "config.json");
   let size = 0;
   let text = "";
@@ -502,5 +502,8 @@ export const loadConfig = (bundleDir: string): Config => {
     throw new Error(`Cannot read the bundle's config: '${file}'`, { cause: err });
   }
   if (size > MAX_DOCUMENT_BYTES) throw new InvalidDocumentError("config.json", "", `Larger than ${MAX_DOCUMENT_BYTES} bytes`);
-  return parseConfig(parseJson(text, "config.json"), resolve(bundleDir));
+  return parseJson(text, "config.json");
 };
+
+/** Reads and checks `<bundleDir>/config.json`. */
+export const loadConfig = (bundleDir: string): Config => parseConfig(readConfig(bundleDir), resolve(bundleDir));
