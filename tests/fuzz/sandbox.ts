@@ -6,7 +6,7 @@
 // /bin/true (a mutated path could name any program), namespace paths to join and bind sources outside the sandbox
 // are replaced by paths inside it, the rootfs and the cgroup stay below the sandbox and this run's cgroup parent, and
 // every command runs in a network namespace of the sandbox's own (netDevices can only ever see its interfaces).
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { makeRootfs } from "../support/bundle.ts";
@@ -283,5 +283,14 @@ export class Sandbox {
     this.closeBatch();
     Bun.spawnSync(["umount", this.netns]);
     rmSync(this.dir, { recursive: true, force: true });
+    // The run's cgroup parent in every hierarchy, with the parents of nested cgroupsPaths that delete leaves (as runc
+    // does); a cgroup directory goes by rmdir, deepest first, and only once empty.
+    for (const m of this.layout.mounts) removeCgroupTree(posix.join(m.dir, this.cgroupParent));
   }
 }
+
+const removeCgroupTree = (dir: string): void => {
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
+  rmdirSync(dir);
+};
