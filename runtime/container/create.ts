@@ -157,12 +157,20 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     // The pid file first: a create that fails on it must leave no `created` record in the journal.
     if (record.pidFile) env.state.writePidFile(record.pidFile, initPid);
     env.journal.record(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
-    init?.close();
     lock.release();
-    // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.
+    // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited. It
+    // stays held by its pidfd until it has been waited for, so that a subreaper's orphan reaper leaves it alone.
+    const release = (): void => {
+      init?.close();
+      init = undefined;
+    };
     const exited = async (pid = initPid): Promise<number> => {
-      await stage.proc.exited;
-      return pid === stage.proc.pid ? exitStatusOf(stage.proc) : env.processes.waitFor(pid);
+      try {
+        await stage.proc.exited;
+        return pid === stage.proc.pid ? exitStatusOf(stage.proc) : await env.processes.waitFor(pid);
+      } finally {
+        release();
+      }
     };
     return { record, stage, cgroup, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {

@@ -7,7 +7,6 @@ import { isAlive } from "../container/proc.ts";
 import { readRecord } from "../container/record.ts";
 import { startContainer } from "../container/start.ts";
 import type { ContainerStatus } from "../spec/state.ts";
-import { parseSignal } from "../spec/signals.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { close } from "../../ffi/fd.ts";
 import type { MemoryCgroupPaths } from "../memory/observation.ts";
@@ -65,10 +64,9 @@ export const hostContainerOps = (root: string, journal: string | null): Containe
   },
   async recreate(c, onWarning) {
     await deleteContainer(root, c.id, { force: true, journal }, onWarning);
-    const { stage } = await createContainer({ root, id: c.id, bundle: c.bundle, journal });
+    const created = await createContainer({ root, id: c.id, bundle: c.bundle, journal });
     startContainer(root, c.id, journal, onWarning);
-    stage.channel.close();
-    const proc = stage.proc;
-    return { exited: proc.exited.then((code) => (proc.signalCode ? 128 + parseSignal(proc.signalCode) : code)) };
+    created.stage.channel.close();
+    return { exited: created.exited() };
   },
 });

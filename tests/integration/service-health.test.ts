@@ -1,0 +1,117 @@
+// Exec health checks as the compiled daemon runs them: a check that passes, one that fails, one that outlives its
+// timeout (and is killed), and what the daemon's becoming a subreaper for the checks' programs must not cost: the
+// orphans of a service without a PID namespace of its own come to the daemon, and it must reap them (a zombie per
+// orphan, for ever, would fill the PID table of a device that runs for months).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeBundle } from "../support/bundle.ts";
+import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
+import type { DeviceStatus } from "../../runtime/supervisor/status.ts";
+
+const skip = skipReason();
+if (skip) console.log(`SKIP service health: ${skip}`);
+
+const TEST_MS = 60_000;
+const ORPHANS = 20;
+
+const until = async (what: string, cond: () => boolean, ms = 30_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await Bun.sleep(50);
+  }
+};
+
+const read = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+};
+
+/** The zombies among `pid`'s children (what no one has waited for). */
+const zombieChildren = (pid: number): number[] =>
+  readdirSync(`/proc/${pid}/task`)
+    .flatMap((t) => (read(`/proc/${pid}/task/${t}/children`) ?? "").trim().split(/\s+/).filter(Boolean).map(Number))
+    .filter((c) => read(`/proc/${c}/stat`)?.replace(/^.*\) /s, "").startsWith("Z"));
+
+/** Host processes whose command line is exactly `args`. */
+const running = (args: string[]): number[] =>
+  readdirSync("/proc").filter((p) => /^\d+$/.test(p) && read(`/proc/${p}/cmdline`) === `${args.join("\0")}\0`).map(Number);
+
+describe.skipIf(!!skip)("exec health checks run by the daemon", () => {
+  let root: string;
+  let dir: string;
+  let bundle: string;
+  let hostPid: string;
+  let daemon: ReturnType<typeof Bun.spawn> | undefined;
+  const cli = (args: string[]) => bunker(root, ["--journal", join(dir, "journal"), ...args]);
+  const status = (): DeviceStatus => JSON.parse(cli(["status", "--json"]).stdout);
+  const service = (name: string) => status().services.find((s) => s.name === name)!;
+  const quiet = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.2; done"];
+
+  beforeAll(async () => {
+    root = newRoot();
+    dir = mkdtempSync(join(tmpdir(), "bunker-health-"));
+    bundle = makeBundle(["sh"]);
+    // No PID namespace: its orphans go up the host's process tree, to the nearest subreaper.
+    hostPid = makeBundle(["sh"], (c) => ({ ...c, linux: { ...c.linux, namespaces: c.linux.namespaces.filter((n) => n.type !== "pid") } }));
+    const check = (exec: string[], extra: Record<string, unknown> = {}) => ({ exec, interval: "300ms", startInterval: "200ms", retries: 1, ...extra });
+    const target = {
+      device: "host",
+      version: "1",
+      services: {
+        ok: { bundle, args: quiet, healthCheck: check(["true"]) },
+        fails: { bundle, args: quiet, restart: { policy: "no" }, healthCheck: check(["sh", "-c", "exit 3"]) },
+        hangs: { bundle, args: quiet, restart: { policy: "no" }, healthCheck: check(["sleep", "30"], { timeout: "500ms" }) },
+        // Waits for its first health check (the daemon is a subreaper from then on), then leaves orphans that end at once.
+        orphans: {
+          bundle: hostPid,
+          args: ["sh", "-c", `until [ -e /tmp/checked ]; do sleep 0.1; done; i=0; while [ $i -lt ${ORPHANS} ]; do (sleep 0.01 &); i=$((i+1)); done; echo $i > /tmp/orphaned; trap 'exit 0' TERM; while :; do sleep 0.2; done`],
+          healthCheck: check(["touch", "/tmp/checked"]),
+        },
+      },
+    };
+    writeFileSync(join(dir, "target.json"), JSON.stringify(target));
+    daemon = Bun.spawn([BIN, "--root", root, "--journal", join(dir, "journal"), "daemon"], { stdout: "ignore", stderr: "inherit", stdin: "ignore" });
+    await until("the daemon's socket", () => existsSync(join(root, ".daemon.sock")) && cli(["status", "--json"]).stdout.includes('"running":true'));
+    const r = cli(["apply", join(dir, "target.json")]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+  }, TEST_MS);
+
+  afterAll(async () => {
+    if (daemon) {
+      daemon.kill("SIGTERM");
+      await daemon.exited;
+    }
+    for (const c of JSON.parse(bunker(root, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) bunker(root, ["delete", "--force", c.id]);
+    for (const d of [root, dir, bundle, hostPid]) rmSync(d, { recursive: true, force: true });
+  }, TEST_MS);
+
+  test("a check that exits 0 makes the service healthy", async () => {
+    await until("ok healthy", () => service("ok").health === "healthy");
+    expect(service("ok").healthDetail).toBe("'true' exited with status 0");
+  }, TEST_MS);
+
+  test("a check that exits non-zero makes it unhealthy, with the status it exited with", async () => {
+    await until("fails unhealthy", () => service("fails").health === "unhealthy");
+    expect(service("fails")).toMatchObject({ actual: "running", healthDetail: "'sh -c exit 3' exited with status 3" });
+  }, TEST_MS);
+
+  test("a check that outlives its timeout fails, and its program is killed", async () => {
+    await until("hangs unhealthy", () => service("hangs").health === "unhealthy");
+    expect(service("hangs")).toMatchObject({ actual: "running", healthDetail: "'sleep 30' timed out after 500 ms" });
+    // Every timed-out check was killed: none of them is left (a check may be running right now: wait for a gap).
+    await until("no 'sleep 30' left", () => running(["sleep", "30"]).length === 0, 5000);
+  }, TEST_MS);
+
+  test("the orphans of a service without a PID namespace are reaped by the daemon", async () => {
+    const instance = status().services.find((s) => s.name === "orphans")!.instance!;
+    const pid = JSON.parse(bunker(root, ["state", instance]).stdout).pid as number;
+    await until("the orphans made", () => read(`/proc/${pid}/root/tmp/orphaned`)?.trim() === String(ORPHANS));
+    await until("no zombie children of the daemon", () => zombieChildren(daemon!.pid).length === 0, 10_000);
+  }, TEST_MS);
+});
