@@ -19,7 +19,7 @@ import { controlSocketPath, serveControl } from "./control-socket.ts";
 import { openHardwareWatchdog } from "./hardware-watchdog.ts";
 import { hostHealthProbe } from "./health-probe.ts";
 import { startHeartbeat } from "./heartbeat.ts";
-import { noImageStore, type ImageBundles } from "./image-bundles.ts";
+import type { ImageBundles } from "./image-bundles.ts";
 import { instanceFacts } from "./instance-facts.ts";
 import { LogRing } from "./log-ring.ts";
 import { collectOutput } from "./output-fifos.ts";
@@ -95,7 +95,8 @@ export interface DaemonOptions {
   /** Every event (memory core and service manager) as it happens. */
   print(e: object): void;
   warn(msg: string): void;
-  images?: ImageBundles;
+  /** Where image services get their bundles (the image store). */
+  images: ImageBundles;
 }
 
 /**
@@ -156,7 +157,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
       }),
   });
   const manager = new ServiceManager({
-    ops: hostInstanceOps({ root, journal, paths, images: o.images ?? noImageStore, warn, started: (id, exited) => supervisor.launched(id, exited) }),
+    ops: hostInstanceOps({ root, journal, paths, images: o.images, warn, started: (id, exited) => supervisor.launched(id, exited) }),
     list: () => containers.list().containers,
     journal: hostServiceJournal(journal),
     probe: hostHealthProbe(root),

@@ -5,7 +5,7 @@ import { hostCgroupFs } from "../cgroups/fs.ts";
 import { fileEventSink } from "../memory/event-log.ts";
 import { hostContainerOps } from "./container-ops.ts";
 import { hostHealthProbe } from "./health-probe.ts";
-import { noImageStore, type ImageBundles } from "./image-bundles.ts";
+import type { ImageBundles } from "./image-bundles.ts";
 import { instanceFacts } from "./instance-facts.ts";
 import { serviceEventLogPath, type ServiceEvent } from "./service-events.ts";
 import { hostServiceJournal } from "./service-journal.ts";
@@ -20,7 +20,8 @@ export interface LocalOptions {
   root: string;
   journal: string | null;
   warn(msg: string): void;
-  images?: ImageBundles;
+  /** Where image services get their bundles (the image store). */
+  images: ImageBundles;
 }
 
 export const localServiceManager = (o: LocalOptions): ServiceManager => {
@@ -33,7 +34,7 @@ export const localServiceManager = (o: LocalOptions): ServiceManager => {
   };
   const manager: ServiceManager = new ServiceManager({
     ops: hostInstanceOps({
-      root: o.root, journal: o.journal, paths: servicePaths(o.root), images: o.images ?? noImageStore, warn: o.warn,
+      root: o.root, journal: o.journal, paths: servicePaths(o.root), images: o.images, warn: o.warn,
       started: (id, exited) => void exited.then((status) => manager.exited(id, { at: Date.now(), status })),
     }),
     list: () => containers.list().containers,

@@ -1,6 +1,7 @@
 import type { Command } from "../command.ts";
 import { flagBool, flagString } from "../parse.ts";
 import { DEFAULT_WATCHDOG_TIMEOUT_S, loadDaemonConfig, startDaemon } from "../../supervisor/daemon.ts";
+import { storeImageBundles } from "../../supervisor/image-bundles.ts";
 
 export const command: Command = {
   name: "daemon",
@@ -24,7 +25,7 @@ export const command: Command = {
     const device = flagString(a, "watchdog");
     if (device) config.watchdog = { timeoutS: DEFAULT_WATCHDOG_TIMEOUT_S, ...config.watchdog, device };
     const daemon = await startDaemon({
-      root: g.root, journal: g.journal, config,
+      root: g.root, journal: g.journal, config, images: storeImageBundles(g.images),
       print: (e) => console.log(JSON.stringify(e)),
       warn: (msg) => console.error(`bunker daemon: ${msg}`),
     });
