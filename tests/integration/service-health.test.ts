@@ -1,9 +1,9 @@
-// Exec health checks as the compiled daemon runs them: a check that passes, one that fails, one that outlives its
-// timeout (and is killed), and what the daemon's becoming a subreaper for the checks' programs must not cost: the
+// Health checks as the compiled daemon runs them: exec checks that pass, fail, and outlive their timeout (and are
+// killed); TCP checks, connected from inside the service's own network namespace (where only the service listens); and what the daemon's becoming a subreaper for the checks' programs must not cost: the
 // orphans of a service without a PID namespace of its own come to the daemon, and it must reap them (a zombie per
 // orphan, for ever, would fill the PID table of a device that runs for months).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
@@ -42,11 +42,12 @@ const zombieChildren = (pid: number): number[] =>
 const running = (args: string[]): number[] =>
   readdirSync("/proc").filter((p) => /^\d+$/.test(p) && read(`/proc/${p}/cmdline`) === `${args.join("\0")}\0`).map(Number);
 
-describe.skipIf(!!skip)("exec health checks run by the daemon", () => {
+describe.skipIf(!!skip)("health checks run by the daemon", () => {
   let root: string;
   let dir: string;
   let bundle: string;
   let hostPid: string;
+  let listener: string;
   let daemon: ReturnType<typeof Bun.spawn> | undefined;
   const cli = (args: string[]) => bunker(root, ["--journal", join(dir, "journal"), ...args]);
   const status = (): DeviceStatus => JSON.parse(cli(["status", "--json"]).stdout);
@@ -59,6 +60,12 @@ describe.skipIf(!!skip)("exec health checks run by the daemon", () => {
     bundle = makeBundle(["sh"]);
     // No PID namespace: its orphans go up the host's process tree, to the nearest subreaper.
     hostPid = makeBundle(["sh"], (c) => ({ ...c, linux: { ...c.linux, namespaces: c.linux.namespaces.filter((n) => n.type !== "pid") } }));
+    // Its own network namespace, whose loopback the service brings up itself (CAP_NET_ADMIN), with nc and ip.
+    listener = makeBundle(["sh"], (c) => {
+      const caps = [...c.process.capabilities.bounding, "CAP_NET_ADMIN"];
+      return { ...c, process: { ...c.process, capabilities: { bounding: caps, effective: caps, permitted: caps } } };
+    });
+    for (const applet of ["nc", "ip"]) symlinkSync("busybox", join(listener, "rootfs/bin", applet));
     const check = (exec: string[], extra: Record<string, unknown> = {}) => ({ exec, interval: "300ms", startInterval: "200ms", retries: 1, ...extra });
     const target = {
       device: "host",
@@ -67,6 +74,9 @@ describe.skipIf(!!skip)("exec health checks run by the daemon", () => {
         ok: { bundle, args: quiet, healthCheck: check(["true"]) },
         fails: { bundle, args: quiet, restart: { policy: "no" }, healthCheck: check(["sh", "-c", "exit 3"]) },
         hangs: { bundle, args: quiet, restart: { policy: "no" }, healthCheck: check(["sleep", "30"], { timeout: "500ms" }) },
+        listens: { bundle: listener, args: ["sh", "-c", "ip link set lo up; nc -ll -p 8080 -e true"], healthCheck: { tcp: { port: 8080 }, interval: "300ms", startInterval: "200ms", retries: 1 } },
+        // Loopback up, nothing listening: refused, whatever listens on the host's 8080.
+        deaf: { bundle: listener, args: ["sh", "-c", "ip link set lo up; trap 'exit 0' TERM; while :; do sleep 0.2; done"], restart: { policy: "no" }, healthCheck: { tcp: { port: 8080 }, interval: "300ms", startInterval: "200ms", retries: 1 } },
         // Waits for its first health check (the daemon is a subreaper from then on), then leaves orphans that end at once.
         orphans: {
           bundle: hostPid,
@@ -88,7 +98,7 @@ describe.skipIf(!!skip)("exec health checks run by the daemon", () => {
       await daemon.exited;
     }
     for (const c of JSON.parse(bunker(root, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) bunker(root, ["delete", "--force", c.id]);
-    for (const d of [root, dir, bundle, hostPid]) rmSync(d, { recursive: true, force: true });
+    for (const d of [root, dir, bundle, hostPid, listener]) rmSync(d, { recursive: true, force: true });
   }, TEST_MS);
 
   test("a check that exits 0 makes the service healthy", async () => {
@@ -106,6 +116,13 @@ describe.skipIf(!!skip)("exec health checks run by the daemon", () => {
     expect(service("hangs")).toMatchObject({ actual: "running", healthDetail: "'sleep 30' timed out after 500 ms" });
     // Every timed-out check was killed: none of them is left (a check may be running right now: wait for a gap).
     await until("no 'sleep 30' left", () => running(["sleep", "30"]).length === 0, 5000);
+  }, TEST_MS);
+
+  test("a TCP check connects inside the service's network namespace: healthy when it listens, unhealthy when not", async () => {
+    await until("listens healthy", () => service("listens").health === "healthy");
+    expect(service("listens").healthDetail).toBe("connected to 127.0.0.1:8080");
+    await until("deaf unhealthy", () => service("deaf").health === "unhealthy");
+    expect(service("deaf")).toMatchObject({ actual: "running", healthDetail: expect.stringContaining("connect to 127.0.0.1:8080: ") });
   }, TEST_MS);
 
   test("the orphans of a service without a PID namespace are reaped by the daemon", async () => {
