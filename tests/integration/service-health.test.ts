@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
 import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
 import type { DeviceStatus } from "../../runtime/supervisor/status.ts";
+import { until } from "../support/until.ts";
 
 const skip = skipReason();
 if (skip) console.log(`SKIP service health: ${skip}`);
@@ -16,13 +17,6 @@ if (skip) console.log(`SKIP service health: ${skip}`);
 const TEST_MS = 60_000;
 const ORPHANS = 20;
 
-const until = async (what: string, cond: () => boolean, ms = 30_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-};
 
 const read = (path: string): string | undefined => {
   try {
@@ -87,7 +81,7 @@ describe.skipIf(!!skip)("health checks run by the daemon", () => {
     };
     writeFileSync(join(dir, "target.json"), JSON.stringify(target));
     daemon = Bun.spawn([BIN, "--root", root, "--journal", join(dir, "journal"), "daemon"], { stdout: "ignore", stderr: "inherit", stdin: "ignore" });
-    await until("the daemon's socket", () => existsSync(join(root, ".daemon.sock")) && cli(["status", "--json"]).stdout.includes('"running":true'));
+    await until(() => existsSync(join(root, ".daemon.sock")) && cli(["status", "--json"]).stdout.includes('"running":true'), "the daemon's socket", 30_000);
     const r = cli(["apply", join(dir, "target.json")]);
     expect([r.code, r.stderr]).toEqual([0, ""]);
   }, TEST_MS);
@@ -102,33 +96,33 @@ describe.skipIf(!!skip)("health checks run by the daemon", () => {
   }, TEST_MS);
 
   test("a check that exits 0 makes the service healthy", async () => {
-    await until("ok healthy", () => service("ok").health === "healthy");
+    await until(() => service("ok").health === "healthy", "ok healthy", 30_000);
     expect(service("ok").healthDetail).toBe("'true' exited with status 0");
   }, TEST_MS);
 
   test("a check that exits non-zero makes it unhealthy, with the status it exited with", async () => {
-    await until("fails unhealthy", () => service("fails").health === "unhealthy");
+    await until(() => service("fails").health === "unhealthy", "fails unhealthy", 30_000);
     expect(service("fails")).toMatchObject({ actual: "running", healthDetail: "'sh -c exit 3' exited with status 3" });
   }, TEST_MS);
 
   test("a check that outlives its timeout fails, and its program is killed", async () => {
-    await until("hangs unhealthy", () => service("hangs").health === "unhealthy");
+    await until(() => service("hangs").health === "unhealthy", "hangs unhealthy", 30_000);
     expect(service("hangs")).toMatchObject({ actual: "running", healthDetail: "'sleep 30' timed out after 500 ms" });
     // Every timed-out check was killed: none of them is left (a check may be running right now: wait for a gap).
-    await until("no 'sleep 30' left", () => running(["sleep", "30"]).length === 0, 5000);
+    await until(() => running(["sleep", "30"]).length === 0, "no 'sleep 30' left", 5000);
   }, TEST_MS);
 
   test("a TCP check connects inside the service's network namespace: healthy when it listens, unhealthy when not", async () => {
-    await until("listens healthy", () => service("listens").health === "healthy");
+    await until(() => service("listens").health === "healthy", "listens healthy", 30_000);
     expect(service("listens").healthDetail).toBe("connected to 127.0.0.1:8080");
-    await until("deaf unhealthy", () => service("deaf").health === "unhealthy");
+    await until(() => service("deaf").health === "unhealthy", "deaf unhealthy", 30_000);
     expect(service("deaf")).toMatchObject({ actual: "running", healthDetail: expect.stringContaining("connect to 127.0.0.1:8080: ") });
   }, TEST_MS);
 
   test("the orphans of a service without a PID namespace are reaped by the daemon", async () => {
     const instance = status().services.find((s) => s.name === "orphans")!.instance!;
     const pid = JSON.parse(bunker(root, ["state", instance]).stdout).pid as number;
-    await until("the orphans made", () => read(`/proc/${pid}/root/tmp/orphaned`)?.trim() === String(ORPHANS));
-    await until("no zombie children of the daemon", () => zombieChildren(daemon!.pid).length === 0, 10_000);
+    await until(() => read(`/proc/${pid}/root/tmp/orphaned`)?.trim() === String(ORPHANS), "the orphans made", 30_000);
+    await until(() => zombieChildren(daemon!.pid).length === 0, "no zombie children of the daemon", 10_000);
   }, TEST_MS);
 });
