@@ -16,6 +16,7 @@ if (skip) console.log(`SKIP service health: ${skip}`);
 
 const TEST_MS = 60_000;
 const ORPHANS = 20;
+const MAPPED = 200_000;
 
 
 const read = (path: string): string | undefined => {
@@ -42,6 +43,7 @@ describe.skipIf(!!skip)("health checks run by the daemon", () => {
   let bundle: string;
   let hostPid: string;
   let listener: string;
+  let userns: string;
   let daemon: ReturnType<typeof Bun.spawn> | undefined;
   const cli = (args: string[]) => bunker(root, ["--journal", join(dir, "journal"), ...args]);
   const status = (): DeviceStatus => JSON.parse(cli(["status", "--json"]).stdout);
@@ -60,6 +62,12 @@ describe.skipIf(!!skip)("health checks run by the daemon", () => {
       return { ...c, process: { ...c.process, capabilities: { bounding: caps, effective: caps, permitted: caps } } };
     });
     for (const applet of ["nc", "ip"]) symlinkSync("busybox", join(listener, "rootfs/bin", applet));
+    // Its own user and PID namespaces: the setup stage starts the init, which comes to the daemon to be waited for.
+    userns = makeBundle(["sh"], (c) => ({
+      ...c,
+      linux: { ...c.linux, namespaces: [...c.linux.namespaces, { type: "user" }], uidMappings: [{ containerID: 0, hostID: MAPPED, size: 65536 }], gidMappings: [{ containerID: 0, hostID: MAPPED, size: 65536 }] },
+    }));
+    Bun.spawnSync(["chown", "-R", `${MAPPED}:${MAPPED}`, join(userns, "rootfs")]);
     const check = (exec: string[], extra: Record<string, unknown> = {}) => ({ exec, interval: "300ms", startInterval: "200ms", retries: 1, ...extra });
     const target = {
       device: "host",
@@ -71,6 +79,7 @@ describe.skipIf(!!skip)("health checks run by the daemon", () => {
         listens: { bundle: listener, args: ["sh", "-c", "ip link set lo up; nc -ll -p 8080 -e true"], healthCheck: { tcp: { port: 8080 }, interval: "300ms", startInterval: "200ms", retries: 1 } },
         // Loopback up, nothing listening: refused, whatever listens on the host's 8080.
         deaf: { bundle: listener, args: ["sh", "-c", "ip link set lo up; trap 'exit 0' TERM; while :; do sleep 0.2; done"], restart: { policy: "no" }, healthCheck: { tcp: { port: 8080 }, interval: "300ms", startInterval: "200ms", retries: 1 } },
+        mapped: { bundle: userns, args: quiet, restart: { policy: "always", backoff: "200ms" } },
         // Waits for its first health check (the daemon is a subreaper from then on), then leaves orphans that end at once.
         orphans: {
           bundle: hostPid,
@@ -92,7 +101,7 @@ describe.skipIf(!!skip)("health checks run by the daemon", () => {
       await daemon.exited;
     }
     for (const c of JSON.parse(bunker(root, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) bunker(root, ["delete", "--force", c.id]);
-    for (const d of [root, dir, bundle, hostPid, listener]) rmSync(d, { recursive: true, force: true });
+    for (const d of [root, dir, bundle, hostPid, listener, userns]) rmSync(d, { recursive: true, force: true });
   }, TEST_MS);
 
   test("a check that exits 0 makes the service healthy", async () => {
@@ -117,6 +126,15 @@ describe.skipIf(!!skip)("health checks run by the daemon", () => {
     expect(service("listens").healthDetail).toBe("connected to 127.0.0.1:8080");
     await until(() => service("deaf").health === "unhealthy", "deaf unhealthy", 30_000);
     expect(service("deaf")).toMatchObject({ actual: "running", healthDetail: expect.stringContaining("connect to 127.0.0.1:8080: ") });
+  }, TEST_MS);
+
+  test("the init of a service with its own user and PID namespaces is the daemon's to wait for: its exit is seen", async () => {
+    await until(() => service("mapped").actual === "running", "mapped running", 30_000);
+    const pid = JSON.parse(bunker(root, ["state", service("mapped").instance!]).stdout).pid as number;
+    expect(Number(read(`/proc/${pid}/stat`)!.replace(/^.*\) /s, "").split(" ")[1])).toBe(daemon!.pid);
+    process.kill(pid, "SIGKILL");
+    await until(() => service("mapped").restarts === 1 && service("mapped").actual === "running", "mapped restarted", 30_000);
+    expect(service("mapped").lastExit?.status).toBe(137);
   }, TEST_MS);
 
   test("the orphans of a service without a PID namespace are reaped by the daemon", async () => {
