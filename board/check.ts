@@ -6,6 +6,7 @@ import { cpuItems, machineArch } from "./check/cpu.ts";
 import { filesystemItems } from "./check/filesystems.ts";
 import { kernelConfig, kernelItems, kernelRelease } from "./check/kernel.ts";
 import { namespaceItems } from "./check/namespaces.ts";
+import { networkItems } from "./check/network.ts";
 import { pressureItems } from "./check/pressure.ts";
 import { processItems } from "./check/process.ts";
 import { type CheckReport, summarize } from "./check/report.ts";
@@ -23,6 +24,7 @@ export const boardCheck = (view: SystemView): CheckReport => {
     ...pressureItems(view, cgroupFacts(view)),
     ...processItems(view),
     ...filesystemItems(view, release),
+    ...networkItems(view, cgroupFacts(view), config),
     ...checkpointItems(view, release, arch),
   ]);
 };

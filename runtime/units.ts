@@ -4,8 +4,10 @@
 export const SIZE_PATTERN = "^(\\d+(?:\\.\\d+)?) ?(?:([kKmMgGtT])(?:[iI]?[bB])?|[bB])?$";
 export const DURATION_PATTERN = "^(?:\\d+(?:\\.\\d+)? ?(?:ms|s|m|h))+$";
 export const PERCENT_PATTERN = "^(\\d+(?:\\.\\d+)?) ?%?$";
+export const RATE_PATTERN = "^(\\d+(?:\\.\\d+)?) ?(?:([kKmMgG])(?:bit)?|bit)?$";
 
 const SIZE_UNITS: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+const RATE_UNITS: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9 };
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 const match = (pattern: string, text: string, what: string, expected: string): RegExpExecArray => {
@@ -18,6 +20,12 @@ const match = (pattern: string, text: string, what: string, expected: string): R
 export const parseSize = (text: string): number => {
   const m = match(SIZE_PATTERN, text, "size", "a number with an optional K, M, G or T unit");
   return Math.floor(Number(m[1]) * (m[2] ? SIZE_UNITS[m[2].toLowerCase()]! : 1));
+};
+
+/** Bits per second of a rate such as "10mbit", "10M", "500kbit" or "64000"; decimal units, as tc reads them. */
+export const parseRate = (text: string): number => {
+  const m = match(RATE_PATTERN, text, "rate", "a number of bits per second with an optional k, M or G unit (\"10mbit\")");
+  return Math.floor(Number(m[1]) * (m[2] ? RATE_UNITS[m[2].toLowerCase()]! : 1));
 };
 
 /** Milliseconds of a duration such as "500ms", "2s", "5m", "1h" or, as Go writes them, "1m30s". */

@@ -6,6 +6,9 @@ import { pidfdOpen } from "../../ffi/process.ts";
 import { seccompFlagsRefused } from "../../ffi/seccomp.ts";
 import { hostCriu } from "../../runtime/checkpoint/criu.ts";
 import type { KernelProbes, ProbeResult } from "./system.ts";
+import { BPF_PROG_TYPE, BPF_ATTACH, progLoad } from "../../ffi/bpf.ts";
+import { encodeInsns } from "../../runtime/bpf/asm.ts";
+import { connect4Insns, POLICY_LICENSE } from "../../runtime/network/sock-policy-program.ts";
 
 const failure = (err: unknown): ProbeResult => {
   if (err instanceof SysError) return { ok: false, errno: err.code };
@@ -26,6 +29,16 @@ export const realProbes: KernelProbes = {
   seccompFilterFlag: (flag) => {
     const refused = seccompFlagsRefused(flag);
     return refused === null ? { ok: true } : { ok: false, errno: refused };
+  },
+  socketPolicyProgram: () => {
+    try {
+      // One rule: the instructions every policy uses (a prefix, a port range, a protocol).
+      const insns = connect4Insns([{ family: 4, addr: [127, 0, 0, 0], prefix: 8, lo: 1, hi: 1024, protocol: "tcp" }]);
+      close(progLoad({ type: BPF_PROG_TYPE.CGROUP_SOCK_ADDR, expectedAttachType: BPF_ATTACH.INET4_CONNECT, insns: encodeInsns(insns), license: POLICY_LICENSE }));
+      return { ok: true };
+    } catch (err) {
+      return failure(err);
+    }
   },
   psiTrigger: (path) => {
     let fd: number | undefined;

@@ -12,6 +12,8 @@ export interface KernelProbes {
   seccompFilterFlag(flag: number): ProbeResult;
   /** Opens `path` (a /proc/pressure file) and writes a trigger, then closes it. */
   psiTrigger(path: string): ProbeResult;
+  /** Loads (and closes) a socket policy program of the kind bunker attaches to a container's cgroup v2 directory. */
+  socketPolicyProgram(): ProbeResult;
   /** `criu check ARGS` (CRIU asks the kernel itself), or undefined when no criu is installed. */
   criu(args: readonly string[]): { version: string; ok: boolean; output: string } | undefined;
 }

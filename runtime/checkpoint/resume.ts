@@ -15,6 +15,8 @@ import { CHECKPOINT_SUFFIX, readCheckpoint } from "./checkpoint-file.ts";
 import { RecoveryReport, type StateJournal } from "../durable/journal.ts";
 import { restoreContainer } from "./restore-container.ts";
 import { fsStorage, type Storage } from "../durable/storage.ts";
+import { sweepContainerNetworks } from "../container/network.ts";
+import type { NetworkEnv } from "../network/env.ts";
 import { SCRATCH_SUFFIX } from "./process-dump.ts";
 
 /** A container's policy at boot: "processes" brings back its processes from its newest process checkpoint. */
@@ -29,6 +31,8 @@ export interface ResumeOptions {
   rollback: (id: string) => boolean;
   storage?: Storage;
   onWarning?: (msg: string) => void;
+  /** Where networking lives: attachments of containers lost with the state root are released before any start. */
+  network?: NetworkEnv;
 }
 
 /** What `bunker resume --json` prints. */
@@ -40,6 +44,8 @@ export const Resumed = Type.Object({
    */
   shutdown: Type.Union([Type.Literal("clean as far as the journal shows"), Type.Literal("power cut or crash")]),
   containers: Type.Array(Type.Object({ id: Type.String(), action: Type.String(), error: Type.Optional(Type.String()) })),
+  /** CNI attachments released (DEL from the cache) because their container did not survive, and what failed. */
+  networks: Type.Object({ released: Type.Array(Type.Object({ id: Type.String(), network: Type.String() })), problems: Type.Array(Type.String()) }),
   /** Half-written checkpoint files and CRIU scratch directories found in the store (a cut in mid-checkpoint), removed. */
   leftovers: Type.Array(Type.String()),
 });
@@ -90,6 +96,7 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
     recovery: journal.recovery,
     shutdown: journal.recovery.dropped || wasRunning ? "power cut or crash" : "clean as far as the journal shows",
     containers: [],
+    networks: { released: [], problems: [] },
     leftovers: clearLeftovers(opts.store, opts.storage ?? fsStorage()),
   };
   // What this boot found is itself journaled, before anything is restarted.
@@ -99,6 +106,8 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
     droppedBytes: journal.recovery.dropped?.bytes ?? 0,
     replayed: journal.recovery.replayed,
   });
+  // Before anything starts: a lease or port mapping of a container the power cut took would stay for ever.
+  out.networks = sweepContainerNetworks(opts.root, opts.network);
   for (const c of Object.values(before.containers)) {
     if (!c.shouldRun) continue;
     try {
@@ -130,7 +139,7 @@ export const resume = async (opts: ResumeOptions): Promise<Resumed> => {
         out.containers.push({ id: c.id, action: `rolled back to '${file}' and started`, ...(fallback ? { error: `its processes could not be restored: ${fallback}` } : {}) });
         continue;
       }
-      await runContainer({ root: opts.root, id: c.id, bundle: c.bundle, detach: true, journal: null }, opts.onWarning ?? (() => {}));
+      await runContainer({ root: opts.root, id: c.id, bundle: c.bundle, detach: true, journal: null, ...(opts.network ? { network: opts.network } : {}) }, opts.onWarning ?? (() => {}));
       const rec = readRecord(opts.root, c.id);
       journal.record({ kind: "restarted", id: c.id, count: c.restarts + 1 });
       journal.record({ kind: "started", id: c.id, pid: rec.pid, startTime: Number(rec.startTime) });

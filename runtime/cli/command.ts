@@ -1,4 +1,5 @@
 // The shape of one CLI command: parsing and output only; the work is done by runtime/, image/ or board/.
+import type { NetworkEnv } from "../network/env.ts";
 
 export type FlagKind = "bool" | "string" | "int" | "list";
 
@@ -30,6 +31,8 @@ export interface GlobalOptions {
   images: string;
   /** --systemd-cgroup: systemd's cgroup driver asked for (create and run refuse it). */
   systemdCgroup: boolean;
+  /** --network-dir, --cni-config-dir, --cni-path. */
+  network: NetworkEnv;
 }
 
 export interface Command {

@@ -1,9 +1,13 @@
 import { DEFAULT_JOURNAL_DIR, DEFAULT_ROOT } from "../container/journal-dir.ts";
+import { DEFAULT_NETWORK_ENV } from "../network/env.ts";
 import type { Command, FlagSpec } from "./command.ts";
 
 export const globalFlags: FlagSpec[] = [
   { name: "root", kind: "string", value: "DIR", help: `directory for container state (default ${DEFAULT_ROOT})` },
   { name: "journal", kind: "string", value: "DIR|none", help: `state journal, or none to journal nothing (default ${DEFAULT_JOURNAL_DIR} for the default root; none for a root given with --root)` },
+  { name: "network-dir", kind: "string", value: "DIR", help: `bunker's network state: CNI result cache, leases, the bridge list (default ${DEFAULT_NETWORK_ENV.dir})` },
+  { name: "cni-config-dir", kind: "string", value: "DIR", help: `CNI config lists of named networks (default ${DEFAULT_NETWORK_ENV.configDir})` },
+  { name: "cni-path", kind: "string", value: "DIRS", help: `CNI plugin directories, ':' between them (default ${DEFAULT_NETWORK_ENV.cniPath.join(":")})` },
   { name: "images", kind: "string", value: "DIR", help: "image store (default /var/lib/bunker/images)" },
   { name: "log", kind: "string", value: "FILE", help: "append errors and debug messages to FILE" },
   { name: "log-format", kind: "string", value: "text|json", help: "format of --log lines (default text)" },

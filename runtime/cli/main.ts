@@ -8,6 +8,7 @@ import { reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
 import { DEBUG_ENV } from "../debug.ts";
 import { DEFAULT_ROOT, defaultJournalDir } from "../container/journal-dir.ts";
+import { DEFAULT_NETWORK_ENV } from "../network/env.ts";
 import { DEFAULT_IMAGE_STORE } from "../../image/store/layout.ts";
 
 /** Exit codes shared by all commands. A foreground `run` exits with the program's own status instead. */
@@ -49,6 +50,11 @@ export const main = async (argv: string[]): Promise<number> => {
       json: false,
       images: flagString(g, "images") ?? DEFAULT_IMAGE_STORE,
       systemdCgroup: flagBool(g, "systemd-cgroup"),
+      network: {
+        dir: flagString(g, "network-dir") ?? DEFAULT_NETWORK_ENV.dir,
+        configDir: flagString(g, "cni-config-dir") ?? DEFAULT_NETWORK_ENV.configDir,
+        cniPath: flagString(g, "cni-path")?.split(":").filter(Boolean) ?? DEFAULT_NETWORK_ENV.cniPath,
+      },
     };
     if (name === undefined || name === "help" || flagBool(g, "help")) {
       const topic = name === "help" ? rest[0] : undefined;

@@ -13,6 +13,7 @@ import type { StageProcess } from "../process/spawn-stage.ts";
 import type { ProcessHandle } from "../process/process-handle.ts";
 import type { Config, Mount } from "../spec/config.ts";
 import { debug } from "../debug.ts";
+import type { NetworkEnv } from "../network/env.ts";
 import { hostEnv, type ContainerEnv } from "./env.ts";
 import { exitStatusOf } from "./wait.ts";
 import { checkId, START_SOCKET, stateDir, type ContainerRecord } from "./record.ts";
@@ -30,6 +31,10 @@ export interface CreateOptions {
   console?: ConsoleRequest;
   /** The state journal's directory (null: off). */
   journal: string | null;
+  /** Annotations over the config's, kept in the record (the CLI's --network and -p; the service manager's settings). */
+  annotations?: Record<string, string>;
+  /** Where networking lives (CNI plugins, config directory, result cache); the defaults when absent. */
+  network?: NetworkEnv;
   /** The program's stdio is the container's own /dev/null (a detached run without a terminal), never the caller's
    * fds, which a process checkpoint could not describe. create itself, as runc's, passes the caller's stdio on: an
    * engine gives it the pipes it reads. */
@@ -64,20 +69,24 @@ const pidNamespaceOf = (config: Config): "new" | string | null => {
 export const createContainer = async (opts: CreateOptions, env: ContainerEnv = hostEnv): Promise<Created> => {
   checkId(opts.id);
   const bundle = resolve(opts.bundle);
-  const config = env.config.load(bundle);
-  checkNamespacePaths(config.linux?.namespaces ?? []);
-  if (config.process.terminal && !opts.console)
+  const bundleConfig = env.config.load(bundle);
+  checkNamespacePaths(bundleConfig.linux?.namespaces ?? []);
+  if (bundleConfig.process.terminal && !opts.console)
     throw new Error("process.terminal is true: give --console-socket, or run the container in the foreground");
-  const terminal = config.process.terminal ? opts.console : undefined;
+  const terminal = bundleConfig.process.terminal ? opts.console : undefined;
   env.state.makeDir(opts.root, opts.id);
   const dir = stateDir(opts.root, opts.id);
   const cleanups: (() => unknown)[] = [() => env.state.removeDir(opts.root, opts.id)];
   const lock = env.state.lock(opts.root, opts.id);
   cleanups.push(() => lock.release());
   try {
+    const network = env.network.prepare(bundleConfig, { id: opts.id, stateDir: dir, ...(opts.annotations ? { overrides: opts.annotations } : {}), ...(opts.network ? { env: opts.network } : {}) });
+    const { config } = network.prepared;
     const record: ContainerRecord = {
       id: opts.id, pid: 0, startTime: "", bundle, rootfs: config.root.path, created: env.clock.now().toISOString(), creating: true,
       cgroupsPath: "", annotations: config.annotations ?? {}, config, ...(opts.pidFile ? { pidFile: resolve(opts.pidFile) } : {}),
+      ...(opts.annotations ? { annotationOverrides: opts.annotations } : {}),
+      ...(network.prepared.state ? { network: network.prepared.state } : {}),
     };
     env.state.write(opts.root, record);
     const cgroup = env.cgroups.manager({ cgroupsPath: config.linux?.cgroupsPath, id: opts.id });
@@ -152,7 +161,10 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     });
     const stat = env.processes.stat(initPid);
     if (!stat) throw new Error("The setup stage died right after it was ready");
-    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false });
+    debug("create: network");
+    const attached = env.network.connect(network, { id: opts.id, root: opts.root, stateDir: dir, pid: initPid, cgroup });
+    cleanups.push(attached.release);
+    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false, ...(attached.state ? { network: attached.state } : {}) });
     env.state.write(opts.root, record);
     // The pid file first: a create that fails on it must leave no `created` record in the journal.
     if (record.pidFile) env.state.writePidFile(record.pidFile, initPid);

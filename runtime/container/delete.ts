@@ -1,4 +1,5 @@
-// `delete`: kill what is left (only with --force when it runs), remove the cgroup and the state, run poststop hooks.
+// `delete`: kill what is left (only with --force when it runs), remove the cgroup, the network and the state, run poststop
+// hooks.
 import { hookSteps } from "../process/build-plan.ts";
 import type { Config } from "../spec/config.ts";
 import { hostEnv, type ContainerEnv } from "./env.ts";
@@ -29,7 +30,7 @@ export const deleteContainer = async (
     meant = env.state.read(root, id).created;
   } catch (err) {
     if (!(err instanceof DamagedStateError)) return gone(err, force);
-    if (force) return removeDamaged(root, id, journal, err, onWarning);
+    if (force) return removeDamaged(root, id, journal, err, onWarning, env);
     throw new Error(`Cannot delete container '${id}': its state is damaged (delete --force removes it)`, { cause: err });
   }
   let lock: ReturnType<ContainerEnv["state"]["lock"]>;
@@ -56,6 +57,8 @@ export const deleteContainer = async (
     await cgroup.destroy(onWarning);
     // Bounded; a zombie of a foreground parent counts as gone.
     for (let i = 0; i < 200 && env.processes.isAlive(rec.pid, rec.startTime); i++) await env.clock.sleep(5);
+    // Once no process of the container is left: the namespace pin is the last holder of its network namespace.
+    env.network.disconnect(rec, onWarning);
     env.state.removeDir(root, id);
     env.journal.record(journal, [
       { kind: "desired", id, running: false },

@@ -27,6 +27,9 @@ import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
 import { lockContainer, type ContainerLock } from "./lock.ts";
 import { isAlive, isRunning, procStat } from "./proc.ts";
+import { connectNetwork, disconnectNetwork, prepareContainerNetwork, unpinDamaged, type ContainerNetwork } from "./network.ts";
+import type { NetworkEnv } from "../network/env.ts";
+import type { NetworkState } from "../network/state.ts";
 import { limitsViewDir, readRecord, START_SOCKET, startSocketPath, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 
 /** A line-oriented connection: the start socket as `start` sees it. */
@@ -83,6 +86,17 @@ export interface ContainerEnv {
   journal: { record(dir: string | null, changes: readonly LifecycleChange[]): void };
   clock: { now(): Date; sleep(ms: number): Promise<void> };
   config: { load(bundle: string): Config };
+  /** The container's network (runtime/network: CNI plugins, its cache, the socket policy's programs). */
+  network: {
+    /** The config with `overrides` over its annotations, and the network's changes to it (namespaces, /etc files). */
+    prepare(config: Config, o: { id: string; stateDir: string; overrides?: Record<string, string>; env?: NetworkEnv }): ContainerNetwork;
+    /** Attaches the container once its stage made the namespaces; returns its network state and what undoes it. */
+    connect(n: ContainerNetwork, c: { id: string; root: string; stateDir: string; pid: number; cgroup: CgroupManager }): { state?: NetworkState; release(): void };
+    /** Releases the network of a container being deleted; what could not be released goes to `onWarning`. */
+    disconnect(rec: ContainerRecord, onWarning: (msg: string) => void): void;
+    /** The namespace pin in the state directory of a container whose record cannot be read. */
+    unpinDamaged(stateDir: string): void;
+  };
 }
 
 /** The start socket through the state directory's fd: a root path of any length works. */
@@ -149,4 +163,10 @@ export const hostEnv: ContainerEnv = {
   journal: { record: recordChanges },
   clock: { now: () => new Date(), sleep: (ms) => Bun.sleep(ms) },
   config: { load: loadConfig },
+  network: {
+    prepare: (config, o) => prepareContainerNetwork(config, o),
+    connect: (n, c) => connectNetwork(n, c),
+    disconnect: (rec, onWarning) => disconnectNetwork(rec, onWarning),
+    unpinDamaged: (dir) => unpinDamaged(dir),
+  },
 };

@@ -4,6 +4,7 @@ import { Value } from "@sinclair/typebox/value";
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import { writeFileAtomic } from "../durable/atomic-file.ts";
+import { NetworkState } from "../network/state.ts";
 
 export const ContainerRecord = Type.Object({
   id: Type.String(),
@@ -20,6 +21,9 @@ export const ContainerRecord = Type.Object({
   annotations: Type.Record(Type.String(), Type.String()),
   /** The validated config.json, kept for exec, hooks and delete after the bundle may have changed. */
   config: Type.Unknown(),
+  /** Annotations given on the command line over the config's (--network, -p): a daemon's restart keeps them. */
+  annotationOverrides: Type.Optional(Type.Record(Type.String(), Type.String())),
+  network: Type.Optional(NetworkState),
   /** Why the program never ran, when the setup stage failed after `start` (a hook, capabilities, execve...). */
   failure: Type.Optional(Type.String()),
   /** create's --pid-file, written again when `start` learns the program's PID (a stage that spawns it). */

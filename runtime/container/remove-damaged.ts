@@ -1,15 +1,22 @@
 // `delete --force` of a container whose state file cannot be read: its state directory goes, and the journal closes
 // the container. Its processes and cgroup were named only by that file, so nothing is killed on a guess.
-import { rmSync } from "node:fs";
-import { lockFile } from "../../ffi/lock.ts";
-import { recordChanges } from "./journal.ts";
-import { lockPath, stateDir, type DamagedStateError } from "./record.ts";
+import type { ContainerEnv } from "./env.ts";
+import { stateDir, type DamagedStateError } from "./record.ts";
 
-export const removeDamaged = (root: string, id: string, journal: string | null, damage: DamagedStateError, onWarning: (msg: string) => void): void => {
-  const lock = lockFile(lockPath(root, id));
+export const removeDamaged = (
+  root: string,
+  id: string,
+  journal: string | null,
+  damage: DamagedStateError,
+  onWarning: (msg: string) => void,
+  env: ContainerEnv,
+): void => {
+  const lock = env.state.lock(root, id);
   try {
-    rmSync(stateDir(root, id), { recursive: true, force: true });
-    recordChanges(journal, [
+    // The pin would keep the directory busy; the attachment's cache entry goes at the next sweep.
+    env.network.unpinDamaged(stateDir(root, id));
+    env.state.removeDir(root, id);
+    env.journal.record(journal, [
       { kind: "desired", id, running: false },
       { kind: "deleted", id },
     ]);

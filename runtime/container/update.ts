@@ -8,6 +8,7 @@ import { decode } from "../spec/validate.ts";
 import { containerCgroup } from "./container-cgroup.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
+import { updateNetwork } from "./network.ts";
 import { limitsViewDir, writeRecord } from "./record.ts";
 import { lockContainer } from "./lock.ts";
 
@@ -45,4 +46,19 @@ export const updateResources = (root: string, id: string, change: unknown, sourc
   if (existsSync(limitsViewDir(root, id))) renderLimitsView(limitsViewDir(root, id), resources);
   recordChanges(journal, [{ kind: "resourcesUpdated", id, resources: JSON.stringify(resources) }]);
   return resources;
+};
+
+/**
+ * New network annotations for a live container (rate limits, the socket policy), applied at once and kept in its
+ * record, also as overrides, so that a restart by the daemon keeps them.
+ */
+export const updateNetworkAnnotations = (root: string, id: string, change: Record<string, string>): void => {
+  const lock = lockContainer(root, id);
+  try {
+    const { record, cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "update");
+    const { annotations, network } = updateNetwork(record, cgroup, change);
+    writeRecord(root, { ...record, annotations, annotationOverrides: { ...record.annotationOverrides, ...change }, ...(network ? { network } : {}) });
+  } finally {
+    lock.release();
+  }
 };

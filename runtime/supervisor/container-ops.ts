@@ -4,12 +4,15 @@ import { createContainer } from "../container/create.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { listContainers, type Damaged } from "../container/list.ts";
 import { isAlive } from "../container/proc.ts";
-import { readRecord } from "../container/record.ts";
+import { networkView } from "../container/network.ts";
+import { readRecord, type ContainerRecord } from "../container/record.ts";
+import type { NetworkView } from "../network/view.ts";
 import { startContainer } from "../container/start.ts";
 import type { ContainerStatus } from "../spec/state.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { close } from "../../ffi/fd.ts";
 import type { MemoryCgroupPaths } from "../memory/observation.ts";
+import type { NetworkEnv } from "../network/env.ts";
 
 export interface ListedContainer {
   id: string;
@@ -17,6 +20,8 @@ export interface ListedContainer {
   annotations: Record<string, string>;
   bundle: string;
   cgroupsPath: string;
+  /** What `state` shows of its network (absent: it asked for none). */
+  network?: NetworkView;
 }
 
 export interface ContainerOps {
@@ -32,12 +37,18 @@ export interface ContainerOps {
   recreate(c: ListedContainer, onWarning: (msg: string) => void): Promise<{ exited: Promise<number> }>;
 }
 
-export const hostContainerOps = (root: string, journal: string | null): ContainerOps => ({
+const withNetwork = (record: ContainerRecord): { network?: NetworkView } => {
+  const network = networkView(record);
+  return network ? { network } : {};
+};
+
+export const hostContainerOps = (root: string, journal: string | null, network?: NetworkEnv): ContainerOps => ({
   list: () => {
     const { containers, damaged } = listContainers(root);
     return {
       containers: containers.map(({ record, status }) => ({
         id: record.id, status, annotations: record.annotations, bundle: record.bundle, cgroupsPath: record.cgroupsPath,
+        ...withNetwork(record),
       })),
       damaged,
     };
@@ -63,8 +74,12 @@ export const hostContainerOps = (root: string, journal: string | null): Containe
     return undefined;
   },
   async recreate(c, onWarning) {
+    // What the command line gave over the config's annotations (--network, -p, update's network flags) stays.
+    const { annotationOverrides } = readRecord(root, c.id);
     await deleteContainer(root, c.id, { force: true, journal }, onWarning);
-    const created = await createContainer({ root, id: c.id, bundle: c.bundle, journal });
+    const created = await createContainer({
+      root, id: c.id, bundle: c.bundle, journal, ...(annotationOverrides ? { annotations: annotationOverrides } : {}), ...(network ? { network } : {}),
+    });
     startContainer(root, c.id, journal, onWarning);
     created.stage.channel.close();
     return { exited: created.exited() };

@@ -32,6 +32,8 @@ import { servicePaths } from "./service-paths.ts";
 import { Supervisor } from "./supervisor.ts";
 import { hostEnv } from "../container/env.ts";
 import { startOrphanReaper } from "../process/orphan-reaper.ts";
+import { adoptNetworks } from "./adopt-networks.ts";
+import type { NetworkEnv } from "../network/env.ts";
 
 /** Longer than a container start on a slow board: the daemon's loop waits while a setup stage prepares. */
 export const DEFAULT_WATCHDOG_TIMEOUT_S = 60;
@@ -97,6 +99,8 @@ export interface DaemonOptions {
   warn(msg: string): void;
   /** Where image services get their bundles (the image store). */
   images: ImageBundles;
+  /** Where networking lives (CNI plugins, config lists, the result cache); the defaults when absent. */
+  network?: NetworkEnv;
 }
 
 /**
@@ -141,7 +145,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   const fs = hostCgroupFs();
   const watch = startEpollWatch();
   const v1Root = v1MemoryRoot(fs);
-  const containers = hostContainerOps(root, journal);
+  const containers = hostContainerOps(root, journal, o.network);
   const paths = servicePaths(root, { ...(config.logs.dir ? { logs: config.logs.dir } : {}), ...(config.volumesDir ? { volumes: config.volumesDir } : {}) });
   // The supervisor tells the service manager of exits; the manager tells the supervisor of the instances it starts.
   let services: ServiceManager | undefined;
@@ -156,8 +160,10 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
         ...(v1Root ? { v1Root } : {}),
       }),
   });
+  // The networks of containers that ended while no daemon ran, and the socket policies of those that run.
+  for (const note of adoptNetworks(root, o.network)) warn(note);
   const manager = new ServiceManager({
-    ops: hostInstanceOps({ root, journal, paths, images: o.images, warn, started: (id, exited) => supervisor.launched(id, exited) }),
+    ops: hostInstanceOps({ root, journal, paths, images: o.images, ...(o.network ? { network: o.network } : {}), warn, started: (id, exited) => supervisor.launched(id, exited) }),
     list: () => containers.list().containers,
     journal: hostServiceJournal(journal),
     probe: hostHealthProbe(root),

@@ -3,6 +3,7 @@
 // once the target is reached. Output is not collected: it waits in the services' pipes for the next daemon.
 import { hostCgroupFs } from "../cgroups/fs.ts";
 import { fileEventSink } from "../memory/event-log.ts";
+import type { NetworkEnv } from "../network/env.ts";
 import { hostContainerOps } from "./container-ops.ts";
 import { hostHealthProbe } from "./health-probe.ts";
 import type { ImageBundles } from "./image-bundles.ts";
@@ -22,10 +23,11 @@ export interface LocalOptions {
   warn(msg: string): void;
   /** Where image services get their bundles (the image store). */
   images: ImageBundles;
+  network?: NetworkEnv;
 }
 
 export const localServiceManager = (o: LocalOptions): ServiceManager => {
-  const containers = hostContainerOps(o.root, o.journal);
+  const containers = hostContainerOps(o.root, o.journal, o.network);
   const log = fileEventSink<ServiceEvent>(serviceEventLogPath(o.root));
   // Made with the first event: a refused document leaves the root as it was.
   const sink = (e: ServiceEvent): void => {
@@ -34,7 +36,7 @@ export const localServiceManager = (o: LocalOptions): ServiceManager => {
   };
   const manager: ServiceManager = new ServiceManager({
     ops: hostInstanceOps({
-      root: o.root, journal: o.journal, paths: servicePaths(o.root), images: o.images, warn: o.warn,
+      root: o.root, journal: o.journal, paths: servicePaths(o.root), images: o.images, ...(o.network ? { network: o.network } : {}), warn: o.warn,
       started: (id, exited) => void exited.then((status) => manager.exited(id, { at: Date.now(), status })),
     }),
     list: () => containers.list().containers,

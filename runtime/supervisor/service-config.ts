@@ -4,6 +4,7 @@
 // annotation of the bundle is dropped (two mechanisms must not restart one container).
 import { join, posix } from "node:path";
 import { ANNOTATION } from "../memory/policy.ts";
+import { networkAnnotations } from "../network/service-network.ts";
 import { parseSize } from "../units.ts";
 import type { Config, Mount } from "../spec/config.ts";
 import { instanceId, SERVICE_ANNOTATION } from "./current-state.ts";
@@ -53,6 +54,8 @@ export const serviceConfig = (base: Config, d: DesiredService, volumesDir: strin
     [SERVICE_ANNOTATION.hash]: d.hash,
     [SERVICE_ANNOTATION.dependsOn]: d.dependsOn.map((x) => x.name).join(","),
     [SERVICE_ANNOTATION.stop]: `${d.stopSignal} ${d.stopGraceMs}`,
+    // Over the bundle's own network annotations: the target state says how the service is connected.
+    ...(s.network ? networkAnnotations(s.network) : {}),
   });
   const resources = { ...base.linux?.resources };
   if (s.memory.limit !== undefined) resources.memory = { ...resources.memory, limit: parseSize(s.memory.limit) };

@@ -2,6 +2,7 @@
 // something changes (a new target, an exit, a health change, a restart's backoff ending), journals the target and
 // every step, checks health, and collects each service's output into its log ring. `bunker daemon` runs one for its
 // whole life; `bunker apply` without a daemon runs one until the target is reached.
+import type { InstanceFacts } from "./instance-facts.ts";
 import type { ExitRecord } from "../memory/restart.ts";
 import { parseSize } from "../units.ts";
 import { ApplyLoop, abortableSleep, type ApplyLoopDeps, type ApplyResult, type StepFailure } from "./apply-loop.ts";
@@ -49,7 +50,7 @@ export interface ServiceManagerDeps {
   /** Collects a service's output into its log ring (the daemon); absent: output waits in its pipes. */
   collect?(service: string, maxBytes: number): OutputCollector;
   /** Figures of a running instance for `status`. */
-  inspect(instance: string): { uptimeS?: number; memoryBytes?: number };
+  inspect(instance: string): InstanceFacts;
   sink(e: ServiceEvent): void;
   warn(msg: string): void;
   now?(): number;
@@ -460,6 +461,7 @@ export class ServiceManager {
       ...(rt?.lastExit ? { lastExit: { status: rt.lastExit.status, at: new Date(rt.lastExit.at).toISOString(), ...(rt.lastExit.killedBy ? { killedBy: rt.lastExit.killedBy } : {}) } } : {}),
       memory: { class: d?.spec.memory.class ?? "normal", ...(facts.memoryBytes !== undefined ? { currentBytes: facts.memoryBytes } : {}) },
       ...(facts.uptimeS !== undefined ? { uptimeS: facts.uptimeS } : {}),
+      ...(facts.network ? { network: facts.network } : {}),
     };
   }
 

@@ -12,6 +12,7 @@ import { readRecord, stateDir } from "../container/record.ts";
 import { signalContainer } from "../container/signal.ts";
 import { startContainer } from "../container/start.ts";
 import type { ExitRecord } from "../memory/restart.ts";
+import type { NetworkEnv } from "../network/env.ts";
 import { loadConfig } from "../spec/config.ts";
 import type { DesiredService } from "./desired.ts";
 import type { ImageBundles } from "./image-bundles.ts";
@@ -26,6 +27,8 @@ export interface ServiceOpsDeps {
   journal: string | null;
   paths: ServicePaths;
   images: ImageBundles;
+  /** Where networking lives (CNI plugins, config lists, the result cache); the defaults when absent. */
+  network?: NetworkEnv;
   warn(msg: string): void;
   /** A new instance runs: the daemon follows its exit (the exit status of its own child). */
   started?(id: string, exited: Promise<number>): void;
@@ -53,7 +56,7 @@ export const hostInstanceOps = (d: ServiceOpsDeps): InstanceOps => {
         const out = openContainerOutput(d.paths.output(s.name));
         const stdin = openSync("/dev/null", "r");
         try {
-          created.set(id, await createContainer({ root: d.root, id, bundle: dir, journal: d.journal, stdio: [stdin, out.stdout, out.stderr] }));
+          created.set(id, await createContainer({ root: d.root, id, bundle: dir, journal: d.journal, stdio: [stdin, out.stdout, out.stderr], ...(d.network ? { network: d.network } : {}) }));
         } finally {
           for (const fd of [stdin, out.stdout, out.stderr]) closeSync(fd);
         }

@@ -1,7 +1,8 @@
 // What `bunker status --json` prints: one document for fleet scripts, the device's target version and each service's
-// desired and actual state, health, restarts, last exit, memory class and current memory, and uptime.
+// desired and actual state, health, restarts, last exit, memory class and current memory, uptime and network.
 import { Type, type Static } from "@sinclair/typebox";
 import { MemoryClassSchema } from "../memory/classes.ts";
+import { NetworkView } from "../network/view.ts";
 import { VERDICTS } from "./planner.ts";
 
 const Literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -22,6 +23,8 @@ export const ServiceStatusSchema = Type.Object({
   lastExit: Type.Optional(Type.Object({ status: Type.Integer(), at: Type.String(), killedBy: Type.Optional(Type.String()) })),
   memory: Type.Object({ class: MemoryClassSchema, currentBytes: Type.Optional(Type.Integer({ minimum: 0 })) }),
   uptimeS: Type.Optional(Type.Number({ minimum: 0 })),
+  /** The instance's network, as `bunker state` shows it. */
+  network: Type.Optional(NetworkView),
 });
 export type ServiceStatus = Static<typeof ServiceStatusSchema>;
 

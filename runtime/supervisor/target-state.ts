@@ -9,6 +9,7 @@ import { DURATION_PATTERN, SIZE_PATTERN, parseDuration } from "../units.ts";
 import { parseSignal } from "../spec/signals.ts";
 import { decode, InvalidDocumentError, parseJson } from "../spec/validate.ts";
 import type { Problem } from "../spec/config.ts";
+import { networkAnnotations, ServiceNetwork } from "../network/service-network.ts";
 import { dependencyCycle } from "./dependency-order.ts";
 
 /** Service names become container IDs, cgroup and file names; '.' is kept for the instance suffix. */
@@ -121,6 +122,7 @@ export const ServiceSchema = Type.Object(
       { maxBytes: Type.String({ pattern: SIZE_PATTERN, default: "128K", description: "Flash the service's log may take (two generations)" }) },
       { additionalProperties: false, default: {} },
     ),
+    network: Type.Optional(ServiceNetwork),
     strategy: Type.Union([Type.Literal("stop-then-start"), Type.Literal("start-then-stop")], {
       default: "stop-then-start",
       description: "How a changed service is replaced: old one stopped first, or new one started (and healthy) first",
@@ -171,6 +173,12 @@ export const targetProblems = (t: TargetState): Problem[] => {
     if (h && (h.exec === undefined) === (h.tcp === undefined)) out.push({ pointer: `${at}/healthCheck`, detail: "Needs exactly one of 'exec' and 'tcp'" });
     // The check connects from inside the service's network namespace, where no name service is asked.
     if (h?.tcp && !isIP(h.tcp.host)) out.push({ pointer: `${at}/healthCheck/tcp/host`, detail: `Not an IP address: '${h.tcp.host}'` });
+    if (s.network)
+      try {
+        networkAnnotations(s.network);
+      } catch (err) {
+        out.push({ pointer: `${at}/network`, detail: (err as Error).message });
+      }
     for (const [dep, d] of Object.entries(s.dependsOn)) {
       const other = t.services[dep];
       if (!other) out.push({ pointer: `${at}/dependsOn/${escape(dep)}`, detail: `No service '${dep}' in /services` });

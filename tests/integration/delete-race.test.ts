@@ -1,7 +1,7 @@
 // Concurrent deletes and creates of one container ID (issue 9): one command at a time acts on a container, a delete
 // acts only on the container that was there when it began, and the loser of a race gets a clear answer.
 import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
@@ -54,25 +54,39 @@ describe.skipIf(!!skip)("a race on one container ID", () => {
     expect(readFileSync(log, "utf8").split("\n").filter(Boolean)).toHaveLength(TRIALS);
   }, 120_000);
 
+  /** The flocks on `path` in /proc/locks: how many are held and how many wait ("->" lines). */
+  const flocksOn = (path: string): { held: number; waiting: number } => {
+    if (!existsSync(path)) return { held: 0, waiting: 0 };
+    const ino = String(statSync(path).ino);
+    const lines = readFileSync("/proc/locks", "utf8").split("\n").filter((l) => l.split(/\s+/).some((f) => f.endsWith(`:${ino}`)));
+    const waiting = lines.filter((l) => l.includes("->")).length;
+    return { held: lines.length - waiting, waiting };
+  };
+
   test("a delete racing another never tears down the container a create makes under the same ID right after", async () => {
-    const bundle = makeBundle(["sleep", "100"], (c) => c, dir("plain"));
-    let fresh = 0;
-    for (let i = 0; i < TRIALS; i++) {
-      const id = "again";
-      expect(bunker(root, ["create", "--bundle", bundle, id]).stderr).toBe("");
-      const first = run(["delete", "--force", id]);
-      const stale = run(["delete", "--force", id]);
-      // As soon as one delete is done, a fresh container under the same ID.
-      const made = Promise.race([first, stale]).then(() => run(["create", "--bundle", bundle, id]));
-      const [, , create] = await Promise.all([first, stale, made]);
-      if (create.code === 0) {
-        fresh++;
-        const state = JSON.parse(bunker(root, ["state", id]).stdout);
-        expect(state.status).toBe("created");
-      }
-      expect(lostCleanly(await run(["delete", "--force", id]), id)).toBe(true);
-    }
-    expect(fresh).toBeGreaterThan(0);
+    const id = "again";
+    const fresh = makeBundle(["sleep", "100"], (c) => c, dir("fresh"));
+    // The winner's poststop hook (run under its lock, after the state is gone) makes a new container under the same
+    // ID: the loser, which read the old one before it waited for the lock, must leave the new one alone.
+    const bundle = makeBundle(["sleep", "100"], (c) => ({ ...c, hooks: { poststop: [{ path: "/bin/sh", args: ["sh", "-c", `exec ${BIN} --root ${root} create --bundle ${fresh} ${id} </dev/null >/dev/null 2>&1`] }] } }), dir("stale"));
+    expect(bunker(root, ["create", "--bundle", bundle, id]).stderr).toBe("");
+    const lockFile = join(root, id, ".lock");
+    // Hold the container's lock until both deletes have read the container and wait for it.
+    const gate = join(work, "gate");
+    const holder = Bun.spawn(["flock", lockFile, "sh", "-c", `i=0; until [ -e ${gate} ] || [ $i -ge 3000 ]; do sleep 0.01; i=$((i+1)); done`], { stdin: "ignore" });
+    for (let i = 0; i < 1000 && flocksOn(lockFile).held < 1; i++) await Bun.sleep(10);
+    const first = run(["delete", "--force", id]);
+    const stale = run(["delete", "--force", id]);
+    for (let i = 0; i < 3000 && flocksOn(lockFile).waiting < 2; i++) await Bun.sleep(10);
+    expect(flocksOn(lockFile)).toEqual({ held: 1, waiting: 2 });
+    closeSync(openSync(gate, "w"));
+    await holder.exited;
+    const [a, b] = await Promise.all([first, stale]);
+    expect([a, b].filter((r) => r.code === 0 && r.stderr === "")).toHaveLength(2);
+    const state = bunker(root, ["state", id]);
+    expect(state.stderr).toBe("");
+    expect(JSON.parse(state.stdout).status).toBe("created");
+    expect(lostCleanly(await run(["delete", "--force", id]), id)).toBe(true);
   }, 120_000);
 
   test("a create whose --pid-file cannot be written leaves no created record in the journal", async () => {

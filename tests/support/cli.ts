@@ -28,16 +28,26 @@ export const newRoot = (): string => {
   return root;
 };
 
+/** The command line of bunker (`bin`, default this build's), inside the network namespace at `netns` when given
+ * (nsenter: mounts stay the host's). */
+const command = (root: string, args: string[], o: { bin?: string; netns?: string } = {}): string[] => [
+  ...(o.netns ? ["nsenter", `--net=${o.netns}`] : []), o.bin ?? BIN, "--root", root, ...args,
+];
+
 /**
  * Runs bunker to completion. Output goes through files, not pipes: a detached container inherits bunker's stdio
  * (as with runc) and would hold a pipe open long after bunker has exited.
  */
-export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin?: string | Uint8Array; bin?: string; env?: Record<string, string> } = {}): Result => {
+export const bunker = (
+  root: string,
+  args: string[],
+  opts: { cwd?: string; stdin?: string | Uint8Array; bin?: string; env?: Record<string, string>; netns?: string } = {},
+): Result => {
   const dir = mkdtempSync(join(tmpdir(), "bunker-out-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
   try {
-    const p = Bun.spawnSync([opts.bin ?? BIN, "--root", root, ...args], {
+    const p = Bun.spawnSync(command(root, args, opts), {
       cwd: opts.cwd,
       // As the test has it now (Bun.spawn otherwise passes the environment the test process started with).
       env: { ...process.env, ...opts.env },
@@ -54,8 +64,8 @@ export const bunker = (root: string, args: string[], opts: { cwd?: string; stdin
 };
 
 /** Starts a command without waiting (for foreground runs that a test signals). */
-export const bunkerAsync = (root: string, args: string[], cwd?: string) =>
-  Bun.spawn([BIN, "--root", root, ...args], { cwd, env: { ...process.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+export const bunkerAsync = (root: string, args: string[], cwd?: string, netns?: string) =>
+  Bun.spawn(command(root, args, netns ? { netns } : {}), { cwd, env: { ...process.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
 
 /** Setup stages of this build's executable that are running: none may outlive the command that started them. Other
  * builds' tests may run stages on the same machine meanwhile; they are not counted. */

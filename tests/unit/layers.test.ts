@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileCycles, folderCycles, orderViolations, REPO, scanImports, type Import } from "../../tools/layers/graph.ts";
-import { layerTable } from "../../tools/layers/print.ts";
+import { fileCycles, folderCycles, orderViolations, REPO, scanImports, type Import } from "../tools/layers/graph.ts";
+import { layerTable } from "../tools/layers/print.ts";
 
 const imports = scanImports();
 
@@ -14,7 +14,7 @@ describe("bunker's imports", () => {
     expect(imports.some((i) => i.from.startsWith("board/"))).toBe(true);
   });
 
-  test("run one way, in the order of tools/layers/order.ts", () => {
+  test("run one way, in the order of tests/tools/layers/order.ts", () => {
     expect(orderViolations(imports)).toEqual([]);
   });
 
@@ -43,7 +43,7 @@ describe("the layer check", () => {
 
   test("keeps the v1 and v2 drivers apart, and places every file", () => {
     expect(orderViolations([at("runtime/cgroups/v2/cpu.ts", "runtime/cgroups/v1/cpu.ts")])[0]).toContain("are kept apart");
-    expect(orderViolations([at("runtime/nowhere/x.ts", "ffi/fd.ts")])).toEqual(["runtime/nowhere/x.ts: not in the layer table (tools/layers/order.ts)"]);
+    expect(orderViolations([at("runtime/nowhere/x.ts", "ffi/fd.ts")])).toEqual(["runtime/nowhere/x.ts: not in the layer table (tests/tools/layers/order.ts)"]);
   });
 
   test("finds cycles between files and between sibling folders", () => {

@@ -1,6 +1,7 @@
 // cgroup v2 devices: no interface file; an eBPF program attached to the cgroup decides (runc's semantics).
 import type { Controller } from "../controller.ts";
-import { deviceFilterInsns, encodeInsns } from "../devices/program.ts";
+import { encodeInsns } from "../../bpf/asm.ts";
+import { deviceFilterInsns } from "../devices/program.ts";
 import { containerDeviceRules } from "../devices/rules.ts";
 
 export const devicesV2: Controller = {

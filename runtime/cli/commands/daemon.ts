@@ -25,7 +25,7 @@ export const command: Command = {
     const device = flagString(a, "watchdog");
     if (device) config.watchdog = { timeoutS: DEFAULT_WATCHDOG_TIMEOUT_S, ...config.watchdog, device };
     const daemon = await startDaemon({
-      root: g.root, journal: g.journal, config, images: storeImageBundles(g.images),
+      root: g.root, journal: g.journal, config, images: storeImageBundles(g.images), network: g.network,
       print: (e) => console.log(JSON.stringify(e)),
       warn: (msg) => console.error(`bunker daemon: ${msg}`),
     });

@@ -16,6 +16,8 @@ const text = (r: Resumed): string => {
     `journal: snapshot to change #${rec.snapshotSeq}, ${rec.replayed} records replayed, last change #${rec.lastSeq}`,
     rec.dropped ? `journal: dropped ${rec.dropped.bytes} bytes at offset ${rec.dropped.offset} (a write the power cut tore): ${rec.dropped.reason}` : "journal: nothing dropped",
     ...rec.notes.map((n) => `journal: ${n}`),
+    ...r.networks.released.map((n) => `network: released container '${n.id}' from '${n.network}' (it did not survive)`),
+    ...r.networks.problems.map((p) => `network: ${p}`),
     ...r.leftovers.map((l) => `store: removed '${l}', left half-written by a cut`),
     ...r.containers.map((c) => `${c.id}: ${c.action}${c.error ? `: ${c.error}` : ""}`),
   ].join("\n");
@@ -54,9 +56,10 @@ export const command: Command = {
         store: flagString(args, "store") ?? DEFAULT_CHECKPOINT_STORE,
         rollback: (id) => all || rollback.has(id),
         onWarning: (msg) => warn(global, msg),
+        network: global.network,
       });
       console.log(global.json ? JSON.stringify(r, null, 2) : text(r));
-      return r.containers.some((c) => c.error) ? 1 : 0;
+      return r.containers.some((c) => c.error) || r.networks.problems.length ? 1 : 0;
     } finally {
       journal.close();
     }

@@ -1,6 +1,7 @@
 import type { Command } from "../command.ts";
 import { readRecord } from "../../container/record.ts";
 import { ociState, statusOf } from "../../container/status.ts";
+import { networkView } from "../../container/network.ts";
 
 export const command: Command = {
   name: "state",
@@ -10,7 +11,9 @@ export const command: Command = {
   flags: [],
   run(g, a) {
     const rec = readRecord(g.root, a.positional[0]!);
-    console.log(JSON.stringify(ociState(rec, statusOf(g.root, rec)), null, 2));
+    // bunker's own field beside the OCI ones, as runc adds its own: what the container's network is.
+    const network = networkView(rec);
+    console.log(JSON.stringify({ ...ociState(rec, statusOf(g.root, rec)), ...(network ? { network } : {}) }, null, 2));
     return 0;
   },
 };

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { LinuxResources } from "../../spec/resources.ts";
 import { parseJson } from "../../spec/validate.ts";
-import { updateResources } from "../../container/update.ts";
+import { updateNetworkAnnotations, updateResources } from "../../container/update.ts";
+import { NETWORK_ANNOTATIONS } from "../../network/request.ts";
+import { POLICY_ANNOTATIONS } from "../../network/sock-policy.ts";
 import { parseSize } from "../../units.ts";
 import { UsageError, type Command, type ParsedArgs } from "../command.ts";
 import { flagInt, flagString } from "../parse.ts";
@@ -52,6 +54,26 @@ const readResources = (path: string): Record<string, Record<string, unknown>> =>
   return v as Record<string, Record<string, unknown>>;
 };
 
+/** Flags that change network annotations live, by flag name. */
+const NETWORK_FLAGS: Record<string, string> = {
+  "egress-rate": NETWORK_ANNOTATIONS.egressRate,
+  "egress-burst": NETWORK_ANNOTATIONS.egressBurst,
+  "ingress-rate": NETWORK_ANNOTATIONS.ingressRate,
+  "ingress-burst": NETWORK_ANNOTATIONS.ingressBurst,
+  "net-connect": POLICY_ANNOTATIONS.connect,
+  "net-bind": POLICY_ANNOTATIONS.bind,
+  "net-families": POLICY_ANNOTATIONS.families,
+  "net-socket-types": POLICY_ANNOTATIONS.types,
+  "net-mark": POLICY_ANNOTATIONS.mark,
+  "net-priority": POLICY_ANNOTATIONS.priority,
+};
+
+const networkChange = (a: ParsedArgs): Record<string, string> =>
+  Object.fromEntries(Object.entries(NETWORK_FLAGS).flatMap(([flag, key]) => {
+    const v = flagString(a, flag);
+    return v === undefined ? [] : [[key, v]];
+  }));
+
 const int = (name: string, help: string) => ({ name, kind: "int" as const, value: "N", help });
 const size = (name: string, help: string) => ({ name, kind: "string" as const, value: "SIZE", help });
 
@@ -62,7 +84,9 @@ export const command: Command = {
   arity: [1, 1],
   description:
     "Values from --resources (linux.resources JSON, '-' for stdin) are merged into the container's current resources; " +
-    "the flags override them. Sizes take k, m, g units (binary), -1 means unlimited.",
+    "the flags override them. Sizes take k, m, g units (binary), -1 means unlimited. The network flags change the\n" +
+    "container's bunker.net.* annotations and apply them at once: rates through the CNI bandwidth plugin (bits per\n" +
+    "second: 10mbit, 500k), bursts in bytes (64k); the socket policy's programs are replaced atomically.",
   flags: [
     { name: "resources", short: "r", kind: "string", value: "FILE|-", help: "linux.resources JSON to apply" },
     size("memory", "memory limit"),
@@ -80,12 +104,16 @@ export const command: Command = {
     { name: "cpuset-mems", kind: "string", value: "LIST", help: "memory nodes allowed" },
     int("pids-limit", "maximum number of tasks (0 or -1: no limit)"),
     int("blkio-weight", "block I/O weight, 10 to 1000"),
+    ...Object.entries(NETWORK_FLAGS).map(([name, key]) => ({ name, kind: "string" as const, value: "VALUE", help: `sets ${key}` })),
   ],
   run(g, a) {
     const file = flagString(a, "resources");
     const change = fromFlags(a, file ? readResources(file) : {});
-    if (!Object.keys(change as LinuxResources).length) throw new UsageError("Nothing to update: give --resources or a limit flag");
-    updateResources(g.root, a.positional[0]!, change, file === "-" ? "resources on stdin" : file ? `'${file}'` : "update flags", g.journal);
+    const network = networkChange(a);
+    const resources = Object.keys(change as LinuxResources).length > 0;
+    if (!resources && !Object.keys(network).length) throw new UsageError("Nothing to update: give --resources, a limit flag or a network flag");
+    if (resources) updateResources(g.root, a.positional[0]!, change, file === "-" ? "resources on stdin" : file ? `'${file}'` : "update flags", g.journal);
+    if (Object.keys(network).length) updateNetworkAnnotations(g.root, a.positional[0]!, network);
     return 0;
   },
 };

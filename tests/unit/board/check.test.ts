@@ -19,7 +19,7 @@ describe("boardCheck()", () => {
     expect(report.ok).toBe(true);
     expect(report).toMatchObject({ kernel: "6.1.0-57-arm64", arch: "aarch64" });
     const notOk = report.items.filter((i) => i.status !== "ok").map((i) => `${i.id}=${i.status}`);
-    expect(notOk).toEqual(["kernel.config=degraded", "cpu.lse-atomics=degraded", "cgroup.devices=degraded", "memory.zswap=degraded", "checkpoint.incremental=missing"]);
+    expect(notOk).toEqual(["kernel.config=degraded", "cpu.lse-atomics=degraded", "cgroup.devices=degraded", "memory.zswap=degraded", "network.cni=missing", "network.shaping=degraded", "checkpoint.incremental=missing"]);
     expect(report.items.find((i) => i.id === "cpu.lse-atomics")!.loss).toContain("SIGILL");
   });
 

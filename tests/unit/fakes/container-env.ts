@@ -4,6 +4,7 @@
 // socket, a process handle) log into the same list.
 import type { CgroupManager } from "../../../runtime/cgroups/manager.ts";
 import type { ContainerEnv, Link } from "../../../runtime/container/env.ts";
+import type { ContainerNetwork } from "../../../runtime/container/network.ts";
 import type { ProcessHandle } from "../../../runtime/process/process-handle.ts";
 import type { StageProcess } from "../../../runtime/process/spawn-stage.ts";
 
@@ -95,4 +96,12 @@ export const fakeHandle = (r: EnvRecorder, pid: number): ProcessHandle => ({
   pid,
   signal: (s) => r.log("process.signal", [pid, s], () => true),
   close: () => r.log("process.close", [pid]),
+});
+
+/** The network of a container that asks for none: its config unchanged, nothing attached; a release is logged in the
+ * recorder `r` gives (a getter: the script is written before the recorder exists). */
+export const noNetwork = (r: () => EnvRecorder): Partial<ContainerEnv["network"]> => ({
+  prepare: (config) => ({ prepared: { config } }) as ContainerNetwork,
+  connect: () => ({ release: () => r().log("network.release", []) }),
+  disconnect: () => {},
 });

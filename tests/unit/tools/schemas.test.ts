@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SCHEMA_DIR, schemaDocuments } from "../../../tools/schemas.ts";
+import { SCHEMA_DIR, schemaDocuments } from "../../tools/schemas.ts";
 
 describe("schemaDocuments()", () => {
   const docs = schemaDocuments();

@@ -66,7 +66,7 @@ export const BOARD_CRIU = (args: readonly string[]) =>
   args.includes("mem_dirty_track") ? { version: "3.17.1", ok: false, output: "" } : { version: "3.17.1", ok: true, output: "Looks good." };
 
 export const fakeProbes = (
-  answers: { pidfd?: ProbeResult; psi?: ProbeResult; seccompFlags?: number; criu?: KernelProbes["criu"] } = {},
+  answers: { pidfd?: ProbeResult; psi?: ProbeResult; seccompFlags?: number; criu?: KernelProbes["criu"]; socketPolicy?: ProbeResult } = {},
 ): FakeProbes => {
   const calls: string[] = [];
   return {
@@ -78,6 +78,10 @@ export const fakeProbes = (
     seccompFilterFlag: (flag) => {
       calls.push(`seccomp ${flag}`);
       return (flag & (answers.seccompFlags ?? 63)) === flag ? { ok: true } : { ok: false, errno: "EINVAL" };
+    },
+    socketPolicyProgram: () => {
+      calls.push("socket policy program");
+      return answers.socketPolicy ?? { ok: true };
     },
     psiTrigger: (path) => {
       calls.push(`psi ${path}`);

@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import type { CgroupManager } from "../../../../runtime/cgroups/manager.ts";
 import type { ContainerEnv } from "../../../../runtime/container/env.ts";
+import type { ContainerNetwork } from "../../../../runtime/container/network.ts";
 import { createContainer } from "../../../../runtime/container/create.ts";
 import type { ContainerRecord } from "../../../../runtime/container/record.ts";
 import { StageFailedError } from "../../../../runtime/container/stage-failed.ts";
 import type { StageProcess } from "../../../../runtime/process/spawn-stage.ts";
 import type { Config } from "../../../../runtime/spec/config.ts";
-import { fakeCgroup, fakeLock, fakeStage, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
+import { fakeCgroup, fakeLock, fakeStage, noNetwork, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
 import { CREATED_AT, config } from "./fixtures.ts";
 
 const READY = JSON.stringify({ t: "ready", pid: 4242 });
@@ -25,6 +26,7 @@ interface Options {
   stage?: (r: EnvRecorder) => StageProcess;
   writePidFile?: () => void;
   runHooks?: ContainerEnv["hooks"]["run"];
+  network?: Partial<ContainerEnv["network"]>;
 }
 
 const world = (lines: string[], opts: Options = {}): World => {
@@ -57,22 +59,24 @@ const world = (lines: string[], opts: Options = {}): World => {
       place: async () => {},
     },
     processes: { stat: () => ({ startTime: "99", state: "S" }) },
+    network: { ...noNetwork(() => r), ...opts.network },
     journal: { record: () => {} },
     ...(opts.runHooks ? { hooks: { run: opts.runHooks } } : {}),
   });
   return { r, written };
 };
 
-const create = (w: World, pidFile?: string) => createContainer({ root: "/run/b", id: "t", bundle: "/b", journal: "/j", ...(pidFile ? { pidFile } : {}) }, w.r.env);
+const create = (w: World, pidFile?: string, annotations?: Record<string, string>) =>
+  createContainer({ root: "/run/b", id: "t", bundle: "/b", journal: "/j", ...(pidFile ? { pidFile } : {}), ...(annotations ? { annotations } : {}) }, w.r.env);
 
 describe("createContainer()", () => {
   test("state directory, lock, record, cgroup, stage; the init is recorded once the stage is ready, pid file before journal", async () => {
     const w = world([READY]);
     const created = await create(w, "/run/b/t.pid");
     expect(w.r.names()).toEqual([
-      "config.load", "state.makeDir", "state.lock", "clock.now", "state.write",
+      "config.load", "state.makeDir", "state.lock", "network.prepare", "clock.now", "state.write",
       "cgroups.manager", "cgroup.create", "cgroup.apply", "cgroup.procsFiles", "stages.openHostFiles", "state.renderLimitsView", "cgroup.dirs",
-      "stages.spawn", "host.close", "stage.send", "stages.place", "processes.stat", "state.write", "state.writePidFile", "journal.record", "lock.release",
+      "stages.spawn", "host.close", "stage.send", "stages.place", "processes.stat", "network.connect", "state.write", "state.writePidFile", "journal.record", "lock.release",
     ]);
     expect(w.written.map((rec) => [rec.creating, rec.pid, rec.startTime])).toEqual([[true, 0, ""], [false, 4242, "99"]]);
     expect(created.record).toMatchObject({ id: "t", pid: 4242, created: CREATED_AT, pidFile: "/run/b/t.pid" });
@@ -136,5 +140,47 @@ describe("createContainer()", () => {
     const w = world([], { cfg: config((c) => ({ ...c, process: { ...c.process, terminal: true } })) });
     await expect(create(w)).rejects.toThrow("process.terminal is true: give --console-socket, or run the container in the foreground");
     expect(w.r.names()).toEqual(["config.load"]);
+  });
+  test("the network's config is what the stage gets and the record keeps; it is attached once the stage is ready", async () => {
+    const state = { mode: "cni" as const, network: "bunker", netns: "/run/b/t/netns", cache: "/n/cache/bunker-t-eth0" };
+    const w = world([READY], {
+      network: {
+        prepare: (cfg, o) => ({ prepared: { config: { ...cfg, hostname: `${o.id}-${o.overrides?.["bunker.network"]}` }, state } }) as ContainerNetwork,
+        connect: (_n, c) => ({ state: { ...state, addresses: [`10.88.0.2/16 (pid ${c.pid})`] }, release: () => {} }),
+      },
+    });
+    const created = await create(w, undefined, { "bunker.network": "bridge" });
+    expect(w.r.calls.find((c) => c.name === "network.prepare")!.args[1]).toEqual({ id: "t", stateDir: "/run/b/t", overrides: { "bunker.network": "bridge" } });
+    const sent = w.r.calls.find((c) => c.name === "stage.send")!.args[0] as { plan: { hostname?: string } };
+    expect(sent.plan.hostname).toBe("t-bridge");
+    expect(w.written.map((rec) => rec.network)).toEqual([state, { ...state, addresses: ["10.88.0.2/16 (pid 4242)"] }]);
+    expect(created.record.annotationOverrides).toEqual({ "bunker.network": "bridge" });
+  });
+
+  test("a failed attach is the error; the stage, the cgroup and the state go, nothing is journaled", async () => {
+    const w = world([READY], {
+      network: {
+        connect: () => {
+          throw new Error("Setting up the container's network failed: plugin 'bridge' ADD: failed to set bridge addr");
+        },
+      },
+    });
+    await expect(create(w)).rejects.toThrow("failed to set bridge addr");
+    const names = w.r.names();
+    expect(names.slice(names.indexOf("network.connect"))).toEqual(["network.connect", "stage.kill", "cgroup.destroy", "lock.release", "state.removeDir"]);
+    expect(names).not.toContain("journal.record");
+  });
+
+  test("a create that fails after the attach releases the network first, while the stage still holds its namespace", async () => {
+    const w = world([READY], {
+      writePidFile: () => {
+        throw new Error("open '/nonexistent/pid': ENOENT");
+      },
+    });
+    await expect(create(w, "/nonexistent/pid")).rejects.toThrow("ENOENT");
+    const names = w.r.names();
+    expect(names.slice(names.indexOf("network.connect"))).toEqual([
+      "network.connect", "state.write", "state.writePidFile", "network.release", "stage.kill", "cgroup.destroy", "lock.release", "state.removeDir",
+    ]);
   });
 });

@@ -1,15 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { deleteContainer } from "../../../../runtime/container/delete.ts";
-import { NoSuchContainerError, type ContainerRecord } from "../../../../runtime/container/record.ts";
+import { DamagedStateError, NoSuchContainerError, type ContainerRecord } from "../../../../runtime/container/record.ts";
 import type { ContainerEnv } from "../../../../runtime/container/env.ts";
-import { fakeCgroup, fakeHandle, fakeLock, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
+import { fakeCgroup, fakeHandle, fakeLock, noNetwork, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
 import { config, record } from "./fixtures.ts";
 
 /** An environment where container `t` is `rec` (read twice: before and under the lock) and its init is alive until
  * the cgroup is destroyed. */
 const world = (
   rec: ContainerRecord | (() => ContainerRecord),
-  opts: { running?: boolean; destroy?: () => Promise<void>; runWarning?: ContainerEnv["hooks"]["runWarning"] } = {},
+  opts: { running?: boolean; destroy?: () => Promise<void>; runWarning?: ContainerEnv["hooks"]["runWarning"]; disconnect?: ContainerEnv["network"]["disconnect"] } = {},
 ): EnvRecorder => {
   let alive = true;
   const r: EnvRecorder = recordingEnv({
@@ -30,6 +30,7 @@ const world = (
           destroy: opts.destroy ?? (async () => void (alive = false)),
         }),
     },
+    network: { ...noNetwork(() => r), ...(opts.disconnect ? { disconnect: opts.disconnect } : {}) },
     journal: { record: () => {} },
     hooks: { runWarning: opts.runWarning ?? (() => {}) },
     clock: { sleep: async () => {} },
@@ -48,7 +49,7 @@ describe("deleteContainer()", () => {
       "state.read", "state.lock", "state.read",
       "processes.isAlive", "state.awaitsStart",
       "cgroups.manager", "processes.open", "processes.isAlive", "process.signal", "process.close",
-      "cgroup.destroy", "processes.isAlive", "state.removeDir", "journal.record", "hooks.runWarning", "lock.release",
+      "cgroup.destroy", "processes.isAlive", "network.disconnect", "state.removeDir", "journal.record", "hooks.runWarning", "lock.release",
     ]);
     expect(r.calls.find((c) => c.name === "process.signal")!.args).toEqual([4242, 9]);
     expect(r.calls.find((c) => c.name === "journal.record")!.args).toEqual(["/j", [{ kind: "desired", id: "t", running: false }, { kind: "deleted", id: "t" }]]);
@@ -105,5 +106,40 @@ describe("deleteContainer()", () => {
     });
     await run(r, true, warnings);
     expect(warnings).toEqual(["poststop hook '/bin/false' failed: exit status 1 (stopped)"]);
+  });
+  test("the network is released once no process is left, before the state goes; what fails is a warning, not kept state", async () => {
+    const warnings: string[] = [];
+    const net = { mode: "cni" as const, network: "bunker", netns: "/run/b/t/netns", cache: "/n/cache/bunker-t-eth0" };
+    let given: unknown;
+    const r = world(record({ network: net }), {
+      disconnect: (rec, warn) => {
+        given = rec.network;
+        warn("Network release: plugin 'portmap' DEL: iptables: No chain/target/match by that name");
+      },
+    });
+    await run(r, true, warnings);
+    expect(given).toEqual(net);
+    const names = r.names();
+    expect(names.slice(names.indexOf("cgroup.destroy"), names.indexOf("state.removeDir") + 1)).toEqual(["cgroup.destroy", "processes.isAlive", "network.disconnect", "state.removeDir"]);
+    expect(warnings).toEqual(["Network release: plugin 'portmap' DEL: iptables: No chain/target/match by that name"]);
+  });
+
+  test("--force of a damaged state unpins the network namespace under the lock before the directory goes", async () => {
+    const warnings: string[] = [];
+    const r: EnvRecorder = recordingEnv({
+      state: {
+        read: () => {
+          throw new DamagedStateError("State file of container 't' is damaged: Unexpected end of JSON input");
+        },
+        lock: () => fakeLock(r),
+        removeDir: () => {},
+      },
+      network: { unpinDamaged: () => {} },
+      journal: { record: () => {} },
+    });
+    await deleteContainer("/run/b", "t", { force: true, journal: "/j" }, (m) => warnings.push(m), r.env);
+    expect(r.names()).toEqual(["state.read", "state.lock", "network.unpinDamaged", "state.removeDir", "journal.record", "lock.release"]);
+    expect(r.calls.find((c) => c.name === "network.unpinDamaged")!.args).toEqual(["/run/b/t"]);
+    expect(warnings[0]).toContain("Removed the state of damaged container 't'");
   });
 });

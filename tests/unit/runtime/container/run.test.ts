@@ -3,7 +3,7 @@ import type { LifecycleChange } from "../../../../runtime/durable/lifecycle.ts";
 import type { CgroupManager } from "../../../../runtime/cgroups/manager.ts";
 import type { ContainerRecord } from "../../../../runtime/container/record.ts";
 import { runContainer } from "../../../../runtime/container/run.ts";
-import { fakeCgroup, fakeHandle, fakeLink, fakeLock, fakeStage, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
+import { fakeCgroup, fakeHandle, fakeLink, fakeLock, fakeStage, noNetwork, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
 import { CREATED_AT, config } from "./fixtures.ts";
 
 /** Everything create, start and delete of container `t` touch; the program exits with 3; `startSays` is what its
@@ -50,6 +50,7 @@ const world = (startSays: string[], cgroup: Partial<CgroupManager> = {}) => {
       open: (pid) => fakeHandle(r, pid),
       becomeSubreaper: () => {},
     },
+    network: noNetwork(() => r),
     // create, start and delete inside run are given no journal: run writes it itself.
     journal: { record: (dir, changes) => void (dir === null || journal.push([...changes])) },
     hooks: { runWarning: () => {} },

@@ -39,6 +39,15 @@ describe("serviceConfig()", () => {
     });
   });
 
+  test("the network section becomes the annotations create reads, over the bundle's own", () => {
+    const withNet = { ...base, annotations: { ...base.annotations, "bunker.network": "host", "bunker.net.bind": "1-1024" } };
+    const n = target("1", { api: { network: { mode: "bridge", ports: ["8080:80/tcp"], egress: { rate: "10mbit" }, policy: { connect: ["127.0.0.1:5432"] } } } }).services.get("api")!;
+    expect(serviceConfig(withNet, n, "/v").annotations).toMatchObject({
+      "bunker.network": "bridge", "bunker.net.ports": "8080:80/tcp", "bunker.net.egress-rate": "10mbit", "bunker.net.connect": "127.0.0.1:5432", "bunker.net.bind": "1-1024",
+    });
+    expect(Object.keys(c.annotations ?? {}).filter((k) => k.startsWith("bunker.net"))).toEqual([]);
+  });
+
   test("gives each instance its own cgroup beside the bundle's", () => {
     expect(c.linux?.cgroupsPath).toBe(`/board/web.${d.hash.slice(0, 12)}`);
     expect(serviceConfig(defaultConfig(), d, "/v").linux?.cgroupsPath).toBeUndefined();

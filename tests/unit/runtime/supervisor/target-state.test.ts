@@ -56,6 +56,17 @@ describe("decodeTarget()", () => {
     expect(() => parseTarget("{", "t.json")).toThrow("Invalid t.json: Not JSON");
   });
 
+  test("a service's network section: defaults filled in, annotations checked as create checks them, named by pointer", () => {
+    const { target } = decodeTarget(doc({ web: { bundle: "/b", network: { mode: "bridge", ports: ["8080:80/tcp"], egress: { rate: "10mbit" } } } }));
+    expect(target.services.web!.network).toEqual({ mode: "bridge", ports: ["8080:80/tcp"], egress: { rate: "10mbit" } });
+    expect(decodeTarget(doc({ web: { bundle: "/b", network: {} } })).target.services.web!.network).toEqual({ mode: "none", ports: [] });
+    expect(problem(doc({ web: { bundle: "/b", network: { mode: "none", ports: ["8080:80"] } } }))).toBe(
+      "Invalid target state: /services/web/network: bunker.net.ports need a CNI network: set 'bunker.network' to bridge or a network's name",
+    );
+    expect(problem(doc({ web: { bundle: "/b", network: { mode: "bridge", ports: ["80:99999"] } } }))).toStartWith("Invalid target state: /services/web/network: Annotation 'bunker.net.ports': ");
+    expect(problem(doc({ web: { bundle: "/b", network: { mode: "bridge", colour: "red" } } }))).toBe("Invalid target state: /services/web/network/colour: Unexpected property");
+  });
+
   test("refuses a dependency cycle, naming it", () => {
     const cyclic = doc({ a: { bundle: "/b", dependsOn: { b: {} } }, b: { bundle: "/b", dependsOn: { c: {} } }, c: { bundle: "/b", dependsOn: { a: {} } } });
     expect(problem(cyclic)).toBe("Invalid target state: /services/a/dependsOn: Dependency cycle: a -> b -> c -> a");

@@ -1,26 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { ACC, DEV_TYPE, deviceFilterInsns, encodeInsns, OP, type Insn } from "../../../../../runtime/cgroups/devices/program.ts";
+import { encodeInsns, OP, type Insn } from "../../../../../runtime/bpf/asm.ts";
+import { runProgram } from "../../bpf/interpreter.ts";
+import { ACC, DEV_TYPE, deviceFilterInsns } from "../../../../../runtime/cgroups/devices/program.ts";
 import { containerDeviceRules, DEFAULT_DEVICE_RULES, fromSpec } from "../../../../../runtime/cgroups/devices/rules.ts";
 
-/** Runs the program on one device access, as the kernel's interpreter would for this instruction subset. */
+/** Runs the program on one device access, as the kernel's interpreter would. */
 const run = (insns: Insn[], type: "b" | "c", access: string, major: number, minor: number): number => {
-  const ctx = [(([...access].reduce((a, c) => a | ACC[c as keyof typeof ACC], 0) << 16) | DEV_TYPE[type]) >>> 0, major, minor];
-  const r = new Array<number>(11).fill(0);
-  for (let pc = 0, steps = 0; pc < insns.length && steps < 10_000; pc++, steps++) {
-    const i = insns[pc]!;
-    switch (i.op) {
-      case OP.LDX_MEM_W: r[i.dst] = ctx[i.off / 4]!; break;
-      case OP.AND32_K: r[i.dst] = (r[i.dst]! & i.imm) >>> 0; break;
-      case OP.RSH32_K: r[i.dst] = r[i.dst]! >>> i.imm; break;
-      case OP.MOV32_X: r[i.dst] = r[i.src]!; break;
-      case OP.MOV32_K: r[i.dst] = i.imm; break;
-      case OP.JNE_K: if (r[i.dst] !== i.imm) pc += i.off; break;
-      case OP.JNE_X: if (r[i.dst] !== r[i.src]) pc += i.off; break;
-      case OP.EXIT: return r[0]!;
-      default: throw new Error(`unexpected opcode ${i.op}`);
-    }
-  }
-  throw new Error("program ran off its end");
+  const ctx = Buffer.alloc(12);
+  ctx.writeUInt32LE((([...access].reduce((a, c) => a | ACC[c as keyof typeof ACC], 0) << 16) | DEV_TYPE[type]) >>> 0, 0);
+  ctx.writeUInt32LE(major, 4);
+  ctx.writeUInt32LE(minor, 8);
+  return runProgram(insns, ctx).r0;
 };
 
 describe("deviceFilterInsns", () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { deviceFilterInsns, encodeInsns } from "../../../../../runtime/cgroups/devices/program.ts";
+import { encodeInsns } from "../../../../../runtime/bpf/asm.ts";
+import { deviceFilterInsns } from "../../../../../runtime/cgroups/devices/program.ts";
 import { containerDeviceRules } from "../../../../../runtime/cgroups/devices/rules.ts";
 import { cgroupManager } from "../../../../../runtime/cgroups/host-manager.ts";
 import { FakeCgroupFs } from "../../../fakes/cgroupfs.ts";

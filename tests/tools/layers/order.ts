@@ -13,7 +13,10 @@ export interface Unit {
 export const LAYERS: readonly (readonly Unit[])[] = [
   [{ path: "ffi/", holds: "the only place that touches `bun:ffi`: libc, typed wrappers throwing `SysError`, constants" }],
   [{ path: "runtime/*.ts", holds: "leaves every layer shares: one-line errors, `--debug` lines, the version, how the executable finds itself" }],
-  [{ path: "runtime/spec/", holds: "the OCI runtime spec: config, state, features, validation" }],
+  [
+    { path: "runtime/spec/", holds: "the OCI runtime spec: config, state, features, validation" },
+    { path: "runtime/bpf/", holds: "eBPF for cgroups: the assembler, loading, attaching and listing programs" },
+  ],
   [
     { path: "runtime/durable/", holds: "durable storage: atomic files, the binary record format, the state journal, fault storage for power-cut proofs" },
     { path: "runtime/watch/", holds: "kernel notifications without polling: inotify on a path, eventfds, epoll of PSI triggers and pidfds" },
@@ -21,6 +24,7 @@ export const LAYERS: readonly (readonly Unit[])[] = [
     { path: "runtime/rootfs/", holds: "the container's root filesystem: mounts, devices, pivot_root, masked paths" },
     { path: "runtime/seccomp/", holds: "seccomp filters from the config" },
     { path: "runtime/process/", holds: "the setup stage: its plan, spawn, messages, hooks, credentials", alsoImports: ["runtime/rootfs/", "runtime/seccomp/"] },
+    { path: "runtime/network/", holds: "networking: CNI plugins and their cache, network modes, /etc files, rate limits, the socket policy", alsoImports: ["runtime/durable/"] },
   ],
   [{ path: "runtime/container/", holds: "container operations: create, start, exec, kill, delete, pause, update, events, stats, the limits view" }],
   [
@@ -32,11 +36,11 @@ export const LAYERS: readonly (readonly Unit[])[] = [
   [{ path: "board/", holds: "board profiles, `board check`, zram, the emulated board lane" }],
   [{ path: "runtime/cli/", holds: "the command line: one thin file per command" }],
   [{ path: "runtime/entry.ts", holds: "the executable's entry: a setup stage or the CLI" }],
-  [{ path: "tools/", holds: "repository scripts: schema export, this table" }],
+  [{ path: "tests/tools/", holds: "repository scripts: schema export, this table" }],
 ];
 
 /** Folders that must not import each other in either direction (shared helpers go to their common parent). */
 export const APART: readonly (readonly [string, string])[] = [["runtime/cgroups/v1/", "runtime/cgroups/v2/"]];
 
 /** The folders the import check reads. */
-export const ROOTS = ["ffi", "runtime", "image", "board", "tools"] as const;
+export const ROOTS = ["ffi", "runtime", "image", "board", "tests/tools"] as const;

@@ -6,25 +6,28 @@
 import { Type, type TSchema } from "@sinclair/typebox";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigSchema } from "../runtime/spec/config.ts";
-import { FeaturesSchema } from "../runtime/spec/features.ts";
-import { StateSchema } from "../runtime/spec/state.ts";
-import { CheckReportSchema } from "../board/check/report.ts";
-import { BoardProfileSchema } from "../board/profile.ts";
-import { EventSchema } from "../runtime/cli/commands/events.ts";
-import { StatsLineSchema } from "../runtime/container/stats.ts";
-import { DeviceState } from "../runtime/durable/lifecycle.ts";
-import { MemoryEventSchema } from "../runtime/memory/event-log.ts";
-import { MemoryAnnotationsSchema } from "../runtime/memory/policy.ts";
-import { DaemonConfigSchema } from "../runtime/supervisor/daemon.ts";
-import { ArchiveManifest, ImageConfig, ImageIndex, ImageManifest } from "../image/documents.ts";
-import { GcReport, ImportResult, PullResult, VerifyResult } from "../image/results.ts";
-import { ImageDetails, ImageSummary } from "../image/store/summary.ts";
-import { ProgressEventSchema } from "../runtime/cli/progress.ts";
-import { DeviceStatusSchema } from "../runtime/supervisor/status.ts";
-import { TargetStateSchema } from "../runtime/supervisor/target-state.ts";
+import { ConfigSchema } from "../../runtime/spec/config.ts";
+import { FeaturesSchema } from "../../runtime/spec/features.ts";
+import { StateSchema } from "../../runtime/spec/state.ts";
+import { CheckReportSchema } from "../../board/check/report.ts";
+import { BoardProfileSchema } from "../../board/profile.ts";
+import { EventSchema } from "../../runtime/cli/commands/events.ts";
+import { StatsLineSchema } from "../../runtime/container/stats.ts";
+import { DeviceState } from "../../runtime/durable/lifecycle.ts";
+import { MemoryEventSchema } from "../../runtime/memory/event-log.ts";
+import { MemoryAnnotationsSchema } from "../../runtime/memory/policy.ts";
+import { DaemonConfigSchema } from "../../runtime/supervisor/daemon.ts";
+import { ArchiveManifest, ImageConfig, ImageIndex, ImageManifest } from "../../image/documents.ts";
+import { GcReport, ImportResult, PullResult, VerifyResult } from "../../image/results.ts";
+import { ImageDetails, ImageSummary } from "../../image/store/summary.ts";
+import { ProgressEventSchema } from "../../runtime/cli/progress.ts";
+import { DeviceStatusSchema } from "../../runtime/supervisor/status.ts";
+import { TargetStateSchema } from "../../runtime/supervisor/target-state.ts";
+import { CacheEntry } from "../../runtime/network/cache.ts";
+import { CniResult, NetworkConfigList } from "../../runtime/network/cni-types.ts";
+import { NetworkView } from "../../runtime/network/view.ts";
 
-export const SCHEMA_DIR = join(import.meta.dir, "../docs/schemas");
+export const SCHEMA_DIR = join(import.meta.dir, "../../docs/schemas");
 
 /**
  * A property with a default is required in the TypeBox schema (so the static type has it after Value.Default) but
@@ -59,6 +62,10 @@ export const schemaDocuments = (): Record<string, string> => ({
   "daemon-config.schema.json": document(DaemonConfigSchema),
   "board-check.schema.json": document(CheckReportSchema),
   "board-profile.schema.json": document(BoardProfileSchema),
+  "cni-config-list.schema.json": document(NetworkConfigList),
+  "cni-result.schema.json": document(CniResult),
+  "network-cache.schema.json": document(CacheEntry),
+  "network-view.schema.json": document(NetworkView),
   "image-index.schema.json": document(ImageIndex),
   "image-manifest.schema.json": document(ImageManifest),
   "image-config.schema.json": document(ImageConfig),

@@ -12,7 +12,7 @@ export interface Import {
   to: string;
 }
 
-export const REPO = join(import.meta.dir, "../..");
+export const REPO = join(import.meta.dir, "../../..");
 
 const sources = (dir: string): string[] =>
   readdirSync(join(REPO, dir), { withFileTypes: true }).flatMap((e) => {
@@ -62,7 +62,7 @@ const where = (i: Import): string => `${i.from}:${i.line}`;
 export const orderViolations = (imports: readonly Import[]): string[] => {
   const out: string[] = [];
   const files = new Set(imports.flatMap((i) => [i.from, i.to]));
-  for (const f of [...files].sort()) if (!unitOf(f)) out.push(`${f}: not in the layer table (tools/layers/order.ts)`);
+  for (const f of [...files].sort()) if (!unitOf(f)) out.push(`${f}: not in the layer table (tests/tools/layers/order.ts)`);
   for (const i of imports) {
     const a = unitOf(i.from);
     const b = unitOf(i.to);
