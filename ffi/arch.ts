@@ -27,7 +27,10 @@ const SYSCALLS = {
     mknodat: 259,
     renameat2: 316,
     statx: 332,
+    fstatfs: 138,
     getdents64: 217,
+    sched_setattr: 314,
+    ioprio_set: 251,
   },
   arm64: {
     pivot_root: 41,
@@ -47,7 +50,10 @@ const SYSCALLS = {
     mknodat: 33,
     renameat2: 276,
     statx: 291,
+    fstatfs: 44,
     getdents64: 61,
+    sched_setattr: 274,
+    ioprio_set: 30,
   },
 } as const;
 

@@ -198,6 +198,9 @@ export const SIG = {
 export const SIGRTMIN = 34;
 export const SIGRTMAX = 64;
 
+/** f_type of procfs (linux/magic.h). */
+export const PROC_SUPER_MAGIC = 0x9fa0;
+
 export const S_IFMT = 0o170000;
 export const S_IFSOCK = 0o140000;
 export const S_IFLNK = 0o120000;
@@ -236,6 +239,41 @@ export const MOVE_MOUNT = { F_SYMLINKS: 0x1, F_EMPTY_PATH: 0x4, T_SYMLINKS: 0x10
 export const XATTR = { CREATE: 1, REPLACE: 2 } as const;
 
 export const TIOCSCTTY = 0x540e;
+
+/** sched_setattr(2) policies (linux/sched.h); OTHER is the kernel's SCHED_NORMAL. 4 (SCHED_ISO) is reserved, never implemented. */
+export const SCHED = { OTHER: 0, FIFO: 1, RR: 2, BATCH: 3, ISO: 4, IDLE: 5, DEADLINE: 6 } as const;
+
+/** sched_attr.sched_flags (linux/sched.h). */
+export const SCHED_FLAG = {
+  RESET_ON_FORK: 0x01,
+  RECLAIM: 0x02,
+  DL_OVERRUN: 0x04,
+  KEEP_POLICY: 0x08,
+  KEEP_PARAMS: 0x10,
+  UTIL_CLAMP_MIN: 0x20,
+  UTIL_CLAMP_MAX: 0x40,
+} as const;
+
+/** I/O scheduling classes of ioprio_set(2) (linux/ioprio.h): the class sits above 13 bits of data. */
+export const IOPRIO_CLASS = { RT: 1, BE: 2, IDLE: 3 } as const;
+export const IOPRIO_CLASS_SHIFT = 13;
+export const IOPRIO_WHO_PROCESS = 1;
+
+/** personality(2) execution domains and flags (linux/personality.h). */
+export const PER = { LINUX: 0x0000, LINUX32: 0x0008 } as const;
+export const PER_FLAG = {
+  UNAME26: 0x0020000,
+  ADDR_NO_RANDOMIZE: 0x0040000,
+  FDPIC_FUNCPTRS: 0x0080000,
+  MMAP_PAGE_ZERO: 0x0100000,
+  ADDR_COMPAT_LAYOUT: 0x0200000,
+  READ_IMPLIES_EXEC: 0x0400000,
+  ADDR_LIMIT_32BIT: 0x0800000,
+  SHORT_INODE: 0x1000000,
+  WHOLE_SECONDS: 0x2000000,
+  STICKY_TIMEOUTS: 0x4000000,
+  ADDR_LIMIT_3GB: 0x8000000,
+} as const;
 
 /** seccomp(2): SECCOMP_SET_MODE_FILTER and its SECCOMP_FILTER_FLAG_* bits. */
 export const SECCOMP_SET_MODE_FILTER = 1;

@@ -86,6 +86,8 @@ const symbols = {
   mlockall: { args: [i32], returns: i32 },
   setpriority: { args: [i32, u32, i32], returns: i32 },
   flock: { args: [i32, i32], returns: i32 },
+  personality: { args: [u64], returns: i32 },
+  sched_setaffinity: { args: [i32, u64, ptr], returns: i32 },
   syscall: { args: [i64, u64, u64, u64, u64, u64, u64], returns: i64 },
   posix_spawn: { args: [ptr, ptr, ptr, ptr, ptr, ptr], returns: i32 },
   posix_spawnattr_init: { args: [ptr], returns: i32 },

@@ -24,6 +24,16 @@ export interface Stat {
   mntId: bigint;
 }
 
+/** struct statfs is 120 bytes on both architectures; f_type, a long, comes first. */
+const STATFS_SIZE = 120;
+
+/** fstatfs(2)'s f_type: the kind of file system `fd` (an O_PATH descriptor will do) is on, such as PROC_SUPER_MAGIC. */
+export const fstatfsType = (fd: number): number => {
+  const buf = Buffer.alloc(STATFS_SIZE);
+  check("fstatfs", `fd ${fd}`, libc.syscall(syscallNumber("fstatfs"), BigInt(fd), addr(buf), 0n, 0n, 0n, 0n));
+  return Number(buf.readBigInt64LE(0));
+};
+
 /** statx(dirfd, path, flags): AT_EMPTY_PATH with "" describes `dirfd` itself, AT_SYMLINK_NOFOLLOW a final link. */
 export const statx = (dirfd: number, path: string, flags: number): Stat => {
   const buf = Buffer.alloc(STATX_SIZE);

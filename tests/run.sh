@@ -57,6 +57,10 @@ suite integration node_modules/.bin/bun test --timeout 60000 tests/integration
 # containerd, Docker and podman started by the suite itself, each driven through bunker and through runc.
 bash tests/engines/install.sh || exit 1
 suite engines node_modules/.bin/bun test --timeout 90000 tests/engines
+# A small fuzz run with a fresh seed (printed, so a failure can be rerun); `npm run fuzz` is the full one.
+fuzz_seed=${BUNKER_FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "fuzz seed: ${fuzz_seed}"
+suite fuzz node_modules/.bin/bun tests/fuzz/fuzz.ts --cases 300 --max-exec 30 --seed "$fuzz_seed"
 if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   suite board node_modules/.bin/bun board/lane.ts
   # Real power cuts on the board, a few with a fresh seed each run (printed); `npm run test:power-cuts` does 20 + 10.

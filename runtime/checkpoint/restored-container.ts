@@ -12,6 +12,7 @@ import { lockContainer, type ContainerLock } from "../container/lock.ts";
 import { checkId, limitsViewDir, stateDir, writeRecord, type ContainerRecord } from "../container/record.ts";
 import { unwind } from "../container/unwind.ts";
 import { parseMountTable } from "../rootfs/mount-table.ts";
+import { seccompStep } from "../process/seccomp-plan.ts";
 import type { Config } from "../spec/config.ts";
 
 export interface RestoredContainer {
@@ -42,6 +43,8 @@ export const prepareRestoredContainer = async (o: { root: string; id: string; bu
   const record: ContainerRecord = {
     id: o.id, pid: 0, startTime: "", bundle: o.bundle, rootfs: o.config.root.path, created: new Date().toISOString(), creating: true,
     cgroupsPath: cgroup.path, annotations: o.config.annotations ?? {}, config: o.config,
+    // CRIU restores the filter of the restored processes; a later exec gets it from here.
+    ...(o.config.linux?.seccomp ? { seccomp: seccompStep(o.config.linux.seccomp) } : {}),
   };
   const limitsDir = limitsViewDir(o.root, o.id);
   const rootMount = join(dir, "criu-root");

@@ -53,4 +53,6 @@ export interface Command {
 /** A usage error: the entry point prints it with the command's usage hint and exits 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+  /** The command's usage line, once the command is known ("bunker exec <container-id> ..."). */
+  usage?: string;
 }

@@ -1,8 +1,9 @@
 // Entry point: turns argv into a command call and errors into one line plus a stable exit code.
-import type { Command, GlobalOptions } from "./command.ts";
+import { appendFileSync } from "node:fs";
+import type { Command, GlobalOptions, ParsedArgs } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { commandNames, commands } from "./commands/index.ts";
-import { flagBool, flagString, journalDir, parseArgs } from "./parse.ts";
+import { canBeValue, flagBool, flagString, journalDir, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { reportError } from "./report.ts";
 import { VERSION } from "../version.ts";
@@ -22,30 +23,65 @@ const splitGlobal = (argv: string[]): { global: string[]; name: string | undefin
     if (!a.startsWith("-")) break;
     global.push(a);
     const spec = globalFlags.find((f) => a === `--${f.name}` || (f.short !== undefined && a === `-${f.short}`));
-    if (spec && spec.kind !== "bool" && !a.includes("=")) global.push(argv[++i] ?? "");
+    // A missing value is left for parseArgs to refuse, rather than taken from the command name or the next flag.
+    const next = argv[i + 1];
+    if (spec && spec.kind !== "bool" && next !== undefined && canBeValue(next, spec)) global.push(argv[++i]!);
   }
   return { global, name: argv[i], rest: argv.slice(i + 1) };
+};
+
+/** What a command line asks for, parsed and checked but not done (the fuzz harness checks argv with this too). */
+export type CommandLine = { global: ParsedArgs } & (
+  | { action: "version" }
+  | { action: "help"; topic: Command | undefined }
+  | { action: "command"; command: Command; args: ParsedArgs }
+);
+
+const loadCommand = async (name: string): Promise<Command | undefined> =>
+  Object.hasOwn(commands, name) ? (await commands[name]!()).command : undefined;
+
+const usageLine = (c: Command): string => `bunker ${c.name} ${c.args}`;
+
+export const parseCommandLine = async (argv: string[]): Promise<CommandLine> => {
+  const { global: globalArgv, name, rest } = splitGlobal(argv);
+  const global = parseArgs(globalArgv, globalFlags);
+  if (flagBool(global, "version")) return { global, action: "version" };
+  const logFormat = flagString(global, "log-format");
+  if (logFormat !== undefined && logFormat !== "text" && logFormat !== "json")
+    throw new UsageError(`--log-format must be text or json, not '${logFormat}'`);
+  if (name === undefined || name === "help" || flagBool(global, "help"))
+    return { global, action: "help", topic: name === "help" && rest[0] !== undefined ? await loadCommand(rest[0]) : undefined };
+  const command = await loadCommand(name);
+  if (!command) throw new UsageError(`Unknown command: '${name}' (see 'bunker --help')`);
+  try {
+    const args = parseArgs(rest, [...command.flags, { name: "help", kind: "bool", short: "h", help: "" }], command.stopAtPositional);
+    if (flagBool(args, "help")) return { global, action: "help", topic: command };
+    const [min, max] = command.arity;
+    if (args.positional.length < min || (max >= 0 && args.positional.length > max))
+      throw new UsageError(`'${command.name}' takes ${command.args || "no arguments"}`);
+    return { global, action: "command", command, args };
+  } catch (err) {
+    if (err instanceof UsageError) err.usage = usageLine(command);
+    throw err;
+  }
 };
 
 export const main = async (argv: string[]): Promise<number> => {
   let command: Command | undefined;
   let opts: GlobalOptions | undefined;
   try {
-    const { global, name, rest } = splitGlobal(argv);
-    const g = parseArgs(global, globalFlags);
-    if (flagBool(g, "version")) {
+    const line = await parseCommandLine(argv);
+    const g = line.global;
+    if (line.action === "version") {
       console.log(`bunker version ${VERSION}\nspec: 1.2.0`);
       return EXIT.ok;
     }
     if (flagBool(g, "debug")) process.env[DEBUG_ENV] = "1";
-    const logFormat = flagString(g, "log-format") ?? "text";
-    if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be text or json, not '${logFormat}'`);
     const root = flagString(g, "root") ?? DEFAULT_ROOT;
     opts = {
       root,
       journal: journalDir(flagString(g, "journal"), defaultJournalDir(root)),
-      log: flagString(g, "log"),
-      logFormat,
+      logFormat: flagString(g, "log-format") === "json" ? "json" : "text",
       debug: flagBool(g, "debug"),
       json: false,
       images: flagString(g, "images") ?? DEFAULT_IMAGE_STORE,
@@ -56,32 +92,35 @@ export const main = async (argv: string[]): Promise<number> => {
         cniPath: flagString(g, "cni-path")?.split(":").filter(Boolean) ?? DEFAULT_NETWORK_ENV.cniPath,
       },
     };
-    if (name === undefined || name === "help" || flagBool(g, "help")) {
-      const topic = name === "help" ? rest[0] : undefined;
-      if (topic && commands[topic]) console.log(helpText((await commands[topic]()).command));
-      else console.log(mainHelp(await loadSummaries()));
+    const log = flagString(g, "log");
+    if (log !== undefined) {
+      openLog(log);
+      opts.log = log;
+    }
+    if (line.action === "help") {
+      console.log(line.topic ? helpText(line.topic) : mainHelp(await loadSummaries()));
       return EXIT.ok;
     }
-    const load = commands[name];
-    if (!load) throw new UsageError(`Unknown command: '${name}' (see 'bunker --help')`);
-    command = (await load()).command;
-    const args = parseArgs(rest, [...command.flags, { name: "help", kind: "bool", short: "h", help: "" }], command.stopAtPositional);
-    if (flagBool(args, "help")) {
-      console.log(helpText(command));
-      return EXIT.ok;
-    }
-    const [min, max] = command.arity;
-    if (args.positional.length < min || (max >= 0 && args.positional.length > max))
-      throw new UsageError(`'${command.name}' takes ${command.args || "no arguments"}`);
-    opts.json = flagBool(args, "json") || flagString(args, "format") === "json";
-    return await command.run(opts, args);
+    command = line.command;
+    opts.json = flagBool(line.args, "json") || flagString(line.args, "format") === "json";
+    return await command.run(opts, line.args);
   } catch (err) {
-    reportError(err, opts);
+    reportError(err, opts, command ? `running 'bunker ${command.name}'` : "reading the command line");
     if (err instanceof UsageError) {
-      if (command) process.stderr.write(`usage: bunker ${command.name} ${command.args}\n`);
+      const usage = err.usage ?? (command ? usageLine(command) : undefined);
+      if (usage) process.stderr.write(`usage: ${usage}\n`);
       return EXIT.usage;
     }
     return EXIT.failure;
+  }
+};
+
+/** runc opens --log before anything else: an unwritable log fails the command rather than dropping what it would say. */
+const openLog = (path: string): void => {
+  try {
+    appendFileSync(path, "");
+  } catch (err) {
+    throw new Error(`Cannot write the log file '${path}'`, { cause: err });
   }
 };
 

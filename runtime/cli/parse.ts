@@ -1,6 +1,16 @@
 import type { FlagSpec, ParsedArgs } from "./command.ts";
 import { UsageError } from "./command.ts";
 
+/**
+ * Whether `next` can be the value of a flag written as `--name value`: not another flag. A value that starts with
+ * '-' is written `--name=-x`; a number flag takes negative numbers, and '-' alone is a value (stdin).
+ */
+export const canBeValue = (next: string, spec: Pick<FlagSpec, "kind">): boolean =>
+  !next.startsWith("-") || next === "-" || (spec.kind === "int" && /^-\d+$/.test(next));
+
+export const missingValue = (name: string, next: string | undefined): string =>
+  next === undefined ? `Flag --${name} needs a value` : `Flag --${name} needs a value, not the flag '${next}' (write --${name}=${next} for a value that starts with '-')`;
+
 /** Parses `--name value`, `--name=value`, `-n value` and boolean switches, Go-flag style as runc accepts them. */
 export const parseArgs = (argv: readonly string[], specs: readonly FlagSpec[], stopAtPositional = false): ParsedArgs => {
   const flags: ParsedArgs["flags"] = {};
@@ -37,11 +47,15 @@ export const parseArgs = (argv: readonly string[], specs: readonly FlagSpec[], s
       continue;
     }
     if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new UsageError(`Flag --${spec.name} needs a value`);
+      const next = argv[i + 1];
+      if (next === undefined || !canBeValue(next, spec)) throw new UsageError(missingValue(spec.name, next));
+      value = next;
+      i++;
     }
+    if (value === "") throw new UsageError(missingValue(spec.name, undefined));
     if (spec.kind === "int") {
-      if (!/^-?\d+$/.test(value)) throw new UsageError(`Flag --${spec.name} takes a whole number, not '${value}'`);
+      // Past 2^53 a number is silently rounded to another one: refused rather than passed on changed.
+      if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`Flag --${spec.name} takes a whole number (at most 2^53-1), not '${value}'`);
       flags[spec.name] = Number(value);
     } else if (spec.kind === "list") {
       const prev = flags[spec.name];

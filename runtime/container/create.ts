@@ -164,7 +164,15 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     debug("create: network");
     const attached = env.network.connect(network, { id: opts.id, root: opts.root, stateDir: dir, pid: initPid, cgroup });
     cleanups.push(attached.release);
-    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false, ...(attached.state ? { network: attached.state } : {}) });
+    const netDevices = config.linux?.netDevices;
+    if (netDevices && Object.keys(netDevices).length) {
+      env.network.moveDevicesIn(initPid, netDevices);
+      cleanups.push(() => {
+        const left = env.network.moveDevicesOut(initPid, netDevices);
+        if (left.length) throw new AggregateError(left, "Network devices stayed in the container");
+      });
+    }
+    Object.assign(record, { pid: initPid, startTime: stat.startTime, creating: false, ...(attached.state ? { network: attached.state } : {}), ...(plan.seccomp ? { seccomp: plan.seccomp } : {}) });
     env.state.write(opts.root, record);
     // The pid file first: a create that fails on it must leave no `created` record in the journal.
     if (record.pidFile) env.state.writePidFile(record.pidFile, initPid);

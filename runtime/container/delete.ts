@@ -6,7 +6,7 @@ import { hostEnv, type ContainerEnv } from "./env.ts";
 import { DamagedStateError, NoSuchContainerError } from "./record.ts";
 import { removeDamaged } from "./remove-damaged.ts";
 import { ociState, statusOf } from "./status.ts";
-import { warnOnStderr } from "../errors.ts";
+import { describeError, warnOnStderr } from "../errors.ts";
 
 /** As runc and crun: a forced delete of what is not there (any more) is done (containerd's shim asks after every
  * delete); without --force it is an error. */
@@ -46,9 +46,13 @@ export const deleteContainer = async (
     if ((status === "running" || status === "paused") && !force)
       throw new Error(`Cannot delete container '${id}': it is ${status} (stop it first or use --force)`);
     const cgroup = env.cgroups.manager({ cgroupsPath: rec.cgroupsPath, id });
-    // The init first, through its pidfd: a setup stage that has not finished create is in no cgroup yet.
+    // The init first, through its pidfd: a setup stage that has not finished create is in no cgroup yet. Its network
+    // devices go back to the host while its namespace still lives.
     const init = env.processes.open(rec.pid, () => env.processes.isAlive(rec.pid, rec.startTime));
     try {
+      const netDevices = (rec.config as Config).linux?.netDevices;
+      if (init && netDevices && Object.keys(netDevices).length)
+        for (const e of env.network.moveDevicesOut(rec.pid, netDevices)) onWarning(describeError(e));
       init?.signal(9);
     } finally {
       init?.close();

@@ -26,6 +26,7 @@ import type { LinuxResources } from "../spec/resources.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
 import { lockContainer, type ContainerLock } from "./lock.ts";
+import { moveNetDevicesIn, moveNetDevicesOut, type NetDevices } from "./net-devices.ts";
 import { isAlive, isRunning, procStat } from "./proc.ts";
 import { connectNetwork, disconnectNetwork, prepareContainerNetwork, unpinDamaged, type ContainerNetwork } from "./network.ts";
 import type { NetworkEnv } from "../network/env.ts";
@@ -96,6 +97,9 @@ export interface ContainerEnv {
     disconnect(rec: ContainerRecord, onWarning: (msg: string) => void): void;
     /** The namespace pin in the state directory of a container whose record cannot be read. */
     unpinDamaged(stateDir: string): void;
+    /** linux.netDevices: moved into the network namespace of process `pid`, and back (returning what stayed). */
+    moveDevicesIn(pid: number, devices: NetDevices): void;
+    moveDevicesOut(pid: number, devices: NetDevices): Error[];
   };
 }
 
@@ -168,5 +172,7 @@ export const hostEnv: ContainerEnv = {
     connect: (n, c) => connectNetwork(n, c),
     disconnect: (rec, onWarning) => disconnectNetwork(rec, onWarning),
     unpinDamaged: (dir) => unpinDamaged(dir),
+    moveDevicesIn: (pid, devices) => moveNetDevicesIn(pid, devices),
+    moveDevicesOut: (pid, devices) => moveNetDevicesOut(pid, devices),
   },
 };

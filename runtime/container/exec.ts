@@ -1,17 +1,18 @@
 // `exec`: a new process in a running container, made by a setup stage that joins its namespaces and cgroup.
 import { buildExecPlan } from "../process/build-exec-plan.ts";
+import { personalityOf } from "../process/build-plan.ts";
 import { EARLY_ENV, encodeEarly } from "../process/early.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { encode } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
 import type { StageProcess } from "../process/spawn-stage.ts";
-import type { Config, Process } from "../spec/config.ts";
+import { parseProcess, type Config, type Process } from "../spec/config.ts";
 import { StageFailedError } from "./stage-failed.ts";
 import { namespacePath } from "../spec/namespaces.ts";
 import { hostEnv, type ContainerEnv } from "./env.ts";
 import { unwind } from "./unwind.ts";
-import { requireStatus } from "./status.ts";
+import { ociState, requireStatus } from "./status.ts";
 import type { ProcessHandle } from "../process/process-handle.ts";
 
 export interface ExecOptions {
@@ -47,6 +48,8 @@ export interface Execed {
  * right after, and the program comes to us to wait for, as to a subreaper (unless we detach).
  */
 export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hostEnv): Promise<Execed> => {
+  // Whatever it was made from (process.json, the flags over the container's own process), it meets the same rules.
+  const proc = parseProcess(opts.process, "exec process");
   const rec = env.state.read(opts.root, opts.id);
   const status = requireStatus(opts.root, rec, ["created", "running"], "exec in", env);
   const config = rec.config as Config;
@@ -56,8 +59,8 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
     path: n.type === "pid" && status === "created" ? `/proc/${rec.pid}/ns/pid_for_children` : namespacePath(rec.pid, n.type),
   }));
   const procsFiles = env.cgroups.manager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
-  if (opts.process.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
-  const terminal = opts.process.terminal ? opts.console : undefined;
+  if (proc.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
+  const terminal = proc.terminal ? opts.console : undefined;
   const { pair, target, socketPath } = consoleFor(terminal);
   // Everything joined by the exec stage itself: an exec is not held to the memory floor of a container start.
   const joinFiles = planPlacement(procsFiles, true).stage;
@@ -69,7 +72,10 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
       id: rec.id,
       bundle: rec.bundle,
       namespaces,
-      process: opts.process,
+      process: proc,
+      personality: personalityOf(config),
+      seccomp: rec.seccomp ?? null,
+      stateJson: JSON.stringify(ociState(rec, status)),
       consoleSocket: socketPath,
       cgroupProcs: joinFiles,
       hostFds: host.layout,
@@ -77,7 +83,7 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
     if (!opts.detach) env.processes.becomeSubreaper();
     let stage: StageProcess;
     try {
-      stage = env.stages.spawn({ pid: null, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: opts.process.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
+      stage = env.stages.spawn({ pid: null, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: proc.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
     } finally {
       host.close();
     }

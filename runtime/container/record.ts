@@ -26,6 +26,15 @@ export const ContainerRecord = Type.Object({
   network: Type.Optional(NetworkState),
   /** Why the program never ran, when the setup stage failed after `start` (a hook, capabilities, execve...). */
   failure: Type.Optional(Type.String()),
+  /** The container's seccomp filter as create compiled it from linux.seccomp (plan.ts SeccompStep): every process
+   * exec'd into the container gets it too, as runc's do. */
+  seccomp: Type.Optional(
+    Type.Object({
+      program: Type.String(),
+      flags: Type.Integer(),
+      listener: Type.Union([Type.Null(), Type.Object({ path: Type.String(), metadata: Type.Union([Type.String(), Type.Null()]) })]),
+    }),
+  ),
   /** create's --pid-file, written again when `start` learns the program's PID (a stage that spawns it). */
   pidFile: Type.Optional(Type.String()),
 });

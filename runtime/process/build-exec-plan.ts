@@ -2,7 +2,7 @@
 import type { Process } from "../spec/config.ts";
 import type { NamespaceType } from "../spec/namespaces.ts";
 import { earlySteps, joinSteps, processPlan } from "./build-plan.ts";
-import type { HostFds, StagePlan } from "./plan.ts";
+import type { HostFds, SeccompStep, StagePlan } from "./plan.ts";
 
 export interface ExecPlanInputs {
   id: string;
@@ -10,6 +10,12 @@ export interface ExecPlanInputs {
   /** The container's namespaces to join: /proc/<init>/ns/<type> files. */
   namespaces: readonly { type: NamespaceType; path: string }[];
   process: Process;
+  /** The container's linux.personality (personalityOf), which an exec'd program shares with the init. */
+  personality: number | null;
+  /** The container's filter (its record's), which an exec'd program gets as the init did. */
+  seccomp: SeccompStep | null;
+  /** The container's state, for a seccomp listener. */
+  stateJson: string;
   consoleSocket: string | null;
   cgroupProcs: string[];
   hostFds: HostFds;
@@ -39,10 +45,9 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   domainname: null,
   sysctl: {},
   timeOffsets: null,
+  personality: p.personality,
   ...processPlan(p.process),
-  // The container's filter is not applied to exec'd processes yet: runtime/container/exec.ts does not hand its
-  // linux.seccomp over.
-  seccomp: null,
+  seccomp: p.seccomp,
   consoleSocket: p.consoleSocket,
   nullStdio: false,
   cgroupProcs: p.cgroupProcs,
@@ -51,5 +56,5 @@ export const buildExecPlan = (p: ExecPlanInputs): StagePlan => ({
   cgroupV2: false,
   pauseForHooks: false,
   hooks: { createContainer: [], startContainer: [] },
-  stateJson: "",
+  stateJson: p.stateJson,
 });

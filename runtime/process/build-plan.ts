@@ -1,13 +1,18 @@
 // Turns a validated config into the setup stage's plan: every name resolved to a number, every path made absolute.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, statfsSync, statSync } from "node:fs";
 import { posix } from "node:path";
-import { MS } from "../../ffi/constants.ts";
+import { MS, PROC_SUPER_MAGIC } from "../../ffi/constants.ts";
 import type { Config, Hook, LinuxCapabilities, LinuxNamespace, Mount, Process } from "../spec/config.ts";
 import { DEFAULT_DEVICES } from "../spec/devices.ts";
 import { parseMountOptions, PROPAGATION } from "../spec/mount-options.ts";
 import { NAMESPACES, type NamespaceType } from "../spec/namespaces.ts";
 import { capabilityMask, capabilityNumber } from "../spec/capabilities.ts";
 import { rlimitResource, rlimitValue } from "../spec/rlimits.ts";
+import { parseCpuList } from "../spec/cpu-list.ts";
+import { persona } from "../spec/personality.ts";
+import { isProcRoot } from "../spec/proc-mounts.ts";
+import { ioPriorityValue, schedulerStep } from "../spec/scheduler.ts";
+import { apparmorProfileFor } from "./apparmor.ts";
 import type { EarlyStep } from "./early.ts";
 import type { DeviceStep, MountStep } from "../rootfs/steps.ts";
 import { seccompStep } from "./seccomp-plan.ts";
@@ -22,6 +27,9 @@ const toMountStep = (m: Mount, index: number, bundle: string, hostFds: HostFds):
   const source = m.source === undefined ? null : isBind ? posix.resolve(bundle, m.source) : m.source;
   if (isBind && (source === null || !existsSync(source)))
     throw new Error(`Invalid mount '${m.destination}': source '${m.source ?? ""}' does not exist`);
+  // runc's rule: what is bound onto /proc is a proc file system, never a directory standing in for one.
+  if (isBind && source !== null && isProcRoot(m.destination) && statfsSync(source).type !== PROC_SUPER_MAGIC)
+    throw new Error(`Invalid mount '${m.destination}': only a proc file system can be bound onto /proc, and '${m.source ?? ""}' is not one`);
   return {
     source,
     fstype: isBind ? "bind" : (m.type ?? null),
@@ -87,6 +95,13 @@ export const processPlan = (proc: Process) => ({
   })),
   capabilities: capabilityMasks(proc.capabilities),
   noNewPrivileges: proc.noNewPrivileges ?? false,
+  scheduler: proc.scheduler ? schedulerStep(proc.scheduler) : null,
+  ioPriority: proc.ioPriority ? ioPriorityValue(proc.ioPriority) : null,
+  apparmorProfile: apparmorProfileFor(proc.apparmorProfile),
+  cpuAffinity: {
+    initial: proc.execCPUAffinity?.initial ? parseCpuList(proc.execCPUAffinity.initial) : null,
+    final: proc.execCPUAffinity?.final ? parseCpuList(proc.execCPUAffinity.final) : null,
+  },
   user: { uid: proc.user.uid, gid: proc.user.gid, additionalGids: proc.user.additionalGids ?? [], umask: proc.user.umask ?? null },
   cwd: proc.cwd,
   args: proc.args,
@@ -94,6 +109,9 @@ export const processPlan = (proc: Process) => ({
   terminal: proc.terminal ?? false,
   consoleSize: proc.consoleSize ?? null,
 });
+
+/** The container's linux.personality as personality(2) takes it: for its init and for every exec. */
+export const personalityOf = (config: Config): number | null => (config.linux?.personality ? persona(config.linux.personality) : null);
 
 export interface PlanInputs {
   id: string;
@@ -158,6 +176,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     domainname: config.domainname ?? null,
     sysctl: linux.sysctl ?? {},
     timeOffsets: fresh("time") && linux.timeOffsets ? linux.timeOffsets : null,
+    personality: personalityOf(config),
     ...processPlan(config.process),
     seccomp: linux.seccomp ? seccompStep(linux.seccomp) : null,
     consoleSocket: p.consoleSocket,

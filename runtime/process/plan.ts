@@ -1,6 +1,7 @@
 // What the setup stage must do, computed by the parent from a validated config: numbers and absolute paths only,
 // so the stage does no interpretation and its steps can be tested against a recording fake.
 import type { DeviceStep, MountStep, RootfsPlan } from "../rootfs/steps.ts";
+import type { SchedulerStep } from "../spec/scheduler.ts";
 import type { EarlyStep } from "./early.ts";
 
 export interface CapabilityMasks {
@@ -55,6 +56,16 @@ export interface StagePlan extends RootfsPlan {
   rlimits: { resource: number; soft: string; hard: string; name: string }[];
   capabilities: CapabilityMasks | null;
   noNewPrivileges: boolean;
+  /** sched_setattr(2) of process.scheduler, or null. */
+  scheduler: SchedulerStep | null;
+  /** ioprio_set(2)'s value for process.ioPriority, or null. */
+  ioPriority: number | null;
+  /** personality(2)'s persona for linux.personality, or null. */
+  personality: number | null;
+  /** The AppArmor profile the program starts under (the parent checked that the host has AppArmor), or null. */
+  apparmorProfile: string | null;
+  /** process.execCPUAffinity as CPU numbers: while the stage works, and once it joined the cgroup. */
+  cpuAffinity: { initial: number[] | null; final: number[] | null };
   /** Loaded last before execve, or before the capabilities are dropped when there is no no_new_privs. */
   seccomp: SeccompStep | null;
   user: { uid: number; gid: number; additionalGids: number[]; umask: number | null };

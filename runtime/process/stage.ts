@@ -18,6 +18,11 @@ import { applyRootPropagation, prepareRoot } from "../rootfs/root-propagation.ts
 import { LineChannel } from "./channel.ts";
 import { spawnStage, STAGE_FDS } from "./spawn-stage.ts";
 import { applyIdentity, applyRlimits } from "./credentials.ts";
+import { applyApparmor } from "./apparmor.ts";
+import { applyCpuAffinity } from "./cpu-affinity.ts";
+import { applyIoPriority } from "./io-priority.ts";
+import { applyPersonality } from "./personality.ts";
+import { applyScheduler } from "./scheduler.ts";
 import { executorOf, resolveExecutable } from "./exec-path.ts";
 import { decodeParent, encode, type StageMessage } from "./messages.ts";
 import type { StagePlan } from "./plan.ts";
@@ -85,6 +90,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     if (decodeParent(line).t !== "continue") throw new Error(`Unexpected message from the parent: ${line}`);
   };
 
+  step("cpu affinity", () => applyCpuAffinity(sys, plan.cpuAffinity.initial));
   // Host files were opened by the parent (host-files.ts): a user namespace or the root switch would forbid it here.
   const cgroupFds = plan.hostFds.cgroupProcs;
   const start = plan.hostFds.start ?? -1;
@@ -105,6 +111,12 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     step("start the init stage", () => spawnInitStage(channel, plan));
     return { start, path: "", terminal: null, listener: null };
   }
+  // The seccomp listener's path is the host's: reached before the container's mount namespace is joined (exec), or
+  // before the root switch (a new one).
+  const to = plan.seccomp?.listener;
+  const connectListener = (): SeccompListener | null => (to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null);
+  const joinsMountNamespace = plan.join.some((j) => j.flag === CLONE.NEWNS);
+  let listener = joinsMountNamespace ? connectListener() : null;
   // All namespace files are opened before the first setns(): after joining the mount namespace, /proc is the
   // container's and the paths name other processes. The mount namespace comes first in the plan (see build-plan.ts).
   const joins = step("open namespaces", () => plan.join.map((j) => ({ ...j, fd: sys.open(j.path, O.RDONLY | O.CLOEXEC) })));
@@ -170,8 +182,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
   }
   // In the container's mount namespace before pivot_root, their paths resolved in the runtime's (the spec; runc, crun).
   step("createContainer hooks", () => runHooks("createContainer", plan.hooks.createContainer, plan.stateJson));
-  const to = plan.seccomp?.listener;
-  const listener = to ? step("connect to the seccomp listener", () => connectSeccompListener(sys, to.path)) : null;
+  if (!joinsMountNamespace) listener = connectListener();
   if (root) {
     const r = root;
     for (const p of plan.maskedPaths) step(`mask '${p}'`, () => maskPath(sys, r, p));
@@ -299,6 +310,12 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, prepared: Prepared
   // The program always leads a session of its own (CRIU dumps only a session whose leader is in the container), and
   // a detached one gets the container's own /dev/null: the caller's fds would be the host's (see plan.nullStdio).
   const stdio = prepared.terminal ?? (plan.nullStdio ? "/dev/null" : null);
+  // Before the filter, which may deny these calls (Docker's allows personality(2) for a few personas only).
+  step("cpu affinity", () => applyCpuAffinity(sys, plan.cpuAffinity.final));
+  step("scheduler", () => applyScheduler(sys, plan.scheduler));
+  step("I/O priority", () => applyIoPriority(sys, plan.ioPriority));
+  step("personality", () => applyPersonality(sys, plan.personality));
+  step("AppArmor profile", () => applyApparmor(sys, plan.apparmorProfile));
   underSeccomp(sys, plan, prepared.listener, () => {
     step("set user and capabilities", () => applyIdentity(sys, plan));
     step("chdir to cwd", () => sys.chdir(plan.cwd));

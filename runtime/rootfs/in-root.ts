@@ -74,6 +74,11 @@ export class InRoot {
     return this.sys.statx(fd, "", AT.EMPTY_PATH | AT.SYMLINK_NOFOLLOW);
   }
 
+  /** The file system type (fstatfs f_type) of the object open at `fd`. */
+  fsType(fd: number): number {
+    return this.sys.fstatfsType(fd);
+  }
+
   /** `path` as the host would spell it, for messages only: resolution inside the root may lead elsewhere. */
   describe(path: string): string {
     return posix.join(this.path, path);

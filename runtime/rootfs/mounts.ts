@@ -1,12 +1,13 @@
 // The container's mounts, made inside its mount namespace before the root switch. Every target is resolved inside
 // the rootfs when its mount is made (in-root.ts) and mounted onto through /proc/self/fd/N of that descriptor; a
 // remount or an attribute change resolves the path again, to reach the new mount rather than the one below it.
-import { AT, AT_FDCWD, MOUNT_ATTR, MOVE_MOUNT, MS } from "../../ffi/constants.ts";
+import { AT, AT_FDCWD, MOUNT_ATTR, MOVE_MOUNT, MS, PROC_SUPER_MAGIC } from "../../ffi/constants.ts";
 import { isErrno } from "../../ffi/errno.ts";
 import { procFdPath } from "../../ffi/fd.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import type { MountStep, RootfsPlan } from "./steps.ts";
 import type { InRoot } from "./in-root.ts";
+import { isAllowedInProc, isProcRoot } from "../spec/proc-mounts.ts";
 
 const BIND_REMOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME;
 const CGROUP_RO = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC;
@@ -19,6 +20,15 @@ const withDestination = (m: MountStep, err: unknown): Error => new Error(`Mount 
 const setRecursiveAttrs = (sys: Pick<Syscalls, "mountSetattr">, fd: number, attrs: NonNullable<MountStep["recursiveAttrs"]>): void =>
   sys.mountSetattr(fd, "", AT.EMPTY_PATH | AT.RECURSIVE, { set: attrs.set, clear: attrs.clear, propagation: 0, usernsFd: 0 });
 
+/**
+ * The config's destinations passed the /proc rule (spec/proc-mounts.ts) as written; a target that is on the
+ * container's proc file system all the same was reached through a symlink of the image (`/data -> /proc/sys`).
+ */
+const checkProcTarget = (root: InRoot, fd: number, destination: string): void => {
+  if (root.fsType(fd) !== PROC_SUPER_MAGIC || isProcRoot(destination) || isAllowedInProc(destination)) return;
+  throw new Error(`'${destination}' leads inside /proc, where it cannot be mounted (runc's rule)`);
+};
+
 /** A tmpfs over a directory of the image takes that directory's mode, as with runc, unless it has a mode= of its own. */
 const tmpfsData = (data: string | null, covered: number): string =>
   /(^|,)mode=/.test(data ?? "") ? data! : [data, `mode=${(covered & 0o7777).toString(8)}`].filter(Boolean).join(",");
@@ -27,6 +37,7 @@ export const mountOne = (sys: MountSys, root: InRoot, m: MountStep): void => {
   const label = root.describe(m.destination);
   try {
     root.withMountTarget(m.destination, m.targetIsFile ? "file" : "dir", (target, fd, existed) => {
+      checkProcTarget(root, fd, m.destination);
       if (m.idmapFd !== null) sys.moveMount(m.idmapFd, "", fd, "", MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH);
       else if (m.kind === "bind") sys.mount(m.source, target, "bind", m.flags & (MS.BIND | MS.REC), null, label);
       else sys.mount(m.source, target, m.fstype, m.flags, m.fstype === "tmpfs" && existed ? tmpfsData(m.data, root.fstat(fd).mode) : m.data, label);
@@ -62,7 +73,8 @@ const MOUNT_ATTRS: [ms: number, attr: number][] = [
 export const mountProcOf = (sys: Pick<Syscalls, "fsMount" | "moveMount" | "close">, root: InRoot, m: MountStep, pidns: number): void => {
   const attrs = MOUNT_ATTRS.reduce((a, [ms, attr]) => (m.flags & ms ? a | attr : a), 0);
   try {
-    root.withMountTarget(m.destination, "dir", (target) => {
+    root.withMountTarget(m.destination, "dir", (target, fd) => {
+      checkProcTarget(root, fd, m.destination);
       const mnt = sys.fsMount("proc", m.data ? m.data.split(",") : [], { pidns }, attrs);
       try {
         sys.moveMount(mnt, "", AT_FDCWD, target, MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_SYMLINKS);

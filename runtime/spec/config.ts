@@ -2,9 +2,9 @@
 // a schema cannot say, and loadConfig(). Unknown properties are allowed, as the spec asks of runtimes (they must be
 // ignored, not rejected).
 import { Type, type Static, type TLiteral } from "@sinclair/typebox";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join, posix, resolve } from "node:path";
-import { Int32, Int64, Uint16, Uint32, Uint64 } from "./integers.ts";
+import { DeviceMajor, DeviceMinor, Id, Int32, Int64Exact, Uint16, Uint32, Uint63, Uint64 } from "./integers.ts";
 import { NAMESPACE_TYPES, type NamespaceType } from "./namespaces.ts";
 import { MS } from "../../ffi/constants.ts";
 import { parseMountOptions } from "./mount-options.ts";
@@ -12,8 +12,15 @@ import { LinuxResourcesSchema } from "./resources.ts";
 import { ERRNO_ACTIONS, NOTIFY_FORBIDDEN, SECCOMP_ACTIONS, SECCOMP_ARCH_NAMES, SECCOMP_FLAG_NAMES, SECCOMP_OPERATORS, type SeccompActionName } from "./seccomp-names.ts";
 import { isCapabilityName } from "./capabilities.ts";
 import { isRlimitName } from "./rlimits.ts";
+import { netDeviceProblems } from "./net-devices.ts";
+import { parseCpuList } from "./cpu-list.ts";
+import { personalityProblems } from "./personality.ts";
+import { procMountProblem } from "./proc-mounts.ts";
+import { escapePointer, type Problem } from "./problem.ts";
+import { schedulerProblems } from "./scheduler.ts";
 import { sysctlNamespace } from "./sysctl.ts";
-import { decode, InvalidDocumentError, parseJson } from "./validate.ts";
+import { unsupportedLinuxProblems, unsupportedProcessProblems } from "./unsupported.ts";
+import { decode, InvalidDocumentError, MAX_DOCUMENT_BYTES, parseJson } from "./validate.ts";
 
 export type { LinuxResources } from "./resources.ts";
 
@@ -25,10 +32,11 @@ const Strings = () => Type.Array(Type.String());
 const StringMap = () => Type.Record(Type.String(), Type.String());
 const CpuList = () => Type.String({ pattern: "^[0-9, -]*$" });
 
+/** (uid_t)-1 is never a valid id, so a range ends at 2^32-2 (the kernel's rule; see idMappingProblems). */
 export const LinuxIDMappingSchema = Type.Object({
-  containerID: Uint32(),
-  hostID: Uint32(),
-  size: Uint32(),
+  containerID: Uint32({ maximum: 0xffff_fffe }),
+  hostID: Uint32({ maximum: 0xffff_fffe }),
+  size: Uint32({ minimum: 1, maximum: 0xffff_ffff }),
 });
 export type LinuxIDMapping = Static<typeof LinuxIDMappingSchema>;
 
@@ -53,10 +61,10 @@ export const MountSchema = Type.Object({
 export type Mount = Static<typeof MountSchema>;
 
 export const UserSchema = Type.Object({
-  uid: Uint32(),
-  gid: Uint32(),
+  uid: Id(),
+  gid: Id(),
   umask: Type.Optional(Uint32({ maximum: 0o777 })),
-  additionalGids: Type.Optional(Type.Array(Uint32())),
+  additionalGids: Type.Optional(Type.Array(Id())),
 });
 export type User = Static<typeof UserSchema>;
 
@@ -69,6 +77,7 @@ export const LinuxCapabilitiesSchema = Type.Object({
 });
 export type LinuxCapabilities = Static<typeof LinuxCapabilitiesSchema>;
 export type CapabilitySet = keyof LinuxCapabilities;
+export const CAPABILITY_SETS = Object.keys(LinuxCapabilitiesSchema.properties) as CapabilitySet[];
 
 export const POSIXRlimitSchema = Type.Object({
   /** RLIMIT_NOFILE, ... (see rlimits.ts). */
@@ -91,11 +100,13 @@ export const SCHEDULER_POLICIES = [
 export const SchedulerSchema = Type.Object({
   policy: OneOf(SCHEDULER_POLICIES),
   nice: Type.Optional(Int32({ minimum: -20, maximum: 19 })),
-  priority: Type.Optional(Int32()),
+  /** sched_priority: 1..99 for SCHED_FIFO and SCHED_RR, 0 for the others (see schedulerProblems). */
+  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 99 })),
   flags: Type.Optional(Strings()),
-  runtime: Type.Optional(Uint64()),
-  deadline: Type.Optional(Uint64()),
-  period: Type.Optional(Uint64()),
+  /** Nanoseconds, SCHED_DEADLINE only; the kernel refuses bit 63. */
+  runtime: Type.Optional(Uint63()),
+  deadline: Type.Optional(Uint63()),
+  period: Type.Optional(Uint63()),
 });
 export type Scheduler = Static<typeof SchedulerSchema>;
 
@@ -107,7 +118,8 @@ export type IOPriority = Static<typeof IOPrioritySchema>;
 
 export const ProcessSchema = Type.Object({
   terminal: Type.Optional(Type.Boolean()),
-  consoleSize: Type.Optional(Type.Object({ height: Uint32(), width: Uint32() })),
+  /** struct winsize holds unsigned shorts. */
+  consoleSize: Type.Optional(Type.Object({ height: Uint16(), width: Uint16() })),
   user: UserSchema,
   args: Strings(),
   env: Type.Optional(Strings()),
@@ -131,8 +143,8 @@ export const HookSchema = Type.Object({
   path: Type.String(),
   args: Type.Optional(Strings()),
   env: Type.Optional(Strings()),
-  /** Seconds. */
-  timeout: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Seconds (as milliseconds, it must fit the 32-bit timer of the engine). */
+  timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483 })),
 });
 export type Hook = Static<typeof HookSchema>;
 
@@ -157,18 +169,19 @@ export const LinuxNamespaceSchema = Type.Object({
 });
 export type LinuxNamespace = Static<typeof LinuxNamespaceSchema>;
 
-export const LinuxTimeOffsetSchema = Type.Object({ secs: Type.Optional(Int64()), nanosecs: Type.Optional(Uint32()) });
+export const LinuxTimeOffsetSchema = Type.Object({ secs: Type.Optional(Int64Exact()), nanosecs: Type.Optional(Uint32({ maximum: 999_999_999 })) });
 export type LinuxTimeOffset = Static<typeof LinuxTimeOffsetSchema>;
 
 export const LinuxDeviceSchema = Type.Object({
   /** c (character), b (block), u (unbuffered character), p (FIFO). */
   type: OneOf(["c", "b", "u", "p"] as const),
   path: Type.String(),
-  major: Type.Optional(Int64()),
-  minor: Type.Optional(Int64()),
-  fileMode: Type.Optional(Uint32()),
-  uid: Type.Optional(Uint32()),
-  gid: Type.Optional(Uint32()),
+  major: Type.Optional(DeviceMajor()),
+  minor: Type.Optional(DeviceMinor()),
+  /** Permission bits only: the file type comes from `type`. */
+  fileMode: Type.Optional(Uint32({ maximum: 0o7777 })),
+  uid: Type.Optional(Id()),
+  gid: Type.Optional(Id()),
 });
 export type LinuxDevice = Static<typeof LinuxDeviceSchema>;
 
@@ -241,6 +254,8 @@ export const LinuxSchema = Type.Object({
   maskedPaths: Type.Optional(Strings()),
   readonlyPaths: Type.Optional(Strings()),
   mountLabel: Type.Optional(Type.String()),
+  /** runtime-spec 1.3 (set_mempolicy): refused, whatever its shape (unsupported.ts). */
+  memoryPolicy: Type.Optional(Type.Unknown()),
   personality: Type.Optional(LinuxPersonalitySchema),
 });
 export type Linux = Static<typeof LinuxSchema>;
@@ -262,11 +277,7 @@ export const ConfigSchema = Type.Object(
 );
 export type Config = Static<typeof ConfigSchema>;
 
-/** A problem found by the cross-field rules: where (JSON pointer) and what. */
-export interface Problem {
-  pointer: string;
-  detail: string;
-}
+export type { Problem } from "./problem.ts";
 
 const notAbsolute = (pointer: string, path: string): Problem[] =>
   path.startsWith("/") ? [] : [{ pointer, detail: `Not an absolute path: '${path}'` }];
@@ -276,8 +287,12 @@ export const processProblems = (p: Process, at = "/process"): Problem[] => {
   const out: Problem[] = [];
   if (p.args.length === 0) out.push({ pointer: `${at}/args`, detail: "Empty: the first element names the program to run" });
   out.push(...notAbsolute(`${at}/cwd`, p.cwd));
-  for (const [set, names] of Object.entries(p.capabilities ?? {}))
-    names.forEach((n, i) => {
+  // runc's rule: execve would pass an entry without '=' on, and most programs would never see it.
+  p.env?.forEach((e, i) => {
+    if (e.indexOf("=") < 1) out.push({ pointer: `${at}/env/${i}`, detail: `Not NAME=value: '${e}'` });
+  });
+  for (const set of CAPABILITY_SETS)
+    p.capabilities?.[set]?.forEach((n, i) => {
       if (!isCapabilityName(n)) out.push({ pointer: `${at}/capabilities/${set}/${i}`, detail: `Unknown capability '${n}'` });
     });
   const seen = new Set<string>();
@@ -287,10 +302,30 @@ export const processProblems = (p: Process, at = "/process"): Problem[] => {
     seen.add(r.type);
     if (r.soft > r.hard) out.push({ pointer: `${at}/rlimits/${i}`, detail: `Soft limit ${r.soft} exceeds hard limit ${r.hard}` });
   });
+  if (p.scheduler) out.push(...schedulerProblems(p.scheduler, `${at}/scheduler`));
+  for (const key of ["initial", "final"] as const) {
+    const list = p.execCPUAffinity?.[key];
+    if (list === undefined) continue;
+    try {
+      parseCpuList(list);
+    } catch (err) {
+      out.push({ pointer: `${at}/execCPUAffinity/${key}`, detail: (err as Error).message });
+    }
+  }
+  out.push(...unsupportedProcessProblems(p, at));
   return out;
 };
 
-const escapePointer = (key: string): string => key.replace(/~/g, "~0").replace(/\//g, "~1");
+/** The kernel takes an id range up to 2^32-2: (uid_t)-1 is never an id. */
+const idMappingProblems = (maps: readonly LinuxIDMapping[] | undefined, at: string): Problem[] =>
+  (maps ?? []).flatMap((m, i) =>
+    m.containerID + m.size > 0xffff_ffff || m.hostID + m.size > 0xffff_ffff
+      ? [{ pointer: `${at}/${i}`, detail: `Range ends past 4294967294: ${m.containerID}+${m.size} -> ${m.hostID}+${m.size}` }]
+      : [],
+  );
+
+/** __NEW_UTS_LEN: sethostname(2) and setdomainname(2) take 64 bytes at most. */
+const UTS_MAX_BYTES = 64;
 
 const linuxProblems = (c: Config): Problem[] => {
   const linux = c.linux ?? {};
@@ -306,13 +341,18 @@ const linuxProblems = (c: Config): Problem[] => {
   };
   const newUserNamespace = namespaces.has("user") && namespaces.get("user") === undefined;
   for (const key of ["uidMappings", "gidMappings"] as const) {
+    out.push(...idMappingProblems(linux[key], `/linux/${key}`));
     if (linux[key]?.length) needs(`/linux/${key}`, "user");
     else if (newUserNamespace) out.push({ pointer: `/linux/${key}`, detail: "Required with a new user namespace" });
   }
   if (linux.timeOffsets) needs("/linux/timeOffsets", "time");
   // runc's rule: setting the name of the host's UTS namespace would rename the host.
-  if (c.hostname) needs("/hostname", "uts");
-  if (c.domainname) needs("/domainname", "uts");
+  for (const key of ["hostname", "domainname"] as const) {
+    const name = c[key];
+    if (!name) continue;
+    needs(`/${key}`, "uts");
+    if (Buffer.byteLength(name) > UTS_MAX_BYTES) out.push({ pointer: `/${key}`, detail: `Longer than ${UTS_MAX_BYTES} bytes` });
+  }
   for (const key of Object.keys(linux.sysctl ?? {})) {
     const pointer = `/linux/sysctl/${escapePointer(key)}`;
     const type = sysctlNamespace(key);
@@ -327,6 +367,9 @@ const linuxProblems = (c: Config): Problem[] => {
     if (d.path.startsWith("/") && !posix.normalize(d.path).startsWith("/dev/")) out.push({ pointer, detail: `Must be under /dev: '${d.path}'` });
   });
   if (linux.seccomp) out.push(...seccompProblems(linux.seccomp));
+  if (linux.netDevices) out.push(...netDeviceProblems(linux.netDevices, namespaces.has("network")));
+  if (linux.personality) out.push(...personalityProblems(linux.personality, "/linux/personality"));
+  out.push(...unsupportedLinuxProblems(linux));
   return out;
 };
 
@@ -364,7 +407,10 @@ const mountProblems = (c: Config): Problem[] => {
   const out: Problem[] = [];
   c.mounts?.forEach((m, i) => {
     out.push(...notAbsolute(`/mounts/${i}/destination`, m.destination));
+    out.push(...idMappingProblems(m.uidMappings, `/mounts/${i}/uidMappings`), ...idMappingProblems(m.gidMappings, `/mounts/${i}/gidMappings`));
     const opts = parseMountOptions(m.options ?? []);
+    const inProc = procMountProblem(m.destination, m.type, m.type === "bind" || (opts.flags & MS.BIND) !== 0);
+    if (inProc) out.push({ pointer: `/mounts/${i}/destination`, detail: `'${m.destination}': ${inProc}` });
     if (opts.copyUp && m.type !== "tmpfs") out.push({ pointer: `/mounts/${i}/options`, detail: "tmpcopyup is for tmpfs mounts" });
     if (opts.idmap === "none" && !m.uidMappings?.length && !m.gidMappings?.length) return;
     if (m.type !== "bind" && !(opts.flags & MS.BIND)) out.push({ pointer: `/mounts/${i}`, detail: "An idmapped mount must be a bind mount" });
@@ -399,6 +445,8 @@ export const configProblems = (c: Config): Problem[] => {
   const out: Problem[] = [];
   if (!/^1\.\d+\.\d+/.test(c.ociVersion))
     out.push({ pointer: "/ociVersion", detail: `Unsupported version '${c.ociVersion}' (bunker reads 1.x)` });
+  // An empty path would resolve to the bundle directory itself, config.json and all.
+  if (c.root.path === "") out.push({ pointer: "/root/path", detail: "Empty: name the root filesystem's directory" });
   out.push(...mountProblems(c));
   out.push(...processProblems(c.process));
   out.push(...mountNamespaceProblems(c));
@@ -433,11 +481,15 @@ export const parseProcess = (json: unknown, file = "process.json"): Process => {
 /** Reads and checks `<bundleDir>/config.json`. */
 export const loadConfig = (bundleDir: string): Config => {
   const file = join(resolve(bundleDir), "config.json");
-  let text: string;
+  let size = 0;
+  let text = "";
   try {
-    text = readFileSync(file, "utf8");
+    // Checked before reading: a huge file would be read whole into memory first.
+    size = statSync(file).size;
+    if (size <= MAX_DOCUMENT_BYTES) text = readFileSync(file, "utf8");
   } catch (err) {
     throw new Error(`Cannot read the bundle's config: '${file}'`, { cause: err });
   }
+  if (size > MAX_DOCUMENT_BYTES) throw new InvalidDocumentError("config.json", "", `Larger than ${MAX_DOCUMENT_BYTES} bytes`);
   return parseConfig(parseJson(text, "config.json"), resolve(bundleDir));
 };

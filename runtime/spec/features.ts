@@ -45,6 +45,7 @@ export const FeaturesSchema = Type.Object(
         apparmor: Enabled(),
         selinux: Enabled(),
         intelRdt: Enabled(),
+        netDevices: Enabled(),
         mountExtensions: Type.Optional(Type.Object({ idmap: Enabled() })),
       }),
     ),
@@ -66,8 +67,9 @@ const kernelFlags = (refused: (flags: number) => string | null): string[] =>
  * cgroup v1, v2 and the hybrid layout are driven through cgroupfs (rdma included); there is no systemd driver. seccomp
  * covers this machine's architecture and its compat ones (a call from any other is killed); `supportedFlags` are the
  * known flags the running kernel takes. Idmapped bind mounts are (mount_setattr, Linux 5.12+; a file system that
- * cannot is refused when the container is created). AppArmor, SELinux and Intel RDT are not implemented, so they are
- * reported disabled.
+ * cannot is refused when the container is created). AppArmor profiles are applied (where the host has AppArmor:
+ * apparmor.ts) and linux.netDevices are moved. SELinux and Intel RDT are not implemented, so they are reported
+ * disabled (and refused in a config).
  */
 export const features = (refused: (flags: number) => string | null = seccompFlagsRefused): Features => ({
   ociVersionMin: "1.0.0",
@@ -86,9 +88,10 @@ export const features = (refused: (flags: number) => string | null = seccompFlag
       knownFlags: [...SECCOMP_FLAG_NAMES],
       supportedFlags: kernelFlags(refused),
     },
-    apparmor: { enabled: false },
+    apparmor: { enabled: true },
     selinux: { enabled: false },
     intelRdt: { enabled: false },
+    netDevices: { enabled: true },
     mountExtensions: { idmap: { enabled: true } },
   },
   annotations: { "org.opencontainers.bunker.version": VERSION },

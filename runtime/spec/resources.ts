@@ -1,15 +1,15 @@
 // linux.resources of the OCI runtime-spec 1.2: what the cgroup drivers apply. Kept apart from config.ts so that the
 // cgroups code imports only this.
 import { Type, type Static } from "@sinclair/typebox";
-import { Int64, Uint16, Uint32, Uint64 } from "./integers.ts";
+import { DEVICE_MAJOR_MAX, DEVICE_MINOR_MAX, DeviceMajor, DeviceMinor, Int64, Uint16, Uint32, Uint64 } from "./integers.ts";
 
 export const LinuxDeviceCgroupSchema = Type.Object({
   allow: Type.Boolean(),
   /** "a" (all), "c" or "b"; absent means "a". */
   type: Type.Optional(Type.Union([Type.Literal("a"), Type.Literal("c"), Type.Literal("b")])),
-  /** Absent means any major (the `*` of a cgroup v1 rule). */
-  major: Type.Optional(Int64()),
-  minor: Type.Optional(Int64()),
+  /** Absent (or -1, as runc writes it) means any major (the `*` of a cgroup v1 rule). */
+  major: Type.Optional(Type.Integer({ minimum: -1, maximum: DEVICE_MAJOR_MAX })),
+  minor: Type.Optional(Type.Integer({ minimum: -1, maximum: DEVICE_MINOR_MAX })),
   access: Type.Optional(Type.String({ pattern: "^[rwm]*$" })),
 });
 export type LinuxDeviceCgroup = Static<typeof LinuxDeviceCgroupSchema>;
@@ -52,16 +52,16 @@ export const LinuxPidsSchema = Type.Object({
 export type LinuxPids = Static<typeof LinuxPidsSchema>;
 
 export const LinuxWeightDeviceSchema = Type.Object({
-  major: Int64(),
-  minor: Int64(),
+  major: DeviceMajor(),
+  minor: DeviceMinor(),
   weight: Type.Optional(Uint16()),
   leafWeight: Type.Optional(Uint16()),
 });
 export type LinuxWeightDevice = Static<typeof LinuxWeightDeviceSchema>;
 
 export const LinuxThrottleDeviceSchema = Type.Object({
-  major: Int64(),
-  minor: Int64(),
+  major: DeviceMajor(),
+  minor: DeviceMinor(),
   /** Bytes or operations per second. */
   rate: Uint64(),
 });

@@ -73,8 +73,9 @@ describe.skipIf(!!skip)("seccomp", () => {
   const run = (id: string, bundle: string) => bunker(root, ["run", "--bundle", bundle, id]);
 
   describe("Docker's default profile", () => {
+    const withAdmin = (c: TestConfig) => ({ ...c, process: { ...c.process, capabilities: ALL_CAPS_OF(c, ["CAP_SYS_ADMIN"]) } });
+
     test("refuses unshare, mount and keyctl with its errno (EPERM), even to a container holding CAP_SYS_ADMIN", () => {
-      const withAdmin = (c: TestConfig) => ({ ...c, process: { ...c.process, capabilities: ALL_CAPS_OF(c, ["CAP_SYS_ADMIN"]) } });
       const r = run("docker-probe", bundleWith(["/usr/bin/python3", "-c", PROBE], dockerSeccomp(), withAdmin, true));
       expect(r.stderr).toBe("");
       const got = parseProbe(r.stdout);
@@ -83,6 +84,26 @@ describe.skipIf(!!skip)("seccomp", () => {
       const tools = run("docker-tools", bundleWith(["sh", "-c", "unshare -m true; mount -t tmpfs t /tmp && echo mounted"], dockerSeccomp(), withAdmin));
       expect(tools.stderr).toContain("unshare(0x20000): Operation not permitted");
       expect(tools.stdout).not.toContain("mounted");
+    });
+
+    test("holds for a process exec'd into the container: busybox's unshare and mount refused (runc applies it to exec too)", () => {
+      const id = "docker-exec";
+      expect(bunker(root, ["run", "-d", "--bundle", bundleWith(["sleep", "60"], dockerSeccomp(), withAdmin), id]).stderr).toBe("");
+      try {
+        const r = bunker(root, ["exec", id, "sh", "-c", "grep -E '^Seccomp:' /proc/self/status; unshare -m true && echo unshared; mount -t tmpfs t /tmp && echo mounted"]);
+        expect(r.stdout).toBe("Seccomp:\t2\n");
+        expect(r.stderr).toContain("unshare(0x20000): Operation not permitted");
+        // The same exec in a container without the profile: the capability alone decides, and both work.
+        const bare = "docker-exec-bare";
+        expect(bunker(root, ["run", "-d", "--bundle", bundleWith(["sleep", "60"], undefined, withAdmin), bare]).stderr).toBe("");
+        try {
+          expect(bunker(root, ["exec", bare, "sh", "-c", "unshare -m true && echo unshared"]).stdout).toBe("unshared\n");
+        } finally {
+          bunker(root, ["delete", "--force", bare]);
+        }
+      } finally {
+        bunker(root, ["delete", "--force", id]);
+      }
     });
 
     test("leaves normal busybox work alone", () => {

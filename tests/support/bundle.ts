@@ -5,7 +5,7 @@ import { join } from "node:path";
 
 export const BUSYBOX = "/bin/busybox";
 
-const APPLETS = ["sh", "true", "false", "cat", "echo", "hostname", "id", "ls", "mount", "ps", "sleep", "grep", "nproc", "mknod", "head", "touch", "stat", "date", "env", "kill", "wc", "dd", "readlink", "uname", "awk", "tr", "sed"];
+const APPLETS = ["sh", "true", "false", "cat", "echo", "hostname", "id", "ls", "mount", "ps", "sleep", "grep", "nproc", "mknod", "head", "touch", "stat", "date", "env", "kill", "wc", "dd", "readlink", "uname", "awk", "tr", "sed", "cut", "ip", "ionice"];
 
 /** A rootfs with busybox and its applets under /bin, plus the usual empty mount points. */
 export const makeRootfs = (rootfs: string): void => {

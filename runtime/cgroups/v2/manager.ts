@@ -5,6 +5,7 @@ import type { CgroupFs } from "../fs.ts";
 import { readFile, writeFile } from "../files.ts";
 import { watchOomV2 } from "../oom.ts";
 import type { Watch } from "../../watch/watch.ts";
+import { v1OnlyField } from "./v1-only.ts";
 import { addProcessTo, applyPlaced, createPath, freezeAndKill, pidsOf, removeAfterKill, statsPlaced, type Placed } from "../placement.ts";
 import type { CgroupStats } from "../stats.ts";
 import { V2_ALWAYS, V2_CONTROLLERS } from "./controllers.ts";
@@ -62,6 +63,8 @@ export class V2Manager implements CgroupManager {
   }
 
   apply(r: LinuxResources): void {
+    const v1Only = v1OnlyField(r);
+    if (v1Only) throw new Error(`Applying linux.resources.${v1Only} to '${this.dir}': it needs cgroup v1, and this host's cgroups are v2`);
     applyPlaced(this.placed(), V2_CONTROLLERS, r, this.fs);
   }
 

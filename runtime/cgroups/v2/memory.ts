@@ -1,6 +1,6 @@
 // cgroup v2 memory: memory.max, memory.swap.max (converted from v1's memory+swap), memory.low; memory.high and
-// memory.min come through `unified`. swappiness, disableOOMKiller and kernel limits have no v2 file and are ignored,
-// as runc does. Statistics from memory.stat, memory.current/peak and memory.events.
+// memory.min come through `unified`. swappiness, disableOOMKiller and kernel limits have no v2 file: the manager
+// refuses them (v1-only.ts). Statistics from memory.stat, memory.current/peak and memory.events.
 import type { Controller } from "../controller.ts";
 import { swapToV2, v2Limit } from "../convert.ts";
 import { codeOf, type CgroupFs } from "../fs.ts";

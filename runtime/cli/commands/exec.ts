@@ -7,12 +7,24 @@ import { execInContainer, execProcess } from "../../container/exec.ts";
 import { waitForeground } from "../../container/wait.ts";
 import { readRecord } from "../../container/record.ts";
 import { parseProcess, type Config, type Process } from "../../spec/config.ts";
+import { ID_MAX } from "../../spec/integers.ts";
 import { parseJson } from "../../spec/validate.ts";
+
+const parseId = (flag: string, what: string, text: string): number => {
+  const n = Number(text);
+  if (!(n <= ID_MAX)) throw new UsageError(`${flag}: ${what} ${text} is out of range (0 to ${ID_MAX})`);
+  return n;
+};
 
 const parseUser = (spec: string): { uid: number; gid?: number } => {
   const m = /^(\d+)(?::(\d+))?$/.exec(spec);
   if (!m) throw new UsageError(`--user takes UID[:GID] as numbers, not '${spec}'`);
-  return { uid: Number(m[1]), ...(m[2] === undefined ? {} : { gid: Number(m[2]) }) };
+  return { uid: parseId("--user", "uid", m[1]!), ...(m[2] === undefined ? {} : { gid: parseId("--user", "gid", m[2]) }) };
+};
+
+const parseGid = (text: string): number => {
+  if (!/^\d+$/.test(text)) throw new UsageError(`--additional-gids takes numbers, not '${text}'`);
+  return parseId("--additional-gids", "gid", text);
 };
 
 export const command: Command = {
@@ -48,13 +60,13 @@ export const command: Command = {
       const user = flagString(a, "user");
       const base = config.process;
       const caps = flagList(a, "cap");
-      const gids = flagList(a, "additional-gids").map(Number);
+      const gids = flagList(a, "additional-gids").map(parseGid);
       proc = execProcess(config, {
         args: argv,
         terminal: flagBool(a, "tty"),
         cwd: flagString(a, "cwd") ?? base.cwd,
         extraEnv: flagList(a, "env"),
-        ...(user ? { user: { ...base.user, ...parseUser(user), ...(gids.length ? { additionalGids: gids } : {}) } } : {}),
+        ...(user || gids.length ? { user: { ...base.user, ...(user ? parseUser(user) : {}), ...(gids.length ? { additionalGids: gids } : {}) } } : {}),
         ...(flagBool(a, "no-new-privs") ? { noNewPrivileges: true } : {}),
         ...(caps.length
           ? {

@@ -21,6 +21,8 @@ export interface Node {
   mntId?: bigint;
   /** A regular file's content. */
   data?: Buffer;
+  /** The f_type fstatfs reports for it (ext4's unless a test sets one). */
+  fsType?: number;
 }
 
 const UMASK = 0o022;
@@ -241,6 +243,7 @@ export const fakeFs = (): FakeFs => {
       const dev = { major: Number((node.dev ?? 0n) >> 8n), minor: Number((node.dev ?? 0n) & 0xffn) };
       return { mode: node.mode, uid: node.uid, gid: node.gid, nlink: 1, size: 0n, ino: 0n, dev, rdev: dev, mtime: { sec: node.mtime ?? 0n, nsec: 0 }, mntId: node.mntId ?? 0n };
     },
+    fstatfsType: (fd) => nodeOf(fd as number).fsType ?? 0xef53,
     readDirBatch: (fd) => {
       const f = fds.get(fd) ?? loud(`unknown descriptor ${fd}`);
       if (f.pathOnly) fail("getdents64", "EBADF", `fd ${fd}`);

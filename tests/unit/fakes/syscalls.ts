@@ -34,7 +34,7 @@ export const recordingSyscalls = (): Recorder => {
     unshare: none, setns: none, mount: none, umount2: none, pivotRoot: none, chdir: none, chroot: none, sethostname: none,
     setdomainname: none, capset: none, setresuid: none, setresgid: none, setgroups: none, setrlimit: none, close: none,
     dup3: none, writeAll: none, mknod: none, resetSignals: none, sendFd: none, setWindowSize: none, kill: none,
-    closeRangeCloexec: none, mountSetattr: none, moveMount: none,
+    closeRangeCloexec: none, mountSetattr: none, moveMount: none, schedSetattr: none, ioprioSet: none, schedSetaffinity: none, personality: none,
     open: () => nextFd++,
     read: (fd) => {
       const queue = reads.get(fd as number);

@@ -86,6 +86,16 @@ describe("createContainer()", () => {
     expect(sent.plan.hostFds.start).toBe(6);
   });
 
+  test("the compiled seccomp filter is kept in the record, for the processes exec'd later", async () => {
+    const cfg = config((c) => ({ ...c, linux: { ...c.linux, seccomp: { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] } } }));
+    const w = world([READY], { cfg });
+    await create(w);
+    const sent = w.r.calls.find((c) => c.name === "stage.send")!.args[0] as { plan: { seccomp: unknown } };
+    expect(sent.plan.seccomp).toMatchObject({ program: expect.any(String), listener: null });
+    expect(w.written.at(-1)!.seccomp).toEqual(sent.plan.seccomp as never);
+    expect(w.written[0]!.seccomp).toBeUndefined();
+  });
+
   test("a stage failure is the error, and everything made is taken down, newest first", async () => {
     const failed = JSON.stringify({ t: "failed", step: "mount", message: "Mount of '/bogus' failed: mount: ENODEV", call: "mount", errno: "ENODEV" });
     const w = world([failed]);
@@ -134,6 +144,23 @@ describe("createContainer()", () => {
     ]);
     const sends = w.r.calls.filter((c) => c.name === "stage.send").map((c) => (c.args[0] as { t: string }).t);
     expect(sends).toEqual(["plan", "continue"]);
+  });
+
+  test("linux.netDevices move into the init's namespace once the stage is ready, and back when create fails after", async () => {
+    const cfg = config((c) => ({ ...c, linux: { ...c.linux, netDevices: { dummy0: { name: "eth1" } } } }));
+    const w = world([READY], {
+      cfg,
+      network: { moveDevicesIn: () => {}, moveDevicesOut: () => [] },
+      writePidFile: () => {
+        throw new Error("open '/nonexistent/pid': ENOENT");
+      },
+    });
+    await expect(create(w, "/nonexistent/pid")).rejects.toThrow("ENOENT");
+    const names = w.r.names();
+    expect(names.slice(names.indexOf("processes.stat"))).toEqual([
+      "processes.stat", "network.connect", "network.moveDevicesIn", "state.write", "state.writePidFile", "network.moveDevicesOut", "network.release", "stage.kill", "cgroup.destroy", "lock.release", "state.removeDir",
+    ]);
+    expect(w.r.calls.find((c) => c.name === "network.moveDevicesIn")!.args).toEqual([4242, { dummy0: { name: "eth1" } }]);
   });
 
   test("a config asking for a terminal without a console is refused before anything is made", async () => {

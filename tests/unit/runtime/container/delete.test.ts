@@ -9,7 +9,7 @@ import { config, record } from "./fixtures.ts";
  * the cgroup is destroyed. */
 const world = (
   rec: ContainerRecord | (() => ContainerRecord),
-  opts: { running?: boolean; destroy?: () => Promise<void>; runWarning?: ContainerEnv["hooks"]["runWarning"]; disconnect?: ContainerEnv["network"]["disconnect"] } = {},
+  opts: { running?: boolean; destroy?: () => Promise<void>; runWarning?: ContainerEnv["hooks"]["runWarning"]; disconnect?: ContainerEnv["network"]["disconnect"]; network?: Partial<ContainerEnv["network"]> } = {},
 ): EnvRecorder => {
   let alive = true;
   const r: EnvRecorder = recordingEnv({
@@ -30,7 +30,7 @@ const world = (
           destroy: opts.destroy ?? (async () => void (alive = false)),
         }),
     },
-    network: { ...noNetwork(() => r), ...(opts.disconnect ? { disconnect: opts.disconnect } : {}) },
+    network: { ...noNetwork(() => r), ...(opts.disconnect ? { disconnect: opts.disconnect } : {}), ...opts.network },
     journal: { record: () => {} },
     hooks: { runWarning: opts.runWarning ?? (() => {}) },
     clock: { sleep: async () => {} },
@@ -53,6 +53,18 @@ describe("deleteContainer()", () => {
     ]);
     expect(r.calls.find((c) => c.name === "process.signal")!.args).toEqual([4242, 9]);
     expect(r.calls.find((c) => c.name === "journal.record")!.args).toEqual(["/j", [{ kind: "desired", id: "t", running: false }, { kind: "deleted", id: "t" }]]);
+  });
+
+  test("linux.netDevices go back to the host before the init is killed; one that cannot is a warning, not a failure", async () => {
+    const rec = record({ config: config((c) => ({ ...c, linux: { ...c.linux, netDevices: { dummy0: { name: "eth1" } } } })) });
+    const r = world(rec, { network: { moveDevicesOut: () => [new Error("Moving network device 'eth1' back to the host as 'dummy0' failed")] } });
+    const warnings: string[] = [];
+    await run(r, false, warnings);
+    const names = r.names();
+    expect(names.slice(names.indexOf("processes.open"), names.indexOf("process.signal") + 1)).toEqual(["processes.open", "processes.isAlive", "network.moveDevicesOut", "process.signal"]);
+    expect(r.calls.find((c) => c.name === "network.moveDevicesOut")!.args).toEqual([4242, { dummy0: { name: "eth1" } }]);
+    expect(warnings).toEqual(["Moving network device 'eth1' back to the host as 'dummy0' failed"]);
+    expect(names).toContain("state.removeDir");
   });
 
   test("refuses a running container without --force, changes nothing, and lets the lock go", async () => {

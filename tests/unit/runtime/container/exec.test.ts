@@ -8,10 +8,10 @@ import type { SpawnOptions } from "../../../../runtime/process/spawn-stage.ts";
 import { fakeCgroup, fakeStage, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
 import { config, record } from "./fixtures.ts";
 
-const world = (stage: (r: EnvRecorder) => StageProcess, created = false) => {
+const world = (stage: (r: EnvRecorder) => StageProcess, created = false, rec = record()) => {
   const spawned: SpawnOptions[] = [];
   const r: EnvRecorder = recordingEnv({
-    state: { read: () => record(), awaitsStart: () => created },
+    state: { read: () => rec, awaitsStart: () => created },
     processes: {
       isAlive: () => true,
       becomeSubreaper: () => {},
@@ -55,6 +55,19 @@ describe("execInContainer()", () => {
     const plan = (r.calls.find((c) => c.name === "stage.send")!.args[0] as { plan: StagePlan }).plan;
     expect(plan.join).toContainEqual({ path: "/proc/4242/ns/pid_for_children", flag: CLONE.NEWPID });
     expect(r.names()).not.toContain("processes.becomeSubreaper");
+  });
+
+  test("the exec'd program gets the container's seccomp filter, with the container's state for a listener", async () => {
+    const seccomp = { program: "BgAAAAAA/38=", flags: 1, listener: { path: "/run/agent.sock", metadata: null } };
+    const { r } = world((rr) => fakeStage(rr, 900, [JSON.stringify({ t: "spawned", pid: 901 })], { exited: true }), false, record({ seccomp }));
+    await execInContainer({ root: "/run/b", id: "t", process: proc, detach: true }, r.env);
+    const plan = (r.calls.find((c) => c.name === "stage.send")!.args[0] as { plan: StagePlan }).plan;
+    expect(plan.seccomp).toEqual(seccomp);
+    expect(JSON.parse(plan.stateJson)).toMatchObject({ id: "t", status: "running", pid: 4242, bundle: "/b" });
+    // A container without a filter: none.
+    const bare = world((rr) => fakeStage(rr, 900, [JSON.stringify({ t: "spawned", pid: 901 })], { exited: true }));
+    await execInContainer({ root: "/run/b", id: "t", process: proc, detach: true }, bare.r.env);
+    expect((bare.r.calls.find((c) => c.name === "stage.send")!.args[0] as { plan: StagePlan }).plan.seccomp).toBeNull();
   });
 
   test("the stage's failure is the error; the stage is made sure to be gone", async () => {

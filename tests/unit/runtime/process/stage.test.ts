@@ -23,7 +23,8 @@ const plan = (over: Partial<StagePlan> = {}): StagePlan => {
     newCgroupNamespace: false, newMountNamespace: true, rootPropagation: MS.SLAVE | MS.REC, readonlyRoot: false,
     mounts: [], populateDev: false, bindDevices: false, devices: [], maskedPaths: [], readonlyPaths: [], hostname: "box",
     domainname: null, sysctl: {}, timeOffsets: null, rlimits: [], capabilities: null,
-    noNewPrivileges: false, seccomp: null, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
+    noNewPrivileges: false, seccomp: null, scheduler: null, ioPriority: null, personality: null, apparmorProfile: null,
+    cpuAffinity: { initial: null, final: null }, user: { uid: 0, gid: 0, additionalGids: [], umask: null }, cwd: "/", args: ["no-such-program-in-any-path"],
     env: [], terminal: false, nullStdio: false, consoleSocket: null, consoleSize: null,
     cgroupProcs: ["/sys/fs/cgroup/memory/x/cgroup.procs"], hostFds: { cgroupProcs: [6], start: 7, consoleSocket: null, idmappedMounts: [] }, cgroupDirs: [], cgroupV2: false, pauseForHooks: false,
     hooks: { createContainer: [], startContainer: [] }, stateJson: "{}",
@@ -105,6 +106,12 @@ describe("prepareContainer()", () => {
     ]);
   });
 
+  test("pins itself to execCPUAffinity.initial before anything else, so the setup work runs there", () => {
+    const r = recordingSyscalls();
+    expect(() => prepareContainer(r.sys, files(), plan({ cpuAffinity: { initial: [0, 2], final: null } }), new LineChannel(r.sys, 1, 2))).toThrow();
+    expect(r.calls[0]).toEqual({ name: "schedSetaffinity", args: [[0, 2]] });
+  });
+
   test("falls back from pivot_root on an initramfs root", () => {
     const r = recordingSyscalls();
     r.failNext("pivotRoot", "EINVAL");
@@ -176,6 +183,28 @@ describe("finishAndExec()", () => {
     expect(r.calls.at(-1)).toEqual({ name: "posixSpawn", args: [{ path: "/bin/id", argv: ["id"], env: [], setsid: true, stdio: "/dev/pts/3" }] });
     expect(r.names()).not.toContain("execve");
     expect(said).toEqual([{ t: "spawned", pid: 4321 }]);
+  });
+
+  test("sets affinity, scheduler, I/O priority, personality and AppArmor before the identity and the filter", () => {
+    const r = recordingSyscalls();
+    const p = plan({
+      cpuAffinity: { initial: [0], final: [1] },
+      scheduler: { policy: 3, flags: "0", nice: 5, priority: 0, runtime: "0", deadline: "0", period: "0" },
+      ioPriority: (2 << 13) | 4,
+      personality: 0x8,
+      apparmorProfile: "p",
+      seccomp: { program: Buffer.from([6, 0, 0, 0, 0, 0, 0xff, 0x7f]).toString("base64"), flags: 0, listener: null },
+      noNewPrivileges: false,
+      user: { uid: 1000, gid: 1000, additionalGids: [], umask: null },
+    });
+    expect(() => finishAndExec(r.sys, p, prepared, () => {})).toThrow("execve");
+    const names = r.names();
+    const at = (n: string) => names.indexOf(n as never);
+    expect(names.slice(at("schedSetaffinity"), at("schedSetaffinity") + 7)).toEqual(["schedSetaffinity", "schedSetattr", "ioprioSet", "personality", "open", "writeAll", "close"]);
+    expect(at("close")).toBeLessThan(at("loadSeccompFilter"));
+    expect(at("loadSeccompFilter")).toBeLessThan(at("setresuid"));
+    expect(r.calls[at("schedSetattr")]!.args[0]).toEqual({ policy: 3, flags: 0n, nice: 5, priority: 0, runtime: 0n, deadline: 0n, period: 0n });
+    expect(r.calls[at("schedSetaffinity")]!.args[0]).toEqual([1]);
   });
 
   test("fails at the step that failed, naming the call and errno, and never execs", () => {
@@ -251,6 +280,23 @@ describe("the seccomp filter in the setup stage", () => {
     const tail = after.names().slice(after.names().indexOf("loadSeccompFilter"));
     expect(tail).toEqual(["loadSeccompFilter", "sendFd", "close", "close", "execve"]);
     expect(after.calls.filter((c) => c.name === "close").map((c) => c.args[0])).toEqual([92, 91]);
+  });
+
+  test("an exec stage reaches its listener before it joins the container's mount namespace, where the host's path is not", () => {
+    const r = recordingSyscalls();
+    const notify = { ...filter, flags: SECCOMP_FILTER_FLAG.NEW_LISTENER, listener: { path: "/run/agent.sock", metadata: null } };
+    const p = plan({
+      seccomp: notify, spawnProcess: true, newMountNamespace: false, rootfs: "/", mounts: [], maskedPaths: [], readonlyPaths: [], populateDev: false,
+      join: [{ path: "/proc/4242/ns/mnt", flag: CLONE.NEWNS }, { path: "/proc/4242/ns/pid", flag: CLONE.NEWPID }],
+    });
+    try {
+      prepareContainer(r.sys, files(), p, new LineChannel(r.sys, 1, 2));
+    } catch {
+      // "find executable": the fake has no program to find.
+    }
+    const names = r.names();
+    expect(names.filter((n) => n === "connectUnix")).toHaveLength(1);
+    expect(names.indexOf("connectUnix")).toBeLessThan(names.indexOf("setns"));
   });
 
   test("a failed load fails the step that names it", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AT, MOUNT_ATTR, MS, S_IFDIR, S_IFMT, S_IFREG } from "../../../../ffi/constants.ts";
+import { AT, MOUNT_ATTR, MS, PROC_SUPER_MAGIC, S_IFDIR, S_IFMT, S_IFREG } from "../../../../ffi/constants.ts";
 import type { MountStep } from "../../../../runtime/rootfs/steps.ts";
 import { InRoot } from "../../../../runtime/rootfs/in-root.ts";
 import { mountCgroups, mountOne, setPropagation } from "../../../../runtime/rootfs/mounts.ts";
@@ -33,6 +33,24 @@ describe("mountOne()", () => {
     const [source, target, fstype, flags, data, label] = r.calls[0]!.args;
     expect([source, fstype, flags, data, label]).toEqual(["tmpfs", "tmpfs", 0, "size=64k", `${ROOT}/v/x/y`]);
     expect(target).toMatch(FD_PATH);
+    root.close();
+    expect(fs.openFds()).toEqual([]);
+  });
+
+  test("a target that a symlink of the image leads onto the container's proc file system is refused; the allowed files are not", () => {
+    const { fs, root, r } = setup();
+    const proc = fs.dir(`${ROOT}/proc`);
+    proc.fsType = PROC_SUPER_MAGIC;
+    fs.dir(`${ROOT}/proc/sys`).fsType = PROC_SUPER_MAGIC;
+    fs.file(`${ROOT}/proc/meminfo`).fsType = PROC_SUPER_MAGIC;
+    fs.symlink(`${ROOT}/data`, "/proc/sys");
+    expect(() => mountOne(r.sys, root, step({ destination: "/data" }))).toThrow(
+      expect.objectContaining({ message: "Mount of '/data' failed", cause: expect.objectContaining({ message: "'/data' leads inside /proc, where it cannot be mounted (runc's rule)" }) }),
+    );
+    expect(r.calls).toHaveLength(0);
+    mountOne(r.sys, root, step({ kind: "bind", source: "/host/meminfo", fstype: "bind", flags: MS.BIND, targetIsFile: true, destination: "/proc/meminfo" }));
+    mountOne(r.sys, root, step({ fstype: "proc", source: "proc", destination: "/proc" }));
+    expect(r.names()).toEqual(["mount", "mount"]);
     root.close();
     expect(fs.openFds()).toEqual([]);
   });

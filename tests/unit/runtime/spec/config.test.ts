@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, parseConfig, parseProcess, processProblems } from "../../../../runtime/spec/config.ts";
+import { exactInteger, parseJson } from "../../../../runtime/spec/validate.ts";
 
 // Plain JSON as a user would write it; each test changes one thing.
 const minimal = (): any => ({
@@ -55,7 +56,6 @@ describe("parseConfig()", () => {
       noNewPrivileges: true,
       apparmorProfile: "p",
       oomScoreAdj: -500,
-      selinuxLabel: "l",
       ioPriority: { class: "IOPRIO_CLASS_BE", priority: 4 },
       scheduler: { policy: "SCHED_OTHER", nice: 5 },
       execCPUAffinity: { initial: "0", final: "1" },
@@ -80,7 +80,6 @@ describe("parseConfig()", () => {
         rdma: { mlx5_0: { hcaHandles: 3 } },
         unified: { "memory.high": "50M" },
       },
-      intelRdt: { closID: "x" },
       sysctl: { "net.ipv4.ip_forward": "1", "kernel.shmmax": "1", "fs.mqueue.msg_max": "10", "kernel.domainname": "d" },
       seccomp: {
         defaultAction: "SCMP_ACT_ERRNO",
@@ -91,8 +90,7 @@ describe("parseConfig()", () => {
       rootfsPropagation: "rslave",
       maskedPaths: ["/proc/kcore"],
       readonlyPaths: ["/proc/sys"],
-      mountLabel: "m",
-      personality: { domain: "LINUX" },
+      personality: { domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"] },
     };
     expect(parseConfig(c, "/b").linux?.resources?.pids?.limit).toBe(64);
   });
@@ -119,7 +117,7 @@ describe("parseConfig()", () => {
   });
 
   test("rejects a relative mount destination", () => {
-    expect(errorOf((c) => (c.mounts = [{ destination: "/proc" }, { destination: "dev" }]))).toBe(
+    expect(errorOf((c) => (c.mounts = [{ destination: "/proc", type: "proc" }, { destination: "dev" }]))).toBe(
       "Invalid config.json: /mounts/1/destination: Not an absolute path: 'dev'",
     );
   });
@@ -248,9 +246,95 @@ describe("parseConfig()", () => {
   });
 
   test("checks numbers against the spec's integer types", () => {
-    expect(errorOf((c) => (c.process.user.uid = -1))).toBe("Invalid config.json: /process/user/uid: Expected integer to be greater or equal to 0");
+    expect(errorOf((c) => (c.process.user.uid = -1))).toBe("Invalid config.json: /process/user/uid: Out of range: -1 (an integer from 0 to 2147483647)");
     expect(errorOf((c) => (c.linux.resources = { memory: { limit: 1.5 } }))).toBe("Invalid config.json: /linux/resources/memory/limit: Expected integer");
     expect(errorOf((c) => (c.linux.rootfsPropagation = "none"))).toContain("/linux/rootfsPropagation: Expected one of 'private', 'rprivate'");
+  });
+});
+
+describe("parseConfig() and the C types behind the fields", () => {
+  test("refuses ids that setresuid/setgroups would take as -1 or runc refuses (above 2^31-1)", () => {
+    expect(errorOf((c) => (c.process.user.uid = 4294967295))).toContain("/process/user/uid: Out of range: 4294967295");
+    expect(errorOf((c) => (c.process.user.additionalGids = [1, 2147483648]))).toContain("/process/user/additionalGids/1");
+    expect(() => parseConfig({ ...minimal(), process: { ...minimal().process, user: { uid: 2147483647, gid: 2147483647 } } }, "/b")).not.toThrow();
+  });
+
+  test("refuses an id mapping that reaches (uid_t)-1", () => {
+    const withMaps = (m: object) => (c: any) => {
+      c.linux.namespaces.push({ type: "user" });
+      c.linux.uidMappings = [m];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+    };
+    expect(errorOf(withMaps({ containerID: 0, hostID: 4294967290, size: 10 }))).toBe(
+      "Invalid config.json: /linux/uidMappings/0: Range ends past 4294967294: 0+10 -> 4294967290+10",
+    );
+    expect(errorOf(withMaps({ containerID: 0, hostID: 0, size: 0 }))).toContain("/linux/uidMappings/0/size");
+  });
+
+  test("refuses device numbers that mknod would wrap and a mode with file type bits", () => {
+    const dev = (d: object) => (c: any) => (c.linux.devices = [{ type: "c", path: "/dev/x", major: 1, minor: 1, ...d }]);
+    expect(errorOf(dev({ major: 4096 }))).toContain("/linux/devices/0/major");
+    expect(errorOf(dev({ minor: -1 }))).toContain("/linux/devices/0/minor");
+    expect(errorOf(dev({ fileMode: 0o20666 }))).toContain("/linux/devices/0/fileMode");
+  });
+
+  test("refuses an empty root.path, long UTS names and env entries without a name", () => {
+    expect(errorOf((c) => (c.root = { path: "" }))).toBe("Invalid config.json: /root/path: Empty: name the root filesystem's directory");
+    expect(errorOf((c) => (c.hostname = "h".repeat(65)))).toBe("Invalid config.json: /hostname: Longer than 64 bytes");
+    expect(errorOf((c) => (c.process.env = ["A=1", "=x"]))).toBe("Invalid config.json: /process/env/1: Not NAME=value: '=x'");
+    expect(errorOf((c) => (c.process.env = ["NOEQUALS"]))).toContain("/process/env/0");
+  });
+
+  test("process.scheduler: runc's rules and the kernel's", () => {
+    const sched = (s: object) => (c: any) => (c.process.scheduler = s);
+    expect(errorOf(sched({ policy: "SCHED_ISO" }))).toContain("/process/scheduler/policy: SCHED_ISO is reserved");
+    expect(errorOf(sched({ policy: "SCHED_RR" }))).toContain("/process/scheduler/priority: SCHED_RR needs a priority from 1 to 99");
+    expect(errorOf(sched({ policy: "SCHED_BATCH", priority: 1 }))).toContain("Only SCHED_FIFO and SCHED_RR take a priority");
+    expect(errorOf(sched({ policy: "SCHED_OTHER", runtime: 1 }))).toContain("for SCHED_DEADLINE only");
+    expect(errorOf(sched({ policy: "SCHED_DEADLINE", runtime: 100 }))).toContain("at least 1024 ns");
+    expect(errorOf(sched({ policy: "SCHED_DEADLINE", runtime: 2000, deadline: 1000 }))).toContain("runtime <= deadline");
+    expect(errorOf(sched({ policy: "SCHED_DEADLINE", runtime: 2000, deadline: 3000, period: 2500 }))).toContain("deadline <= period");
+    expect(errorOf(sched({ policy: "SCHED_OTHER", flags: ["RESET_ON_FORK"] }))).toContain("/process/scheduler/flags/0: Unknown scheduler flag");
+    expect(() => parseConfig({ ...minimal(), process: { ...minimal().process, scheduler: { policy: "SCHED_DEADLINE", runtime: 2000, deadline: 3000 } } }, "/b")).not.toThrow();
+  });
+
+  test("linux.personality flags, linux.netDevices names and execCPUAffinity lists", () => {
+    expect(errorOf((c) => (c.linux.personality = { domain: "LINUX", flags: ["X"] }))).toContain("/linux/personality/flags/0: Unknown personality flag 'X'");
+    expect(errorOf((c) => (c.linux.netDevices = { eth0: {} }))).toContain("/linux/netDevices: Needs a 'network' namespace");
+    expect(errorOf((c) => {
+      c.linux.namespaces.push({ type: "network" });
+      c.linux.netDevices = { eth0: { name: "x" }, eth1: { name: "x" } };
+    })).toContain("/linux/netDevices/eth1/name: Two devices would be named 'x'");
+    expect(errorOf((c) => (c.process.execCPUAffinity = { initial: "0--2" }))).toContain("/process/execCPUAffinity/initial: Not a CPU or range: '0--2'");
+  });
+
+  test("fields bunker does not implement are refused, never ignored", () => {
+    expect(errorOf((c) => (c.process.selinuxLabel = "l"))).toContain("/process/selinuxLabel");
+    expect(errorOf((c) => (c.linux.mountLabel = "m"))).toContain("/linux/mountLabel");
+    expect(errorOf((c) => (c.linux.intelRdt = {}))).toContain("/linux/intelRdt");
+    expect(errorOf((c) => (c.linux.memoryPolicy = { mode: "MPOL_BIND", nodes: "0" }))).toBe("Invalid config.json: /linux/memoryPolicy: NUMA memory policies are not supported by bunker");
+    expect(errorOf((c) => (c.linux.resources = { memory: { useHierarchy: false } }))).toContain("/linux/resources/memory/useHierarchy");
+    expect(() => parseConfig({ ...minimal(), process: { ...minimal().process, selinuxLabel: "" } }, "/b")).not.toThrow();
+  });
+
+  test("nothing is mounted inside /proc but the files lxcfs emulates, and only proc goes on /proc (runc's checkProcMount)", () => {
+    const mount = (m: object) => (c: any) => (c.mounts = [{ destination: "/proc", type: "proc", source: "proc" }, m]);
+    expect(errorOf(mount({ destination: "/proc/sys/kernel/core_pattern", type: "bind", source: "/tmp/x", options: ["bind"] }))).toStartWith(
+      "Invalid config.json: /mounts/1/destination: '/proc/sys/kernel/core_pattern': Inside /proc, where only /proc/cpuinfo, /proc/diskstats,",
+    );
+    expect(errorOf(mount({ destination: "/proc/self/attr/", type: "tmpfs", source: "tmpfs" }))).toContain("/mounts/1/destination: '/proc/self/attr/': Inside /proc");
+    expect(errorOf(mount({ destination: "/proc/./sysrq-trigger", type: "bind", source: "/dev/null", options: ["bind"] }))).toContain("Inside /proc");
+    expect(errorOf(mount({ destination: "/proc", type: "tmpfs", source: "tmpfs" }))).toBe(
+      "Invalid config.json: /mounts/1/destination: '/proc': Only a proc file system (or a bind of one) can be mounted on /proc, not 'tmpfs'",
+    );
+    for (const destination of ["/proc/meminfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid", "/procfs/x", "/srv/proc/sys"])
+      expect(() => parseConfig({ ...minimal(), mounts: [{ destination, type: "bind", source: "/tmp", options: ["bind"] }] }, "/b")).not.toThrow();
+  });
+
+  test("keeps only the properties of the spec (capabilities.foo once reached a forEach)", () => {
+    const c = minimal();
+    c.process.capabilities = { bounding: ["CAP_KILL"], foo: "x" };
+    expect(parseConfig(c, "/b").process.capabilities).toEqual({ bounding: ["CAP_KILL"] });
   });
 });
 
@@ -264,6 +348,15 @@ describe("parseConfig(): linux.seccomp", () => {
     expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_VAX"] }))).toContain("/linux/seccomp/architectures/0: Expected one of 'SCMP_ARCH_X86_64'");
   });
 
+  test("an argument past 2^53 keeps its exact value through parsing and the dropping of unknown properties", () => {
+    const c = minimal();
+    c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["personality"], action: "SCMP_ACT_ERRNO", unknown: 1, args: [{ index: 0, value: 1, op: "SCMP_CMP_EQ", x: 2 }] }] };
+    const text = JSON.stringify(c).replace('"value":1', '"value":9223372036854775809');
+    const arg = parseConfig(parseJson(text, "config.json"), "/b").linux!.seccomp!.syscalls![0]!.args![0]!;
+    expect(arg).toEqual({ index: 0, value: 9223372036854775809, op: "SCMP_CMP_EQ" });
+    expect(exactInteger(arg, "value")).toBe(9223372036854775809n);
+  });
+
   test("refuses an errno on an action that takes none, as the spec asks", () => {
     expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", defaultErrnoRet: 1 }))).toBe(
       "Invalid config.json: /linux/seccomp/defaultErrnoRet: SCMP_ACT_ALLOW takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
@@ -271,7 +364,7 @@ describe("parseConfig(): linux.seccomp", () => {
     expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_KILL", errnoRet: 1 }] }))).toBe(
       "Invalid config.json: /linux/seccomp/syscalls/0/errnoRet: SCMP_ACT_KILL takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
     );
-    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 65536 }))).toContain("/linux/seccomp/defaultErrnoRet: Expected integer to be less or equal to 65535");
+    expect(errorOf(withSeccomp({ defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 65536 }))).toContain("/linux/seccomp/defaultErrnoRet: Out of range: 65536 (an integer from 0 to 65535)");
   });
 
   test("refuses what a notifying filter cannot do: be the default, notify the calls that hand over its fd, lack a listener", () => {

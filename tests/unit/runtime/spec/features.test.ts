@@ -17,10 +17,15 @@ describe("features()", () => {
     expect(f.linux?.capabilities?.length).toBe(41);
   });
 
-  test("says what is not supported: systemd cgroups, LSMs", () => {
+  test("says what is not supported: systemd cgroups, SELinux, Intel RDT", () => {
     expect(f.linux?.cgroup).toEqual({ v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
-    expect(f.linux?.apparmor?.enabled).toBe(false);
     expect(f.linux?.selinux?.enabled).toBe(false);
+    expect(f.linux?.intelRdt?.enabled).toBe(false);
+  });
+
+  test("says what is implemented: AppArmor profiles and network devices", () => {
+    expect(f.linux?.apparmor?.enabled).toBe(true);
+    expect(f.linux?.netDevices?.enabled).toBe(true);
   });
 
   test("reports seccomp as implemented: every action and operator, this machine's architectures, the flags", () => {

@@ -85,6 +85,21 @@ describe("the v2 driver", () => {
     expect(() => m.apply({ cpu: { realtimeRuntime: 1000 } })).toThrow("realtimePeriod and realtimeRuntime need cgroup v1");
   });
 
+  test("refuses what only cgroup v1 can honour (swappiness, the OOM killer off, kernel memory, leaf weights, net_cls/net_prio); neutral values pass", () => {
+    const m = v2();
+    m.create();
+    for (const [r, field] of [
+      [{ memory: { swappiness: 10 } }, "memory.swappiness"],
+      [{ memory: { disableOOMKiller: true } }, "memory.disableOOMKiller"],
+      [{ memory: { kernel: 1 << 20 } }, "memory.kernel"],
+      [{ blockIO: { weightDevice: [{ major: 8, minor: 0, weight: 10, leafWeight: 10 }] } }, "blockIO.weightDevice[0].leafWeight"],
+      [{ network: { classID: 7 } }, "network.classID"],
+    ] as const)
+      expect(() => m.apply(structuredClone(r) as Parameters<typeof m.apply>[0])).toThrow(`Applying linux.resources.${field} to '${D}': it needs cgroup v1, and this host's cgroups are v2`);
+    // What Docker sends without being asked.
+    expect(() => m.apply({ memory: { disableOOMKiller: false }, blockIO: { weight: 0 }, cpu: { shares: 0 } })).not.toThrow();
+  });
+
   test("loads the device filter assembled from the container's rules", () => {
     const m = v2();
     m.create();
