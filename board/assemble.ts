@@ -15,10 +15,10 @@ export const BUILD_DIR = join(CACHE_DIR, "build");
 
 /**
  * What the board loads at boot: the virtio disk, its filesystem, what bunker's features use, and the driver of QEMU's
- * i6300esb watchdog (it binds only when a boot adds the device; the driver alone arms nothing).
+ * i6300esb watchdog and of a virtio network card (each binds only when a boot adds the device).
  */
 export const BOOT_MODULES = [
-  "virtio_pci", "virtio_blk", "ext4", "overlay", "zram", "lz4", "zstd", "squashfs", "erofs", "loop", "i6300esb",
+  "virtio_pci", "virtio_blk", "ext4", "overlay", "zram", "lz4", "zstd", "squashfs", "erofs", "loop", "i6300esb", "virtio_net",
   // CRIU: the socket diag interfaces it collects sockets through, the netfilter tables it locks and dumps a network
   // namespace's firewall with, tun and veth (`criu check` tries each).
   "unix_diag", "inet_diag", "tcp_diag", "udp_diag", "netlink_diag", "af_packet_diag",

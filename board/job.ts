@@ -20,6 +20,8 @@ export interface JobOptions {
   timeoutMs?: number;
   /** More QEMU devices (see BootImages). */
   devices?: readonly string[];
+  /** A network card reaching the host (see BootImages). */
+  hostNetwork?: boolean;
   /** An /etc/inittab: the board then boots into busybox init, which runs the job as it says (see guest/stage2.sh). */
   inittab?: string;
 }
@@ -32,7 +34,7 @@ export interface JobResult extends BootEnd {
 
 export const runJob = async (o: JobOptions): Promise<JobResult> => {
   const initrd = writeJobInitrd(o.base, o.script, join(BUILD_DIR, `initramfs-${o.name}.cpio.gz`), o.inittab);
-  const boot = new BoardBoot(o.profile, { kernel: o.base.kernel, initrd, disk: o.disk, ...(o.devices ? { devices: o.devices } : {}) }, o.onLine);
+  const boot = new BoardBoot(o.profile, { kernel: o.base.kernel, initrd, disk: o.disk, ...(o.devices ? { devices: o.devices } : {}), ...(o.hostNetwork ? { hostNetwork: true } : {}) }, o.onLine);
   const timeoutMs = o.timeoutMs ?? 5 * 60_000;
   const timer = setTimeout(() => void boot.cutPower(), timeoutMs);
   let cutAtMs: number | undefined;

@@ -9,6 +9,11 @@ export interface BootImages {
   disk: string;
   /** More QEMU devices, e.g. "i6300esb" (a PCI watchdog; a reset then ends QEMU, which runs with -no-reboot). */
   devices?: readonly string[];
+  /**
+   * A virtio network card on QEMU's user-mode network (the guest is 10.0.2.15/24; 10.0.2.2 reaches the host's
+   * loopback), instead of none: a board pulling from a registry on the host.
+   */
+  hostNetwork?: boolean;
 }
 
 export interface ConsoleLine {
@@ -35,7 +40,7 @@ export const qemuArgs = (profile: BoardProfile, images: BootImages): string[] =>
     "-cpu", qemu.cpu,
     "-smp", String(profile.cpu.cores),
     "-m", String(profile.memoryMiB),
-    "-nographic", "-no-reboot", "-nic", "none",
+    "-nographic", "-no-reboot", "-nic", images.hostNetwork ? "user,model=virtio-net-pci" : "none",
     "-kernel", images.kernel,
     "-initrd", images.initrd,
     "-append", "console=ttyAMA0 panic=-1 loglevel=4 rdinit=/init",

@@ -88,7 +88,10 @@ const copyAndName = async (o: ImportOptions, reader: SourceReader, images: Plann
     for (const c of img.copies) {
       let got = done.get(c.member);
       if (!got) {
-        const r = await copyBlob(o.store, c, { from: (offset) => reader.stream(c.member, offset) }, o.progress, "import");
+        // A streamed member is in the store already; one whose content must match another digest (a Docker layer's
+        // diff ID) is still copied, which checks it.
+        const streamed = reader.storedAs?.(c.member);
+        const r = streamed && (c.digest === undefined || c.digest === streamed.digest) ? streamed : await copyBlob(o.store, c, { from: (offset) => reader.stream(c.member, offset) }, o.progress, "import");
         r.written ? result.written++ : result.reused++;
         got = { digest: r.digest, size: c.size };
         done.set(c.member, got);

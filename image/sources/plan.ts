@@ -109,7 +109,7 @@ const planDockerArchive = async (src: SourceReader, opts: PlanOptions): Promise<
       const compression = await sniff(src, member);
       layers.push(compression);
       // A plain tar layer's digest is its diff ID: checked while it is copied. A compressed one's is learnt then.
-      copies.push({ digest: compression === "none" ? config.rootfs.diff_ids[n] : src.storedAs?.(member), size, member, what: `layer ${n + 1} of the ${what}` });
+      copies.push({ digest: compression === "none" ? config.rootfs.diff_ids[n] : src.storedAs?.(member)?.digest, size, member, what: `layer ${n + 1} of the ${what}` });
     }
     out.push({
       names: [...new Set(names)],

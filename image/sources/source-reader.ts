@@ -21,8 +21,11 @@ export interface SourceReader {
   read(name: string): Promise<Uint8Array>;
   /** The member's bytes from `offset` on, streamed. */
   stream(name: string, offset: number): AsyncIterable<Uint8Array>;
-  /** The digest of a member already in the store (a streamed source), so copying it is skipped. */
-  storedAs?(name: string): string | undefined;
+  /**
+   * A member a streamed source put into the store as it read it: its digest, and whether the store held it already
+   * (so copying it is skipped, and the import counts it once).
+   */
+  storedAs?(name: string): { digest: string; written: boolean } | undefined;
   close(): void;
 }
 
@@ -120,7 +123,7 @@ const MAX_DOCUMENTS_BYTES = 16 * 1024 * 1024;
  */
 export const storeTarStream = async (source: AsyncIterable<Uint8Array>, store: ImageStore, progress: Progress, what = "archive from stdin"): Promise<SourceReader> => {
   const docs = new Map<string, Uint8Array>();
-  const stored = new Map<string, { digest: string; size: number }>();
+  const stored = new Map<string, { digest: string; size: number; written: boolean }>();
   const links = new Map<string, string>();
   let docBytes = 0;
   for await (const { entry, body } of readTar(source, { what })) {
@@ -137,8 +140,8 @@ export const storeTarStream = async (source: AsyncIterable<Uint8Array>, store: I
     }
     const named = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(name);
     const target = { digest: named ? `${named[1]}:${named[2]}` : undefined, size: entry.size, what: `member '${escapeText(name)}' of the ${what}` };
-    const { digest } = await copyBlob(store, target, { from: (offset) => after(body(), offset) }, progress, "import");
-    stored.set(name, { digest, size: entry.size });
+    const { digest, written } = await copyBlob(store, target, { from: (offset) => after(body(), offset) }, progress, "import");
+    stored.set(name, { digest, size: entry.size, written });
   }
   const resolve = (name: string): string => follow(links, name);
   return {
@@ -158,7 +161,7 @@ export const storeTarStream = async (source: AsyncIterable<Uint8Array>, store: I
       if (!s) throw new Error(`The ${what} was read once; member '${escapeText(name)}' is not in the store`);
       yield* after(store.blobChunks(s.digest), offset);
     },
-    storedAs: (name) => stored.get(resolve(name))?.digest,
+    storedAs: (name) => stored.get(resolve(name)),
     close() {},
   };
 };

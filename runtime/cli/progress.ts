@@ -44,7 +44,8 @@ const terminalProgress = (out: NodeJS.WriteStream): Progress => {
   const active = new Map<string, Item>();
   let drawn = 0;
   let last = 0;
-  const width = (): number => Math.max(20, (out.columns ?? 100) - 1);
+  // A terminal that gives no size (0 columns, as script(1) without a terminal of its own) is taken as 100 wide.
+  const width = (): number => Math.max(20, (out.columns || 100) - 1);
   const clear = (): void => {
     if (drawn) out.write(`\x1b[${drawn}A\x1b[J`);
     drawn = 0;

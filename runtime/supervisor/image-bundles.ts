@@ -1,31 +1,16 @@
-// How the service manager turns a service's image reference (pinned by digest) into a bundle to create an instance
-// from: a root of the instance's own in the image store (the image's layers under an overlay, its own upper
-// directory), made as `create --image` makes one and taken down when the instance is removed. The image code is
-// loaded only when a service has an image.
+// How the service manager turns a service's image reference (pinned by digest) into a bundle directory to create its
+// container from. The image store provides the real adapter (store-bundles.ts); without one, image services are
+// refused with this message, and bundle services work.
 export interface ImageBundles {
-  /** Makes `instance`'s root and bundle from image `ref` and runs `make` on the bundle; takes them down if it fails. */
-  withBundle<T>(ref: string, instance: string, make: (bundle: string) => Promise<T>): Promise<T>;
-  /** Takes `instance`'s root down, if it has one. */
-  release(instance: string): Promise<void>;
+  /** A bundle directory (config.json and rootfs) of instance `instance` holding the image `ref`, made in the store. */
+  bundleFor(ref: string, instance: string): Promise<string>;
+  /** Takes an instance's root down (nothing when it has none): its image is free for gc once no pin holds it. */
+  release(instance: string): void;
 }
 
-const imageRoots = async () => {
-  const [{ releaseImageRoot, withImageRoot }, { hostRootHost }] = await Promise.all([import("../../image/bundle/image-root.ts"), import("../../image/unpack/host.ts")]);
-  return { releaseImageRoot, withImageRoot, host: hostRootHost() };
+export const noImageStore: ImageBundles = {
+  bundleFor: async (ref) => {
+    throw new Error(`Image '${ref}': this bunker has no image store to take it from; give the service a 'bundle' instead`);
+  },
+  release() {},
 };
-
-/** The image store in directory `images`. */
-export const storeImageBundles = (images: string): ImageBundles => ({
-  async withBundle(ref, instance, make) {
-    const { releaseImageRoot, withImageRoot, host } = await imageRoots();
-    // An instance is created only when it does not run: a root of that name is what a create cut short left behind.
-    releaseImageRoot(host, images, instance);
-    // The digest is what pins the image: the store knows it under the name it was imported or pulled with.
-    const digest = ref.slice(ref.lastIndexOf("@") + 1);
-    return withImageRoot(host, { images, id: instance, ref: digest, overrides: {} }, (root) => make(root.bundle));
-  },
-  async release(instance) {
-    const { releaseImageRoot, host } = await imageRoots();
-    releaseImageRoot(host, images, instance);
-  },
-});

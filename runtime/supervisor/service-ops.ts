@@ -16,7 +16,6 @@ import type { NetworkEnv } from "../network/env.ts";
 import { loadConfig } from "../spec/config.ts";
 import type { DesiredService } from "./desired.ts";
 import type { ImageBundles } from "./image-bundles.ts";
-import { imageStoreOf } from "../../image/bundle/annotations.ts";
 import { openContainerOutput } from "./output-fifos.ts";
 import type { ServicePaths } from "./service-paths.ts";
 import { serviceConfig, volumePath } from "./service-config.ts";
@@ -47,21 +46,19 @@ export const hostInstanceOps = (d: ServiceOpsDeps): InstanceOps => {
   const created = new Map<string, Created>();
   return {
     async create(s, id) {
-      const from = async (bundle: string): Promise<void> => {
-        const config = serviceConfig(loadConfig(bundle), s, d.paths.volumes);
-        for (const v of s.spec.volumes) mkdirSync(volumePath(d.paths.volumes, v.name), { recursive: true, mode: 0o755 });
-        const dir = join(d.paths.bundles, id);
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        writeFileAtomic(join(dir, "config.json"), JSON.stringify(config), { mode: 0o600 });
-        const out = openContainerOutput(d.paths.output(s.name));
-        const stdin = openSync("/dev/null", "r");
-        try {
-          created.set(id, await createContainer({ root: d.root, id, bundle: dir, journal: d.journal, stdio: [stdin, out.stdout, out.stderr], ...(d.network ? { network: d.network } : {}) }));
-        } finally {
-          for (const fd of [stdin, out.stdout, out.stderr]) closeSync(fd);
-        }
-      };
-      await (s.spec.bundle !== undefined ? from(s.spec.bundle) : d.images.withBundle(s.spec.image!, id, from));
+      const bundle = s.spec.bundle ?? (await d.images.bundleFor(s.spec.image!, id));
+      const config = serviceConfig(loadConfig(bundle), s, d.paths.volumes);
+      for (const v of s.spec.volumes) mkdirSync(volumePath(d.paths.volumes, v.name), { recursive: true, mode: 0o755 });
+      const dir = join(d.paths.bundles, id);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileAtomic(join(dir, "config.json"), JSON.stringify(config), { mode: 0o600 });
+      const out = openContainerOutput(d.paths.output(s.name));
+      const stdin = openSync("/dev/null", "r");
+      try {
+        created.set(id, await createContainer({ root: d.root, id, bundle: dir, journal: d.journal, stdio: [stdin, out.stdout, out.stderr], ...(d.network ? { network: d.network } : {}) }));
+      } finally {
+        for (const fd of [stdin, out.stdout, out.stderr]) closeSync(fd);
+      }
     },
     async start(_s: DesiredService, id) {
       startContainer(d.root, id, d.journal, d.warn);
@@ -85,12 +82,9 @@ export const hostInstanceOps = (d: ServiceOpsDeps): InstanceOps => {
     },
     async remove(id) {
       created.delete(id);
-      if (existsSync(stateDir(d.root, id))) {
-        const fromImage = imageStoreOf(readRecord(d.root, id).annotations) !== undefined;
-        await deleteContainer(d.root, id, { force: true, journal: d.journal }, d.warn);
-        if (fromImage) await d.images.release(id);
-      }
+      if (existsSync(stateDir(d.root, id))) await deleteContainer(d.root, id, { force: true, journal: d.journal }, d.warn);
       rmSync(join(d.paths.bundles, id), { recursive: true, force: true });
+      d.images.release(id);
     },
   };
 };

@@ -117,6 +117,8 @@ describe.skipIf(!!skip)("hostile images", () => {
     expect(readdirSync(join(store(), "ingest"))).toEqual([]);
     expect(readdirSync(join(store(), "layers")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(work);
+    // No container state either, and verify finds every blob the index reaches whole.
+    expect(readdirSync(root)).not.toContain(`${c.name}-c`);
     expect(b(["image", "verify"]).code).toBe(0);
   };
 

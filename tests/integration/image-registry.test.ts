@@ -170,6 +170,9 @@ describe.skipIf(!!skip)("image pull", () => {
     bytes[0]! ^= 0xff;
     tool(["chmod", "u+w", path]);
     writeFileSync(path, bytes);
+    // Every other blob, by inode: the repair must leave them as they are.
+    const others = () => Object.fromEntries(readdirSync(join(s, "blobs/sha256")).filter((h) => h !== layer.slice(7)).map((h) => [h, statSync(join(s, "blobs/sha256", h)).ino]));
+    const before = others();
     const v = b(["image", "verify"], s);
     expect(v.code).toBe(1);
     expect(v.stdout).toContain(`damaged ${layer}: hashes to sha256:`);
@@ -178,5 +181,24 @@ describe.skipIf(!!skip)("image pull", () => {
     expect(repaired.damaged.map((d: { digest: string }) => d.digest)).toEqual([layer]);
     expect(repaired.repaired).toContain(`${reg.host}/app:1`);
     expect(b(["image", "verify"], s).code).toBe(0);
+    expect(others()).toEqual(before);
+  });
+
+  test("a pull that does not fit is refused before its first byte, saying how much is missing", async () => {
+    const reg = registries[0]!;
+    await pushLayout(layout, "big", `${reg.host}/app:big`);
+    const small = join(work, "small-store");
+    mkdirSync(small);
+    tool(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", small]);
+    try {
+      const r = b(["image", "pull", "--insecure", `${reg.host}/app:big`], small);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toMatch(new RegExp(`^bunker: Pull of image '${reg.host}/app:big' needs 9\\d\\.\\d MiB more on the image store's file system \\(7 of 7 blobs are new\\) and 3\\d\\.\\d MiB is free: \\d+\\.\\d MiB missing$`));
+      expect(readdirSync(join(small, "blobs/sha256"))).toEqual([]);
+      expect(readdirSync(join(small, "ingest"))).toEqual([]);
+      expect(existsSync(join(small, "index"))).toBe(false);
+    } finally {
+      tool(["umount", small]);
+    }
   });
 });

@@ -1,15 +1,17 @@
 // Images made by the ecosystem's tools, into the store and into containers: an umoci layout (directory), skopeo's
-// oci-archive and docker-archive tars (from a file and from stdin), a multi-platform index, and docker save.
+// layout directory, oci-archive and docker-archive tars (from a file and from stdin), a multi-platform index, and
+// docker save; a multi-platform index written by podman, imported and pulled.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bunker, newRoot, skipReason } from "../support/cli.ts";
-import { busyboxLayout, imageToolsMissing, tempDir, tool } from "../support/images.ts";
+import { busyboxLayout, imageToolsMissing, startRegistry, tempDir, tool, type Registry } from "../support/images.ts";
 
 const skip = skipReason() ?? imageToolsMissing(["umoci", "skopeo"]);
 if (skip) console.log(`SKIP image sources: ${skip}`);
 
 const EXPECTED = "hi from 1000:1000 in /app";
+const lastLine = (out: string) => JSON.parse(out.trim().split("\n").pop()!);
 
 describe.skipIf(!!skip)("image sources", () => {
   let work: string;
@@ -45,11 +47,21 @@ describe.skipIf(!!skip)("image sources", () => {
     expect(b(["image", "import", layout]).stdout).toContain("localhost/layout:latest");
   });
 
-  test("skopeo's oci-archive and docker-archive, from a file and from stdin, give the same runnable image", () => {
+  test("skopeo's oci layout, oci-archive and docker-archive, from a file and from stdin, give the same runnable image", () => {
     const ociTar = join(work, "app.oci.tar");
     const dockerTar = join(work, "app.docker.tar");
     tool(["skopeo", "copy", `oci:${layout}:latest`, `oci-archive:${ociTar}:latest`]);
     tool(["skopeo", "copy", `oci:${layout}:latest`, `docker-archive:${dockerTar}:example.com/app:docker`]);
+    // A layout directory written by skopeo, named by its tag.
+    const ociDir = join(work, "app.oci");
+    tool(["skopeo", "copy", `oci:${layout}:latest`, `oci:${ociDir}:v1`]);
+    expect(b(["image", "import", ociDir]).stdout).toContain("localhost/app.oci:v1");
+    // Layers recompressed with zstd by skopeo (the docker archive below has plain tar layers, umoci's are gzip).
+    const zstdDir = join(work, "app.zstd");
+    tool(["skopeo", "copy", "--dest-compress-format", "zstd", `oci:${layout}:latest`, `oci:${zstdDir}:v1`]);
+    expect(b(["image", "import", zstdDir]).code).toBe(0);
+    const zstdLayers = JSON.parse(b(["image", "inspect", "--json", "localhost/app.zstd:v1"]).stdout).layers as { mediaType: string }[];
+    expect(zstdLayers.map((l) => l.mediaType)).toEqual(zstdLayers.map(() => "application/vnd.oci.image.layer.v1.tar+zstd"));
     expect(b(["image", "import", ociTar, "--name", "example.com/app:oci-tar"]).code).toBe(0);
     const d = b(["image", "import", dockerTar]);
     expect(d.stderr).toBe("");
@@ -58,7 +70,7 @@ describe.skipIf(!!skip)("image sources", () => {
     const gz = join(work, "app.docker.tar.gz");
     writeFileSync(gz, Bun.gzipSync(readFileSync(dockerTar)));
     expect(b(["image", "import", "-", "--name", "example.com/app:gz"], { stdin: readFileSync(gz) }).code).toBe(0);
-    for (const [i, ref] of ["example.com/app:oci-tar", "example.com/app:docker", "example.com/app:stdin", "example.com/app:gz"].entries())
+    for (const [i, ref] of ["localhost/app.oci:v1", "localhost/app.zstd:v1", "example.com/app:oci-tar", "example.com/app:docker", "example.com/app:stdin", "example.com/app:gz"].entries())
       expect(run(ref, `src-${i}`).stdout.trim()).toBe(EXPECTED);
     // The docker archive's layers were stored once, whichever way it came in.
     const ls = JSON.parse(b(["image", "ls", "--json"]).stdout) as { name: string; manifest: string }[];
@@ -167,4 +179,53 @@ describe.skipIf(!!dockerSkip)("docker save", () => {
     expect(r.stdout).toContain("example.com/app:saved");
     expect(b(["run", "--image", "example.com/app:saved", "saved"]).stdout.trim()).toBe(EXPECTED);
   }, 120_000);
+});
+
+const podmanSkip = skipReason() ?? imageToolsMissing(["umoci", "podman", "docker-registry", "skopeo"]);
+if (podmanSkip) console.log(`SKIP multi-platform index by podman: ${podmanSkip}`);
+
+describe.skipIf(!!podmanSkip)("multi-platform index by podman", () => {
+  let work: string;
+  let root: string;
+  let registry: Registry | undefined;
+  beforeAll(() => {
+    work = tempDir();
+    root = newRoot();
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    rmSync(work, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test("podman manifest push --all: imported as a layout and pulled from a registry, each takes this machine's platform", async () => {
+    // Two images of one content, linux/amd64 and linux/arm64 by their configs, in one list made by podman.
+    const amd64 = busyboxLayout(work, join(work, "amd64"));
+    const arm64 = join(work, "arm64");
+    tool(["cp", "-r", amd64, arm64]);
+    tool(["umoci", "config", "--image", `${amd64}:latest`, "--architecture", "amd64"]);
+    tool(["umoci", "config", "--image", `${arm64}:latest`, "--architecture", "arm64"]);
+    const podman = (args: string[]) => tool(["podman", "--root", join(work, "podman"), "--runroot", join(work, "podman-run"), "--storage-driver", "vfs", ...args]);
+    podman(["manifest", "create", "multi"]);
+    podman(["manifest", "add", "multi", `oci:${amd64}:latest`]);
+    podman(["manifest", "add", "multi", `oci:${arm64}:latest`]);
+    const out = join(work, "multi");
+    podman(["manifest", "push", "--all", "multi", `oci:${out}:1`]);
+    registry = await startRegistry(join(work, "registry"));
+    podman(["manifest", "push", "--all", "--tls-verify=false", "multi", `docker://${registry.host}/multi:1`]);
+    const b = (args: string[]) => bunker(root, ["--journal", "none", "--images", join(work, "store"), ...args]);
+    const list = JSON.parse(readFileSync(join(out, "index.json"), "utf8")).manifests[0].digest;
+    const platforms = JSON.parse(readFileSync(join(out, "blobs/sha256", list.slice(7)), "utf8")).manifests.map((m: { digest: string; platform: { architecture: string } }) => [m.platform.architecture, m.digest]);
+    const expected = Object.fromEntries(platforms) as Record<string, string>;
+    const here = process.arch === "arm64" ? "arm64" : "amd64";
+    const other = here === "arm64" ? "amd64" : "arm64";
+    const imported = lastLine(b(["image", "import", out, "--name", "example.com/multi:layout", "--json"]).stdout);
+    expect(imported.images[0]).toMatchObject({ digest: list, manifest: expected[here], platform: `linux/${here}` });
+    const pulled = lastLine(b(["image", "pull", "--insecure", `${registry.host}/multi:1`, "--json"]).stdout);
+    expect(pulled).toMatchObject({ manifest: expected[here], platform: `linux/${here}` });
+    const theirs = lastLine(b(["image", "pull", "--insecure", "--platform", `linux/${other}`, `${registry.host}/multi:1`, "--json"]).stdout);
+    expect(theirs).toMatchObject({ manifest: expected[other], platform: `linux/${other}` });
+    const r = b(["run", "--image", "example.com/multi:layout", "multi-c"]);
+    expect(r.stdout.trim()).toBe(EXPECTED);
+  });
 });

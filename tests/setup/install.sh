@@ -7,8 +7,9 @@ cd "$(dirname "$0")/../.."
 need=()
 # golang-github-containers-common: podman's default seccomp profile; python3: the seccomp tests' probes and agent.
 # containernetworking-plugins, iproute2, iptables, iperf3: the network tests (CNI plugins, namespaces, rate measurements).
-# The image suites: umoci, skopeo, docker save, a registry, TLS certificates; the image bench: containerd, strace, eatmydata.
-for pkg in busybox-static crun runc hyperfine golang-github-containers-common python3 containernetworking-plugins iproute2 iptables iperf3 umoci skopeo docker-registry docker.io containerd openssl strace eatmydata; do
+# The image suites: umoci, skopeo, docker save, podman (a multi-platform index), a registry, TLS certificates, script
+# (util-linux: a terminal for the progress lines); the image bench: containerd, strace.
+for pkg in busybox-static crun runc hyperfine golang-github-containers-common python3 containernetworking-plugins iproute2 iptables iperf3 umoci skopeo docker-registry docker.io podman util-linux containerd openssl strace; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then

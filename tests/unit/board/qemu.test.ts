@@ -16,6 +16,13 @@ describe("qemuArgs()", () => {
     expect(after("-drive")).toBe("file=/k/disk.img,format=raw,if=none,id=disk0,cache=writeback");
   });
 
+  test("no network card unless asked; asked, a virtio card on QEMU's user-mode network (the host at 10.0.2.2)", () => {
+    const profile = loadProfile("qemu-virt-a53");
+    const nic = (a: string[]) => a[a.indexOf("-nic") + 1];
+    expect(nic(qemuArgs(profile, images))).toBe("none");
+    expect(nic(qemuArgs(profile, { ...images, hostNetwork: true }))).toBe("user,model=virtio-net-pci");
+  });
+
   test("refuses a profile of a real board, which QEMU cannot boot", () => {
     const { qemu: _, ...real } = loadProfile("qemu-virt-a53");
     expect(() => qemuArgs({ ...real, name: "rpi3" }, images)).toThrow("Boot board 'rpi3': profile has no 'qemu' section");

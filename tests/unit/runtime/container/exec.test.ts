@@ -76,7 +76,7 @@ describe("execInContainer()", () => {
     const err = await execInContainer({ root: "/run/b", id: "t", process: proc, detach: false }, r.env).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StageFailedError);
     expect((err as Error).message).toBe("Setup stage failed at 'chdir to cwd': chdir '/nope': ENOENT");
-    expect(r.names().slice(-2)).toEqual(["stage.close", "stage.kill"]);
+    expect(r.names().slice(-3)).toEqual(["stage.close", "host.close", "stage.kill"]);
   });
 
   test("a stage that exits without a word fails exec with its exit status", async () => {
