@@ -155,7 +155,8 @@ export class Sandbox {
   }
 
   private trace(id: string, cgroupsPath: unknown, outside: string[]): CaseTrace {
-    return { root: this.root, id, cgroupsPath, sandbox: this.dir, outside, ownMounts: [this.netns] };
+    const t: CaseTrace = { root: this.root, id, cgroupsPath, sandbox: this.dir, outside, ownMounts: [this.netns] };
+    return { ...t, before: leftovers(t, this.layout, this.bin) };
   }
 
   /** Takes down whatever a failed check left, so the next case starts clean (what it found is already counted). */
