@@ -222,7 +222,9 @@ const init = async (c: Ctx): Promise<Record<string, unknown>> => {
   // Dependents first: web before api before db.
   const order = ["web", "api", "db"].map((n) => stops.indexOf(n));
   const reverse = order.every((x) => x >= 0) && order[0]! < order[1]! && order[1]! < order[2]!;
-  return { respawned, servicesUntouchedByRespawn: untouched, shutdownStops: stops, reverseDependencyOrder: reverse, ok: respawned && untouched && reverse && r.jobExit === 0 };
+  // How the boot ended, for a failure to tell a watchdog reset (QEMU exits at once: -no-reboot) from a timeout or a kill.
+  const ended = { afterS: r.ms / 1000, qemuExit: r.code, jobExit: r.jobExit, lastLine: r.lines.at(-1)?.text.slice(0, 200) ?? null };
+  return { respawned, servicesUntouchedByRespawn: untouched, shutdownStops: stops, reverseDependencyOrder: reverse, ended, ok: respawned && untouched && reverse && r.jobExit === 0 };
 };
 
 const idle = async (c: Ctx): Promise<Record<string, unknown>> => {

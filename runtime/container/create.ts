@@ -79,7 +79,7 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
   const launched = unchecked?.launch;
   let stage = unchecked && spawn(unchecked.launch, unchecked.oomScoreAdj);
   debug("create: stage spawned");
-  /** That init, held by a pidfd until create is done: it is not our child, its PID could be reused. */
+  /** That init, held by a pidfd until it has been waited for: it is not our child yet, its PID could be reused. */
   let init: ProcessHandle | undefined;
   const stopStage = async (): Promise<void> => {
     init?.signal(9);
@@ -195,12 +195,20 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     // The pid file first: a create that fails on it must leave no `created` record in the journal.
     if (record.pidFile) env.state.writePidFile(record.pidFile, initPid);
     env.journal.record(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
-    init?.close();
     lock.release();
-    // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.
+    // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited. It
+    // stays held by its pidfd until it has been waited for, so that a subreaper's orphan reaper leaves it alone.
+    const release = (): void => {
+      init?.close();
+      init = undefined;
+    };
     const exited = async (pid = initPid): Promise<number> => {
-      await spawned.proc.exited;
-      return pid === spawned.proc.pid ? exitStatusOf(spawned.proc) : env.processes.waitFor(pid);
+      try {
+        await spawned.proc.exited;
+        return pid === spawned.proc.pid ? exitStatusOf(spawned.proc) : await env.processes.waitFor(pid);
+      } finally {
+        release();
+      }
     };
     return { record, stage: spawned, cgroup, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {

@@ -12,6 +12,7 @@ import { namespacePath } from "../spec/namespaces.ts";
 import { hostEnv, type ContainerEnv } from "./env.ts";
 import { unwind } from "./unwind.ts";
 import { ociState, requireStatus } from "./status.ts";
+import type { ProcessHandle } from "../process/process-handle.ts";
 
 export interface ExecOptions {
   root: string;
@@ -88,6 +89,8 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
       hostFds: host.layout,
     });
     let pid: number | undefined;
+    /** The program, held by a pidfd from now until it has been waited for: a subreaper's orphan reaper leaves it. */
+    let held: ProcessHandle | undefined;
     try {
       stage.channel.sendWithFds(encode({ t: "plan", plan }), host.fds);
       host.close();
@@ -97,13 +100,20 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
         if (msg.t === "failed") throw new StageFailedError(msg);
         if (msg.t === "spawned") pid = msg.pid;
       }
+      // Still the stage's child: its PID cannot have been reused.
+      if (!opts.detach) held = env.processes.open(pid, () => true);
     } finally {
       stage.channel.close();
     }
     // The stage exits right after it said so: then the program is ours to wait for.
     await stage.proc.exited;
     const spawned = pid;
-    return { pid: spawned, exited: () => env.processes.waitFor(spawned), ...(pair ? { console: pair } : {}) };
+    const exited = (): Promise<number> =>
+      env.processes.waitFor(spawned).finally(() => {
+        held?.close();
+        held = undefined;
+      });
+    return { pid: spawned, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {
     return unwind(err, cleanups);
   }

@@ -37,6 +37,8 @@ import { hostInstanceOps } from "./service-ops.ts";
 import { servicePaths } from "./service-paths.ts";
 import { storeBundles } from "./store-bundles.ts";
 import { Supervisor } from "./supervisor.ts";
+import { hostEnv } from "../container/env.ts";
+import { startOrphanReaper } from "../process/orphan-reaper.ts";
 import { adoptNetworks } from "./adopt-networks.ts";
 import type { NetworkEnv } from "../network/env.ts";
 
@@ -134,6 +136,10 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   const { root, journal, config, warn } = o;
   const started = Date.now();
   if (config.lockMemory) holdOn(config, warn);
+  // The programs of exec health checks and the inits of user-owned PID namespaces come to us to be waited for, and so
+  // does every orphan of a service without a PID namespace of its own: the reaper waits for those.
+  hostEnv.processes.becomeSubreaper();
+  const reaper = startOrphanReaper(warn);
   mkdirSync(posix.dirname(eventLogPath(root)), { recursive: true, mode: 0o700 });
   const memoryLog = fileEventSink(eventLogPath(root), config.eventLogBytes);
   const serviceLog = fileEventSink<ServiceEvent>(serviceEventLogPath(root), config.eventLogBytes);
@@ -234,6 +240,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
       supervisor.stop();
       await watch.close();
       heartbeat.stop();
+      reaper.stop();
       systemd?.close();
       rmSync(daemonPidPath(root), { force: true });
     },

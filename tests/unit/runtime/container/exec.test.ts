@@ -12,7 +12,12 @@ const world = (stage: (r: EnvRecorder) => StageProcess, created = false, rec = r
   const spawned: SpawnOptions[] = [];
   const r: EnvRecorder = recordingEnv({
     state: { read: () => rec, awaitsStart: () => created },
-    processes: { isAlive: () => true, becomeSubreaper: () => {}, waitFor: async () => 7 },
+    processes: {
+      isAlive: () => true,
+      becomeSubreaper: () => {},
+      waitFor: async () => 7,
+      open: (pid) => ({ pid, signal: () => true, close: () => r.log("handle.close", [pid]) }),
+    },
     cgroups: { manager: () => fakeCgroup(r, { frozen: () => false, procsFiles: () => ["/nonexistent/cgroup/t/cgroup.procs"] }) },
     stages: {
       openHostFiles: () => ({ fds: [], layout: { cgroupProcs: [6], start: null, consoleSocket: null, idmappedMounts: [] }, close: () => r.log("host.close", []) }),
@@ -37,6 +42,11 @@ describe("execInContainer()", () => {
     expect(r.names().indexOf("processes.becomeSubreaper")).toBeLessThan(r.names().indexOf("stages.spawn"));
     expect(await execed.exited()).toBe(7);
     expect(r.calls.find((c) => c.name === "processes.waitFor")!.args).toEqual([901]);
+    // Held by a pidfd from before the stage's exit made it our child until it was waited for (an orphan reaper leaves it).
+    const names = r.names();
+    expect(r.calls.find((c) => c.name === "processes.open")!.args[0]).toBe(901);
+    expect(names.indexOf("processes.open")).toBeLessThan(names.indexOf("stage.close"));
+    expect(names.indexOf("handle.close")).toBeGreaterThan(names.indexOf("processes.waitFor"));
   });
 
   test("into a created container whose stage joined a PID namespace for its children, that namespace is joined", async () => {
