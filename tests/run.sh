@@ -71,8 +71,8 @@ if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
   # The service manager on the board: one power cut during an apply and one during a change (a fresh seed each run,
   # printed), the watchdog and busybox init. The full count: npm run test:board:services.
   suite board-services node_modules/.bin/bun board/services.ts --sample --no-build
-  # Power cuts during a pull from a registry on the host: two, at moments from a fresh seed (printed), under the
-  # board lock. The full count (12): npm run test:board:image-cuts.
+  # Power cuts during a pull from a registry on the host: two, at moments from a fresh seed (printed). The full
+  # count (12): npm run test:board:image-cuts.
   suite "board image pull cuts" node_modules/.bin/bun tests/board/image-pull-cuts.ts --cuts 2 --no-build --seed $((RANDOM * 32768 + RANDOM))
 else
   echo "=== board: skipped (BUNKER_SKIP_BOARD=1 or no board/lane.ts)"
