@@ -25,9 +25,13 @@ const COUNTER = 't=$(cat /proc/sys/kernel/random/uuid); n=0; while :; do n=$((n 
 /** Holds 32 MiB of random bytes in tail's buffer (anonymous memory), fed by a writer that then keeps the pipe open. */
 const HOG = "{ head -c 33554432 /dev/urandom; echo filled > /tmp/filled; sleep 100000; } | tail -c 33554432";
 
+type Namespace = (typeof ALL_NAMESPACES)[number];
+
 interface BundleSpec {
   args: string[];
-  namespaces: readonly (typeof ALL_NAMESPACES)[number][];
+  namespaces: readonly Namespace[];
+  /** Namespaces joined by path instead of made afresh. */
+  joins?: Partial<Record<Namespace, string>>;
   annotations?: Record<string, string>;
   resources?: NonNullable<Config["linux"]>["resources"];
   seccomp?: NonNullable<Config["linux"]>["seccomp"];
@@ -59,6 +63,8 @@ export const BUNDLES: Record<string, BundleSpec> = {
   // Process checkpoints (tests/board/criu.test.ts): a counter whose processes come back at boot, and 32 MiB to dump.
   counter: { args: ["/bin/sh", "-c", COUNTER], namespaces: DEFAULT_NAMESPACES, annotations: { "org.bunker.checkpoint.resume": "processes" } },
   counter2: { args: ["/bin/sh", "-c", COUNTER], namespaces: DEFAULT_NAMESPACES, annotations: { "org.bunker.checkpoint.resume": "processes" } },
+  // In a network namespace made outside it, as CNI makes them (criu-guest.sh makes it with `ip netns add`).
+  counternet: { args: ["/bin/sh", "-c", COUNTER], namespaces: DEFAULT_NAMESPACES, joins: { network: "/run/netns/bunker-criu" } },
   hog: { args: ["/bin/sh", "-c", HOG], namespaces: DEFAULT_NAMESPACES },
   // A foreground run during which the suite samples bunker's RSS (its start takes seconds when emulated).
   rss: { args: ["/bin/sleep", "10"], namespaces: DEFAULT_NAMESPACES },
@@ -102,7 +108,7 @@ export const bundleConfig = (name: string, spec: BundleSpec): Config => {
       { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
     ],
     linux: {
-      namespaces: spec.namespaces.map((type) => ({ type })),
+      namespaces: spec.namespaces.map((type) => ({ type, ...(spec.joins?.[type] ? { path: spec.joins[type] } : {}) })),
       ...(userns
         ? { uidMappings: [{ containerID: 0, hostID: 0, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 0, size: 65536 }] }
         : {}),

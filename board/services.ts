@@ -12,9 +12,9 @@ import { BOARD_PATHS } from "./disk-tree.ts";
 import { runJob, type CutAt, type JobResult } from "./job.ts";
 import { loadProfile, type BoardProfile } from "./profile.ts";
 
-const SVC = "/opt/bunker/services";
-const BUNDLE = `${BOARD_PATHS.bundles}/sleeper`;
-const B = `${BOARD_PATHS.bin}/bunker`;
+export const SVC = "/opt/bunker/services";
+export const BUNDLE = `${BOARD_PATHS.bundles}/sleeper`;
+export const B = `${BOARD_PATHS.bin}/bunker`;
 const NAMES = ["db", "api", "web", "flaky", "logger"] as const;
 
 const option = (name: string, fallback: string): string => {
@@ -23,7 +23,7 @@ const option = (name: string, fallback: string): string => {
 };
 
 /** A service that records each of its starts, synced, on its own volume: "<boot id> <spec>". */
-const service = (name: string, spec: string, body: string, extra: Record<string, unknown> = {}) => ({
+export const service = (name: string, spec: string, body: string, extra: Record<string, unknown> = {}) => ({
   bundle: BUNDLE,
   args: ["/bin/sh", "-c", `echo "$(cat /proc/sys/kernel/random/boot_id) $SPEC" >> /data/starts; sync /data/starts; trap 'exit 0' TERM; ${body}`],
   env: { SPEC: spec },
@@ -32,7 +32,7 @@ const service = (name: string, spec: string, body: string, extra: Record<string,
   ...extra,
 });
 
-const QUIET = "while :; do sleep 1; done";
+export const QUIET = "while :; do sleep 1; done";
 
 /** Version 1 and 2 differ in web's spec only. */
 const target = (version: "1" | "2") => ({
@@ -69,14 +69,14 @@ const exampleInittab = (): string =>
 const prelude = (step: string, end?: string): string => [`B=${B}`, `SVC=${SVC}`, `STEP=${step}`, ...(end ? [`END=${end}`] : []), `. ${SVC}/guest.sh`, ""].join("\n");
 
 /** mulberry32: the cut points of a run follow from its printed seed. */
-const random = (seed: number) => () => {
+export const random = (seed: number) => () => {
   seed = (seed + 0x6d2b79f5) | 0;
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 
-interface Ctx {
+export interface Ctx {
   profile: BoardProfile;
   base: BoardBase;
   disk: string;
@@ -84,7 +84,7 @@ interface Ctx {
 }
 
 /** One boot; its console goes to .cache/board/services-<name>.console.log. */
-const boot = async (c: Ctx, name: string, script: string, o: { disk?: string; cut?: CutAt; devices?: string[]; inittab?: string; timeoutMs?: number } = {}): Promise<JobResult> => {
+export const boot = async (c: Ctx, name: string, script: string, o: { disk?: string; cut?: CutAt; devices?: string[]; inittab?: string; timeoutMs?: number } = {}): Promise<JobResult> => {
   const r = await runJob({
     profile: c.profile, base: c.base, disk: o.disk ?? c.disk, script, name, timeoutMs: o.timeoutMs ?? 15 * 60_000,
     ...(o.cut ? { cut: o.cut } : {}), ...(o.devices ? { devices: o.devices } : {}), ...(o.inittab ? { inittab: o.inittab } : {}),
@@ -96,10 +96,10 @@ const boot = async (c: Ctx, name: string, script: string, o: { disk?: string; cu
   return r;
 };
 
-const at = (r: JobResult, re: RegExp): number | undefined => r.lines.find((l) => re.test(l.text))?.ms;
+export const at = (r: JobResult, re: RegExp): number | undefined => r.lines.find((l) => re.test(l.text))?.ms;
 
 /** Starts per service, per boot id, from the BOARD-STARTS lines of a boot ("<boot> <spec>,..."). */
-const startsOf = (r: JobResult): Map<string, { boot: string; spec: string }[]> => {
+export const startsOf = (r: JobResult): Map<string, { boot: string; spec: string }[]> => {
   const out = new Map<string, { boot: string; spec: string }[]>();
   for (const l of r.lines) {
     const m = /^BOARD-STARTS (\S+) ?(.*)$/.exec(l.text);
@@ -108,7 +108,7 @@ const startsOf = (r: JobResult): Map<string, { boot: string; spec: string }[]> =
   }
   return out;
 };
-const bootId = (r: JobResult): string | undefined => [...r.lines].reverse().find((l) => l.text.startsWith("BOARD-BOOT "))?.text.slice(11);
+export const bootId = (r: JobResult): string | undefined => [...r.lines].reverse().find((l) => l.text.startsWith("BOARD-BOOT "))?.text.slice(11);
 
 interface RunOutcome {
   kind: "apply" | "change";
@@ -222,7 +222,9 @@ const init = async (c: Ctx): Promise<Record<string, unknown>> => {
   // Dependents first: web before api before db.
   const order = ["web", "api", "db"].map((n) => stops.indexOf(n));
   const reverse = order.every((x) => x >= 0) && order[0]! < order[1]! && order[1]! < order[2]!;
-  return { respawned, servicesUntouchedByRespawn: untouched, shutdownStops: stops, reverseDependencyOrder: reverse, ok: respawned && untouched && reverse && r.jobExit === 0 };
+  // How the boot ended, for a failure to tell a watchdog reset (QEMU exits at once: -no-reboot) from a timeout or a kill.
+  const ended = { afterS: r.ms / 1000, qemuExit: r.code, jobExit: r.jobExit, lastLine: r.lines.at(-1)?.text.slice(0, 200) ?? null };
+  return { respawned, servicesUntouchedByRespawn: untouched, shutdownStops: stops, reverseDependencyOrder: reverse, ended, ok: respawned && untouched && reverse && r.jobExit === 0 };
 };
 
 const idle = async (c: Ctx): Promise<Record<string, unknown>> => {
@@ -294,9 +296,11 @@ const main = async (): Promise<number> => {
   return failed.length ? 1 : 0;
 };
 
-try {
-  process.exitCode = await main();
-} catch (err) {
-  console.error(`services: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-}
+// board/ota.ts builds on this file's boots and services: run only when started itself.
+if (import.meta.main)
+  try {
+    process.exitCode = await main();
+  } catch (err) {
+    console.error(`services: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }

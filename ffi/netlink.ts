@@ -201,17 +201,18 @@ export const linkPeerIndex = (fd: number, name: string): number | undefined => {
   return link && link.data.length >= 4 ? link.data.readInt32LE(0) : undefined;
 };
 
-/** TC_H_ROOT: the handle of an interface's root (egress) qdisc. */
-const TC_H_ROOT = 0xffffffff;
+/** Where a qdisc hangs: TC_H_ROOT (the interface's egress) or TC_H_INGRESS (with its fixed handle ffff:). */
+const QDISC_PLACE = { root: { parent: 0xffffffff, handle: 0 }, ingress: { parent: 0xfffffff1, handle: 0xffff0000 } } as const;
 
-/** Removes the interface's root qdisc, which leaves it with the kernel's default; false when it had none of its own. */
-export const deleteRootQdisc = (fd: number, index: number): boolean => {
+/** Removes the interface's root or ingress qdisc, which leaves it with the kernel's default; false when it had none. */
+export const deleteQdisc = (fd: number, index: number, place: keyof typeof QDISC_PLACE): boolean => {
   // struct tcmsg { u8 family; u8 pad[3]; i32 ifindex; u32 handle; u32 parent; u32 info; }
   const tcmsg = Buffer.alloc(20);
   tcmsg.writeInt32LE(index, 4);
-  tcmsg.writeUInt32LE(TC_H_ROOT, 12);
+  tcmsg.writeUInt32LE(QDISC_PLACE[place].handle, 8);
+  tcmsg.writeUInt32LE(QDISC_PLACE[place].parent, 12);
   try {
-    request(fd, RTM.DELQDISC, "ack", [tcmsg], "RTM_DELQDISC", `index ${index} root`);
+    request(fd, RTM.DELQDISC, "ack", [tcmsg], "RTM_DELQDISC", `index ${index} ${place}`);
     return true;
   } catch (err) {
     // ENOENT: no qdisc of its own; EINVAL: the default one (noqueue), which cannot be deleted.

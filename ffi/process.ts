@@ -25,6 +25,13 @@ export const waitpid = (pid: number): { pid: number; status: number } => {
   }
 };
 
+/** waitpid(pid, WNOHANG): the raw wait status of a child that has exited (now reaped), or undefined while it runs. */
+export const reapExited = (pid: number): number | undefined => {
+  const st = new Int32Array(1);
+  const WNOHANG = 1;
+  return check("waitpid", `pid ${pid}`, libc.waitpid(pid, st, WNOHANG)) === 0 ? undefined : st[0]!;
+};
+
 /** Decodes a wait status as a shell does: the exit code, or 128 + the signal number. */
 export const exitCodeOf = (status: number): number => ((status & 0x7f) === 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
 

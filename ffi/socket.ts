@@ -81,25 +81,30 @@ export const acceptUnix = (fd: number): number => {
 };
 
 /**
- * Sends one fd with SCM_RIGHTS and `message` as the data: a string as a C string, bytes as they are (struct msghdr:
- * 56 bytes, same on x64 and arm64).
+ * Sends `fds` with SCM_RIGHTS and `message` as the data: a string as a C string, bytes as they are (struct msghdr:
+ * 56 bytes, same on x64 and arm64). Returns how many bytes of the data went (a stream socket may take fewer).
  */
-export const sendFd = (sock: number, fd: number, message: string | Uint8Array): void => {
+export const sendFds = (sock: number, fds: readonly number[], message: string | Uint8Array): number => {
   const data = typeof message === "string" ? cstr(message) : message;
   const iov = new BigUint64Array([BigInt(ptr(data)), BigInt(data.length)]);
-  const control = Buffer.alloc(24); // CMSG_SPACE(sizeof(int))
-  control.writeBigUInt64LE(20n, 0); // CMSG_LEN(sizeof(int))
+  const space = 16 + Math.ceil((4 * fds.length) / 8) * 8; // CMSG_SPACE(n * sizeof(int))
+  const control = Buffer.alloc(space);
+  control.writeBigUInt64LE(BigInt(16 + 4 * fds.length), 0); // CMSG_LEN(n * sizeof(int))
   control.writeInt32LE(1, 8); // SOL_SOCKET
   control.writeInt32LE(1, 12); // SCM_RIGHTS
-  control.writeInt32LE(fd, 16);
+  fds.forEach((fd, i) => control.writeInt32LE(fd, 16 + 4 * i));
   const msg = Buffer.alloc(56);
   msg.writeBigUInt64LE(BigInt(ptr(iov)), 16);
   msg.writeBigUInt64LE(1n, 24);
-  msg.writeBigUInt64LE(BigInt(ptr(control)), 32);
-  msg.writeBigUInt64LE(24n, 40);
-  check("sendmsg", `fd ${sock}`, libc.sendmsg(sock, msg, 0));
+  if (fds.length) {
+    msg.writeBigUInt64LE(BigInt(ptr(control)), 32);
+    msg.writeBigUInt64LE(BigInt(space), 40);
+  }
+  return check("sendmsg", `fd ${sock}`, Number(libc.sendmsg(sock, msg, 0)));
 };
 
+/** Sends one fd with SCM_RIGHTS (see sendFds), all of `message` in one piece. */
+export const sendFd = (sock: number, fd: number, message: string | Uint8Array): void => void sendFds(sock, [fd], message);
 
 /** A connected pair of stream sockets, both close-on-exec. */
 export const socketPair = (): [number, number] => {
@@ -110,17 +115,31 @@ export const socketPair = (): [number, number] => {
 
 const MSG_CMSG_CLOEXEC = 0x40000000;
 
-/** Receives one fd sent with SCM_RIGHTS (close-on-exec here) and the message that came with it. */
-export const recvFd = (sock: number): { fd: number; message: string } => {
-  const data = Buffer.alloc(4096);
+/** Receives up to `maxFds` fds sent with SCM_RIGHTS (close-on-exec here) and the bytes that came with them (at most
+ * `maxBytes`; zero bytes at end of file). */
+export const recvFds = (sock: number, maxFds: number, maxBytes = 4096): { fds: number[]; data: Buffer } => {
+  const data = Buffer.alloc(maxBytes);
   const iov = new BigUint64Array([BigInt(ptr(data)), BigInt(data.length)]);
-  const control = Buffer.alloc(24);
+  const space = 16 + Math.ceil((4 * maxFds) / 8) * 8;
+  const control = Buffer.alloc(space);
   const msg = Buffer.alloc(56);
   msg.writeBigUInt64LE(BigInt(ptr(iov)), 16);
   msg.writeBigUInt64LE(1n, 24);
   msg.writeBigUInt64LE(BigInt(ptr(control)), 32);
-  msg.writeBigUInt64LE(24n, 40);
-  const n = check("recvmsg", `fd ${sock}`, libc.recvmsg(sock, msg, MSG_CMSG_CLOEXEC));
-  if (control.readInt32LE(8) !== 1 || control.readInt32LE(12) !== 1) throw new Error(`No file descriptor arrived on socket fd ${sock}`);
-  return { fd: control.readInt32LE(16), message: data.toString("utf8", 0, n).replace(/\0+$/, "") };
+  msg.writeBigUInt64LE(BigInt(space), 40);
+  const n = check("recvmsg", `fd ${sock}`, Number(libc.recvmsg(sock, msg, MSG_CMSG_CLOEXEC)));
+  const fds: number[] = [];
+  const controlLength = Number(msg.readBigUInt64LE(40));
+  if (controlLength >= 16 && control.readInt32LE(8) === 1 && control.readInt32LE(12) === 1) {
+    const count = (Number(control.readBigUInt64LE(0)) - 16) / 4;
+    for (let i = 0; i < count; i++) fds.push(control.readInt32LE(16 + 4 * i));
+  }
+  return { fds, data: data.subarray(0, n) };
+};
+
+/** Receives one fd sent with SCM_RIGHTS (close-on-exec here) and the message that came with it. */
+export const recvFd = (sock: number): { fd: number; message: string } => {
+  const { fds, data } = recvFds(sock, 1);
+  if (fds.length !== 1) throw new Error(`No file descriptor arrived on socket fd ${sock}`);
+  return { fd: fds[0]!, message: data.toString("utf8").replace(/\0+$/, "") };
 };

@@ -11,7 +11,7 @@ import { openPty, setWindowSize } from "./pty.ts";
 import { ioprioSet, personality, schedSetaffinity, schedSetattr } from "./sched.ts";
 import { loadSeccompFilter } from "./seccomp.ts";
 import { posixSpawn } from "./spawn.ts";
-import { acceptUnix, connectUnix, sendFd } from "./socket.ts";
+import { acceptUnix, connectUnix, recvFds, sendFd, sendFds } from "./socket.ts";
 import { fstatfsType, statx } from "./stat.ts";
 import { setdomainname, sethostname } from "./uts.ts";
 import { lsetxattr } from "./xattr.ts";
@@ -20,7 +20,8 @@ export const realSyscalls = {
   unshare, setns, mount, umount2, pivotRoot, chdir, chroot, sethostname, setdomainname, prctl, capset, setresuid,
   setresgid, setgroups, setrlimit, execve, open, close, dup3, read, writeAll, mknod, ioctl, umask, setsid, resetSignals,
   openPty, connectUnix, sendFd, setWindowSize, kill, closeRangeCloexec, mountSetattr, openTree, moveMount, mountTable,
-  loadSeccompFilter, posixSpawn, acceptUnix, fsMount, schedSetattr, ioprioSet, personality, schedSetaffinity,
+  loadSeccompFilter, posixSpawn, acceptUnix, fsMount, schedSetattr, ioprioSet, personality, schedSetaffinity, sendFds,
+  recvFds,
 };
 
 export type Syscalls = typeof realSyscalls;

@@ -62,7 +62,10 @@ fuzz_seed=${BUNKER_FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 echo "fuzz seed: ${fuzz_seed}"
 suite fuzz node_modules/.bin/bun tests/fuzz/fuzz.ts --cases 300 --max-exec 30 --seed "$fuzz_seed"
 if [[ -f board/lane.ts && ${BUNKER_SKIP_BOARD:-} != 1 ]]; then
-  suite board node_modules/.bin/bun board/lane.ts
+  # The lane ends with the host-side board tests, among them the process-checkpoint scenarios (tests/board/criu.test.ts:
+  # four boots of two boards, one power cut in mid-checkpoint at a moment drawn from a fresh seed, printed). The full
+  # count of such cuts: npm run test:board:criu-cuts -- --cuts N.
+  CRIU_SEED=$((RANDOM * 32768 + RANDOM)) suite board node_modules/.bin/bun board/lane.ts
   # Real power cuts on the board, a few with a fresh seed each run (printed); `npm run test:power-cuts` does 20 + 10.
   suite "board power cuts" node_modules/.bin/bun tests/board/checkpoint-cuts.ts --journal-cuts 3 --ckpt-cuts 2 --seed $((RANDOM * 32768 + RANDOM))
   # The service manager on the board: one power cut during an apply and one during a change (a fresh seed each run,

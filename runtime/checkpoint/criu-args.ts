@@ -1,6 +1,6 @@
 // The command lines of a CRIU dump and restore of a container's process tree, with the options runc gives CRIU for
 // the same job: the cgroups managed and re-rooted, the mounts from outside the container declared external by their
-// destination, the stdio from outside declared and handed back, file locks kept.
+// destination, the stdio and the joined namespaces from outside declared and handed back, file locks kept.
 
 export interface DumpRequest {
   /** Host PID of the container's init: the root of the tree. */
@@ -17,6 +17,8 @@ export interface DumpRequest {
   mounts: readonly string[];
   /** Keys of open files outside the container's mounts (`file[MNT:INODE]`). */
   files: readonly string[];
+  /** The namespaces it joined (`net[INODE]:KEY`). */
+  namespaces: readonly string[];
   verbose?: boolean;
 }
 
@@ -31,7 +33,7 @@ export interface RestoreRequest {
   cgroupRoot: string;
   /** Each external mount's key (its destination) and the host path that now provides it. */
   mounts: readonly { key: string; source: string }[];
-  /** bunker's fds that stand in for the dumped pipes and files, by the key CRIU dumped them under. */
+  /** bunker's fds that stand in for the dumped pipes, files and joined namespaces, by the key CRIU dumped them under. */
   inherit: readonly { fd: number; key: string }[];
   verbose?: boolean;
 }
@@ -53,7 +55,7 @@ export const dumpArgs = (r: DumpRequest): string[] => [
   "--leave-running",
   "--file-locks",
   ...r.mounts.flatMap((m) => ["--external", `mnt[${m}]:${m}`]),
-  ...r.files.flatMap((f) => ["--external", f]),
+  ...[...r.files, ...r.namespaces].flatMap((f) => ["--external", f]),
 ];
 
 export const restoreArgs = (r: RestoreRequest): string[] => [

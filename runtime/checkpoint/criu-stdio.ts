@@ -36,6 +36,7 @@ export const describeStdio = (host: ProcessHost, pid: number, id: string): Stdio
       continue;
     }
     const st = host.stat(`/proc/${pid}/fd/${fd}`);
+    if (!st) throw new Error(`Checkpoint '${id}': the init's fd ${fd} closed while bunker read it`);
     if ((st.mode & S_IFMT) === S_IFCHR && TTY_MAJORS.has(major(st.rdev))) refuse(`the terminal '${link}'`);
     out.push({ fd, kind: "file", key: `file[${Number(mnt).toString(16)}:${st.ino.toString(16)}]` });
   }

@@ -20,9 +20,10 @@ export interface Criu {
   check(args?: readonly string[]): CriuCheck;
   /**
    * Runs `criu ARGS`, which log to `log`; throws `CriuFailed` with the errors of the log. `inheritStdio` hands CRIU
-   * bunker's own fds 0-2 (a restore gives them to the restored tree in place of the dumped stdio).
+   * bunker's own fds 0-2 (a restore gives them to the restored tree in place of the dumped stdio); `fds` become
+   * CRIU's fds 3, 4, ... (the joined namespaces a restore hands it).
    */
-  run(args: readonly string[], opts: { log: string; inheritStdio?: boolean }): Promise<void>;
+  run(args: readonly string[], opts: { log: string; inheritStdio?: boolean; fds?: readonly number[] }): Promise<void>;
 }
 
 export class CriuFailed extends Error {
@@ -59,7 +60,7 @@ export const hostCriu = (): Criu => {
     },
     async run(args, opts) {
       const stdio = opts.inheritStdio ? "inherit" : "ignore";
-      const proc = Bun.spawn([located(), ...args], { env: env(), stdin: stdio, stdout: stdio, stderr: opts.inheritStdio ? "inherit" : "pipe" });
+      const proc = Bun.spawn([located(), ...args], { env: env(), stdio: [stdio, stdio, opts.inheritStdio ? "inherit" : "pipe", ...(opts.fds ?? [])] });
       const stderr = opts.inheritStdio ? Promise.resolve("") : new Response(proc.stderr as ReadableStream).text();
       const code = await proc.exited;
       if (code === 0) return;

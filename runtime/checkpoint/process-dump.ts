@@ -1,14 +1,16 @@
 // The process part of `bunker checkpoint --process`: CRIU dumps the container's whole process tree (frozen by the
 // caller) into a scratch directory beside the checkpoint file, described as CRIU needs it (external mounts, stdio,
-// cgroup root); the caller packs the images into the checkpoint file and removes the scratch directory.
+// joined namespaces, cgroup root); the caller packs the images into the checkpoint file and removes the scratch directory.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { CgroupManager } from "../cgroups/manager.ts";
 import { limitsViewDir, type ContainerRecord } from "../container/record.ts";
 import type { ProcessImage } from "../durable/checkpoint-records.ts";
 import type { Config } from "../spec/config.ts";
+import { namespacePath } from "../spec/namespaces.ts";
 import { dumpArgs } from "./criu-args.ts";
 import { externalMountCandidates, mountedExternals } from "./criu-mounts.ts";
+import { dumpedNamespaces, joinedNamespaces } from "./criu-namespaces.ts";
 import { describeStdio } from "./criu-stdio.ts";
 import type { ProcessHost } from "./process-host.ts";
 import { debugEnabled } from "../debug.ts";
@@ -23,6 +25,8 @@ export interface PlannedDump {
   freezer: string;
   /** External file keys among the stdio. */
   files: string[];
+  /** The namespaces it joined, as CRIU's `--external` values. */
+  namespaces: string[];
 }
 
 /** Everything checked and gathered before the container is frozen: a refusal leaves it untouched. */
@@ -38,9 +42,11 @@ export const planDump = (o: { root: string; rec: ContainerRecord; config: Config
   const mountinfo = host.read(`/proc/${rec.pid}/mountinfo`) ?? fail(`its init (pid ${rec.pid}) is gone`);
   const mounts = mountedExternals(externalMountCandidates(config, rec.bundle, limitsViewDir(o.root, rec.id)), mountinfo).map((m) => m.key);
   const stdio = describeStdio(host, rec.pid, rec.id);
+  const namespaces = dumpedNamespaces(joinedNamespaces(config, fail), (t) => host.readlink(namespacePath(rec.pid, t)), (p) => host.stat(p)?.ino, fail);
   return {
     freezer: freezer!,
     files: stdio.flatMap((s) => (s.kind === "file" && s.key ? [s.key] : [])),
+    namespaces,
     image: { criu, arch: host.machine, kernel: host.kernel, pid: rec.pid, cgroup: cgroup.path, mounts, stdio },
   };
 };
@@ -63,6 +69,7 @@ export const dumpProcesses = async (host: ProcessHost, plan: PlannedDump, scratc
         cgroupRoot: plan.image.cgroup,
         mounts: plan.image.mounts,
         files: plan.files,
+        namespaces: plan.namespaces,
         verbose: debugEnabled(),
       }),
       { log: join(work, "dump.log") },

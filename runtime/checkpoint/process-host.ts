@@ -1,6 +1,7 @@
 // What a process checkpoint and its restore need from the machine: CRIU, a few /proc files, a bind mount for the
-// restore's root, and the machine's name. The real one here; the unit tests use a recording fake.
-import { readFileSync, readlinkSync, statSync } from "node:fs";
+// restore's root, the files of joined namespaces, and the machine's name. The real one here; the unit tests use a
+// recording fake.
+import { closeSync, openSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { machine, release } from "node:os";
 import { MNT_DETACH, MS } from "../../ffi/constants.ts";
 import { mount, umount2 } from "../../ffi/mount.ts";
@@ -18,8 +19,11 @@ export interface ProcessHost {
   read(path: string): string | undefined;
   /** readlink(2) of a /proc/PID/fd entry, or undefined when the fd is closed. */
   readlink(path: string): string | undefined;
-  /** stat(2), following links. */
-  stat(path: string): FileFacts;
+  /** stat(2), following links; undefined when the path does not exist. */
+  stat(path: string): FileFacts | undefined;
+  /** A read-only fd of `path` (a namespace file to hand CRIU), and its close. */
+  open(path: string): number;
+  close(fd: number): void;
   /** A recursive bind mount of `source` on `target`, made read-only when asked. */
   bindMount(source: string, target: string, readonly: boolean): void;
   /** Detaches the mount at `target`. */
@@ -43,9 +47,11 @@ export const realProcessHost = (): ProcessHost => ({
   read: (path) => orUndefined(() => readFileSync(path, "utf8")),
   readlink: (path) => orUndefined(() => readlinkSync(path)),
   stat(path) {
-    const st = statSync(path, { bigint: true });
-    return { ino: st.ino, mode: Number(st.mode), rdev: st.rdev };
+    const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return st && { ino: st.ino, mode: Number(st.mode), rdev: st.rdev };
   },
+  open: (path) => openSync(path, "r"),
+  close: (fd) => closeSync(fd),
   bindMount(source, target, readonly) {
     mount(source, target, null, MS.BIND | MS.REC, null);
     try {

@@ -1,7 +1,8 @@
 // The process part of `bunker restore` for a process checkpoint: CRIU's images come out of the checkpoint file into a
 // scratch directory, CRIU puts the process tree back into a container bunker has prepared (state, cgroup, limits
-// view), with the container's rootfs as its root, the external mounts bound from this host's paths and bunker's own
-// stdio standing in for the dumped pipes and files; bunker then owns the tree. The caller has restored the bundle.
+// view), with the container's rootfs as its root, the external mounts bound from this host's paths, bunker's own
+// stdio standing in for the dumped pipes and files, and the namespaces its config joins opened from their paths;
+// bunker then owns the tree. The caller has restored the bundle.
 import { mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cgroupManager } from "../cgroups/host-manager.ts";
@@ -13,6 +14,7 @@ import type { CheckpointContents } from "./checkpoint-file.ts";
 import { unwind } from "../container/unwind.ts";
 import { restoreArgs } from "./criu-args.ts";
 import { externalMountCandidates, restoreMounts } from "./criu-mounts.ts";
+import { joinedNamespaces } from "./criu-namespaces.ts";
 import { inheritedStdio } from "./criu-stdio.ts";
 import { scratchDir } from "./process-dump.ts";
 import type { ProcessHost } from "./process-host.ts";
@@ -46,6 +48,7 @@ export const checkRestorable = (o: Omit<RestoreProcessesOptions, "contents"> & {
   const layout = cgroupManager({ cgroupsPath: o.config.linux?.cgroupsPath, id: o.id }).layout;
   if (layout !== "v2") fail(`bunker drives CRIU on cgroup v2 only (this host's layout is ${layout})`);
   restoreMounts(externalMountCandidates(o.config, o.bundle, limitsViewDir(o.root, o.id)), image.mounts);
+  for (const j of joinedNamespaces(o.config, fail)) if (!o.host.stat(j.path)) fail(`the ${j.type} namespace '${j.path}' its config joins does not exist here`);
   return image;
 };
 
@@ -65,22 +68,27 @@ export const restoreProcesses = async (o: RestoreProcessesOptions): Promise<Cont
     const mounts = restoreMounts(externalMountCandidates(o.config, o.bundle, shell.limitsDir), image.mounts);
     const pidFile = join(work, "init.pid");
     const log = join(work, "restore.log");
+    const joined = joinedNamespaces(o.config, fail);
+    const inherit = [...inheritedStdio(image.stdio), ...joined.map((j, i) => ({ fd: 3 + i, key: j.key }))];
     // CRIU wants its root to be a mount point whose parent is not overmounted: the rootfs bound on a directory of ours.
     mkdirSync(mountpoint);
+    const fds: number[] = [];
     try {
+      for (const j of joined) fds.push(o.host.open(j.path));
       // Read-only as the container had it: CRIU restores every mount but this one, its root, from the images.
       o.host.bindMount(resolve(o.bundle, o.config.root.path), mountpoint, o.config.root.readonly ?? false);
       debug("restore: root bound, CRIU restores");
       try {
         await o.host.criu.run(
-          restoreArgs({ images, work, log, root: mountpoint, pidFile, cgroupRoot: shell.cgroup.path, mounts, inherit: inheritedStdio(image.stdio), verbose: debugEnabled() }),
-          { log, inheritStdio: true },
+          restoreArgs({ images, work, log, root: mountpoint, pidFile, cgroupRoot: shell.cgroup.path, mounts, inherit, verbose: debugEnabled() }),
+          { log, inheritStdio: true, fds },
         );
       } catch (err) {
         await unwind(err, [() => o.host.unmount(mountpoint)]);
       }
       o.host.unmount(mountpoint);
     } finally {
+      for (const fd of fds) o.host.close(fd);
       rmdirSync(mountpoint);
     }
     debug("restore: CRIU done");

@@ -3,8 +3,9 @@
 // board: paths come from the checkpoint's own config.json.
 import { Type, type Static } from "@sinclair/typebox";
 import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../durable/atomic-file.ts";
+import { fsStorage } from "../durable/storage.ts";
 import { deleteContainer } from "../container/delete.ts";
 import { readRecord } from "../container/record.ts";
 import { runContainer } from "../container/run.ts";
@@ -56,9 +57,12 @@ export const restoreContainer = async (opts: RestoreContainerOptions): Promise<C
   // A process restore that cannot work here is refused before the bundle is touched.
   if (host) checkRestorable({ root: opts.root, id: opts.id, bundle, file: opts.file, contents, config: parseConfig(parseJson(contents.config, "the checkpoint's config.json"), bundle), host });
   await clearId(opts.root, opts.id);
-  mkdirSync(bundle, { recursive: true });
+  // The bundle must survive a power cut as the journal says it does (`resume` starts from it): a bundle made here keeps
+  // its name, and its config.json is synced, as its trees are.
+  const made = mkdirSync(bundle, { recursive: true });
+  if (made) for (let d = bundle; d.length >= made.length; d = dirname(d)) fsStorage().fsyncDir(dirname(d));
   const configPath = join(bundle, "config.json");
-  writeFileAtomic(configPath, contents.config);
+  writeFileAtomic(configPath, contents.config, { durable: true });
   const trees = stateTrees(bundle, JSON.parse(contents.config)).map((t) => ({
     ...t,
     ...restoreTree(opts.file, t.name, t.dir, { contents, replace: true }),

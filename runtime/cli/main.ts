@@ -6,8 +6,9 @@ import { commandNames, commands } from "./commands/index.ts";
 import { canBeValue, flagBool, flagString, journalDir, parseArgs } from "./parse.ts";
 import { helpText, globalFlags, mainHelp } from "./help.ts";
 import { reportError } from "./report.ts";
+import { launchAheadFor } from "./launch-ahead.ts";
 import { VERSION } from "../version.ts";
-import { DEBUG_ENV } from "../debug.ts";
+import { debug, DEBUG_ENV } from "../debug.ts";
 import { DEFAULT_ROOT, defaultJournalDir } from "../container/journal-dir.ts";
 import { DEFAULT_NETWORK_ENV } from "../network/env.ts";
 import { DEFAULT_IMAGE_STORE } from "../../image/store/layout.ts";
@@ -70,7 +71,14 @@ export const main = async (argv: string[]): Promise<number> => {
   let command: Command | undefined;
   let opts: GlobalOptions | undefined;
   try {
+    const ahead = splitGlobal(argv);
+    // Before the command's modules load: create and run start their setup stage now (launch-ahead.ts), which sees
+    // --debug in its environment.
+    if (ahead.global.includes("--debug")) process.env[DEBUG_ENV] = "1";
+    debug("cli: main loaded");
+    if (ahead.name !== undefined) await launchAheadFor(ahead.name, ahead.rest);
     const line = await parseCommandLine(argv);
+    debug(`cli: ${ahead.name} loaded`);
     const g = line.global;
     if (line.action === "version") {
       console.log(`bunker version ${VERSION}\nspec: 1.2.0`);

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { CgroupManager } from "../cgroups/manager.ts";
 import { checkNamespacePaths } from "../process/namespace-paths.ts";
 import { buildPlan, hookSteps } from "../process/build-plan.ts";
-import { EARLY_ENV, encodeEarly } from "../process/early.ts";
+import { setupSpawnOptions, stageLaunch, uncheckedLaunch, type StageLaunch } from "../process/stage-launch.ts";
 import { encode } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
@@ -69,17 +69,37 @@ const pidNamespaceOf = (config: Config): "new" | string | null => {
 export const createContainer = async (opts: CreateOptions, env: ContainerEnv = hostEnv): Promise<Created> => {
   checkId(opts.id);
   const bundle = resolve(opts.bundle);
-  const bundleConfig = env.config.load(bundle);
-  checkNamespacePaths(bundleConfig.linux?.namespaces ?? []);
-  if (bundleConfig.process.terminal && !opts.console)
-    throw new Error("process.terminal is true: give --console-socket, or run the container in the foreground");
-  const terminal = bundleConfig.process.terminal ? opts.console : undefined;
-  env.state.makeDir(opts.root, opts.id);
-  const dir = stateDir(opts.root, opts.id);
-  const cleanups: (() => unknown)[] = [() => env.state.removeDir(opts.root, opts.id)];
-  const lock = env.state.lock(opts.root, opts.id);
-  cleanups.push(() => lock.release());
+  const document = env.config.read(bundle);
+  let procTakesPidns: boolean | undefined;
+  const takesPidns = (): boolean => (procTakesPidns ??= env.stages.procTakesPidns());
+  // The stage starts first and loads while the config is checked and the cgroup made (it waits for its plan); a
+  // config that fails the check kills it, as any failure below does.
+  const spawn = (launch: StageLaunch, oomScoreAdj: number | null | undefined): StageProcess => env.stages.spawn(setupSpawnOptions(launch, oomScoreAdj, opts.stdio));
+  const unchecked = uncheckedLaunch(document, takesPidns);
+  const launched = unchecked?.launch;
+  let stage = unchecked && spawn(unchecked.launch, unchecked.oomScoreAdj);
+  debug("create: stage spawned");
+  /** That init, held by a pidfd until it has been waited for: it is not our child yet, its PID could be reused. */
+  let init: ProcessHandle | undefined;
+  const stopStage = async (): Promise<void> => {
+    init?.signal(9);
+    init?.close();
+    stage?.proc.kill(9);
+    await stage?.proc.exited;
+  };
+  const cleanups: (() => unknown)[] = [];
   try {
+    const bundleConfig = env.config.check(document, bundle);
+    debug("create: config checked");
+    checkNamespacePaths(bundleConfig.linux?.namespaces ?? []);
+    if (bundleConfig.process.terminal && !opts.console)
+      throw new Error("process.terminal is true: give --console-socket, or run the container in the foreground");
+    const terminal = bundleConfig.process.terminal ? opts.console : undefined;
+    env.state.makeDir(opts.root, opts.id);
+    const dir = stateDir(opts.root, opts.id);
+    cleanups.push(() => env.state.removeDir(opts.root, opts.id));
+    const lock = env.state.lock(opts.root, opts.id);
+    cleanups.push(() => lock.release());
     const network = env.network.prepare(bundleConfig, { id: opts.id, stateDir: dir, ...(opts.annotations ? { overrides: opts.annotations } : {}), ...(opts.network ? { env: opts.network } : {}) });
     const { config } = network.prepared;
     const record: ContainerRecord = {
@@ -94,68 +114,66 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     cleanups.push(() => cgroup.destroy());
     cgroup.create();
     cgroup.apply(config.linux?.resources ?? {});
+    debug("create: cgroup made");
     const state = (pid: number, status: string): string => JSON.stringify(ociState(record, status, pid));
     const { pair, target, socketPath } = consoleFor(terminal);
     if (pair) cleanups.push(() => pair.close());
     const pidns = pidNamespaceOf(config);
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
     const host = env.stages.openHostFiles({ cgroupProcs: placement.stage, start: { dir, name: START_SOCKET }, console: target, idmapped: idmapRequests(config, bundle) });
+    cleanups.push(() => host.close());
+    debug("create: host files open");
     const plan = buildPlan({
       id: opts.id, bundle, config: withLimitsView(config, env.state.renderLimitsView(opts.root, opts.id, config.linux?.resources)), consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: "", // the init's pid is known once the stage runs: see `hookState`
-      procTakesPidns: pidns !== null && pidns !== "new" && env.stages.procTakesPidns(), nullStdio: opts.nullStdio ?? false,
+      procTakesPidns: pidns !== null && pidns !== "new" && takesPidns(), nullStdio: opts.nullStdio ?? false,
     });
-    debug("create: spawn stage");
-    let stage: StageProcess;
-    try {
-      // The stage starts in the container's PID namespace, unless it makes it itself (spawnInit) or spawns the program
-      // into the one it joins (spawnProcess).
-      stage = env.stages.spawn({ pid: plan.spawnInit || plan.spawnProcess ? null : pidns, stageName: "setup", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: config.process.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
-    } finally {
-      host.close();
+    // The network may change linux.namespaces, but never what the stage was started with (PID, user, time).
+    const launch = stageLaunch(config.linux?.namespaces ?? [], takesPidns);
+    if (stage && (launch.pid !== launched?.pid || launch.early !== launched.early)) {
+      await stopStage();
+      stage = undefined;
     }
+    stage ??= spawn(launch, config.process.oomScoreAdj ?? null);
+    const spawned = stage;
+    // From here on in the order of the steps: the network's cleanups (pushed later) run while the init lives.
+    cleanups.push(stopStage);
     /** Host PID of the container's init: the stage itself, or the init it started in a user-owned PID namespace. */
-    let initPid = stage.proc.pid;
-    /** That init, held by a pidfd until create is done: it is not our child, its PID could be reused. */
-    let init: ProcessHandle | undefined;
+    let initPid = spawned.proc.pid;
     // What every hook of create and start sees: the spec's "created" (the environment is made; runc says
     // "creating", crun "created"), with the init's pid.
     const hookState = (): string => state(initPid, "created");
-    cleanups.push(async () => {
-      init?.signal(9);
-      init?.close();
-      stage.proc.kill(9);
-      await stage.proc.exited;
-    });
-    stage.channel.send(encode({ t: "plan", plan: { ...plan, stateJson: hookState() } }));
+    spawned.channel.sendWithFds(encode({ t: "plan", plan: { ...plan, stateJson: hookState() } }), host.fds);
+    debug("create: plan sent");
     // In the thread pool, while the stage starts up: such a write waits out an RCU grace period (~10 ms here).
-    const placed = Promise.all(placement.parent.map((file) => env.stages.place(file, stage.proc.pid)));
+    const placed = Promise.all(placement.parent.map((file) => env.stages.place(file, spawned.proc.pid)));
     placed.catch(() => {}); // awaited below; this keeps an early rejection from being reported as unhandled
     for (;;) {
-      const line = stage.channel.receive();
+      const line = spawned.channel.receive();
       if (line === undefined) {
-        const code = await stage.proc.exited;
+        const code = await spawned.proc.exited;
         throw new Error(`The setup stage exited before it was ready (exit status ${code})`);
       }
       const msg = decodeStage(line);
       if (msg.t === "failed") throw new StageFailedError(msg);
       if (msg.t === "userns-ready") {
-        env.stages.writeIdMaps(stage.proc.pid, config.linux?.uidMappings ?? [], config.linux?.gidMappings ?? []);
-        stage.channel.send(encode({ t: "continue" }));
+        env.stages.writeIdMaps(spawned.proc.pid, config.linux?.uidMappings ?? [], config.linux?.gidMappings ?? []);
+        spawned.channel.send(encode({ t: "continue" }));
       } else if (msg.t === "init-spawned") {
         initPid = msg.pid;
         init = env.processes.open(msg.pid, () => env.processes.isRunning(msg.pid));
         // The init is already in the user namespace, as root there.
-        stage.channel.send(encode({ t: "plan", plan: { ...plan, stateJson: hookState(), early: [], newUserNamespace: false, spawnInit: false } }));
+        spawned.channel.sendWithFds(encode({ t: "plan", plan: { ...plan, stateJson: hookState(), early: [], newUserNamespace: false, spawnInit: false } }), host.fds);
       } else if (msg.t === "mounts-ready") {
         const json = hookState();
         env.hooks.run("prestart", hookSteps(config.hooks?.prestart), json);
         env.hooks.run("createRuntime", hookSteps(config.hooks?.createRuntime), json);
-        stage.channel.send(encode({ t: "continue" }));
+        spawned.channel.send(encode({ t: "continue" }));
       } else break;
     }
     debug("create: stage ready");
+    host.close();
     await placed.catch((err: unknown) => {
       throw new Error("Placing the setup stage in its cgroup failed", { cause: err });
     });
@@ -177,15 +195,24 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     // The pid file first: a create that fails on it must leave no `created` record in the journal.
     if (record.pidFile) env.state.writePidFile(record.pidFile, initPid);
     env.journal.record(opts.journal, [{ kind: "created", id: opts.id, bundle, pid: initPid }]);
-    init?.close();
     lock.release();
-    // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited.
-    const exited = async (pid = initPid): Promise<number> => {
-      await stage.proc.exited;
-      return pid === stage.proc.pid ? exitStatusOf(stage.proc) : env.processes.waitFor(pid);
+    // An init started by the stage is our child (we are its subreaper: see run.ts) once the stage has exited. It
+    // stays held by its pidfd until it has been waited for, so that a subreaper's orphan reaper leaves it alone.
+    const release = (): void => {
+      init?.close();
+      init = undefined;
     };
-    return { record, stage, cgroup, exited, ...(pair ? { console: pair } : {}) };
+    const exited = async (pid = initPid): Promise<number> => {
+      try {
+        await spawned.proc.exited;
+        return pid === spawned.proc.pid ? exitStatusOf(spawned.proc) : await env.processes.waitFor(pid);
+      } finally {
+        release();
+      }
+    };
+    return { record, stage: spawned, cgroup, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {
-    return unwind(err, cleanups);
+    // A stage started ahead, before the step that orders its cleanup, goes first.
+    return unwind(err, cleanups.includes(stopStage) ? cleanups : [...cleanups, stopStage]);
   }
 };

@@ -7,6 +7,7 @@ import { DamagedStateError, NoSuchContainerError } from "./record.ts";
 import { removeDamaged } from "./remove-damaged.ts";
 import { ociState, statusOf } from "./status.ts";
 import { describeError, warnOnStderr } from "../errors.ts";
+import { debug } from "../debug.ts";
 
 /** As runc and crun: a forced delete of what is not there (any more) is done (containerd's shim asks after every
  * delete); without --force it is an error. */
@@ -57,8 +58,10 @@ export const deleteContainer = async (
     } finally {
       init?.close();
     }
+    debug("delete: killed");
     // A freeze that failed before the kill is a warning, not a lost error.
     await cgroup.destroy(onWarning);
+    debug("delete: cgroup removed");
     // Bounded; a zombie of a foreground parent counts as gone.
     for (let i = 0; i < 200 && env.processes.isAlive(rec.pid, rec.startTime); i++) await env.clock.sleep(5);
     // Once no process of the container is left: the namespace pin is the last holder of its network namespace.

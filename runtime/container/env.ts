@@ -18,10 +18,11 @@ import { openHostFiles, type HostFiles, type HostPaths } from "../process/host-f
 import { writeIdMaps } from "../process/id-maps.ts";
 import type { HookStep } from "../process/plan.ts";
 import { openProcess, type ProcessHandle } from "../process/process-handle.ts";
-import { spawnStage, type SpawnOptions, type StageProcess } from "../process/spawn-stage.ts";
+import { spawnOrTakeAhead } from "../process/ahead.ts";
+import type { SpawnOptions, StageProcess } from "../process/spawn-stage.ts";
 import { waitForPid } from "../process/wait-pid.ts";
 import type { LinuxIDMapping, Mount } from "../spec/config.ts";
-import { loadConfig, type Config } from "../spec/config.ts";
+import { parseConfig, readConfig, type Config } from "../spec/config.ts";
 import type { LinuxResources } from "../spec/resources.ts";
 import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
@@ -86,7 +87,8 @@ export interface ContainerEnv {
   };
   journal: { record(dir: string | null, changes: readonly LifecycleChange[]): void };
   clock: { now(): Date; sleep(ms: number): Promise<void> };
-  config: { load(bundle: string): Config };
+  /** `read` gives the bundle's config.json as parsed JSON, not checked yet; `check` checks it. */
+  config: { read(bundle: string): unknown; check(document: unknown, bundle: string): Config };
   /** The container's network (runtime/network: CNI plugins, its cache, the socket policy's programs). */
   network: {
     /** The config with `overrides` over its annotations, and the network's changes to it (namespaces, /etc files). */
@@ -158,7 +160,7 @@ export const hostEnv: ContainerEnv = {
   },
   stages: {
     openHostFiles,
-    spawn: spawnStage,
+    spawn: spawnOrTakeAhead,
     procTakesPidns,
     writeIdMaps,
     place: (file, pid) => writeFile(file, String(pid)),
@@ -166,7 +168,7 @@ export const hostEnv: ContainerEnv = {
   hooks: { run: runHooks, runWarning: runHooksWarning },
   journal: { record: recordChanges },
   clock: { now: () => new Date(), sleep: (ms) => Bun.sleep(ms) },
-  config: { load: loadConfig },
+  config: { read: readConfig, check: parseConfig },
   network: {
     prepare: (config, o) => prepareContainerNetwork(config, o),
     connect: (n, c) => connectNetwork(n, c),

@@ -1,18 +1,18 @@
 // `exec`: a new process in a running container, made by a setup stage that joins its namespaces and cgroup.
 import { buildExecPlan } from "../process/build-exec-plan.ts";
 import { personalityOf } from "../process/build-plan.ts";
-import { EARLY_ENV, encodeEarly } from "../process/early.ts";
+import { EARLY_ENV, earlySteps, encodeEarly } from "../process/early.ts";
 import { planPlacement } from "../process/cgroup-placement.ts";
 import { consoleFor, type ConsolePair, type ConsoleRequest } from "./console.ts";
 import { encode } from "../process/messages.ts";
 import { decodeStage } from "../process/stage-messages.ts";
-import type { StageProcess } from "../process/spawn-stage.ts";
 import { parseProcess, type Config, type Process } from "../spec/config.ts";
 import { StageFailedError } from "./stage-failed.ts";
 import { namespacePath } from "../spec/namespaces.ts";
 import { hostEnv, type ContainerEnv } from "./env.ts";
 import { unwind } from "./unwind.ts";
 import { ociState, requireStatus } from "./status.ts";
+import type { ProcessHandle } from "../process/process-handle.ts";
 
 export interface ExecOptions {
   root: string;
@@ -57,16 +57,25 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
     type: n.type,
     path: n.type === "pid" && status === "created" ? `/proc/${rec.pid}/ns/pid_for_children` : namespacePath(rec.pid, n.type),
   }));
-  const procsFiles = env.cgroups.manager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
   if (proc.terminal && !opts.console) throw new Error("A terminal needs --console-socket when exec detaches");
-  const terminal = proc.terminal ? opts.console : undefined;
-  const { pair, target, socketPath } = consoleFor(terminal);
-  // Everything joined by the exec stage itself: an exec is not held to the memory floor of a container start.
-  const joinFiles = planPlacement(procsFiles, true).stage;
-  const cleanups: (() => unknown)[] = [];
-  if (pair) cleanups.push(() => pair.close());
+  if (!opts.detach) env.processes.becomeSubreaper();
+  // Started first: it loads while the cgroup files are opened and the plan is made.
+  const stage = env.stages.spawn({ pid: null, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(earlySteps(namespaces)) }, oomScoreAdj: proc.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
+  const cleanups: (() => unknown)[] = [
+    async () => {
+      stage.proc.kill(9);
+      await stage.proc.exited;
+    },
+  ];
   try {
+    const procsFiles = env.cgroups.manager({ cgroupsPath: rec.cgroupsPath, id: rec.id }).procsFiles();
+    const terminal = proc.terminal ? opts.console : undefined;
+    const { pair, target, socketPath } = consoleFor(terminal);
+    if (pair) cleanups.push(() => pair.close());
+    // Everything joined by the exec stage itself: an exec is not held to the memory floor of a container start.
+    const joinFiles = planPlacement(procsFiles, true).stage;
     const host = env.stages.openHostFiles({ cgroupProcs: joinFiles, start: null, console: target });
+    cleanups.push(() => host.close());
     const plan = buildExecPlan({
       id: rec.id,
       bundle: rec.bundle,
@@ -79,33 +88,32 @@ export const execInContainer = async (opts: ExecOptions, env: ContainerEnv = hos
       cgroupProcs: joinFiles,
       hostFds: host.layout,
     });
-    if (!opts.detach) env.processes.becomeSubreaper();
-    let stage: StageProcess;
-    try {
-      stage = env.stages.spawn({ pid: null, stageName: "exec", env: { [EARLY_ENV]: encodeEarly(plan.early) }, extraFds: host.fds, oomScoreAdj: proc.oomScoreAdj, ...(opts.stdio ? { stdio: opts.stdio } : {}) });
-    } finally {
-      host.close();
-    }
-    cleanups.push(async () => {
-      stage.proc.kill(9);
-      await stage.proc.exited;
-    });
     let pid: number | undefined;
+    /** The program, held by a pidfd from now until it has been waited for: a subreaper's orphan reaper leaves it. */
+    let held: ProcessHandle | undefined;
     try {
-      stage.channel.send(encode({ t: "plan", plan }));
+      stage.channel.sendWithFds(encode({ t: "plan", plan }), host.fds);
+      host.close();
       for (let line = stage.channel.receive(); pid === undefined; line = stage.channel.receive()) {
         if (line === undefined) throw new Error(`The exec stage exited before it started the program (exit status ${await stage.proc.exited})`);
         const msg = decodeStage(line);
         if (msg.t === "failed") throw new StageFailedError(msg);
         if (msg.t === "spawned") pid = msg.pid;
       }
+      // Still the stage's child: its PID cannot have been reused.
+      if (!opts.detach) held = env.processes.open(pid, () => true);
     } finally {
       stage.channel.close();
     }
     // The stage exits right after it said so: then the program is ours to wait for.
     await stage.proc.exited;
     const spawned = pid;
-    return { pid: spawned, exited: () => env.processes.waitFor(spawned), ...(pair ? { console: pair } : {}) };
+    const exited = (): Promise<number> =>
+      env.processes.waitFor(spawned).finally(() => {
+        held?.close();
+        held = undefined;
+      });
+    return { pid: spawned, exited, ...(pair ? { console: pair } : {}) };
   } catch (err) {
     return unwind(err, cleanups);
   }

@@ -21,7 +21,8 @@ import { readCache } from "../network/cache.ts";
 import { checkNetworkList } from "../network/cni.ts";
 import { runtimeConfOf } from "../network/attachment.ts";
 import { sweepNetworks, type Swept } from "../network/sweep.ts";
-import { stateDir, type ContainerRecord } from "./record.ts";
+import { lockContainer } from "./lock.ts";
+import { readRecord, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 
 export interface ContainerNetwork {
   prepared: Prepared;
@@ -99,15 +100,26 @@ export const updateNetwork = (
   return { annotations, network };
 };
 
-/** The daemon's check of an adopted container: its policy programs still attached (put back where not). */
-export const readoptPolicy = (rec: ContainerRecord, sys: NetworkSys = hostNetworkSys()): string | undefined => {
-  const policy = rec.network?.policy;
-  const request = recordRequest(rec);
-  if (!policy || !request?.policy) return undefined;
-  const missing = missingPolicyPrograms(policy.dir, policy.programs, sys.bpf);
-  if (!missing.length) return undefined;
-  applySockPolicy(policy.dir, request.policy, sys.bpf);
-  return `Container '${rec.id}': the socket policy's ${missing.join(", ")} program${missing.length > 1 ? "s were" : " was"} no longer attached and was attached again`;
+/**
+ * The daemon's check of an adopted container, under its lock: its policy programs still attached (put back where
+ * not, and the new program ids recorded, so that the next check compares with what is attached). Returns what to
+ * report.
+ */
+export const readoptPolicy = (root: string, id: string, sys: NetworkSys = hostNetworkSys()): string | undefined => {
+  const lock = lockContainer(root, id);
+  try {
+    const rec = readRecord(root, id);
+    const policy = rec.network?.policy;
+    const request = recordRequest(rec);
+    if (!policy || !request?.policy) return undefined;
+    const missing = missingPolicyPrograms(policy.dir, policy.programs, sys.bpf);
+    if (!missing.length) return undefined;
+    const programs = applySockPolicy(policy.dir, request.policy, sys.bpf);
+    writeRecord(root, { ...rec, network: { ...rec.network, policy: { dir: policy.dir, programs } } });
+    return `Container '${id}': the socket policy's ${missing.join(", ")} program${missing.length > 1 ? "s were" : " was"} no longer attached and was attached again`;
+  } finally {
+    lock.release();
+  }
 };
 
 /** CHECK of the container's CNI attachment, from its cache entry (nothing without one). */

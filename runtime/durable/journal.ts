@@ -66,6 +66,7 @@ export const openStateJournal = (dir: string, storage: Storage = fsStorage(), op
       for (const c of snap.containers) model.containers.set(c.id, c);
       if (snap.target) model.target = snap.target;
       if (snap.step) model.step = snap.step;
+      if (snap.ota) model.ota = snap.ota;
     } catch (err) {
       throw new Error(`Open state journal: snapshot '${paths.snap}' is unreadable`, { cause: err });
     }

@@ -2,6 +2,7 @@
 // device state they add up to.
 import { Type, type Static } from "@sinclair/typebox";
 import type { ContainerStatus } from "../spec/state.ts";
+import { OtaState } from "./ota-records.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 1024 });
 const Count = Type.Integer({ minimum: 0 });
@@ -48,9 +49,9 @@ const StepFields = {
 export const StepBegun = Type.Object({ kind: Type.Literal("stepBegun"), ...StepFields });
 export const StepEnded = Type.Object({ kind: Type.Literal("stepEnded"), ...StepFields, outcome: Type.Union([Type.Literal("done"), Type.Literal("failed")]) });
 
-export const LifecycleChange = Type.Union([Created, Started, Exited, OomKilled, Restarted, Deleted, ResourcesUpdated, Desired, Resumed, TargetSet, StepBegun, StepEnded]);
+export const LifecycleChange = Type.Union([Created, Started, Exited, OomKilled, Restarted, Deleted, ResourcesUpdated, Desired, Resumed, TargetSet, StepBegun, StepEnded, OtaState]);
 /** The changes that concern no container: the device's own. */
-export type DeviceChange = Extract<LifecycleChange, { kind: "resumed" | "target" | "stepBegun" | "stepEnded" }>;
+export type DeviceChange = Extract<LifecycleChange, { kind: "resumed" | "target" | "stepBegun" | "stepEnded" | "ota" }>;
 /** The changes that concern one container. */
 export type ContainerChange = Exclude<LifecycleChange, DeviceChange>;
 export type LifecycleChange = Static<typeof LifecycleChange>;
@@ -88,6 +89,8 @@ export const DeviceState = Type.Object({
   target: Type.Optional(TargetState),
   /** A service manager step begun and not ended. */
   step: Type.Optional(StepState),
+  /** The last over-the-air update, as its last record left it. */
+  ota: Type.Optional(OtaState),
 });
 export type DeviceState = Static<typeof DeviceState>;
 
@@ -96,6 +99,7 @@ export interface DeviceModel {
   containers: Map<string, ContainerState>;
   target?: TargetState;
   step?: StepState;
+  ota?: OtaState;
 }
 
 export const emptyModel = (): DeviceModel => ({ containers: new Map() });
@@ -114,6 +118,7 @@ const applyDeviceChange = (model: DeviceModel, change: DeviceChange): void => {
   if (change.kind === "target") model.target = { file: change.file, version: change.version, document: change.document };
   else if (change.kind === "stepBegun") model.step = { service: change.service, action: change.action, detail: change.detail };
   else if (change.kind === "stepEnded") delete model.step;
+  else if (change.kind === "ota") model.ota = structuredClone(change);
 };
 
 /** Applies a change that `refuseChange` accepted, in place. */
@@ -155,7 +160,7 @@ export const applyChange = (model: DeviceModel, change: LifecycleChange): void =
 
 /** A plain, detached copy of the state (what `state()` hands out and what snapshots hold). */
 export const deviceState = (seq: number, model: DeviceModel): DeviceState => {
-  const out: DeviceState = { seq, containers: {}, ...(model.target ? { target: { ...model.target } } : {}), ...(model.step ? { step: { ...model.step } } : {}) };
+  const out: DeviceState = { seq, containers: {}, ...(model.target ? { target: { ...model.target } } : {}), ...(model.step ? { step: { ...model.step } } : {}), ...(model.ota ? { ota: structuredClone(model.ota) } : {}) };
   for (const [id, c] of model.containers) out.containers[id] = stripUndefined({ ...c });
   return out;
 };
@@ -165,6 +170,7 @@ export const copyModel = (model: DeviceModel): DeviceModel => ({
   containers: new Map([...model.containers].map(([id, c]) => [id, { ...c }])),
   ...(model.target ? { target: model.target } : {}),
   ...(model.step ? { step: model.step } : {}),
+  ...(model.ota ? { ota: model.ota } : {}),
 });
 
 const stripUndefined = <T extends object>(o: T): T => {

@@ -3,6 +3,7 @@
 import { Type, type TSchema } from "@sinclair/typebox";
 import { codecFor, type Codec } from "./schema-codec.ts";
 import { CheckpointEnd, CheckpointHead, Chunk, ConfigText, ProcessImage, TreeEntry, TreeStart } from "./checkpoint-records.ts";
+import { OtaState } from "./ota-records.ts";
 import { ImageIndexHead, ImageName, ImagePin, ImageUse, IngestCheckpoint, UnpackedLayer } from "./image-records.ts";
 import {
   ContainerState, Created, Deleted, Desired, Exited, OomKilled, ResourcesUpdated, Restarted, Resumed, Started, StepBegun, StepEnded, StepState, TargetSet, TargetState,
@@ -34,6 +35,8 @@ const table: [number, string, TSchema][] = [
   [10, "target", TargetSet],
   [11, "stepBegun", StepBegun],
   [12, "stepEnded", StepEnded],
+  // An over-the-air update's state, whole (the journal's last one wins; a snapshot holds it as it is).
+  [13, "ota", OtaState],
   // Snapshot, and a container's state wherever it is stored.
   [16, "snapshotHead", SnapshotHead],
   [17, "container", ContainerState],

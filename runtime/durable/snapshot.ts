@@ -1,9 +1,10 @@
 // The compacted state: a header (kind snapshot, seq = last change included), a head record with the container
 // count, then one record per container; when the service manager has a target or a step in progress, a second head
-// saying which of them follow, then those records. Complete only when every announced record is present.
+// saying which of them follow, then those records; then the last over-the-air update's state, if any. Complete only when every announced record is present.
 import { ByteReader, ByteWriter, FormatError } from "./bytes.ts";
 import { decodeHeader, encodeHeader, encodeRecord, HEADER_SIZE, readRecord } from "./frame.ts";
 import type { ContainerState, DeviceModel, StepState, TargetState } from "./lifecycle.ts";
+import type { OtaState } from "./ota-records.ts";
 import { recordType, recordTypes, type RecordType } from "./record-types.ts";
 
 /** Bound on one snapshot record: a container record is well under this, a target document at most 30 KiB. */
@@ -14,12 +15,14 @@ const container = recordType("container");
 const servicesHead = recordType("snapshotServices");
 const target = recordType("targetState");
 const step = recordType("stepState");
+const ota = recordType("ota");
 
 export interface Snapshot {
   seq: number;
   containers: ContainerState[];
   target?: TargetState;
   step?: StepState;
+  ota?: OtaState;
   skipped: number;
 }
 
@@ -39,6 +42,8 @@ export const encodeSnapshot = (seq: number, model: DeviceModel): Uint8Array => {
     if (model.target) put(target, model.target);
     if (model.step) put(step, model.step);
   }
+  // Last, and alone: the snapshot is replaced whole (write, sync, rename), so it is there or the older one is.
+  if (model.ota) put(ota, model.ota);
   return w.take();
 };
 
@@ -59,6 +64,7 @@ export const decodeSnapshot = (buf: Uint8Array): Snapshot => {
     else if (rec.type === servicesHead.code) announced = servicesHead.codec.decode(r) as { target: boolean; step: boolean };
     else if (rec.type === target.code) out.target = target.codec.decode(r) as TargetState;
     else if (rec.type === step.code) out.step = step.codec.decode(r) as StepState;
+    else if (rec.type === ota.code) out.ota = ota.codec.decode(r) as OtaState;
     else if (recordTypes.has(rec.type)) throw new FormatError(`Snapshot holds a '${recordTypes.get(rec.type)!.name}' record`);
     else out.skipped++;
   }

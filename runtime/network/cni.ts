@@ -99,10 +99,18 @@ export const addNetworkList = (runner: PluginRunner, list: NetworkConfigList, rt
 
 const SUPPORTS_CHECK = new Set(["0.4.0", "1.0.0"]);
 
+/**
+ * The reference bandwidth plugin up to 1.1.x (Debian's) dereferences nil in CHECK when it has no rate to check, and
+ * panics. Given no rate, its ADD did nothing, so there is nothing for it to check.
+ */
+const idleBandwidth = (plugin: NetworkConfigList["plugins"][number], rt: RuntimeConf): boolean =>
+  plugin.type === "bandwidth" && capabilityConfig(plugin, rt)?.bandwidth === undefined && !["ingressRate", "egressRate"].some((k) => k in plugin);
+
 /** CHECK of every plugin in order; nothing when the list disables it or predates CHECK (0.4.0). */
 export const checkNetworkList = (runner: PluginRunner, list: NetworkConfigList, prevResult: CniResult, rt: RuntimeConf): void => {
   if (list.disableCheck || !SUPPORTS_CHECK.has(list.cniVersion)) return;
-  list.plugins.forEach((_, index) => {
+  list.plugins.forEach((plugin, index) => {
+    if (idleBandwidth(plugin, rt)) return;
     const c = call(list, index, "CHECK", prevResult, rt);
     checkOutput(c, runner.run(c));
   });

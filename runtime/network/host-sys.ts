@@ -7,7 +7,7 @@ import { isErrno } from "../../ffi/errno.ts";
 import { umount2, mount } from "../../ffi/mount.ts";
 import { namespaceType } from "../../ffi/namespace.ts";
 import { close } from "../../ffi/fd.ts";
-import { deleteRootQdisc, linkPeerIndex, linkSetUp, routeSocket, routeSocketIn } from "../../ffi/netlink.ts";
+import { deleteQdisc, linkPeerIndex, linkSetUp, routeSocket, routeSocketIn } from "../../ffi/netlink.ts";
 import { hostCgroupPrograms, type CgroupPrograms } from "../bpf/cgroup-program.ts";
 import { fsStorage, type Storage } from "../durable/storage.ts";
 import { hostPluginRunner, type PluginRunner } from "./cni-exec.ts";
@@ -21,7 +21,10 @@ export interface NetworkSys {
   isNetns(path: string): boolean;
   /** Sets `lo` up in the namespace at `nsPath` (index 1 in every network namespace). */
   loopbackUp(nsPath: string): void;
-  /** Removes the root qdisc of the host-side peer of `ifName` (in the namespace at `nsPath`); false when it had none. */
+  /**
+   * Removes the root and ingress qdiscs of the host-side peer of `ifName` (in the namespace at `nsPath`), which the
+   * bandwidth plugin's DEL leaves; false when it had none.
+   */
   clearPeerQdisc(nsPath: string, ifName: string): boolean;
   runner: PluginRunner;
   storage: Storage;
@@ -71,7 +74,8 @@ export const hostNetworkSys = (): NetworkSys => ({
   loopbackUp: (nsPath) => withSocket(routeSocketIn(nsPath), (fd) => linkSetUp(fd, LOOPBACK_INDEX, true)),
   clearPeerQdisc(nsPath, ifName) {
     const peer = withSocket(routeSocketIn(nsPath), (fd) => linkPeerIndex(fd, ifName));
-    return peer === undefined ? false : withSocket(routeSocket(), (fd) => deleteRootQdisc(fd, peer));
+    if (peer === undefined) return false;
+    return withSocket(routeSocket(), (fd) => [deleteQdisc(fd, peer, "root"), deleteQdisc(fd, peer, "ingress")].some(Boolean));
   },
   runner: hostPluginRunner,
   storage: fsStorage(),

@@ -1,5 +1,5 @@
 // `bunker update` of a container's rate limits, live, through the bandwidth plugin itself: DEL of that plugin alone
-// (it removes the egress ifb device), the ingress qdisc its DEL leaves on the host-side veth removed, then ADD of
+// (it removes the egress ifb device), the qdiscs its DEL leaves on the host-side veth (root and ingress) removed, then ADD of
 // that plugin alone with the new limits and the input it had at the first ADD. bunker does not shape traffic itself:
 // tc stays the plugin's, with the plugin's own qdisc parameters, and a network whose plugins shape differently still
 // works. The cache entry is rewritten with the new limits and result, so that DEL and later updates follow.

@@ -1,7 +1,8 @@
 // The plan of an `exec`: join every namespace of the running container and its cgroup, then spawn the program.
 import type { Process } from "../spec/config.ts";
 import type { NamespaceType } from "../spec/namespaces.ts";
-import { earlySteps, joinSteps, processPlan } from "./build-plan.ts";
+import { joinSteps, processPlan } from "./build-plan.ts";
+import { earlySteps } from "./early.ts";
 import type { HostFds, SeccompStep, StagePlan } from "./plan.ts";
 
 export interface ExecPlanInputs {

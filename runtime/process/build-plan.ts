@@ -13,7 +13,7 @@ import { persona } from "../spec/personality.ts";
 import { isProcRoot } from "../spec/proc-mounts.ts";
 import { ioPriorityValue, schedulerStep } from "../spec/scheduler.ts";
 import { apparmorProfileFor } from "./apparmor.ts";
-import type { EarlyStep } from "./early.ts";
+import { earlySteps } from "./early.ts";
 import type { DeviceStep, MountStep } from "../rootfs/steps.ts";
 import { seccompStep } from "./seccomp-plan.ts";
 import type { CapabilityMasks, HookStep, HostFds, StagePlan } from "./plan.ts";
@@ -74,16 +74,6 @@ export const joinSteps = (namespaces: readonly { type: NamespaceType; path?: str
     .filter((n) => n.path && n.type !== "user" && n.type !== "time" && (n.type !== "pid" || spawnProcess))
     .sort((a, b) => Number(b.type === "mount") - Number(a.type === "mount"))
     .map((n) => ({ path: n.path!, flag: NAMESPACES[n.type].flag }));
-
-/** The user namespace first (made or joined), then a time namespace to join. */
-export const earlySteps = (namespaces: readonly { type: NamespaceType; path?: string }[]): EarlyStep[] => {
-  const steps: EarlyStep[] = [];
-  const user = namespaces.find((n) => n.type === "user");
-  if (user) steps.push(user.path ? { kind: "join", flag: NAMESPACES.user.flag, path: user.path } : { kind: "new-user" });
-  const time = namespaces.find((n) => n.type === "time" && n.path);
-  if (time) steps.push({ kind: "join", flag: NAMESPACES.time.flag, path: time.path! });
-  return steps;
-};
 
 /** The part of the plan that describes the program itself; shared by `create` and `exec`. */
 export const processPlan = (proc: Process) => ({

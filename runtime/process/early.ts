@@ -5,7 +5,7 @@ import { CLONE, O, PR } from "../../ffi/constants.ts";
 import { close, open } from "../../ffi/fd.ts";
 import { setns, unshare } from "../../ffi/namespace.ts";
 import { prctl } from "../../ffi/process.ts";
-import { NAMESPACES } from "../spec/namespaces.ts";
+import { NAMESPACES, type NamespaceType } from "../spec/namespaces.ts";
 
 /** Environment variable holding the early steps: "new-user" and/or "<flag>:<path>" entries, comma-separated. */
 export const EARLY_ENV = "_BUNKER_EARLY";
@@ -24,6 +24,16 @@ export const decodeEarly = (text: string): EarlyStep[] =>
       const colon = e.indexOf(":");
       return { kind: "join", flag: Number(e.slice(0, colon)), path: e.slice(colon + 1) } as const;
     });
+
+/** The user namespace first (made or joined), then a time namespace to join. */
+export const earlySteps = (namespaces: readonly { type: NamespaceType; path?: string }[]): EarlyStep[] => {
+  const steps: EarlyStep[] = [];
+  const user = namespaces.find((n) => n.type === "user");
+  if (user) steps.push(user.path ? { kind: "join", flag: NAMESPACES.user.flag, path: user.path } : { kind: "new-user" });
+  const time = namespaces.find((n) => n.type === "time" && n.path);
+  if (time) steps.push({ kind: "join", flag: NAMESPACES.time.flag, path: time.path! });
+  return steps;
+};
 
 /** True when `path` is the namespace of type `flag` we are in already: joining it would change nothing, and a
  * time namespace the kernel left a container in (its host's) cannot be joined from inside the container's user

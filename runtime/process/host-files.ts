@@ -1,6 +1,6 @@
 // Host files the setup stage writes to after it may have lost the right to open them (inside a user namespace, or
-// after pivot_root), and idmapped mounts it may not make there: the privileged parent opens them and the stage
-// inherits the descriptors.
+// after pivot_root), and idmapped mounts it may not make there: the privileged parent opens them and sends the
+// descriptors with the plan (the stage may be running already: create.ts).
 import { O } from "../../ffi/constants.ts";
 import { close, open } from "../../ffi/fd.ts";
 import { connectUnix, listenUnixIn } from "../../ffi/socket.ts";
@@ -9,7 +9,7 @@ import type { HostFds } from "./plan.ts";
 import { STAGE_FDS } from "./spawn-stage.ts";
 
 export interface HostFiles {
-  /** The parent's descriptors, in the order the stage receives them. */
+  /** The parent's descriptors, in the order they are sent to the stage. */
   fds: number[];
   /** The same files as the stage numbers them. */
   layout: HostFds;
@@ -31,9 +31,10 @@ export const openHostFiles = (paths: HostPaths): HostFiles => {
   const fds: number[] = [];
   const take = (fd: number): number => {
     fds.push(fd);
-    return STAGE_FDS.firstExtra + fds.length - 1;
+    return STAGE_FDS.hostFiles + fds.length - 1;
   };
-  const closeAll = (): void => fds.forEach((fd) => close(fd));
+  // Once: a failure after the plan went out closes them again with everything else.
+  const closeAll = (): void => fds.splice(0).forEach((fd) => close(fd));
   try {
     const layout: HostFds = {
       cgroupProcs: paths.cgroupProcs.map((p) => take(open(p, O.WRONLY | O.CLOEXEC))),

@@ -1,6 +1,6 @@
-// The setup stage and its parent talk in newline-delimited JSON messages over two pipes. The types live here, with
-// what the stage needs; the TypeBox schema that checks what a stage says is the parent's (stage-messages.ts), so that
-// the stage, which must start fast, does not load TypeBox.
+// The setup stage and its parent talk in newline-delimited JSON messages, over a unix socket to the stage (the plan
+// carries the host files' descriptors) and a pipe back. The types live here, with what the stage needs; the check of
+// what a stage says is the parent's (stage-messages.ts).
 
 /** Stage -> parent. Named for intent: what the stage has done, or why it failed. */
 export type StageMessage =

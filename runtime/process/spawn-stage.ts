@@ -3,6 +3,7 @@ import type { Subprocess } from "bun";
 import { CLONE, O } from "../../ffi/constants.ts";
 import { close, open, pipe2 } from "../../ffi/fd.ts";
 import { setns, unshare } from "../../ffi/namespace.ts";
+import { socketPair } from "../../ffi/socket.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { writeFileSync } from "node:fs";
 import { DEBUG_ENV, debugEnabled } from "../debug.ts";
@@ -16,17 +17,16 @@ export interface StageProcess {
   channel: LineChannel;
 }
 
-/** Where the stage finds what the parent hands it: the channel at 3 and 4, the read-only executable it was started
- * from at 5, then the extra fds in order from 6. */
-export const STAGE_FDS = { fromParent: 3, toParent: 4, executable: 5, firstExtra: 6 } as const;
+/** Where the stage finds what the parent hands it: the channel at 3 (a unix socket, the descriptors of the host files
+ * come with the plan over it) and 4 (a pipe), the read-only executable it was started from at 5. The host files are
+ * moved to 110 on (`hostFiles`), in the order they were sent: the plan names them by those numbers (host-files.ts). */
+export const STAGE_FDS = { fromParent: 3, toParent: 4, executable: 5, hostFiles: 110 } as const;
 
 export interface SpawnOptions {
   /** "new" makes the stage PID 1 of a new PID namespace, a path joins one, null keeps the caller's. */
   pid: "new" | string | null;
   stageName: string;
   env?: Record<string, string>;
-  /** Files the stage needs but might not be allowed to open itself (cgroup.procs, the start socket, ...). */
-  extraFds?: number[];
   /** The stage's (and so the program's) stdin, stdout and stderr; default: the caller's own. */
   stdio?: [stdin: number, stdout: number, stderr: number];
   /** Hand this channel over instead of making a new one (a stage starting its successor). Such a stage exits right
@@ -63,7 +63,7 @@ const enterPidNamespace = (pid: SpawnOptions["pid"]): void => {
 
 /** PID namespaces apply to children only, so the main thread enters one just for the spawn and returns right after. */
 export const spawnStage = (o: SpawnOptions): StageProcess => {
-  const [childRead, parentWrite] = o.handOver ? [o.handOver.readFd, -1] : pipe2(O.CLOEXEC);
+  const [childRead, parentWrite] = o.handOver ? [o.handOver.readFd, -1] : socketPair();
   const [parentRead, childWrite] = o.handOver ? [-1, o.handOver.writeFd] : pipe2(O.CLOEXEC);
   const own = o.executable ? undefined : openReadOnlySelf();
   const exe = o.executable ?? own!;
@@ -82,7 +82,7 @@ export const spawnStage = (o: SpawnOptions): StageProcess => {
         [STAGE_ENV]: o.stageName,
         ...SINGLE_THREAD_ENV,
       },
-      stdio: [...((o.stdio ?? ["inherit", "inherit", "inherit"]) as ["inherit", "inherit", "inherit"]), childRead, childWrite, exe.fd, ...(o.extraFds ?? [])],
+      stdio: [...((o.stdio ?? ["inherit", "inherit", "inherit"]) as ["inherit", "inherit", "inherit"]), childRead, childWrite, exe.fd],
     }) as StageProcess["proc"];
     if (o.oomScoreAdj !== undefined && o.oomScoreAdj !== null) writeOomScoreAdj(proc.pid, o.oomScoreAdj);
     ok = true;

@@ -108,7 +108,7 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
     });
   }
   if (plan.spawnInit) {
-    step("start the init stage", () => spawnInitStage(channel, plan));
+    step("start the init stage", () => spawnInitStage(channel));
     return { start, path: "", terminal: null, listener: null };
   }
   // The seccomp listener's path is the host's: reached before the container's mount namespace is joined (exec), or
@@ -222,16 +222,10 @@ export const prepareContainer = (sys: Syscalls, fs: FsSyscalls, plan: StagePlan,
  * made the user namespace makes it and starts its own successor as PID 1, handing over the parent's channel. It then
  * exits: the init is reparented to the caller's subreaper, like any detached container.
  */
-const spawnInitStage = (channel: LineChannel, plan: StagePlan): never => {
-  const { cgroupProcs, start, consoleSocket, idmappedMounts } = plan.hostFds;
-  const extraFds = [
-    ...cgroupProcs,
-    ...(start === null ? [] : [start]),
-    ...(consoleSocket === null ? [] : [consoleSocket]),
-    ...idmappedMounts.map((m) => m.fd),
-  ];
+const spawnInitStage = (channel: LineChannel): never => {
+  // The host files come again with the init's plan.
   const executable = { fd: MOVED_FDS.executable, args: selfCommand().slice(1) };
-  const init = spawnStage({ pid: "new", stageName: "init", extraFds, handOver: channel, executable });
+  const init = spawnStage({ pid: "new", stageName: "init", handOver: channel, executable });
   channel.send(encode({ t: "init-spawned", pid: init.proc.pid }));
   init.proc.unref();
   process.exit(0);
@@ -337,6 +331,13 @@ export const finishAndExec = (sys: Syscalls, plan: StagePlan, prepared: Prepared
   step("execve", () => sys.execve(prepared.path, plan.args, plan.env));
 };
 
+/** The host files that came with the plan go where the plan names them (STAGE_FDS.hostFiles on, in order). */
+const takeHostFiles = (sys: Syscalls, fds: readonly number[]): void =>
+  fds.forEach((fd, i) => {
+    sys.dup3(fd, STAGE_FDS.hostFiles + i, O.CLOEXEC);
+    sys.close(fd);
+  });
+
 /** `earlyError`: the failure of the early namespace steps (early.ts), which ran before this module loaded. */
 export const runStage = async (earlyError: Error | undefined): Promise<void> => {
   const early = earlyError && new StepError("enter user or time namespace", earlyError);
@@ -351,9 +352,10 @@ export const runStage = async (earlyError: Error | undefined): Promise<void> => 
   let report = (m: StageMessage): void => channel.send(encode(m));
   try {
     if (early) throw early;
-    const first = channel.receive();
+    const first = channel.receiveWithFds();
     if (first === undefined) process.exit(1);
-    const msg = decodeParent(first);
+    takeHostFiles(sys, first.fds);
+    const msg = decodeParent(first.line);
     if (msg.t !== "plan") throw new StepError("receive plan", new Error(`Expected the plan, got '${msg.t}'`));
     debug("stage: plan received");
     const plan = msg.plan as StagePlan;

@@ -324,6 +324,13 @@ const idMappingProblems = (maps: readonly LinuxIDMapping[] | undefined, at: stri
       : [],
   );
 
+/**
+ * Each level of cgroupsPath is a directory in every hierarchy (eleven on a v1 host), made and removed one by one: a
+ * path 2,000 levels deep kept create busy for minutes before the kernel's PATH_MAX stopped it. Real ones have a few.
+ */
+const CGROUP_PATH_MAX_LEVELS = 64;
+const CGROUP_PATH_MAX_BYTES = 2048;
+
 /** __NEW_UTS_LEN: sethostname(2) and setdomainname(2) take 64 bytes at most. */
 const UTS_MAX_BYTES = 64;
 
@@ -346,6 +353,10 @@ const linuxProblems = (c: Config): Problem[] => {
     else if (newUserNamespace) out.push({ pointer: `/linux/${key}`, detail: "Required with a new user namespace" });
   }
   if (linux.timeOffsets) needs("/linux/timeOffsets", "time");
+  const cgroupsPath = linux.cgroupsPath ?? "";
+  if (Buffer.byteLength(cgroupsPath) > CGROUP_PATH_MAX_BYTES) out.push({ pointer: "/linux/cgroupsPath", detail: `Longer than ${CGROUP_PATH_MAX_BYTES} bytes` });
+  else if (cgroupsPath.split(/[/:]/).filter(Boolean).length > CGROUP_PATH_MAX_LEVELS)
+    out.push({ pointer: "/linux/cgroupsPath", detail: `Deeper than ${CGROUP_PATH_MAX_LEVELS} levels` });
   // runc's rule: setting the name of the host's UTS namespace would rename the host.
   for (const key of ["hostname", "domainname"] as const) {
     const name = c[key];
@@ -478,8 +489,8 @@ export const parseProcess = (json: unknown, file = "process.json"): Process => {
   return p;
 };
 
-/** Reads and checks `<bundleDir>/config.json`. */
-export const loadConfig = (bundleDir: string): Config => {
+/** Reads `<bundleDir>/config.json` as JSON, not checked yet (parseConfig checks it). */
+export const readConfig = (bundleDir: string): unknown => {
   const file = join(resolve(bundleDir), "config.json");
   let size = 0;
   let text = "";
@@ -491,5 +502,8 @@ export const loadConfig = (bundleDir: string): Config => {
     throw new Error(`Cannot read the bundle's config: '${file}'`, { cause: err });
   }
   if (size > MAX_DOCUMENT_BYTES) throw new InvalidDocumentError("config.json", "", `Larger than ${MAX_DOCUMENT_BYTES} bytes`);
-  return parseConfig(parseJson(text, "config.json"), resolve(bundleDir));
+  return parseJson(text, "config.json");
 };
+
+/** Reads and checks `<bundleDir>/config.json`. */
+export const loadConfig = (bundleDir: string): Config => parseConfig(readConfig(bundleDir), resolve(bundleDir));

@@ -15,7 +15,7 @@ export const adoptNetworks = (root: string, env: NetworkEnv = DEFAULT_NETWORK_EN
   for (const { record, status } of listContainers(root).containers) {
     if (status === "stopped" || !record.network) continue;
     try {
-      const note = readoptPolicy(record, sys);
+      const note = readoptPolicy(root, record.id, sys);
       if (note) out.push(note);
       checkContainerNetwork(record, sys);
     } catch (err) {

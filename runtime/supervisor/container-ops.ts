@@ -9,7 +9,6 @@ import { readRecord, type ContainerRecord } from "../container/record.ts";
 import type { NetworkView } from "../network/view.ts";
 import { startContainer } from "../container/start.ts";
 import type { ContainerStatus } from "../spec/state.ts";
-import { parseSignal } from "../spec/signals.ts";
 import { pidfdOpen } from "../../ffi/process.ts";
 import { close } from "../../ffi/fd.ts";
 import type { MemoryCgroupPaths } from "../memory/observation.ts";
@@ -78,12 +77,11 @@ export const hostContainerOps = (root: string, journal: string | null, network?:
     // What the command line gave over the config's annotations (--network, -p, update's network flags) stays.
     const { annotationOverrides } = readRecord(root, c.id);
     await deleteContainer(root, c.id, { force: true, journal }, onWarning);
-    const { stage } = await createContainer({
+    const created = await createContainer({
       root, id: c.id, bundle: c.bundle, journal, ...(annotationOverrides ? { annotations: annotationOverrides } : {}), ...(network ? { network } : {}),
     });
     startContainer(root, c.id, journal, onWarning);
-    stage.channel.close();
-    const proc = stage.proc;
-    return { exited: proc.exited.then((code) => (proc.signalCode ? 128 + parseSignal(proc.signalCode) : code)) };
+    created.stage.channel.close();
+    return { exited: created.exited() };
   },
 });

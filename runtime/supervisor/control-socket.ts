@@ -7,12 +7,23 @@ import type { Socket } from "bun";
 
 export const controlSocketPath = (root: string): string => join(root, ".daemon.sock");
 
-export type ControlRequest = { op: "apply"; document: string; file: string; dryRun: boolean } | { op: "status" } | { op: "flush-logs"; service: string };
+/** What of the registry options an update over the socket may carry (credentials stay with the caller's files). */
+export interface ControlRegistry {
+  insecure: boolean;
+  caFile?: string;
+}
+
+export type ControlRequest =
+  | { op: "apply"; document: string; file: string; dryRun: boolean }
+  | { op: "status" }
+  | { op: "flush-logs"; service: string }
+  | { op: "ota-apply"; document: string; file: string; registry: ControlRegistry }
+  | { op: "ota-status" };
 
 export type ControlReply = { ok: true; result: unknown } | { ok: false; error: string };
 
-/** A target document is at most 32 KiB (it must fit one journal record); a request line stays below this. */
-const MAX_REQUEST = 64 * 1024;
+/** A target document is at most 32 KiB (it must fit one journal record), a signed update its base64; a request line stays below this. */
+const MAX_REQUEST = 128 * 1024;
 
 const parseRequest = (line: string): ControlRequest => {
   const r = JSON.parse(line) as Partial<ControlRequest> & { op?: unknown };
@@ -20,6 +31,11 @@ const parseRequest = (line: string): ControlRequest => {
   if (r.op === "flush-logs" && typeof r.service === "string") return { op: "flush-logs", service: r.service };
   if (r.op === "apply" && typeof r.document === "string" && typeof r.file === "string" && typeof r.dryRun === "boolean")
     return { op: "apply", document: r.document, file: r.file, dryRun: r.dryRun };
+  if (r.op === "ota-status") return { op: "ota-status" };
+  if (r.op === "ota-apply" && typeof r.document === "string" && typeof r.file === "string") {
+    const reg = (r as { registry?: { insecure?: unknown; caFile?: unknown } }).registry;
+    return { op: "ota-apply", document: r.document, file: r.file, registry: { insecure: reg?.insecure === true, ...(typeof reg?.caFile === "string" ? { caFile: reg.caFile } : {}) } };
+  }
   throw new Error(`Control request: unknown or malformed operation ${JSON.stringify(String(r.op)).slice(0, 40)}`);
 };
 

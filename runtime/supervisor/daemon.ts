@@ -15,11 +15,17 @@ import { startEpollWatch } from "../watch/epoll.ts";
 import { eventLogPath, fileEventSink, type EventSink } from "../memory/event-log.ts";
 import { fileHoldStore, holdsPath } from "../memory/holds.ts";
 import { LadderConfigSchema, defaultLadderConfig } from "../memory/ladder.ts";
-import { controlSocketPath, serveControl } from "./control-socket.ts";
+import { controlSocketPath, serveControl, type ControlRegistry } from "./control-socket.ts";
+import { DEFAULT_IMAGE_STORE } from "../../image/store/layout.ts";
+import { otaDeps, otaStatus } from "./ota-host.ts";
+import { lastUpdate } from "./ota-journal.ts";
+import { DEFAULT_TRUST_DIR } from "./ota-keys.ts";
+import { noteProgress } from "./ota-progress.ts";
+import { applyUpdate, pendingUpdate, resumeRollsBack, resumeUpdate, type OtaDeps } from "./ota-update.ts";
 import { openHardwareWatchdog } from "./hardware-watchdog.ts";
 import { hostHealthProbe } from "./health-probe.ts";
 import { startHeartbeat } from "./heartbeat.ts";
-import { noImageStore, type ImageBundles } from "./image-bundles.ts";
+import { noImageStore } from "./image-bundles.ts";
 import { instanceFacts } from "./instance-facts.ts";
 import { LogRing } from "./log-ring.ts";
 import { collectOutput } from "./output-fifos.ts";
@@ -29,7 +35,10 @@ import { hostServiceJournal } from "./service-journal.ts";
 import { ServiceManager } from "./service-manager.ts";
 import { hostInstanceOps } from "./service-ops.ts";
 import { servicePaths } from "./service-paths.ts";
+import { storeBundles } from "./store-bundles.ts";
 import { Supervisor } from "./supervisor.ts";
+import { hostEnv } from "../container/env.ts";
+import { startOrphanReaper } from "../process/orphan-reaper.ts";
 import { adoptNetworks } from "./adopt-networks.ts";
 import type { NetworkEnv } from "../network/env.ts";
 
@@ -95,7 +104,10 @@ export interface DaemonOptions {
   /** Every event (memory core and service manager) as it happens. */
   print(e: object): void;
   warn(msg: string): void;
-  images?: ImageBundles;
+  /** The image store's directory: image services take their roots from it, updates bring images into it. */
+  images?: string;
+  /** Where the keys that sign updates are trusted (default /etc/bunker/trust). */
+  trust?: string;
   /** Where networking lives (CNI plugins, config lists, the result cache); the defaults when absent. */
   network?: NetworkEnv;
 }
@@ -124,6 +136,10 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   const { root, journal, config, warn } = o;
   const started = Date.now();
   if (config.lockMemory) holdOn(config, warn);
+  // The programs of exec health checks and the inits of user-owned PID namespaces come to us to be waited for, and so
+  // does every orphan of a service without a PID namespace of its own: the reaper waits for those.
+  hostEnv.processes.becomeSubreaper();
+  const reaper = startOrphanReaper(warn);
   mkdirSync(posix.dirname(eventLogPath(root)), { recursive: true, mode: 0o700 });
   const memoryLog = fileEventSink(eventLogPath(root), config.eventLogBytes);
   const serviceLog = fileEventSink<ServiceEvent>(serviceEventLogPath(root), config.eventLogBytes);
@@ -156,7 +172,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   // The networks of containers that ended while no daemon ran, and the socket policies of those that run.
   for (const note of adoptNetworks(root, o.network)) warn(note);
   const manager = new ServiceManager({
-    ops: hostInstanceOps({ root, journal, paths, images: o.images ?? noImageStore, ...(o.network ? { network: o.network } : {}), warn, started: (id, exited) => supervisor.launched(id, exited) }),
+    ops: hostInstanceOps({ root, journal, paths, images: o.images ? storeBundles(o.images) : noImageStore, ...(o.network ? { network: o.network } : {}), warn, started: (id, exited) => supervisor.launched(id, exited) }),
     list: () => containers.list().containers,
     journal: hostServiceJournal(journal),
     probe: hostHealthProbe(root),
@@ -168,10 +184,30 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
   });
   services = manager;
   supervisor.start();
-  const status = () => manager.status({ running: true, pid: process.pid, uptimeS: Math.round((Date.now() - started) / 100) / 10 });
-  const control = await serveControl(controlSocketPath(root), async (r) =>
-    r.op === "status" ? status() : r.op === "flush-logs" ? manager.flushLogs(r.service) : manager.apply(r.document, r.file, { dryRun: r.dryRun }),
-  );
+  const status = () => ({ ...manager.status({ running: true, pid: process.pid, uptimeS: Math.round((Date.now() - started) / 100) / 10 }), ...lastUpdate(journal) });
+  // Updates: their phases are events; one at a time (a second waits for the first).
+  const ota = (registry?: ControlRegistry): OtaDeps =>
+    otaDeps({ root, journal, images: o.images ?? DEFAULT_IMAGE_STORE, trust: o.trust ?? DEFAULT_TRUST_DIR, ...(registry ? { registry } : {}), progress: noteProgress((detail) => serviceSink({ time: new Date().toISOString(), service: "device", event: "ota", detail })), warn }, manager);
+  let updating: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = updating.then(fn, fn);
+    updating = run.catch(() => {});
+    return run;
+  };
+  const control = await serveControl(controlSocketPath(root), async (r) => {
+    switch (r.op) {
+      case "status":
+        return status();
+      case "flush-logs":
+        return manager.flushLogs(r.service);
+      case "apply":
+        return manager.apply(r.document, r.file, { dryRun: r.dryRun });
+      case "ota-apply":
+        return serial(() => applyUpdate(ota(r.registry), r.document, r.file));
+      case "ota-status":
+        return otaStatus(journal);
+    }
+  });
   const systemd = systemdNotifier();
   const watchdog = config.watchdog ? openHardwareWatchdog(config.watchdog.device, config.watchdog.timeoutS) : undefined;
   if (watchdog?.refused) warn(`Watchdog '${watchdog.path}': ${watchdog.refused}; it resets the board after ${watchdog.timeoutS} s without the daemon`);
@@ -181,8 +217,15 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
     alive: () => !manager.stuck(STUCK_MS),
     onError: warn,
   });
-  // Serving already: the journaled target is applied in the background (its health waits can be long).
-  void manager.start().catch((err: unknown) => warn(`Apply the journaled target: ${(err as Error).message}`));
+  // Serving already: the journaled target is applied in the background (its health waits can be long). An update
+  // a cut interrupted after its switch began is rolled back first (the journaled target is then not applied as is).
+  const boot = async (): Promise<void> => {
+    const deps = journal === null ? undefined : ota();
+    const pending = deps && pendingUpdate(deps);
+    if (!resumeRollsBack(pending)) await manager.start().catch((err: unknown) => warn(`Apply the journaled target: ${(err as Error).message}`));
+    if (deps && pending) await serial(() => resumeUpdate(deps)).catch((err: unknown) => warn(`Resume update '${pending.version}': ${(err as Error).message}`));
+  };
+  void boot();
   // For an init's shutdown action: whom to send SIGTERM, and wait for.
   writeFileAtomic(daemonPidPath(root), `${process.pid}\n`);
   systemd?.ready(`supervising ${root}`);
@@ -197,6 +240,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<Daemon> => {
       supervisor.stop();
       await watch.close();
       heartbeat.stop();
+      reaper.stop();
       systemd?.close();
       rmSync(daemonPidPath(root), { force: true });
     },

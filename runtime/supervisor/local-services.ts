@@ -6,13 +6,15 @@ import { fileEventSink } from "../memory/event-log.ts";
 import type { NetworkEnv } from "../network/env.ts";
 import { hostContainerOps } from "./container-ops.ts";
 import { hostHealthProbe } from "./health-probe.ts";
-import { noImageStore, type ImageBundles } from "./image-bundles.ts";
+import { noImageStore } from "./image-bundles.ts";
 import { instanceFacts } from "./instance-facts.ts";
 import { serviceEventLogPath, type ServiceEvent } from "./service-events.ts";
 import { hostServiceJournal } from "./service-journal.ts";
 import { ServiceManager, type ApplyReport } from "./service-manager.ts";
 import { hostInstanceOps } from "./service-ops.ts";
+import { lastUpdate } from "./ota-journal.ts";
 import { servicePaths } from "./service-paths.ts";
+import { storeBundles } from "./store-bundles.ts";
 import type { DeviceStatus } from "./status.ts";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -21,7 +23,8 @@ export interface LocalOptions {
   root: string;
   journal: string | null;
   warn(msg: string): void;
-  images?: ImageBundles;
+  /** The image store's directory: image services take their roots from it. */
+  images?: string;
   network?: NetworkEnv;
 }
 
@@ -35,7 +38,7 @@ export const localServiceManager = (o: LocalOptions): ServiceManager => {
   };
   const manager: ServiceManager = new ServiceManager({
     ops: hostInstanceOps({
-      root: o.root, journal: o.journal, paths: servicePaths(o.root), images: o.images ?? noImageStore, ...(o.network ? { network: o.network } : {}), warn: o.warn,
+      root: o.root, journal: o.journal, paths: servicePaths(o.root), images: o.images ? storeBundles(o.images) : noImageStore, ...(o.network ? { network: o.network } : {}), warn: o.warn,
       started: (id, exited) => void exited.then((status) => manager.exited(id, { at: Date.now(), status })),
     }),
     list: () => containers.list().containers,
@@ -64,5 +67,5 @@ export const applyHere = async (o: LocalOptions, document: string, file: string,
 export const statusHere = (o: LocalOptions): DeviceStatus => {
   const manager = localServiceManager(o);
   manager.load();
-  return manager.status({ running: false });
+  return { ...manager.status({ running: false }), ...lastUpdate(o.journal) };
 };

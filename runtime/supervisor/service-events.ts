@@ -9,7 +9,7 @@ export const ServiceEventSchema = Type.Object({
   /** A service name, or "device" for a target or the daemon itself. */
   service: Type.String(),
   instance: Type.Optional(Type.String()),
-  event: Type.Union(["target", "step", "health", "exit", "crash-loop", "recovered", "warning"].map((e) => Type.Literal(e))),
+  event: Type.Union(["target", "step", "health", "exit", "crash-loop", "recovered", "warning", "ota"].map((e) => Type.Literal(e))),
   outcome: Type.Optional(Type.Union(["begun", "done", "failed"].map((o) => Type.Literal(o)))),
   detail: Type.String(),
 });

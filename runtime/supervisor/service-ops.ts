@@ -46,7 +46,7 @@ export const hostInstanceOps = (d: ServiceOpsDeps): InstanceOps => {
   const created = new Map<string, Created>();
   return {
     async create(s, id) {
-      const bundle = s.spec.bundle ?? (await d.images.bundleFor(s.spec.image!));
+      const bundle = s.spec.bundle ?? (await d.images.bundleFor(s.spec.image!, id));
       const config = serviceConfig(loadConfig(bundle), s, d.paths.volumes);
       for (const v of s.spec.volumes) mkdirSync(volumePath(d.paths.volumes, v.name), { recursive: true, mode: 0o755 });
       const dir = join(d.paths.bundles, id);
@@ -84,6 +84,7 @@ export const hostInstanceOps = (d: ServiceOpsDeps): InstanceOps => {
       created.delete(id);
       if (existsSync(stateDir(d.root, id))) await deleteContainer(d.root, id, { force: true, journal: d.journal }, d.warn);
       rmSync(join(d.paths.bundles, id), { recursive: true, force: true });
+      d.images.release(id);
     },
   };
 };

@@ -2,6 +2,7 @@
 // desired and actual state, health, restarts, last exit, memory class and current memory, uptime and network.
 import { Type, type Static } from "@sinclair/typebox";
 import { MemoryClassSchema } from "../memory/classes.ts";
+import { OtaState } from "../durable/ota-records.ts";
 import { NetworkView } from "../network/view.ts";
 import { VERDICTS } from "./planner.ts";
 
@@ -41,6 +42,8 @@ export const DeviceStatusSchema = Type.Object(
     /** Steps whose last try failed, with why. */
     failures: Type.Array(Type.Object({ service: Type.String(), step: Type.String(), error: Type.String() })),
     services: Type.Array(ServiceStatusSchema),
+    /** The last over-the-air update: its phase, each service's outcome and the reason of each rollback. */
+    update: Type.Optional(OtaState),
   },
   { $id: "https://bunker.invalid/schemas/status.json", title: "bunker status" },
 );

@@ -101,6 +101,7 @@ const sqlitePhase = (dir: string): PhaseResult => {
     target: () => {},
     stepBegun: () => {},
     stepEnded: () => {},
+    ota: () => {},
     // Not in the workload: one per boot.
     resumed: () => {},
   };

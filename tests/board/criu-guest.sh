@@ -126,6 +126,25 @@ phase_a2() {
   say delete c1 $?
   say journal c1 "$(b checkpoint inspect /var/lib/bunker/journal/journal 2>&1 | grep '"id":"c1"' | tail -4 | oneline)"
   b delete -f c3 > /dev/null 2>&1
+  joined_netns
+}
+
+# A counter in a network namespace made outside it, as CNI makes them: CRIU leaves the namespace out of the images,
+# and the restore puts the tree back into it.
+joined_netns() {
+  local pid
+  /sbin/ip netns add bunker-criu
+  say netns-made c4 $?
+  run_counter c4 counternet
+  wait_count c4 5
+  checkpoint checkpoint c4 --file "$carry/c4.bnkc"
+  say status c4 "$(status_of c4)"
+  restore c4 --file "$carry/c4.bnkc"
+  goes_on c4
+  pid=$(cat /tmp/criu-pid-c4)
+  say netns c4 "$(readlink "/proc/$pid/ns/net") net:[$(stat -L -c %i /run/netns/bunker-criu)]"
+  b delete -f c4 > /dev/null 2>&1
+  /sbin/ip netns delete bunker-criu
 }
 
 # cut_checkpoints ID: a process checkpoint of the container, then a second one, which the host's power cut stops.

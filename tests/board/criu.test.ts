@@ -3,7 +3,8 @@
 // the board reboots (the kernel-upgrade case: same disk, new boot); `resume` brings back the second by its policy and
 // the first is restored by hand. Board B, booted from another disk: the first counter's checkpoint, carried over,
 // restores there; then a checkpoint of it completes and the power is cut in the middle of the next one; after the
-// boot the completed one is intact and `resume` brings the counter back from it.
+// boot the completed one is intact and `resume` brings the counter back from it. On board A, a counter in a network
+// namespace made outside it is checkpointed and restored into that namespace.
 // A counter reading is "TOKEN N": the token is drawn at the counter's first start and lives only in its memory.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -48,6 +49,7 @@ describe.skipIf(why !== undefined)("process checkpoints on the emulated board", 
   const host = mkdtempSync(join(tmpdir(), "bunker-criu-"));
   afterAll(() => rmSync(host, { recursive: true, force: true }));
   const seed = Number(process.env.CRIU_SEED ?? Date.now() % 100_000);
+  console.log(`criu: seed ${seed} (CRIU_SEED=${seed} repeats this run's power cut moment)`);
   let a1: Phase, a2: Phase, b1: Phase;
   let diskB: string;
 
@@ -96,13 +98,26 @@ describe.skipIf(why !== undefined)("process checkpoints on the emulated board", 
     expectGoesOn(a2, "c3", before.token, before.n);
   });
 
+  test("a counter in a network namespace its config joins (as CNI makes them) is restored into that namespace", () => {
+    if (!a2) throw new Error("board A's boots did not run (see test 1)");
+    expect(a2.one("netns-made", "c4")).toBe("0");
+    const before = reading(a2.one("count", "c4"));
+    expect(outcome<Written>(a2.one("checkpoint", "c4")).rc).toBe(0);
+    expect(a2.one("status", "c4")).toBe("stopped");
+    expect(outcome<Restored>(a2.one("restore", "c4"))).toMatchObject({ rc: 0, json: { processes: true } });
+    expectGoesOn(a2, "c4", before.token, before.n);
+    const [inside, joined] = a2.one("netns", "c4").split(" ");
+    expect(inside).toMatch(/^net:\[\d+\]$/);
+    expect(inside).toBe(joined);
+  });
+
   test("(2) migration: the checkpoint file copied to a second board booted from another disk restores there", async () => {
     if (!a1) throw new Error("board A's first boot did not run (see test 1)");
     diskB = boards.disk("b");
     writeToImage(diskB, join(host, "c1.bnkc"), CARRIED);
     // The power goes a moment after the second checkpoint starts (test 4 checks what it left).
     const delayMs = Math.floor(rng(seed)() * 1500);
-    console.log(`criu: seed ${seed}: power cut ${delayMs} ms into the second checkpoint`);
+    console.log(`criu: power cut ${delayMs} ms into the second checkpoint`);
     b1 = await boards.phase(diskB, "b1", { line: /^CRIU cut-point /, delayMs });
     const before = reading(a1.one("count", "c1"));
     const restored = outcome<Restored>(b1.one("restore", "c1"));

@@ -5,8 +5,7 @@
 // with the image the registry holds; verify again, then the image is removed and collected so that the same boot
 // can start the next pull and be cut in it. N cuts take N + 1 boots.
 // usage: bun tests/board/image-pull-cuts.ts [--cuts N] [--seed S] [--layer-mib M] [--no-build]
-// tests/run.sh runs 2 cuts with a fresh seed; `npm run test:board:image-cuts` the full count (12). Either runs QEMU
-// under flock /tmp/bunker-board.lock.
+// tests/run.sh runs 2 cuts with a fresh seed; `npm run test:board:image-cuts` the full count (12).
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "../../build.ts";

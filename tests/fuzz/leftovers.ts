@@ -56,6 +56,9 @@ export interface CaseTrace {
   outside: string[];
   /** Mounts that belong to the sandbox itself (the pinned network namespace). */
   ownMounts: string[];
+  /** What the checks found before the case ran: an ID such as "." or "/.." names the sandbox's own directory or a
+   * hierarchy's root, which are there all along. */
+  before?: readonly string[];
 }
 
 /** The bunker processes and container processes still alive: by executable, and by a root inside the sandbox. */
@@ -80,7 +83,7 @@ export const leftovers = (t: CaseTrace, layout: CgroupLayout, bin: string): stri
   for (const m of mountinfo()) if (m.point.startsWith(t.sandbox) && !t.ownMounts.includes(m.point)) found.push(`mount ${m.point}`);
   found.push(...strayProcesses(bin, t.sandbox));
   for (const p of t.outside) if (existsSync(p)) found.push(`file ${p} outside the sandbox`);
-  return found;
+  return found.filter((f) => !t.before?.includes(f));
 };
 
 /** Container IDs with a "created" journal record and no later "deleted" (from `bunker checkpoint inspect --json`). */

@@ -6,7 +6,7 @@
 // /bin/true (a mutated path could name any program), namespace paths to join and bind sources outside the sandbox
 // are replaced by paths inside it, the rootfs and the cgroup stay below the sandbox and this run's cgroup parent, and
 // every command runs in a network namespace of the sandbox's own (netDevices can only ever see its interfaces).
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { makeRootfs } from "../support/bundle.ts";
@@ -155,7 +155,8 @@ export class Sandbox {
   }
 
   private trace(id: string, cgroupsPath: unknown, outside: string[]): CaseTrace {
-    return { root: this.root, id, cgroupsPath, sandbox: this.dir, outside, ownMounts: [this.netns] };
+    const t: CaseTrace = { root: this.root, id, cgroupsPath, sandbox: this.dir, outside, ownMounts: [this.netns] };
+    return { ...t, before: leftovers(t, this.layout, this.bin) };
   }
 
   /** Takes down whatever a failed check left, so the next case starts clean (what it found is already counted). */
@@ -206,11 +207,17 @@ export class Sandbox {
     } catch {
       parsed = undefined;
     }
-    if (parsed !== undefined) {
-      const n = this.neutralize(parsed, id);
-      cgroupsPath = n.cgroupsPath;
-      outside = n.outside;
-      if (JSON.stringify(n.doc) !== JSON.stringify(parsed)) safeText = JSON.stringify(n.doc);
+    try {
+      if (parsed !== undefined) {
+        const n = this.neutralize(parsed, id);
+        cgroupsPath = n.cgroupsPath;
+        outside = n.outside;
+        if (JSON.stringify(n.doc) !== JSON.stringify(parsed)) safeText = JSON.stringify(n.doc);
+      }
+    } catch (err) {
+      // Nested too deep for the engine to copy (a mutant 100,000 levels deep): bunker refuses such a text by its
+      // depth before parsing it, so it goes as it is (were it accepted, the case would show it).
+      if (!(err instanceof RangeError)) throw err;
     }
     rmSync(this.bundle, { recursive: true, force: true });
     mkdirSync(this.bundle);
@@ -276,5 +283,14 @@ export class Sandbox {
     this.closeBatch();
     Bun.spawnSync(["umount", this.netns]);
     rmSync(this.dir, { recursive: true, force: true });
+    // The run's cgroup parent in every hierarchy, with the parents of nested cgroupsPaths that delete leaves (as runc
+    // does); a cgroup directory goes by rmdir, deepest first, and only once empty.
+    for (const m of this.layout.mounts) removeCgroupTree(posix.join(m.dir, this.cgroupParent));
   }
 }
+
+const removeCgroupTree = (dir: string): void => {
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
+  rmdirSync(dir);
+};

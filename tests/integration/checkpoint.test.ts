@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle } from "../support/bundle.ts";
-import { bunker, newRoot, skipReason } from "../support/cli.ts";
+import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
 import { tempDirs } from "../support/temp.ts";
 import { until } from "../support/until.ts";
 
@@ -13,6 +13,7 @@ tempDirs();
 
 const skip = skipReason();
 if (skip) console.log(`SKIP checkpoint: ${skip}`);
+if (!Bun.which("strace")) console.log("SKIP checkpoint: the durable restore test needs strace (tests/setup/install.sh installs it)");
 
 /** A container that keeps writing into /state, which the annotation marks as its state; `hooks` go into its config. */
 const stateBundle = (hooks?: Record<string, { path: string }[]>): string => {
@@ -29,6 +30,15 @@ const stateBundle = (hooks?: Record<string, { path: string }[]>): string => {
 const status = (root: string, id: string): string => JSON.parse(bunker(root, ["state", id]).stdout || "{}").status ?? "gone";
 
 const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8") : "");
+
+/** Runs `id` from a state bundle, checkpoints it (which stops it) into `store`, and gives the checkpoint file. */
+const checkpointedAndStopped = async (root: string, journal: string, store: string, bundle: string, id: string): Promise<string> => {
+  expect(bunker(root, ["--journal", journal, "run", "-d", "--bundle", bundle, id]).code).toBe(0);
+  await until(() => read(join(bundle, "state-data/log")).includes("started"), "the container to log");
+  expect(bunker(root, ["--journal", journal, "checkpoint", "--store", store, id]).code).toBe(0);
+  await until(() => status(root, id) === "stopped", "the container to stop");
+  return join(store, readdirSync(store)[0]!);
+};
 
 
 describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
@@ -119,15 +129,38 @@ describe.skipIf(!!skip)("checkpoint, restore and resume", () => {
     }
   });
 
+  // Found on the emulated board: a counter migrated into a new bundle, a power cut 11 s later, and at boot the bundle's
+  // config.json was empty (written, renamed, never synced), so resume could not bring the container back.
+  test.skipIf(!Bun.which("strace"))("restore writes the bundle's config.json durably: synced before its rename, the directory after", async () => {
+    const [root, journal, store, bundle, trace] = [newRoot(), temp(), temp(), stateBundle(), temp()];
+    dirs.push(root, bundle);
+    try {
+      const file = await checkpointedAndStopped(root, journal, store, bundle, "mover");
+      const log = join(trace, "strace");
+      const traced = Bun.spawnSync(["strace", "-qq", "-o", log, "-e", "trace=openat,fsync,fdatasync,rename,renameat,renameat2", BIN, "--root", root, "--journal", journal, "restore", "--file", file, "mover"], { stdout: "ignore", stderr: "pipe" });
+      expect([traced.exitCode, traced.stderr.toString()]).toEqual([0, ""]);
+      const calls = readFileSync(log, "utf8").split("\n");
+      const config = join(bundle, "config.json");
+      const open = calls.findIndex((l) => l.includes(`"${config}.tmp"`) && /openat\(/.test(l));
+      const fd = /= (\d+)$/.exec(calls[open] ?? "")?.[1];
+      const renamed = calls.findIndex((l) => /rename/.test(l) && l.includes(`"${config}.tmp"`) && l.includes(`"${config}"`));
+      expect({ open: open >= 0, fd: fd !== undefined, renamed: renamed > open }).toEqual({ open: true, fd: true, renamed: true });
+      const synced = calls.slice(open, renamed).some((l) => new RegExp(`f(data)?sync\\(${fd}\\)`).test(l));
+      const dirFds = calls.slice(renamed).flatMap((l) => (l.includes(`"${bundle}"`) && /openat\(/.test(l) ? [/= (\d+)$/.exec(l)?.[1]] : []));
+      const dirSynced = calls.slice(renamed).some((l) => dirFds.some((d) => d && new RegExp(`f(data)?sync\\(${d}\\)`).test(l)));
+      expect({ synced, dirSynced }).toEqual({ synced: true, dirSynced: true });
+      expect(status(root, "mover")).toBe("running");
+    } finally {
+      bunker(root, ["--journal", journal, "delete", "--force", "mover"]);
+    }
+  });
+
   test("restore's warnings reach stderr without --log", async () => {
     const [root, journal, store, bundle] = [newRoot(), temp(), temp(), stateBundle({ poststart: [{ path: "/bin/false" }] })];
     dirs.push(root, bundle);
     try {
-      expect(bunker(root, ["--journal", journal, "run", "-d", "--bundle", bundle, "hooked"]).code).toBe(0);
-      await until(() => read(join(bundle, "state-data/log")).includes("started"), "the container to log");
-      expect(bunker(root, ["--journal", journal, "checkpoint", "--store", store, "hooked"]).code).toBe(0);
-      await until(() => status(root, "hooked") === "stopped", "the container to stop");
-      const restored = bunker(root, ["--journal", journal, "restore", "--file", join(store, readdirSync(store)[0]!), "hooked"]);
+      const file = await checkpointedAndStopped(root, journal, store, bundle, "hooked");
+      const restored = bunker(root, ["--journal", journal, "restore", "--file", file, "hooked"]);
       expect(restored.code).toBe(0);
       expect(restored.stderr).toContain("bunker: warning: poststart hook '/bin/false' failed: exit status 1");
     } finally {

@@ -144,6 +144,11 @@ describe.skipIf(!!skip)("hostile configs", () => {
     expect(r.stderr).toContain("no\\nsuch\\x1b[31mprogram");
   });
 
+  test("a cgroupsPath 2,100 levels deep is refused at once (the fuzzer's: create made directories for minutes)", () => {
+    refused("cgdeep", (c) => ({ ...c, linux: { ...c.linux, cgroupsPath: `/bunker-test${"/a".repeat(2100)}` } }), "/linux/cgroupsPath: Longer than 2048 bytes");
+    refused("cgdeep2", (c) => ({ ...c, linux: { ...c.linux, cgroupsPath: `/bunker-test${"/a".repeat(100)}` } }), "/linux/cgroupsPath: Deeper than 64 levels");
+  });
+
   test("an empty root.path is refused (it meant the bundle directory itself)", () => {
     refused("emptyroot", (c) => ({ ...c, root: { path: "" } }), "/root/path");
   });

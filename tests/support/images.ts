@@ -1,7 +1,7 @@
 // What the image tests build with the ecosystem's own tools: OCI layouts from busybox-static with umoci, archives
 // with skopeo, a Docker engine with its own directories, and Debian's docker-registry on loopback (plain, Basic
 // auth, TLS with a self-signed certificate, token auth). Every process a helper starts is stopped by its pid.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -145,3 +145,25 @@ export const startRegistry = async (dir: string, opts: RegistryOptions = {}): Pr
 /** skopeo copy of an OCI layout into the registry (--dest-tls-verify=false: loopback, self-signed). */
 export const pushLayout = async (layout: string, tag: string, dest: string, creds?: string): Promise<void> =>
   void (await toolAsync(["skopeo", "copy", "--dest-tls-verify=false", ...(creds ? ["--dest-creds", creds] : []), `oci:${layout}:${tag}`, `docker://${dest}`]));
+
+/** A busybox image in `work`/layout whose versions differ by /version (each has its own layer), with an optional file of
+ * random bytes (a big layer that does not compress). For the update tests and benches. */
+export const versionedImage = (work: string, tag: string, extra?: { file: string; bytes: number }): string => {
+  const layout = join(work, "layout");
+  if (!existsSync(layout)) tool(["umoci", "init", "--layout", layout]);
+  tool(["umoci", "new", "--image", `${layout}:${tag}`]);
+  const bundle = join(work, `bundle-${tag}`);
+  tool(["umoci", "unpack", "--image", `${layout}:${tag}`, bundle]);
+  const root = join(bundle, "rootfs");
+  mkdirSync(join(root, "bin"), { recursive: true });
+  mkdirSync(join(root, "data"), { recursive: true });
+  copyFileSync("/bin/busybox", join(root, "bin/busybox"));
+  chmodSync(join(root, "bin/busybox"), 0o755);
+  for (const a of ["sh", "sleep", "cat", "false", "echo"]) symlinkSync("busybox", join(root, "bin", a));
+  writeFileSync(join(root, "version"), `${tag}\n`);
+  if (extra) tool(["sh", "-c", `head -c ${extra.bytes} /dev/urandom > ${join(root, extra.file)}`]);
+  tool(["umoci", "repack", "--image", `${layout}:${tag}`, bundle]);
+  tool(["umoci", "config", "--image", `${layout}:${tag}`, "--config.cmd", "/bin/sh"]);
+  rmSync(bundle, { recursive: true, force: true });
+  return layout;
+};

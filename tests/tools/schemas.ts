@@ -26,6 +26,8 @@ import { TargetStateSchema } from "../../runtime/supervisor/target-state.ts";
 import { CacheEntry } from "../../runtime/network/cache.ts";
 import { CniResult, NetworkConfigList } from "../../runtime/network/cni-types.ts";
 import { NetworkView } from "../../runtime/network/view.ts";
+import { OtaEnvelopeSchema, OtaPayloadSchema } from "../../runtime/supervisor/ota-document.ts";
+import { OtaStatusSchema } from "../../runtime/supervisor/ota-host.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "../../docs/schemas");
 
@@ -79,6 +81,9 @@ export const schemaDocuments = (): Record<string, string> => ({
   "image-progress.schema.json": document(ProgressEventSchema),
   "target-state.schema.json": document(TargetStateSchema),
   "status.schema.json": document(DeviceStatusSchema),
+  "ota-envelope.schema.json": document(OtaEnvelopeSchema),
+  "ota-payload.schema.json": document(OtaPayloadSchema),
+  "ota-status.schema.json": document(OtaStatusSchema),
 });
 
 export const writeSchemaDocuments = (docs: Record<string, string>): void => {

@@ -50,7 +50,7 @@ export const command: Command = {
     }
     const reply = await askDaemon(controlSocketPath(g.root), { op: "apply", document, file, dryRun });
     let out: { by: string; report: ApplyReport; status?: DeviceStatus };
-    if (reply === undefined) out = { by: "here (no daemon runs)", ...(await applyHere({ root: g.root, journal: g.journal, network: g.network, warn: (m) => warn(g, m) }, document, file, dryRun)) };
+    if (reply === undefined) out = { by: "here (no daemon runs)", ...(await applyHere({ root: g.root, journal: g.journal, images: g.images, network: g.network, warn: (m) => warn(g, m) }, document, file, dryRun)) };
     else if (!reply.ok) throw new Error(reply.error);
     else out = { by: "by the daemon", report: reply.result as ApplyReport };
     console.log(g.json ? JSON.stringify({ appliedBy: out.by.startsWith("here") ? "here" : "daemon", ...out.report }) : text(out.by, out.report, dryRun));

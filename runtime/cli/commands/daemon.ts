@@ -10,6 +10,7 @@ export const command: Command = {
   flags: [
     { name: "config", kind: "string", value: "FILE", help: "daemon configuration (JSON, schema: daemon-config.json)" },
     { name: "watchdog", kind: "string", value: "DEVICE", help: "arm this hardware watchdog (e.g. /dev/watchdog); overrides the configuration's" },
+    { name: "trust", kind: "string", value: "DIR", help: "public keys trusted to sign updates ('bunker ota apply'; default /etc/bunker/trust)" },
     { name: "keep-services", kind: "bool", help: "on SIGTERM, exit and leave the services running (a new daemon re-adopts them)" },
   ],
   description:
@@ -24,7 +25,7 @@ export const command: Command = {
     const device = flagString(a, "watchdog");
     if (device) config.watchdog = { timeoutS: DEFAULT_WATCHDOG_TIMEOUT_S, ...config.watchdog, device };
     const daemon = await startDaemon({
-      root: g.root, journal: g.journal, config, network: g.network,
+      root: g.root, journal: g.journal, config, images: g.images, network: g.network, ...(flagString(a, "trust") ? { trust: flagString(a, "trust")! } : {}),
       print: (e) => console.log(JSON.stringify(e)),
       warn: (msg) => console.error(`bunker daemon: ${msg}`),
     });

@@ -28,6 +28,7 @@ export const commands: Record<string, Loader> = {
   apply: () => import("./apply.ts"),
   status: () => import("./status.ts"),
   logs: () => import("./logs.ts"),
+  ota: () => import("./ota.ts"),
 };
 
 export const commandNames = (): string[] => Object.keys(commands).sort();

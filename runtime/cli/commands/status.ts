@@ -37,7 +37,7 @@ export const command: Command = {
   async run(g) {
     const reply = await askDaemon(controlSocketPath(g.root), { op: "status" });
     if (reply && !reply.ok) throw new Error(reply.error);
-    const status = reply ? (reply.result as DeviceStatus) : statusHere({ root: g.root, journal: g.journal, warn: (m) => warn(g, m) });
+    const status = reply ? (reply.result as DeviceStatus) : statusHere({ root: g.root, journal: g.journal, images: g.images, warn: (m) => warn(g, m) });
     console.log(g.json ? JSON.stringify(status) : text(status));
     return 0;
   },

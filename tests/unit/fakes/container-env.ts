@@ -76,6 +76,7 @@ export const fakeStage = (r: EnvRecorder, pid: number, lines: string[], opts: { 
   };
   const channel = {
     send: (data: Uint8Array) => r.log("stage.send", [JSON.parse(Buffer.from(data).toString())]),
+    sendWithFds: (data: Uint8Array, fds: number[]) => r.log("stage.send", [JSON.parse(Buffer.from(data).toString()), fds]),
     receive: () => lines.shift(),
     close: () => r.log("stage.close", []),
   };

@@ -41,6 +41,13 @@ export const recordingSyscalls = (): Recorder => {
       if (!queue) throw new Error(`Unscripted syscall in test: read of fd ${String(fd)}, which the test did not feed`);
       return queue.shift() ?? Buffer.alloc(0);
     },
+    // What was fed, with no descriptors: a test that sends some says so with `feed`'s lines alone.
+    recvFds: (fd) => {
+      const queue = reads.get(fd as number);
+      if (!queue) throw new Error(`Unscripted syscall in test: recvmsg of fd ${String(fd)}, which the test did not feed`);
+      return { fds: [], data: queue.shift() ?? Buffer.alloc(0) };
+    },
+    sendFds: (_sock, _fds, data) => (data as Uint8Array).length,
     openPty: () => ({ master: 90, slavePath: "/dev/pts/0" }),
     connectUnix: () => 91,
     openTree: () => nextFd++,

@@ -53,13 +53,15 @@ const LAYERS: TarMember[][] = [
 
 const json = (v: unknown): Uint8Array => enc.encode(JSON.stringify(v));
 
-/** An OCI image layout as a tar (what `skopeo copy ... oci-archive:` writes), with gzip layers. */
-export const layoutArchive = (): Uint8Array => {
-  const layers = LAYERS.map((m) => Bun.gzipSync(tarBytes(m) as Uint8Array<ArrayBuffer>));
-  const config = json({ architecture: "arm64", os: "linux", config: { Cmd: ["/bin/sh"] }, rootfs: { type: "layers", diff_ids: LAYERS.map((m) => digestOf(tarBytes(m))) } });
+/** An OCI image layout as a tar (what `skopeo copy ... oci-archive:` writes), with gzip layers; a `release` other
+ * than 0 adds /etc/release to the first layer (another version of the image: its own layer and manifest). */
+export const layoutArchive = (name = "example.com/app:1", release = 0): Uint8Array => {
+  const members = release ? [[...LAYERS[0]!, { name: "etc/release", data: `${release}\n` }], ...LAYERS.slice(1)] : LAYERS;
+  const layers = members.map((m) => Bun.gzipSync(tarBytes(m) as Uint8Array<ArrayBuffer>));
+  const config = json({ architecture: "arm64", os: "linux", config: { Cmd: ["/bin/sh"] }, rootfs: { type: "layers", diff_ids: members.map((m) => digestOf(tarBytes(m))) } });
   const desc = (mediaType: string, b: Uint8Array) => ({ mediaType, digest: digestOf(b), size: b.length });
   const manifest = json({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: desc("application/vnd.oci.image.config.v1+json", config), layers: layers.map((l) => desc("application/vnd.oci.image.layer.v1.tar+gzip", l)) });
-  const index = json({ schemaVersion: 2, manifests: [{ ...desc("application/vnd.oci.image.manifest.v1+json", manifest), annotations: { "org.opencontainers.image.ref.name": "example.com/app:1" } }] });
+  const index = json({ schemaVersion: 2, manifests: [{ ...desc("application/vnd.oci.image.manifest.v1+json", manifest), annotations: { "org.opencontainers.image.ref.name": name } }] });
   const blob = (b: Uint8Array): TarMember => ({ name: `blobs/sha256/${digestOf(b).slice(7)}`, data: b });
   return tarBytes([{ name: "blobs/", type: "dir" }, ...[...layers, config, manifest].map(blob), { name: "index.json", data: index }, { name: "oci-layout", data: '{"imageLayoutVersion":"1.0.0"}' }]);
 };
@@ -100,7 +102,7 @@ const run = async (w: Workload, storage: FaultStorage, chunk: number): Promise<v
 };
 
 /** Everything the invariants say about a recovered store; an empty list is a consistent store. */
-const problems = (storage: FaultStorage, expectedLayers: Map<string, string[]>): string[] => {
+export const storeProblems = (storage: FaultStorage, expectedLayers: Map<string, string[]>): string[] => {
   const out: string[] = [];
   const store = openFaultStore(storage);
   try {
@@ -170,9 +172,9 @@ export const runCuts = async (w: Workload, opts: { seed: number; every?: number;
       }
       const rebooted = new FaultStorage(disk.afterCut(model, opts.seed * 7919 + n * 4 + mi));
       try {
-        for (const p of problems(rebooted, expectedLayers)) fail(`after recovery: ${p}`);
+        for (const p of storeProblems(rebooted, expectedLayers)) fail(`after recovery: ${p}`);
         await run(w, rebooted, chunk);
-        for (const p of problems(rebooted, expectedLayers)) fail(`after the resumed run: ${p}`);
+        for (const p of storeProblems(rebooted, expectedLayers)) fail(`after the resumed run: ${p}`);
         const s = openFaultStore(rebooted);
         if (!s.index.images.some((i) => i.name === "example.com/app:1")) fail("the resumed run did not name the image");
         if (w === "unpack" && s.index.layers.length !== LAYERS.length) fail("the resumed run did not record every layer");

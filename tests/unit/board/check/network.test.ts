@@ -1,6 +1,8 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { boardCheck } from "../../../../board/check.ts";
-import { a53Board, fakeProbes, fakeView, type Tree } from "./fake-system.ts";
+import { a53Board, fakeProbes, fakeView, removeTrees, type Tree } from "./fake-system.ts";
+
+afterAll(removeTrees);
 
 const item = (tree: Tree, id: string, probes = fakeProbes()) => boardCheck(fakeView(tree, probes)).items.find((i) => i.id === id)!;
 const plugins = (dir: string, names: string[]): Tree => Object.fromEntries(names.map((n) => [`${dir}/${n}`, "\x7fELF"]));

@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { S_IFCHR, S_IFREG } from "../../../../ffi/constants.ts";
 import { dumpArgs, restoreArgs } from "../../../../runtime/checkpoint/criu-args.ts";
 import { externalMountCandidates, mountedExternals, restoreMounts } from "../../../../runtime/checkpoint/criu-mounts.ts";
+import { dumpedNamespaces, joinedNamespaces } from "../../../../runtime/checkpoint/criu-namespaces.ts";
 import { describeStdio, inheritedStdio } from "../../../../runtime/checkpoint/criu-stdio.ts";
 import { logErrors } from "../../../../runtime/checkpoint/criu.ts";
 import type { FileFacts, ProcessHost } from "../../../../runtime/checkpoint/process-host.ts";
@@ -18,6 +19,8 @@ const procHost = (files: Record<string, string>, links: Record<string, string>, 
     read: (p) => files[p],
     readlink: (p) => links[p],
     stat: (p) => stats[p] ?? unexpected(`stat ${p}`)(),
+    open: unexpected("open"),
+    close: unexpected("close"),
     bindMount: unexpected("bind mount"),
     unmount: unexpected("unmount"),
     machine: "aarch64",
@@ -56,24 +59,59 @@ const config = (over: Partial<Config> = {}): Config =>
 describe("dumpArgs() and restoreArgs()", () => {
   test("dump the tree through its cgroup's freezer, leave it to bunker to stop, declare the mounts and files from outside", () => {
     expect(
-      dumpArgs({ pid: 181, images: "/s/images", work: "/s/work", log: "/s/work/dump.log", freezer: "/sys/fs/cgroup/b/c", cgroupRoot: "/b/c", mounts: ["/proc/meminfo", "/data"], files: ["file[19:4]"] }),
+      dumpArgs({ pid: 181, images: "/s/images", work: "/s/work", log: "/s/work/dump.log", freezer: "/sys/fs/cgroup/b/c", cgroupRoot: "/b/c", mounts: ["/proc/meminfo", "/data"], files: ["file[19:4]"], namespaces: ["net[4026532301]:extRootNetNS"] }),
     ).toEqual([
       "dump", "--tree", "181", "--images-dir", "/s/images", "--work-dir", "/s/work", "--log-file", "/s/work/dump.log", "-v2",
       "--manage-cgroups", "--cgroup-root", "/b/c", "--freeze-cgroup", "/sys/fs/cgroup/b/c", "--leave-running", "--file-locks",
       "--external", "mnt[/proc/meminfo]:/proc/meminfo", "--external", "mnt[/data]:/data", "--external", "file[19:4]",
+      "--external", "net[4026532301]:extRootNetNS",
     ]);
   });
 
   test("restore detached below the new cgroup, the mounts from this host's paths, bunker's fds in place of the dumped ones", () => {
     const args = restoreArgs({
       images: "/s/images", work: "/s/work", log: "/s/work/restore.log", root: "/run/bunker/c/criu-root", pidFile: "/s/work/init.pid", cgroupRoot: "/b/c2",
-      mounts: [{ key: "/data", source: "/srv/other" }], inherit: [{ fd: 1, key: "pipe:[77]" }], verbose: true,
+      mounts: [{ key: "/data", source: "/srv/other" }], inherit: [{ fd: 1, key: "pipe:[77]" }, { fd: 3, key: "extRootNetNS" }], verbose: true,
     });
     expect(args).toEqual([
       "restore", "--images-dir", "/s/images", "--work-dir", "/s/work", "--log-file", "/s/work/restore.log", "-v4", "--root", "/run/bunker/c/criu-root",
       "--restore-detached", "--pidfile", "/s/work/init.pid", "--manage-cgroups", "--cgroup-root", "/b/c2", "--evasive-devices", "--file-locks",
-      "--external", "mnt[/data]:/srv/other", "--inherit-fd", "fd[1]:pipe:[77]",
+      "--external", "mnt[/data]:/srv/other", "--inherit-fd", "fd[1]:pipe:[77]", "--inherit-fd", "fd[3]:extRootNetNS",
     ]);
+  });
+});
+
+describe("joinedNamespaces() and dumpedNamespaces()", () => {
+  const fail = (why: string): never => {
+    throw new Error(why);
+  };
+  const joining = (namespaces: NonNullable<Config["linux"]>["namespaces"]) => config({ linux: { namespaces } });
+
+  test("take the network and pid namespaces the config joins by path, under runc's keys, and leave its own to CRIU", () => {
+    const joined = joinedNamespaces(joining([{ type: "pid", path: "/run/pod/pid" }, { type: "network", path: "/run/netns/cni-1" }, { type: "mount" }, { type: "uts" }]), fail);
+    expect(joined).toEqual([
+      { type: "pid", path: "/run/pod/pid", key: "extRootPidNS" },
+      { type: "network", path: "/run/netns/cni-1", key: "extRootNetNS" },
+    ]);
+    const links: Record<string, string> = { pid: "pid:[4026532400]", network: "net:[4026532301]" };
+    const inodes: Record<string, bigint> = { "/run/pod/pid": 4026532400n, "/run/netns/cni-1": 4026532301n };
+    expect(dumpedNamespaces(joined, (t) => links[t], (p) => inodes[p], fail)).toEqual(["pid[4026532400]:extRootPidNS", "net[4026532301]:extRootNetNS"]);
+    expect(joinedNamespaces(config(), fail)).toEqual([]);
+  });
+
+  test("refuse a joined namespace of another kind: CRIU would restore a private copy that nothing shares", () => {
+    expect(() => joinedNamespaces(joining([{ type: "network" }, { type: "ipc", path: "/run/pod/ipc" }]), fail)).toThrow(
+      "it joins the ipc namespace '/run/pod/ipc': CRIU takes only network and pid namespaces from outside the container",
+    );
+  });
+
+  test("refuse when the init is not in the namespace the config names, or the path is gone", () => {
+    const joined = joinedNamespaces(joining([{ type: "network", path: "/run/netns/cni-1" }]), fail);
+    expect(() => dumpedNamespaces(joined, () => "net:[4026531840]", () => 4026532301n, fail)).toThrow(
+      "its init is not in the network namespace '/run/netns/cni-1' its config joins (it is in net:[4026531840])",
+    );
+    expect(() => dumpedNamespaces(joined, () => "net:[4026532301]", () => undefined, fail)).toThrow("the network namespace '/run/netns/cni-1' its config joins is gone");
+    expect(() => dumpedNamespaces(joined, () => undefined, () => 4026532301n, fail)).toThrow("its init has no net namespace to read");
   });
 });
 

@@ -26,13 +26,14 @@ interface Options {
   stage?: (r: EnvRecorder) => StageProcess;
   writePidFile?: () => void;
   runHooks?: ContainerEnv["hooks"]["run"];
+  check?: ContainerEnv["config"]["check"];
   network?: Partial<ContainerEnv["network"]>;
 }
 
 const world = (lines: string[], opts: Options = {}): World => {
   const written: ContainerRecord[] = [];
   const r: EnvRecorder = recordingEnv({
-    config: { load: () => opts.cfg ?? config() },
+    config: { read: () => opts.cfg ?? config(), check: opts.check ?? ((doc) => doc as Config) },
     state: {
       makeDir: () => {},
       removeDir: () => {},
@@ -74,16 +75,18 @@ describe("createContainer()", () => {
     const w = world([READY]);
     const created = await create(w, "/run/b/t.pid");
     expect(w.r.names()).toEqual([
-      "config.load", "state.makeDir", "state.lock", "network.prepare", "clock.now", "state.write",
+      "config.read", "stages.spawn", "config.check", "state.makeDir", "state.lock", "network.prepare", "clock.now", "state.write",
       "cgroups.manager", "cgroup.create", "cgroup.apply", "cgroup.procsFiles", "stages.openHostFiles", "state.renderLimitsView", "cgroup.dirs",
-      "stages.spawn", "host.close", "stage.send", "stages.place", "processes.stat", "network.connect", "state.write", "state.writePidFile", "journal.record", "lock.release",
+      "stage.send", "stages.place", "host.close", "processes.stat", "network.connect", "state.write", "state.writePidFile", "journal.record", "lock.release",
     ]);
     expect(w.written.map((rec) => [rec.creating, rec.pid, rec.startTime])).toEqual([[true, 0, ""], [false, 4242, "99"]]);
     expect(created.record).toMatchObject({ id: "t", pid: 4242, created: CREATED_AT, pidFile: "/run/b/t.pid" });
     expect(w.r.calls.find((c) => c.name === "stages.place")!.args).toEqual([PROCS, 4242]);
     const sent = w.r.calls.find((c) => c.name === "stage.send")!.args[0] as { t: string; plan: { hostFds: { start: number } } };
     expect(sent.t).toBe("plan");
+    // The host files travel with the plan (SCM_RIGHTS), to be found where the plan says.
     expect(sent.plan.hostFds.start).toBe(6);
+    expect(w.r.calls.find((c) => c.name === "stage.send")!.args[1]).toEqual([30]);
   });
 
   test("the compiled seccomp filter is kept in the record, for the processes exec'd later", async () => {
@@ -103,7 +106,7 @@ describe("createContainer()", () => {
     expect(err).toBeInstanceOf(StageFailedError);
     expect((err as Error).message).toBe("Setup stage failed at 'mount': Mount of '/bogus' failed: mount: ENODEV");
     const names = w.r.names();
-    expect(names.slice(names.indexOf("stage.send") + 1)).toEqual(["stages.place", "stage.kill", "cgroup.destroy", "lock.release", "state.removeDir"]);
+    expect(names.slice(names.indexOf("stage.send") + 1)).toEqual(["stages.place", "stage.kill", "host.close", "cgroup.destroy", "lock.release", "state.removeDir"]);
     expect(names).not.toContain("journal.record");
   });
 
@@ -116,7 +119,7 @@ describe("createContainer()", () => {
     expect(err).toBeInstanceOf(AggregateError);
     expect(err.message).toBe("The setup stage exited before it was ready (exit status 137)");
     expect(err.errors.map((e) => (e as Error).message)).toEqual(["Removing cgroup '/sys/fs/cgroup/pids/t': EBUSY"]);
-    expect(w.r.names().slice(-4)).toEqual(["stage.kill", "cgroup.destroy", "lock.release", "state.removeDir"]);
+    expect(w.r.names().slice(-5)).toEqual(["stage.kill", "host.close", "cgroup.destroy", "lock.release", "state.removeDir"]);
   });
 
   test("a pid file that cannot be written fails create before the journal hears of the container", async () => {
@@ -127,7 +130,7 @@ describe("createContainer()", () => {
     });
     await expect(create(w, "/nonexistent/pid")).rejects.toThrow("ENOENT");
     expect(w.r.names()).not.toContain("journal.record");
-    expect(w.r.names().slice(-4)).toEqual(["stage.kill", "cgroup.destroy", "lock.release", "state.removeDir"]);
+    expect(w.r.names().slice(-5)).toEqual(["stage.kill", "host.close", "cgroup.destroy", "lock.release", "state.removeDir"]);
   });
 
   test("prestart and createRuntime hooks run when the stage has mounted, with the created state and the init's pid", async () => {
@@ -158,15 +161,26 @@ describe("createContainer()", () => {
     await expect(create(w, "/nonexistent/pid")).rejects.toThrow("ENOENT");
     const names = w.r.names();
     expect(names.slice(names.indexOf("processes.stat"))).toEqual([
-      "processes.stat", "network.connect", "network.moveDevicesIn", "state.write", "state.writePidFile", "network.moveDevicesOut", "network.release", "stage.kill", "cgroup.destroy", "lock.release", "state.removeDir",
+      "processes.stat", "network.connect", "network.moveDevicesIn", "state.write", "state.writePidFile", "network.moveDevicesOut", "network.release", "stage.kill", "host.close", "cgroup.destroy", "lock.release", "state.removeDir",
     ]);
     expect(w.r.calls.find((c) => c.name === "network.moveDevicesIn")!.args).toEqual([4242, { dummy0: { name: "eth1" } }]);
   });
 
-  test("a config asking for a terminal without a console is refused before anything is made", async () => {
+  test("a config asking for a terminal without a console is refused before anything is made, and the stage started ahead is killed", async () => {
     const w = world([], { cfg: config((c) => ({ ...c, process: { ...c.process, terminal: true } })) });
     await expect(create(w)).rejects.toThrow("process.terminal is true: give --console-socket, or run the container in the foreground");
-    expect(w.r.names()).toEqual(["config.load"]);
+    expect(w.r.names()).toEqual(["config.read", "stages.spawn", "config.check", "stage.kill"]);
+  });
+
+  test("a config whose namespaces the check may refuse starts no stage before the check, which refuses it", async () => {
+    const w = world([], {
+      cfg: config((c) => ({ ...c, linux: { ...c.linux, namespaces: [{ type: "pid", path: "relative" }] } })),
+      check: () => {
+        throw new Error("Invalid config.json: /linux/namespaces/0/path: Must be absolute");
+      },
+    });
+    await expect(create(w)).rejects.toThrow("Must be absolute");
+    expect(w.r.names()).toEqual(["config.read", "config.check"]);
   });
   test("the network's config is what the stage gets and the record keeps; it is attached once the stage is ready", async () => {
     const state = { mode: "cni" as const, network: "bunker", netns: "/run/b/t/netns", cache: "/n/cache/bunker-t-eth0" };
@@ -194,7 +208,7 @@ describe("createContainer()", () => {
     });
     await expect(create(w)).rejects.toThrow("failed to set bridge addr");
     const names = w.r.names();
-    expect(names.slice(names.indexOf("network.connect"))).toEqual(["network.connect", "stage.kill", "cgroup.destroy", "lock.release", "state.removeDir"]);
+    expect(names.slice(names.indexOf("network.connect"))).toEqual(["network.connect", "stage.kill", "host.close", "cgroup.destroy", "lock.release", "state.removeDir"]);
     expect(names).not.toContain("journal.record");
   });
 
@@ -207,7 +221,7 @@ describe("createContainer()", () => {
     await expect(create(w, "/nonexistent/pid")).rejects.toThrow("ENOENT");
     const names = w.r.names();
     expect(names.slice(names.indexOf("network.connect"))).toEqual([
-      "network.connect", "state.write", "state.writePidFile", "network.release", "stage.kill", "cgroup.destroy", "lock.release", "state.removeDir",
+      "network.connect", "state.write", "state.writePidFile", "network.release", "stage.kill", "host.close", "cgroup.destroy", "lock.release", "state.removeDir",
     ]);
   });
 });

@@ -12,7 +12,12 @@ const world = (stage: (r: EnvRecorder) => StageProcess, created = false, rec = r
   const spawned: SpawnOptions[] = [];
   const r: EnvRecorder = recordingEnv({
     state: { read: () => rec, awaitsStart: () => created },
-    processes: { isAlive: () => true, becomeSubreaper: () => {}, waitFor: async () => 7 },
+    processes: {
+      isAlive: () => true,
+      becomeSubreaper: () => {},
+      waitFor: async () => 7,
+      open: (pid) => ({ pid, signal: () => true, close: () => r.log("handle.close", [pid]) }),
+    },
     cgroups: { manager: () => fakeCgroup(r, { frozen: () => false, procsFiles: () => ["/nonexistent/cgroup/t/cgroup.procs"] }) },
     stages: {
       openHostFiles: () => ({ fds: [], layout: { cgroupProcs: [6], start: null, consoleSocket: null, idmappedMounts: [] }, close: () => r.log("host.close", []) }),
@@ -37,6 +42,11 @@ describe("execInContainer()", () => {
     expect(r.names().indexOf("processes.becomeSubreaper")).toBeLessThan(r.names().indexOf("stages.spawn"));
     expect(await execed.exited()).toBe(7);
     expect(r.calls.find((c) => c.name === "processes.waitFor")!.args).toEqual([901]);
+    // Held by a pidfd from before the stage's exit made it our child until it was waited for (an orphan reaper leaves it).
+    const names = r.names();
+    expect(r.calls.find((c) => c.name === "processes.open")!.args[0]).toBe(901);
+    expect(names.indexOf("processes.open")).toBeLessThan(names.indexOf("stage.close"));
+    expect(names.indexOf("handle.close")).toBeGreaterThan(names.indexOf("processes.waitFor"));
   });
 
   test("into a created container whose stage joined a PID namespace for its children, that namespace is joined", async () => {
@@ -66,7 +76,7 @@ describe("execInContainer()", () => {
     const err = await execInContainer({ root: "/run/b", id: "t", process: proc, detach: false }, r.env).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StageFailedError);
     expect((err as Error).message).toBe("Setup stage failed at 'chdir to cwd': chdir '/nope': ENOENT");
-    expect(r.names().slice(-2)).toEqual(["stage.close", "stage.kill"]);
+    expect(r.names().slice(-3)).toEqual(["stage.close", "host.close", "stage.kill"]);
   });
 
   test("a stage that exits without a word fails exec with its exit status", async () => {

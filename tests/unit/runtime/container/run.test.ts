@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { LifecycleChange } from "../../../../runtime/durable/lifecycle.ts";
 import type { CgroupManager } from "../../../../runtime/cgroups/manager.ts";
 import type { ContainerRecord } from "../../../../runtime/container/record.ts";
+import type { Config } from "../../../../runtime/spec/config.ts";
 import { runContainer } from "../../../../runtime/container/run.ts";
 import { fakeCgroup, fakeHandle, fakeLink, fakeLock, fakeStage, noNetwork, recordingEnv, type EnvRecorder } from "../../fakes/container-env.ts";
 import { CREATED_AT, config } from "./fixtures.ts";
@@ -14,7 +15,7 @@ const world = (startSays: string[], cgroup: Partial<CgroupManager> = {}) => {
   let alive = true;
   const journal: LifecycleChange[][] = [];
   const r: EnvRecorder = recordingEnv({
-    config: { load: () => config() },
+    config: { read: () => config(), check: (doc) => doc as Config },
     state: {
       makeDir: () => {},
       removeDir: () => {},

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { FaultStorage } from "../../../../runtime/durable/fault-storage.ts";
 import { openStateJournal } from "../../../../runtime/durable/journal.ts";
 import type { LifecycleChange } from "../../../../runtime/durable/lifecycle.ts";
+import type { OtaState } from "../../../../runtime/durable/ota-records.ts";
 import { SECTOR } from "../../../../runtime/durable/storage.ts";
 
 const life: LifecycleChange[] = [
@@ -54,6 +55,20 @@ describe("openStateJournal", () => {
     expect(again.state()).toEqual(j.state());
     expect(again.state().target?.document).toBe(document);
     expect(again.state().step).toBeUndefined();
+  });
+
+  test("keeps the last update's record (the last one wins) through a reopen and a compaction", () => {
+    const disk = new FaultStorage();
+    const j = openStateJournal("/state", disk, { segmentBytes: 8 * SECTOR });
+    const ota: OtaState = { kind: "ota", version: "2", from: "1", phase: "download", entries: 1, rollback: "service", installed: "1", services: [{ name: "web", outcome: "switched" }] };
+    j.record(ota);
+    j.record({ ...ota, phase: "gate", services: [{ name: "web", outcome: "rolled-back", reason: "crash-loop: 5 exits" }] });
+    expect(openStateJournal("/state", disk).state().ota).toMatchObject({ phase: "gate", services: [{ name: "web", outcome: "rolled-back" }] });
+    for (const c of life) j.record(c);
+    const again = openStateJournal("/state", disk);
+    expect(again.recovery.snapshotSeq).toBeGreaterThan(0);
+    expect(again.state()).toEqual(j.state());
+    expect(again.state().ota?.phase).toBe("gate");
   });
 
   test("costs one sector write and one fsync per change", () => {

@@ -29,6 +29,7 @@ beforeEach(() => {
   putSystem(f, { availableMiB: 150 });
 });
 afterEach(() => {
+  f.cleanup();
   rmSync(root, { recursive: true, force: true });
 });
 

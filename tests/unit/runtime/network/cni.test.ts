@@ -108,6 +108,15 @@ describe("delNetworkList() and checkNetworkList()", () => {
     checkNetworkList(quiet.runner, { ...list, cniVersion: "0.3.1" }, bridgeResult(rt.netns), rt);
     expect(quiet.log).toEqual([]);
   });
+
+  test("CHECK leaves out a bandwidth plugin given no rate (Debian's 1.1.1 panics there; its ADD did nothing)", () => {
+    const sys = fakeNetwork();
+    const { bandwidth: _, ...noRates } = rt.capabilityArgs;
+    checkNetworkList(sys.runner, list, bridgeResult(rt.netns), { ...rt, capabilityArgs: noRates });
+    const fixed = { ...list, plugins: [...list.plugins.slice(0, 2), { type: "bandwidth", egressRate: 1000, egressBurst: 8000 }] };
+    checkNetworkList(sys.runner, fixed, bridgeResult(rt.netns), { ...rt, capabilityArgs: noRates });
+    expect(sys.log).toEqual(["CHECK bridge", "CHECK portmap", "CHECK bridge", "CHECK portmap", "CHECK bandwidth"]);
+  });
 });
 
 describe("running a plugin", () => {

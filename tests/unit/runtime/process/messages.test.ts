@@ -13,6 +13,9 @@ describe("the stage's channel", () => {
   test("refuses what a stage could not have said", () => {
     expect(() => decodeStage('{"t":"ready"}')).toThrow("Malformed message from the setup stage");
     expect(() => decodeStage("not json")).toThrow("Malformed message from the setup stage");
+    for (const bad of ['{"t":"ready","pid":1.5}', '{"t":"failed","step":"mount"}', '{"t":"failed","step":"x","message":"y","errno":5}', '{"t":"exec"}', "[]", "null"])
+      expect(() => decodeStage(bad)).toThrow("Malformed message from the setup stage");
+    expect(decodeStage('{"t":"mounts-ready"}')).toEqual({ t: "mounts-ready" });
   });
 
   test("gives the stage its plan and continue, and nothing else", () => {

@@ -278,6 +278,13 @@ describe("parseConfig() and the C types behind the fields", () => {
     expect(errorOf(dev({ fileMode: 0o20666 }))).toContain("/linux/devices/0/fileMode");
   });
 
+  test("refuses a cgroupsPath deeper or longer than any real one (each level is a directory in every hierarchy)", () => {
+    expect(errorOf((c) => (c.linux.cgroupsPath = "/a".repeat(65)))).toBe("Invalid config.json: /linux/cgroupsPath: Deeper than 64 levels");
+    expect(errorOf((c) => (c.linux.cgroupsPath = `/${"x".repeat(2048)}`))).toBe("Invalid config.json: /linux/cgroupsPath: Longer than 2048 bytes");
+    expect(() => parseConfig({ ...minimal(), linux: { ...minimal().linux, cgroupsPath: "/a".repeat(64) } }, "/b")).not.toThrow();
+    expect(() => parseConfig({ ...minimal(), linux: { ...minimal().linux, cgroupsPath: "system.slice:docker:0123456789abcdef" } }, "/b")).not.toThrow();
+  });
+
   test("refuses an empty root.path, long UTS names and env entries without a name", () => {
     expect(errorOf((c) => (c.root = { path: "" }))).toBe("Invalid config.json: /root/path: Empty: name the root filesystem's directory");
     expect(errorOf((c) => (c.hostname = "h".repeat(65)))).toBe("Invalid config.json: /hostname: Longer than 64 bytes");
