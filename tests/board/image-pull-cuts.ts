@@ -150,7 +150,8 @@ const main = async (): Promise<void> => {
         if (!after.startsWith("0 ") || !after.includes('"clean":true')) problems.push(`verify after the pull: ${after}`);
         if (field(job, "PULLCUT-INGEST") !== "0") problems.push(`${field(job, "PULLCUT-INGEST")} partial blobs left after the pull`);
         if (pull && field(job, "PULLCUT-RESET") !== "0") problems.push(`rm + gc: exit ${field(job, "PULLCUT-RESET")}`);
-        const partial = resumed.filter((e) => e.event === "begin" && (e.done ?? 0) > 0).map((e) => `${mib(e.done!)} of ${mib(e.total!)}`);
+        // A blob continued from its partial file (a stored one begins with done = total).
+        const partial = resumed.filter((e) => e.event === "begin" && (e.done ?? 0) > 0 && e.done! < e.total!).map((e) => `${mib(e.done!)} of ${mib(e.total!)}`);
         const kept = typeof result?.reused === "number" ? result.reused : 0;
         log(
           `${previous.cutMs === undefined ? "after an uncut pull" : `cut ${done}: ${previous.cutMs} ms into the pull (window ${previous.window} ms)`}; next boot: verify clean (${report.checked ?? "?"} blobs), pull resumed with ${kept} blobs kept${partial.length ? `, a layer continued at ${partial.join(", ")}` : ""}, ${result?.written ?? "?"} written${problems.length ? `: FAILED: ${problems.join("; ")}` : ", image whole"}`,
