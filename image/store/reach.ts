@@ -80,6 +80,12 @@ export const findImage = (store: ImageStore, text: string): ImageName => {
   }
   const byName = normalized && images.find((i) => i.name === normalized);
   if (byName) return byName;
+  // `name@sha256:…`: the digest pins the content, which the store knows under the name it was imported or pulled with.
+  const pinned = text.slice(text.lastIndexOf("@") + 1);
+  if (pinned !== text && /^sha(256|512):[0-9a-f]+$/.test(pinned)) {
+    const hit = images.find((i) => i.digest === pinned || i.manifest === pinned) ?? byDigest(store, pinned);
+    if (hit) return hit;
+  }
   const hex = text.replace(/^sha(256|512):/, "");
   if (/^[0-9a-f]{12,128}$/.test(hex)) {
     const hits = images.filter((i) => [i.digest, i.manifest].some((d) => d === text || d.slice(d.indexOf(":") + 1).startsWith(hex)));

@@ -24,10 +24,9 @@ export const storeBundles = (images: string): ImageBundles => {
     bundleFor: (ref, instance) =>
       withStore(async (store) => {
         releaseRoot(store, host, instance);
-        // The digest is what pins the image: the store knows it under the name it was imported or pulled with, which
-        // a reference `name@sha256:…` does not repeat (an image imported as `name:tag` is not found by `name@digest`).
+        // The store finds `name@sha256:…` by its digest, under whatever name the image was imported or pulled with.
         const root = await prepareRoot(store, host, {
-          id: instance, ref: ref.slice(ref.lastIndexOf("@") + 1), overrides: {},
+          id: instance, ref, overrides: {},
           unpack: { maxLayerBytes: DEFAULT_MAX_LAYER_BYTES, chown: process.getuid?.() === 0, devices: false, progress: silentProgress },
         });
         return root.bundle;

@@ -78,6 +78,9 @@ describe("image store", () => {
     const again = openFaultStore(new FaultStorage(storage.afterCut("drop", 1)));
     expect(findImage(again, "a:1").manifest).toBe(digest);
     expect(findImage(again, digest.slice(7, 20)).name).toBe("docker.io/library/a:1");
+    // By a reference pinned to the digest, whatever name it was stored under.
+    expect(findImage(again, `localhost:5000/app@${digest}`).manifest).toBe(digest);
+    expect(() => findImage(again, `a@${digestOf(bytes(2))}`)).toThrow("is not in the image store");
     expect(again.pins("running")).toEqual([{ set: "running", digest }]);
     expect(() => store.requireSpace([{ digest: digestOf(bytes(1)), size: 10 * 1024 * 1024 }], "Pull of x")).toThrow(
       "Pull of x needs 10.0 MiB more on the image store's file system (1 of 1 blobs are new) and 5.0 MiB is free: 6.0 MiB missing",
