@@ -12,21 +12,27 @@ import type { Subcommand } from "../subcommands.ts";
 /** A signed update is small (a target state and its signature): more is not one. */
 const MAX_UPDATE_BYTES = 96 * 1024;
 
+/** The whole of `stream`, refused as soon as it passes the bound: a hostile source (a server without a length, a
+ * pipe) never makes bunker hold more than a signed update. */
+const boundedText = async (stream: ReadableStream<Uint8Array>, source: string): Promise<string> => {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > MAX_UPDATE_BYTES) throw new Error(`Update '${source}': more than a signed update (${MAX_UPDATE_BYTES} bytes)`);
+    chunks.push(chunk);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+};
+
 const readUpdate = async (source: string): Promise<string> => {
-  const bytes = async (r: Response | Blob): Promise<string> => {
-    const size = r instanceof Blob ? r.size : Number(r.headers.get("content-length") ?? 0);
-    if (size > MAX_UPDATE_BYTES) throw new Error(`Update '${source}': ${size} bytes, more than a signed update (${MAX_UPDATE_BYTES})`);
-    const text = await r.text();
-    if (text.length > MAX_UPDATE_BYTES) throw new Error(`Update '${source}': more than a signed update (${MAX_UPDATE_BYTES} bytes)`);
-    return text;
-  };
   try {
     if (/^https?:\/\//.test(source)) {
       const res = await fetch(source, { redirect: "follow" });
       if (!res.ok) throw new Error(`the server answered ${res.status} ${res.statusText}`);
-      return await bytes(res);
+      return await boundedText(res.body ?? new Response("").body!, source);
     }
-    return source === "-" ? await Bun.stdin.text() : await bytes(Bun.file(source));
+    return await boundedText((source === "-" ? Bun.stdin : Bun.file(source)).stream(), source);
   } catch (cause) {
     throw new Error(`Cannot read the update '${source}'`, { cause });
   }
