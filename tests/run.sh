@@ -8,6 +8,8 @@ bash tests/setup/install.sh || exit 1
 node_modules/.bin/bun build.ts || exit 1
 
 passed=0; failed=0; status=0
+# Every failing test's line, repeated at the end: a CI log is often read from its tail only.
+failures=()
 
 # Tests leave /tmp as they found it. Their temporary directories go into a private TMPDIR, which must be empty at the
 # end; /tmp itself is listed before and after, for anything made there directly. Either failure names what was left.
@@ -23,7 +25,7 @@ tmp_check() {
   own=$(ls -A "$TMPDIR")
   left=$(comm -13 <(sort <<<"$tmp_before") <(ls -A /tmp | grep -vxF "$(basename "$TMPDIR")" | sort))
   if [[ -n $own || -n $left ]]; then
-    status=1; failed=$((failed + 1))
+    status=1; failed=$((failed + 1)); failures+=("/tmp check: entries left")
     echo "=== /tmp check failed: the tests left"
     [[ -n $own ]] && sed "s|^|  $TMPDIR/|" <<<"$own"
     [[ -n $left ]] && sed 's|^|  /tmp/|' <<<"$left"
@@ -46,7 +48,8 @@ suite() {
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
   # The board suite reports per flavour ("glibc: 12 passed, 0 failed, 0 pending").
   while read -r fp ff; do passed=$((passed + fp)); failed=$((failed + ff)); done < <(grep -Eo '(glibc|musl): [0-9]+ passed, [0-9]+ failed' "$log" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1 \2/')
-  if ((rc != 0)); then status=1; echo "=== $name failed (exit $rc)"; fi
+  while IFS= read -r line; do failures+=("$name: $line"); done < <(grep -E '^\(fail\)|^ *(FAIL|not ok)\b|: (failed|FAILED)\b' "$log" | cut -c1-300)
+  if ((rc != 0)); then status=1; failures+=("$name: exit $rc"); echo "=== $name failed (exit $rc)"; fi
   rm -f "$log"
 }
 
@@ -78,5 +81,9 @@ else
   echo "=== board: skipped (BUNKER_SKIP_BOARD=1 or no board/lane.ts)"
 fi
 tmp_check
+if ((${#failures[@]})); then
+  echo "=== what failed"
+  printf '  %s\n' "${failures[@]}"
+fi
 echo "${passed} passed, ${failed} failed"
 exit $status
