@@ -8,7 +8,8 @@ bash tests/setup/install.sh || exit 1
 node_modules/.bin/bun build.ts || exit 1
 
 passed=0; failed=0; status=0
-# Every failing test's line, repeated at the end: a CI log is often read from its tail only.
+# Every failing test's line, repeated at the end (once: bun lists failures again after its run): a CI log is often
+# read from its tail only.
 failures=()
 
 # Tests leave /tmp as they found it. Their temporary directories go into a private TMPDIR, which must be empty at the
@@ -48,7 +49,7 @@ suite() {
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
   # The board suite reports per flavour ("glibc: 12 passed, 0 failed, 0 pending").
   while read -r fp ff; do passed=$((passed + fp)); failed=$((failed + ff)); done < <(grep -Eo '(glibc|musl): [0-9]+ passed, [0-9]+ failed' "$log" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1 \2/')
-  while IFS= read -r line; do failures+=("$name: $line"); done < <(grep -E '^\(fail\)|^ *(FAIL|not ok)\b|: (failed|FAILED)\b' "$log" | cut -c1-300)
+  while IFS= read -r line; do failures+=("$name: $line"); done < <(grep -E '^\(fail\)|^ *(FAIL|not ok)\b|: (failed|FAILED)\b' "$log" | cut -c1-300 | awk '!seen[$0]++')
   if ((rc != 0)); then status=1; failures+=("$name: exit $rc"); echo "=== $name failed (exit $rc)"; fi
   rm -f "$log"
 }

@@ -5,9 +5,12 @@
 // cut followed by `resume`, a daemon start. The socket policy is checked at the syscall (errno names from inside the
 // container), live changes by `update`, and a daemon restart.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, bunker, newRoot, skipReason } from "../support/cli.ts";
+import { BPF_ATTACH } from "../../ffi/bpf.ts";
+import { hostCgroupPrograms } from "../../runtime/bpf/cgroup-program.ts";
+import { statePath } from "../../runtime/container/record.ts";
 import { hostToolsBundle, leftovers, makeNetns, NOTHING_LEFT, probeAnswers, type TestNetns } from "../support/netns.ts";
 import { makeTemp, tempDirs } from "../support/temp.ts";
 import { until } from "../support/until.ts";
@@ -240,7 +243,7 @@ describe.skipIf(!!missing)("networking through CNI", () => {
     });
   }, TEST_MS);
 
-  test("a daemon restart keeps the policy attached and re-adopts it; a daemon start releases what a crash left", async () => {
+  test("a daemon restart keeps the policy attached and re-adopts it, puts back a program someone detached; a daemon start releases what a crash left", async () => {
     const bundle = hostToolsBundle(["/bin/sleep", "1000"], { "bunker.network": "bridge", "bunker.net.connect": "127.0.0.1:8080" });
     ok(["run", "-d", "--bundle", bundle, "kept"]);
     ok(["run", "-d", "--bundle", bundle, "lost"]);
@@ -250,7 +253,14 @@ describe.skipIf(!!missing)("networking through CNI", () => {
     Bun.spawnSync(["umount", "-l", join(root, "lost", "netns")]);
     rmSync(join(root, "lost"), { recursive: true, force: true });
     const start = () => Bun.spawn(["nsenter", `--net=${ns.path}`, BIN, "--root", root, "--network-dir", net, "--cni-path", PLUGINS, "daemon"], { stdout: "ignore", stderr: "pipe", stdin: "ignore" });
-    for (let round = 0; round < 2; round++) {
+    // Rounds 0 and 1 find the programs attached; before round 2 the connect4 program is detached, as `bpftool cgroup
+    // detach` would, and the daemon must attach it again.
+    const policyDir = (JSON.parse(readFileSync(statePath(root, "kept"), "utf8")) as { network: { policy: { dir: string } } }).network.policy.dir;
+    for (let round = 0; round < 3; round++) {
+      if (round === 2) {
+        hostCgroupPrograms.detach(policyDir, BPF_ATTACH.INET4_CONNECT);
+        expect(probeAnswers(ok(["exec", "kept", ...PROBE, "connect=127.0.0.1:8081"]))).toEqual({ "connect=127.0.0.1:8081": "ECONNREFUSED" });
+      }
       const daemon = start();
       const said = new Response(daemon.stderr as ReadableStream).text();
       try {
@@ -263,7 +273,13 @@ describe.skipIf(!!missing)("networking through CNI", () => {
       const err = await said;
       if (round === 0) expect(err).toContain("Released the attachment of container 'lost' to network 'bunker': the container no longer exists");
       expect(err).not.toContain("does not check out");
-      expect(stateOf("kept").network!.policy!.programs).toEqual(programs);
+      if (round === 2) {
+        expect(err).toContain("Container 'kept': the socket policy's connect4 program was no longer attached and was attached again");
+        const now = stateOf("kept").network!.policy!.programs!;
+        // The whole policy is attached again (each hook replaced in place), so every id is new.
+        expect(Object.keys(now).sort()).toEqual(Object.keys(programs!).sort());
+        expect(now.connect4).not.toBe(programs!.connect4);
+      } else expect(stateOf("kept").network!.policy!.programs).toEqual(programs);
       expect(probeAnswers(ok(["exec", "kept", ...PROBE, "connect=127.0.0.1:8081"]))).toEqual({ "connect=127.0.0.1:8081": "EPERM" });
     }
     expect(left(["lost"], [lost]).rules.filter((l) => l.includes(lost))).toEqual([]);
