@@ -5,20 +5,7 @@
 #   recover  the daemon starts (it resumes or rolls back the update), then reports what runs
 export PATH=/run/board/bin:/opt/bunker/bin
 
-mark() { echo "BOARD-MARK $*"; }
-
-start_daemon() {
-  "$B" daemon --trust "$SVC/ota-trust" --config "$SVC/daemon.json" > /run/daemon.log 2>&1 &
-  i=0
-  while [ $i -lt 600 ]; do
-    "$B" status --json 2>/dev/null | grep -q '"running":true' && return 0
-    sleep 0.2
-    i=$((i + 1))
-  done
-  echo "BOARD-FAIL the daemon did not answer in 120 s"
-  cat /run/daemon.log
-  return 1
-}
+. "$SVC/guest-daemon.sh"
 
 # Until no update is in progress and the target is reached ($1 seconds at most).
 settled() {
@@ -46,14 +33,14 @@ report() {
 
 case "$STEP" in
 install)
-  start_daemon || exit 1
+  start_daemon daemon.json --trust "$SVC/ota-trust" || exit 1
   "$B" ota apply "$SVC/ota-update-1.json" || exit 1
   settled 300 || exit 1
   sync
   report
   ;;
 update)
-  start_daemon || exit 1
+  start_daemon daemon.json --trust "$SVC/ota-trust" || exit 1
   settled 300 || exit 1
   report
   mark update-start
@@ -63,7 +50,7 @@ update)
   sleep 1000
   ;;
 recover)
-  start_daemon || exit 1
+  start_daemon daemon.json --trust "$SVC/ota-trust" || exit 1
   settled 300 || exit 1
   report
   ;;

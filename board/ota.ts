@@ -64,6 +64,7 @@ const main = async (): Promise<number> => {
     const dir = join(tree, SVC.slice(1));
     mkdirSync(join(dir, "ota-trust"), { recursive: true });
     cpSync(join(import.meta.dir, "ota-guest.sh"), join(dir, "ota-guest.sh"));
+    cpSync(join(import.meta.dir, "guest-daemon.sh"), join(dir, "guest-daemon.sh"));
     writeFileSync(join(dir, "ota-trust", "board.pub"), key.publicPem);
     for (const v of ["1", "2"] as const) writeFileSync(join(dir, `ota-update-${v}.json`), signed(v));
     writeFileSync(join(dir, "daemon.json"), JSON.stringify({}));

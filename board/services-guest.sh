@@ -10,26 +10,7 @@
 #   init     busybox init runs the daemon from the example inittab; the daemon is killed and respawned
 export PATH=/run/board/bin:/opt/bunker/bin
 
-mark() { echo "BOARD-MARK $*"; }
-
-daemon_up() {
-  i=0
-  while [ $i -lt 600 ]; do
-    "$B" status --json 2>/dev/null | grep -q '"running":true' && return 0
-    sleep 0.2
-    i=$((i + 1))
-  done
-  echo "BOARD-FAIL the daemon did not answer in 120 s"
-  cat /run/daemon.log
-  return 1
-}
-
-# $1: the daemon's configuration (default: the services' one, without a watchdog).
-start_daemon() {
-  "$B" daemon --config "$SVC/${1:-daemon.json}" > /run/daemon.log 2>&1 &
-  DAEMON=$!
-  daemon_up
-}
+. "$SVC/guest-daemon.sh"
 
 # Waits until the daemon says the target (version $1, or any with "-") is reached; $2 seconds at most.
 converged() {

@@ -264,6 +264,7 @@ const main = async (): Promise<number> => {
     const dir = join(tree, SVC.slice(1));
     mkdirSync(dir, { recursive: true });
     cpSync(join(import.meta.dir, "services-guest.sh"), join(dir, "guest.sh"));
+    cpSync(join(import.meta.dir, "guest-daemon.sh"), join(dir, "guest-daemon.sh"));
     for (const v of ["1", "2"] as const) writeFileSync(join(dir, `target-${v}.json`), JSON.stringify(target(v), null, 2));
     writeFileSync(join(dir, "target-idle.json"), JSON.stringify(idleTarget, null, 2));
     writeFileSync(join(dir, "daemon.json"), JSON.stringify({}));

@@ -72,7 +72,7 @@ export type GateResult =
   | { service: string; outcome: "unhealthy" | "crash-loop" | "exited" | "timeout"; detail: string };
 
 /** A target document is journaled as one record. */
-const MAX_TARGET_BYTES = 30 * 1024;
+export const MAX_TARGET_BYTES = 30 * 1024;
 
 /** How long a retry waits after the loop gave up on failing steps, when nothing else happens. */
 const RETRY_MS = 60_000;

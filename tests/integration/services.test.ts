@@ -85,7 +85,7 @@ describe.skipIf(!!skip)("bunker as the service manager", () => {
       [{ device: "host", version: "1", services: { web: { bundle: "relative/dir" } } }, "/services/web/bundle: Not an absolute path: 'relative/dir'"],
       [{ device: "host", version: "1", services: { a: { bundle, dependsOn: { b: {} } }, b: { bundle, dependsOn: { a: {} } } } }, "/services/a/dependsOn: Dependency cycle: a -> b -> a"],
       [{ device: "host", version: "1", services: { web: { bundle: join(dir, "missing") } } }, `/services/web/bundle: '${join(dir, "missing", "config.json")}'`],
-      [{ device: "host", version: "1", services: { web: { bundle, env: { X: "y".repeat(40_000) } } } }, "a target state must fit the journal's"],
+      [{ device: "host", version: "1", services: { web: { bundle, env: { X: "y".repeat(40_000) } } } }, "Cannot read the target state '"],
     ];
     for (const [doc, message] of cases) {
       const file = join(dir, "bad.json");
@@ -94,6 +94,9 @@ describe.skipIf(!!skip)("bunker as the service manager", () => {
       expect([r.code, r.stdout]).toEqual([1, ""]);
       expect(r.stderr).toContain(message);
     }
+    // Standard input is read with the same bound: an endless pipe is refused at 30 KiB, not read whole.
+    const endless = Bun.spawnSync(["sh", "-c", `yes | "${BIN}" --root "${root}" --journal "${join(dir, "journal")}" apply -`], { stdout: "pipe", stderr: "pipe" });
+    expect([endless.exitCode, endless.stderr.toString()]).toEqual([1, "bunker: Cannot read the target state '-': more than 30720 bytes, the most the target state can hold\n"]);
     expect(cli(["logs", "../../etc/passwd"]).code).toBe(2);
     // No container, no journal, no service directories: the root is as it was.
     expect(readdirSync(root).sort()).toEqual(before);

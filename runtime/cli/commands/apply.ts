@@ -1,12 +1,14 @@
-import { readFileSync } from "node:fs";
 import { askDaemon, controlSocketPath } from "../../supervisor/control-socket.ts";
 import { applyHere } from "../../supervisor/local-services.ts";
-import type { ApplyReport } from "../../supervisor/service-manager.ts";
+import { MAX_TARGET_BYTES, type ApplyReport } from "../../supervisor/service-manager.ts";
 import type { DeviceStatus } from "../../supervisor/status.ts";
 import type { Command } from "../command.ts";
+import { readDocument, type DocumentSource } from "../document.ts";
 import { flagBool } from "../parse.ts";
 import { warn } from "../report.ts";
 import { table } from "../table.ts";
+
+const TARGET: DocumentSource = { what: "the target state", maxBytes: MAX_TARGET_BYTES, urls: false };
 
 const verdicts = (rows: ApplyReport["plan"]["services"]): string =>
   table(["SERVICE", "PLAN", "WHY"], rows.map((s) => [s.service, s.verdict, s.reason]));
@@ -42,12 +44,7 @@ export const command: Command = {
   async run(g, a) {
     const file = a.positional[0]!;
     const dryRun = flagBool(a, "dry-run");
-    let document: string;
-    try {
-      document = file === "-" ? await Bun.stdin.text() : readFileSync(file, "utf8");
-    } catch (cause) {
-      throw new Error(`Cannot read the target state '${file}'`, { cause });
-    }
+    const document = await readDocument(file, TARGET);
     const reply = await askDaemon(controlSocketPath(g.root), { op: "apply", document, file, dryRun });
     let out: { by: string; report: ApplyReport; status?: DeviceStatus };
     if (reply === undefined) out = { by: "here (no daemon runs)", ...(await applyHere({ root: g.root, journal: g.journal, images: g.images, network: g.network, warn: (m) => warn(g, m) }, document, file, dryRun)) };
