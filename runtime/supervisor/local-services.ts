@@ -52,12 +52,13 @@ export const localServiceManager = (o: LocalOptions): ServiceManager => {
 };
 
 /** Applies `document` here and waits (at most the target's health windows) until no service waits any more. */
-export const applyHere = async (o: LocalOptions, document: string, file: string, dryRun: boolean): Promise<{ report: ApplyReport; status?: DeviceStatus }> => {
+export const applyHere = async (o: LocalOptions, document: string, file: string, dryRun: boolean): Promise<ApplyReport> => {
   const manager = localServiceManager(o);
   try {
     const report = await manager.apply(document, file, { dryRun });
-    if (dryRun) return { report };
-    return { report, status: await manager.settled(manager.healthWindowMs()) };
+    // Without a daemon nobody starts the services still waiting for a dependency: wait here until none waits.
+    if (!dryRun) await manager.settled(manager.healthWindowMs());
+    return report;
   } finally {
     await manager.close();
   }

@@ -1,7 +1,6 @@
-import { askDaemon, controlSocketPath } from "../../supervisor/control-socket.ts";
+import { daemonOrHere } from "../daemon-or-here.ts";
 import { applyHere } from "../../supervisor/local-services.ts";
 import { MAX_TARGET_BYTES, type ApplyReport } from "../../supervisor/service-manager.ts";
-import type { DeviceStatus } from "../../supervisor/status.ts";
 import type { Command } from "../command.ts";
 import { readDocument, type DocumentSource } from "../document.ts";
 import { flagBool } from "../parse.ts";
@@ -45,12 +44,10 @@ export const command: Command = {
     const file = a.positional[0]!;
     const dryRun = flagBool(a, "dry-run");
     const document = await readDocument(file, TARGET);
-    const reply = await askDaemon(controlSocketPath(g.root), { op: "apply", document, file, dryRun });
-    let out: { by: string; report: ApplyReport; status?: DeviceStatus };
-    if (reply === undefined) out = { by: "here (no daemon runs)", ...(await applyHere({ root: g.root, journal: g.journal, images: g.images, network: g.network, warn: (m) => warn(g, m) }, document, file, dryRun)) };
-    else if (!reply.ok) throw new Error(reply.error);
-    else out = { by: "by the daemon", report: reply.result as ApplyReport };
-    console.log(g.json ? JSON.stringify({ appliedBy: out.by.startsWith("here") ? "here" : "daemon", ...out.report }) : text(out.by, out.report, dryRun));
-    return out.report.result?.failures.length ? 1 : 0;
+    const { by, result: report } = await daemonOrHere<ApplyReport>(g.root, { op: "apply", document, file, dryRun }, () =>
+      applyHere({ root: g.root, journal: g.journal, images: g.images, network: g.network, warn: (m) => warn(g, m) }, document, file, dryRun),
+    );
+    console.log(g.json ? JSON.stringify({ appliedBy: by, ...report }) : text(by === "here" ? "here (no daemon runs)" : "by the daemon", report, dryRun));
+    return report.result?.failures.length ? 1 : 0;
   },
 };

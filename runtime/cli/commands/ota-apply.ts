@@ -1,5 +1,5 @@
 // `bunker ota apply FILE|URL [--trust DIR] [--insecure] [--ca-file F] [--json]`
-import { askDaemon, controlSocketPath } from "../../supervisor/control-socket.ts";
+import { daemonOrHere } from "../daemon-or-here.ts";
 import { updateHere } from "../../supervisor/ota-host.ts";
 import { readDocument, type DocumentSource } from "../document.ts";
 import type { OtaResult } from "../../supervisor/ota-update.ts";
@@ -28,12 +28,9 @@ export const subcommand: Omit<Subcommand, "summary"> = {
     const source = a.positional[0]!;
     const document = await readDocument(source, UPDATE);
     const registry = { insecure: flagBool(a, "insecure"), ...(flagString(a, "ca-file") ? { caFile: flagString(a, "ca-file")! } : {}) };
-    const reply = await askDaemon(controlSocketPath(g.root), { op: "ota-apply", document, file: source, registry });
-    let r: OtaResult;
-    if (reply === undefined)
-      r = await updateHere({ root: g.root, journal: g.journal, images: g.images, network: g.network, trust: trustDir(a), registry, progress: progressFor(g), warn: (m) => warn(g, m) }, document, source);
-    else if (!reply.ok) throw new Error(reply.error);
-    else r = reply.result as OtaResult;
+    const { result: r } = await daemonOrHere<OtaResult>(g.root, { op: "ota-apply", document, file: source, registry }, () =>
+      updateHere({ root: g.root, journal: g.journal, images: g.images, network: g.network, trust: trustDir(a), registry, progress: progressFor(g), warn: (m) => warn(g, m) }, document, source),
+    );
     printUpdate(g, r);
     return updateExit(r.state);
   },

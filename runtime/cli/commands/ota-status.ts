@@ -1,5 +1,5 @@
 // `bunker ota status [--json]`
-import { askDaemon, controlSocketPath } from "../../supervisor/control-socket.ts";
+import { daemonOrHere } from "../daemon-or-here.ts";
 import { otaStatus, type OtaStatus } from "../../supervisor/ota-host.ts";
 import { JSON_FLAG } from "../image-options.ts";
 import { updateText } from "../ota-options.ts";
@@ -11,9 +11,7 @@ export const subcommand: Omit<Subcommand, "summary"> = {
   flags: [JSON_FLAG],
   description: "Schema: docs/schemas/ota-status.schema.json. Asks the daemon when one runs, else reads the journal.",
   async run(g) {
-    const reply = await askDaemon(controlSocketPath(g.root), { op: "ota-status" });
-    if (reply && !reply.ok) throw new Error(reply.error);
-    const s = reply ? (reply.result as OtaStatus) : otaStatus(g.journal);
+    const { result: s } = await daemonOrHere<OtaStatus>(g.root, { op: "ota-status" }, () => otaStatus(g.journal));
     console.log(g.json ? JSON.stringify(s) : s.update ? updateText(s.update) : "no update was applied");
     return 0;
   },

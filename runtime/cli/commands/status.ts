@@ -1,5 +1,5 @@
 import { formatBytes } from "../../units.ts";
-import { askDaemon, controlSocketPath } from "../../supervisor/control-socket.ts";
+import { daemonOrHere } from "../daemon-or-here.ts";
 import { statusHere } from "../../supervisor/local-services.ts";
 import type { DeviceStatus, ServiceStatus } from "../../supervisor/status.ts";
 import type { Command } from "../command.ts";
@@ -35,9 +35,7 @@ export const command: Command = {
   flags: [{ name: "json", kind: "bool", help: "print one JSON document (schema: docs/schemas/status.schema.json)" }],
   description: "Asks the daemon on the root's socket; without one, reports what the journal and the state root show (health unknown).",
   async run(g) {
-    const reply = await askDaemon(controlSocketPath(g.root), { op: "status" });
-    if (reply && !reply.ok) throw new Error(reply.error);
-    const status = reply ? (reply.result as DeviceStatus) : statusHere({ root: g.root, journal: g.journal, images: g.images, warn: (m) => warn(g, m) });
+    const { result: status } = await daemonOrHere<DeviceStatus>(g.root, { op: "status" }, () => statusHere({ root: g.root, journal: g.journal, images: g.images, warn: (m) => warn(g, m) }));
     console.log(g.json ? JSON.stringify(status) : text(status));
     return 0;
   },
