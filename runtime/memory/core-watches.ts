@@ -48,11 +48,12 @@ export class CoreWatches {
     const closers: (() => void)[] = [];
     if (existsSync(this.d.fs.real(SYSTEM_PRESSURE))) for (const t of SYSTEM_TRIGGERS) this.arm("system", SYSTEM_PRESSURE, t);
     if (this.d.v1Root) {
-      // vmpressure of the root memory cgroup covers every task: medium means reclaim is working hard, critical that
-      // the system is about to OOM; they stand in for the some and full triggers v1 kernels may lack.
+      // vmpressure of the root memory cgroup, local: reclaim for the whole system (a container reclaiming at its own
+      // limit is its own business). Medium means reclaim is working hard, critical that the system is about to OOM;
+      // they stand in for the some and full triggers v1 kernels may lack.
       for (const [level, kind] of [["medium", "some"], ["critical", "full"]] as const) {
-        const w = this.open("system", `memory.pressure_level ${level}`, () =>
-          watchV1(this.d.fs, this.d.v1Root!, { file: "memory.pressure_level", level }, (at) => this.d.signal({ source: "system", kind, at })),
+        const w = this.open("system", `memory.pressure_level ${level},local`, () =>
+          watchV1(this.d.fs, this.d.v1Root!, { file: "memory.pressure_level", level, mode: "local" }, (at) => this.d.signal({ source: "system", kind, at })),
         );
         if (w) closers.push(w);
       }

@@ -6,7 +6,12 @@ import { O } from "../../../ffi/constants.ts";
 import { watchEventfd, type Watch } from "../../watch/watch.ts";
 import type { CgroupFs } from "../fs.ts";
 
-export type V1Source = { file: "memory.oom_control" } | { file: "memory.pressure_level"; level: "low" | "medium" | "critical" };
+/**
+ * `local`: only reclaim aimed at this cgroup itself. In the default mode a listener also hears every descendant's
+ * reclaim at its own limit (kernel 4.13's pass-through modes), so a watch on the root would take one container filling
+ * its limit for the whole system's pressure.
+ */
+export type V1Source = { file: "memory.oom_control" } | { file: "memory.pressure_level"; level: "low" | "medium" | "critical"; mode: "local" };
 
 /** Calls `fired` with the wall-clock time each time the kernel signals; stops when `close` is called or the cgroup goes. */
 export const watchV1 = (fs: CgroupFs, memoryDir: string, source: V1Source, fired: (at: number) => void): Watch => {
@@ -14,7 +19,7 @@ export const watchV1 = (fs: CgroupFs, memoryDir: string, source: V1Source, fired
   let cfd: number | undefined;
   try {
     cfd = openSync(fs.real(`${memoryDir}/${source.file}`), O.RDONLY | O.CLOEXEC);
-    const args = source.file === "memory.pressure_level" ? ` ${source.level}` : "";
+    const args = source.file === "memory.pressure_level" ? ` ${source.level},${source.mode}` : "";
     fs.write(`${memoryDir}/cgroup.event_control`, `${efd} ${cfd}${args}`);
   } catch (cause) {
     closeSync(efd);
