@@ -116,9 +116,34 @@ idle_run() {
   kill $E
 }
 
+# The limit scenario: a container writes 150 MB to the disk through its 16 MiB limit (reclaim at its own limit) beside an
+# idle bystander, under the daemon with every container worth acting on (minVictimPercent 0). Does the system's PSI
+# (which counts a task stalled at its own limit too) fire the system triggers, and does the daemon act on others?
+full_us() { grep full /proc/pressure/memory | sed 's/.*total=//'; }
+some_us() { grep some /proc/pressure/memory | sed 's/.*total=//'; }
+limit_run() {
+  R=/run/bench/root-limit D="" data=/var/lib/bench-limit
+  mkdir -p "$R" "$data"
+  rm -f "$data"/*
+  echo '{"ladder": {"minVictimPercent": 0}}' > /run/bench/limit.json
+  start_daemon "$R" limit
+  $B --root "$R" run --detach --bundle /run/bench/bystander bystander > /dev/null 2>&1 || echo "BENCH error start=bystander"
+  f0=$(full_us) s0=$(some_us) t0=$(cs)
+  $B --root "$R" run --detach --bundle /run/bench/writer writer > /dev/null 2>&1 || echo "BENCH error start=writer"
+  i=0
+  while [ $i -lt 3000 ] && [ ! -e "$data/done" ]; do sleep 0.1; i=$((i + 1)); done
+  t1=$(cs) f1=$(full_us) s1=$(some_us)
+  sleep 3
+  echo "BENCH limit done=$([ -e "$data/done" ] && echo yes || echo no) seconds=$(((t1 - t0) / 100)) writer_max_events=$(grep '^max ' $cg/writer/memory.events | cut -d' ' -f2) system_some_stall_ms=$(((s1 - s0) / 1000)) system_full_stall_ms=$(((f1 - f0) / 1000)) system_signalled_actions=$(grep -c '"signal":"system' "$R.events") holds_on_others=$(grep -E '"action":"(throttle|freeze|kill)"' "$R.events" | grep -vc '"container":"writer"') holds_on_writer=$(grep -E '"action":"(throttle|freeze|kill)"' "$R.events" | grep -c '"container":"writer"')"
+  grep -E '"action":"(throttle|freeze|kill|release)"' "$R.events" | while read -r line; do echo "BENCH limit-event $line"; done
+  stop_all "$R"
+  rm -rf "$data"
+}
+
 for s in $SCENARIOS; do
   case $s in
     idle) idle_run ;;
+    limit) limit_run ;;
     reclaim) reclaim_run ;;
     hog)
       r=1

@@ -4,7 +4,9 @@
 //            the daemon's signal-to-action latency; --runs times each way
 //   reclaim  a container touching 100 MiB then idling, reclaim on: its memory.current over 3 minutes
 //   idle     the daemon with 10 idle containers: RSS and wake-ups per second, next to earlyoom's
-// usage: bun board/bench-memory.ts [--runs N] [--modes kernel,earlyoom,bunker,bunker-unlocked] [--scenarios idle,reclaim,hog]
+//   limit    a container writing 150 MB to the disk through a 16 MiB limit beside an idle bystander: whether the
+//            system's PSI triggers take one container's reclaim at its own limit for the system's (what the daemon did)
+// usage: bun board/bench-memory.ts [--runs N] [--modes kernel,earlyoom,bunker,bunker-unlocked] [--scenarios idle,reclaim,hog,limit]
 //        [--no-build]
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +21,8 @@ import type { Config } from "../runtime/spec/config.ts";
 
 const ROOTFS = `${BOARD_PATHS.bundles}/sleeper/rootfs`;
 const NS = ["pid", "ipc", "uts", "mount"] as const;
+/** On the board's disk (not a tmpfs): the writer's page cache is reclaimable, so it reclaims at its limit. */
+const LIMIT_DATA = "/var/lib/bench-limit";
 
 /** The bench's bundles: the suite's busybox rootfs (its busybox has every applet), bunker's annotations, /bench cgroups. */
 const bench = (name: string, args: string[], annotations: Record<string, string>, tmpMiB = 8): Config => {
@@ -45,6 +49,12 @@ const BENCH_BUNDLES: Record<string, Config> = {
     128,
   ),
   idle: bench("idle", ["/bin/sleep", "600"], {}),
+  bystander: bench("bystander", ["/bin/sleep", "600"], {}),
+  writer: ((c: Config): Config => ({
+    ...c,
+    mounts: [...(c.mounts ?? []), { destination: "/data", type: "bind", source: LIMIT_DATA, options: ["rbind", "rw"] }],
+    linux: { ...c.linux, resources: { memory: { limit: 16 * 2 ** 20 } } },
+  }))(bench("writer", ["/bin/sh", "-c", "dd if=/dev/zero of=/data/f bs=1M count=150 2>/dev/null; rm -f /data/f; touch /data/done; exec sleep 600"], {})),
 };
 
 const option = (name: string, fallback: string): string => {
@@ -135,7 +145,7 @@ const report = (rs: NonNullable<ReturnType<typeof parseLine>>[]): void => {
       });
     console.log(`${mode}: signal-to-action latency median ${median(latencies) ?? "-"} ms over ${latencies.length} actions (${latencies.join(", ")})`);
   }
-  for (const r of rs.filter((x) => x.scenario === "idle" || x.scenario === "reclaim")) console.log(`${r.scenario}: ${r.rest}`);
+  for (const r of rs.filter((x) => ["idle", "reclaim", "limit", "limit-event"].includes(x.scenario))) console.log(`${r.scenario}: ${r.rest}`);
 };
 
 if (import.meta.main) {

@@ -31,16 +31,18 @@ const HOG = `awk 'BEGIN { s = sprintf("%20000000s", ""); print length(s) }'`;
 // Generous: this machine also runs emulated boards, and a container start costs tens of milliseconds of CPU.
 const TEST_MS = 60_000;
 
-
-describe.skipIf(!!skip)("bunker daemon", () => {
-  let root: string;
+/**
+ * A daemon with `config` on a fresh root for the enclosing describe, stopped (exit 0) and its containers deleted after;
+ * returns the root (known once the describe's tests run).
+ */
+const daemonOnNewRoot = (config: object): string => {
+  const root = newRoot();
   let daemon: ReturnType<typeof bunkerAsync>;
   beforeAll(async () => {
-    root = newRoot();
     // A hidden entry of the root: the daemon never takes it for a container.
-    const config = join(root, ".daemon.json");
-    writeFileSync(config, JSON.stringify({ oomReserveBytes: 24 * MiB, oomGrantBytes: 8 * MiB }));
-    daemon = bunkerAsync(root, ["daemon", "--config", config]);
+    const file = join(root, ".daemon.json");
+    writeFileSync(file, JSON.stringify(config));
+    daemon = bunkerAsync(root, ["daemon", "--config", file]);
     await until(() => events(root).length > 0, "the daemon's first events", 30_000);
   }, TEST_MS);
   afterAll(async () => {
@@ -49,6 +51,12 @@ describe.skipIf(!!skip)("bunker daemon", () => {
     for (const c of JSON.parse(bunker(root, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) bunker(root, ["delete", "--force", c.id]);
     rmSync(root, { recursive: true, force: true });
   }, TEST_MS);
+  return root;
+};
+
+
+describe.skipIf(!!skip)("bunker daemon", () => {
+  const root = daemonOnNewRoot({ oomReserveBytes: 24 * MiB, oomGrantBytes: 8 * MiB });
 
   const run = (id: string, args: string[], annotations: Record<string, string>, memory?: object): void => {
     const bundle = makeBundle(args, (c) => ({ ...c, annotations, linux: { ...c.linux, ...(memory ? { resources: { memory } } : {}) } }));
@@ -109,21 +117,7 @@ describe.skipIf(!!skip)("bunker daemon", () => {
 // reclaim for the whole system. Every container is worth acting on here (minVictimPercent 0), so a false system
 // signal would show as an action.
 describe.skipIf(!!skip)("bunker daemon on a v1 host's system pressure", () => {
-  let root: string;
-  let daemon: ReturnType<typeof bunkerAsync>;
-  beforeAll(async () => {
-    root = newRoot();
-    const config = join(root, ".daemon.json");
-    writeFileSync(config, JSON.stringify({ ladder: { minVictimPercent: 0 } }));
-    daemon = bunkerAsync(root, ["daemon", "--config", config]);
-    await until(() => events(root).length > 0, "the daemon's first events", 30_000);
-  }, TEST_MS);
-  afterAll(async () => {
-    daemon.kill("SIGTERM");
-    expect(await daemon.exited).toBe(0);
-    for (const c of JSON.parse(bunker(root, ["list", "--format", "json"]).stdout || "[]") as { id: string }[]) bunker(root, ["delete", "--force", c.id]);
-    rmSync(root, { recursive: true, force: true });
-  }, TEST_MS);
+  const root = daemonOnNewRoot({ ladder: { minVictimPercent: 0 } });
 
   test("a container reclaiming at its own limit is not system pressure: the root's pressure_level is watched in local mode", async () => {
     expect(events(root).filter((e) => e.container === "system" && e.action === "watch").map((e) => e.reason)).toEqual(
