@@ -122,7 +122,7 @@ idle_run() {
 full_us() { grep full /proc/pressure/memory | sed 's/.*total=//'; }
 some_us() { grep some /proc/pressure/memory | sed 's/.*total=//'; }
 limit_run() {
-  R=/run/bench/root-limit D="" data=/var/lib/bench-limit
+  R=/run/bench/root-limit D="" data=/var/lib/bunker-writer
   mkdir -p "$R" "$data"
   rm -f "$data"/*
   echo '{"ladder": {"minVictimPercent": 0}}' > /run/bench/limit.json

@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILD_DIR, buildDisk, CACHE_DIR, prepareBase, REPO_ROOT } from "./assemble.ts";
-import { bundleConfig } from "./bundles.ts";
+import { BUNDLES, bundleConfig } from "./bundles.ts";
 import { Debian } from "./debian.ts";
 import { BOARD_PATHS } from "./disk-tree.ts";
 import { runJob } from "./job.ts";
@@ -21,8 +21,6 @@ import type { Config } from "../runtime/spec/config.ts";
 
 const ROOTFS = `${BOARD_PATHS.bundles}/sleeper/rootfs`;
 const NS = ["pid", "ipc", "uts", "mount"] as const;
-/** On the board's disk (not a tmpfs): the writer's page cache is reclaimable, so it reclaims at its limit. */
-const LIMIT_DATA = "/var/lib/bench-limit";
 
 /** The bench's bundles: the suite's busybox rootfs (its busybox has every applet), bunker's annotations, /bench cgroups. */
 const bench = (name: string, args: string[], annotations: Record<string, string>, tmpMiB = 8): Config => {
@@ -50,11 +48,8 @@ const BENCH_BUNDLES: Record<string, Config> = {
   ),
   idle: bench("idle", ["/bin/sleep", "600"], {}),
   bystander: bench("bystander", ["/bin/sleep", "600"], {}),
-  writer: ((c: Config): Config => ({
-    ...c,
-    mounts: [...(c.mounts ?? []), { destination: "/data", type: "bind", source: LIMIT_DATA, options: ["rbind", "rw"] }],
-    linux: { ...c.linux, resources: { memory: { limit: 16 * 2 ** 20 } } },
-  }))(bench("writer", ["/bin/sh", "-c", "dd if=/dev/zero of=/data/f bs=1M count=150 2>/dev/null; rm -f /data/f; touch /data/done; exec sleep 600"], {})),
+  // The board suite's writer, in the bench's rootfs and cgroup.
+  writer: ((c: Config): Config => ({ ...c, root: { path: ROOTFS, readonly: true }, linux: { ...c.linux, cgroupsPath: "/bench/writer" } }))(bundleConfig("writer", BUNDLES.writer!)),
 };
 
 const option = (name: string, fallback: string): string => {

@@ -35,7 +35,11 @@ interface BundleSpec {
   annotations?: Record<string, string>;
   resources?: NonNullable<Config["linux"]>["resources"];
   seccomp?: NonNullable<Config["linux"]>["seccomp"];
+  mounts?: NonNullable<Config["mounts"]>;
 }
+
+/** On the board's disk, not a tmpfs: the writer's page cache can be reclaimed, so it reclaims at its own limit. */
+export const WRITER_DATA = "/var/lib/bunker-writer";
 
 /** Each bundle by name; the suite refers to them by these names. */
 export const BUNDLES: Record<string, BundleSpec> = {
@@ -66,6 +70,13 @@ export const BUNDLES: Record<string, BundleSpec> = {
   // In a network namespace made outside it, as CNI makes them (criu-guest.sh makes it with `ip netns add`).
   counternet: { args: ["/bin/sh", "-c", COUNTER], namespaces: DEFAULT_NAMESPACES, joins: { network: "/run/netns/bunker-criu" } },
   hog: { args: ["/bin/sh", "-c", HOG], namespaces: DEFAULT_NAMESPACES },
+  // 150 MB written to the disk through a 16 MiB limit: reclaim, and stall, at its own limit only.
+  writer: {
+    args: ["/bin/sh", "-c", "dd if=/dev/zero of=/data/f bs=1M count=150 2>/dev/null; rm -f /data/f; touch /data/done; exec sleep 600"],
+    namespaces: DEFAULT_NAMESPACES,
+    resources: { memory: { limit: 16 * 2 ** 20 } },
+    mounts: [{ destination: "/data", type: "bind", source: WRITER_DATA, options: ["rbind", "rw"] }],
+  },
   // A foreground run during which the suite samples bunker's RSS (its start takes seconds when emulated).
   rss: { args: ["/bin/sleep", "10"], namespaces: DEFAULT_NAMESPACES },
   // A seccomp filter on a real aarch64 kernel: mkdir is mkdirat there (the generic table), and an argument rule.
@@ -106,6 +117,7 @@ export const bundleConfig = (name: string, spec: BundleSpec): Config => {
       { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
       { destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "size=8m"] },
       { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+      ...(spec.mounts ?? []),
     ],
     linux: {
       namespaces: spec.namespaces.map((type) => ({ type, ...(spec.joins?.[type] ? { path: spec.joins[type] } : {}) })),

@@ -6,13 +6,14 @@ import { describeError } from "../errors.ts";
 import type { EpollWatch } from "../watch/epoll.ts";
 import { applyStep, liftHold, type StepResult } from "./actuator.ts";
 import { readCgroupMemory, readSystemMemory } from "./cgroup-memory.ts";
+import { SYSTEM_TRIGGERS } from "./classes.ts";
 import { CoreWatches } from "./core-watches.ts";
 import { recorder, type EventSink, type Recorder } from "./event-log.ts";
 import type { Hold, HoldStore } from "./holds.ts";
 import { planLadder, type LadderConfig, type Plan, type Step } from "./ladder.ts";
 import { changesHolds, stepFinished, stepIssued } from "./managed.ts";
 import { viewContainers } from "./observe.ts";
-import type { CoreContainer, Managed, MemoryCgroupPaths, Observation, Signal, SystemMemory } from "./observation.ts";
+import { stallTotals, type CoreContainer, type Managed, type MemoryCgroupPaths, type Observation, type Signal, type StallTotals, type SystemMemory } from "./observation.ts";
 import { answerOom, type OomReserve } from "./oom-v1.ts";
 import type { MemoryPolicy } from "./policy.ts";
 import { applyMemoryPolicy } from "./protect.ts";
@@ -36,6 +37,8 @@ export interface CoreDeps {
 }
 
 const MAX_PASSES = 8;
+/** Stall snapshots kept at most (a few seconds of passes under pressure). */
+const MAX_STALL_SNAPSHOTS = 32;
 
 export class MemoryCore {
   private readonly managed = new Map<string, Managed>();
@@ -46,6 +49,8 @@ export class MemoryCore {
   private pending: Signal[] = [];
   private lastPressureAt: number | undefined;
   private lastActionAt: number | undefined;
+  /** Stall totals of recent passes, oldest first: the ladder compares with one that covers every fresh signal. */
+  private stalls: { at: number; totals: StallTotals }[] = [];
   private busy = false;
   private stopped = false;
   private again = false;
@@ -229,8 +234,28 @@ export class MemoryCore {
     this.signals = [...this.signals, ...this.pending].filter((s) => now - s.at <= fresh);
     const system = readSystemMemory(this.d.fs);
     const containers = viewContainers(this.d.fs, this.d.containers(), this.managed);
-    const o: Observation = { now, system, containers, signals: this.signals, ...(this.lastPressureAt !== undefined ? { lastPressureAt: this.lastPressureAt } : {}), ...(this.lastActionAt !== undefined ? { lastActionAt: this.lastActionAt } : {}) };
+    const o: Observation = {
+      now, system, containers, signals: this.signals,
+      ...(this.lastPressureAt !== undefined ? { lastPressureAt: this.lastPressureAt } : {}),
+      ...(this.lastActionAt !== undefined ? { lastActionAt: this.lastActionAt } : {}),
+      ...this.stallBaseline(now),
+    };
+    const totals = stallTotals(system, containers);
+    if (totals) this.stalls.push({ at: now, totals });
+    // Bounded when passes come fast (a storm of signals): the baseline stays, the oldest after it goes.
+    if (this.stalls.length > MAX_STALL_SNAPSHOTS) this.stalls.splice(1, 1);
     return { o, system };
+  }
+
+  /**
+   * The newest totals old enough that the stall behind every fresh system signal happened after them (a signal counts
+   * for signalFreshMs and speaks of the trigger's window before it), else the oldest kept; older ones are dropped.
+   */
+  private stallBaseline(now: number): Pick<Observation, "previousStalls"> {
+    const span = this.d.config.signalFreshMs + Math.max(...SYSTEM_TRIGGERS.map((t) => t.windowUs)) / 1000;
+    const i = this.stalls.findLastIndex((s) => s.at <= now - span);
+    this.stalls = this.stalls.slice(Math.max(0, i));
+    return this.stalls[0] ? { previousStalls: this.stalls[0].totals } : {};
   }
 
   /** Returns whether any step was carried out. */

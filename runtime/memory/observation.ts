@@ -76,6 +76,24 @@ export interface Signal {
   at: number;
 }
 
+/** PSI stall totals (microseconds) as a pass read them: the system's, and each container's with how many times it had
+ * hit its limit (memory.events max, v1 failcnt). */
+export interface StallTotals {
+  system: { some: number; full: number };
+  containers: Record<string, { some: number; full: number; max: number }>;
+}
+
+/** The totals of an observation, kept by the core for the next one. */
+export const stallTotals = (system: SystemMemory, containers: readonly ContainerView[]): StallTotals | undefined =>
+  system.psi
+    ? {
+        system: { some: system.psi.some.total, full: system.psi.full?.total ?? 0 },
+        containers: Object.fromEntries(
+          containers.flatMap((c) => (c.memory?.psi ? [[c.id, { some: c.memory.psi.some.total, full: c.memory.psi.full?.total ?? 0, max: c.memory.events.max }]] : [])),
+        ),
+      }
+    : undefined;
+
 export interface Observation {
   now: number;
   system: SystemMemory;
@@ -86,4 +104,6 @@ export interface Observation {
   lastPressureAt?: number;
   /** When the ladder last throttled, froze or killed anything. */
   lastActionAt?: number;
+  /** The previous pass's stall totals: what stalled since then, and where. */
+  previousStalls?: StallTotals;
 }

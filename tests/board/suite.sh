@@ -187,6 +187,38 @@ t_rss() {
   [ $rc -eq 0 ] || { why="exit $rc: $(oneline "$tmp/out")"; return 1; }
 }
 
+# A container writing 150 MB through its own 16 MiB limit beside an idle bystander, under the daemon with every
+# container worth acting on: the system's PSI counts the writer's stall too, and that must not make the daemon act
+# (it throttled the bystander before the ladder discounted stall spent at a container's own limit).
+t_own_limit() {
+  r=$root-daemon data=/var/lib/bunker-writer ok=0
+  mkdir -p "$r" "$data"
+  rm -f "$data"/*
+  echo '{"ladder": {"minVictimPercent": 0}}' > "$tmp/daemon.json"
+  "$bunker" --root "$r" daemon --config "$tmp/daemon.json" > "$tmp/events" 2> "$tmp/daemon.err" &
+  d=$!
+  i=0
+  while [ $i -lt 600 ] && ! grep -q '"action":"watch' "$tmp/events" 2> /dev/null; do sleep 0.1; i=$((i + 1)); done
+  timeout 120 "$bunker" --root "$r" run -d --bundle "$bundles/sleeper" "$label-bystander" > "$tmp/out" 2>&1 || { why="run -d bystander exit $?: $(oneline "$tmp/out")"; ok=1; }
+  [ $ok -eq 0 ] && { timeout 120 "$bunker" --root "$r" run -d --bundle "$bundles/writer" "$label-writer" > "$tmp/out" 2>&1 || { why="run -d writer exit $?: $(oneline "$tmp/out")"; ok=1; }; }
+  if [ $ok -eq 0 ]; then
+    i=0
+    while [ $i -lt 1200 ] && [ ! -e "$data/done" ]; do sleep 0.1; i=$((i + 1)); done
+    [ -e "$data/done" ] || { why="the write did not end in 120 s"; ok=1; }
+  fi
+  # A pass planned on the system's signal comes within its freshness (1 s).
+  sleep 2
+  max=$(sed -n 's/^max //p' "$cgroot/writer/memory.events" 2> /dev/null)
+  acted=$(grep -E '"action":"(throttle|freeze|kill)"' "$tmp/events" | head -n 2 | cut -c1-240 | tr '\n' ' ')
+  kill "$d" 2> /dev/null
+  wait "$d" 2> /dev/null
+  for c in bystander writer; do timeout 60 "$bunker" --root "$r" delete -f "$label-$c" > /dev/null 2>&1; done
+  rm -rf "$data" "$r"
+  [ $ok -eq 0 ] || return 1
+  [ "${max:-0}" -ge 1 ] || { why="the writer never reached its limit (memory.events max '$max')"; return 1; }
+  [ -z "$acted" ] || { why="the daemon acted on a container's own-limit stall: $acted"; return 1; }
+}
+
 echo "# $label: $("$bunker" --version 2>&1 | head -1) ($bunker)"
 check "bunker --version prints the version" "" t_version
 check "bunker board check --json reports every required feature present" "board" t_board_check
@@ -202,6 +234,7 @@ check "a foreground run killed by the OOM killer exits 137" "run" t_oom_status
 check "pause freezes the cgroup and resume thaws it" "run pause resume state delete" t_pause_resume
 check "bunker run RSS while its container sleeps" "run" t_rss
 check "a seccomp filter answers with its errnos on aarch64" "run" t_seccomp
+check "a container reclaiming at its own limit makes the daemon act on no one" "run delete daemon" t_own_limit
 if help_of delete; then for id in hello allns sleeper sleepall limits oom oom2 pause rss; do b delete -f "$label-$id" > /dev/null 2>&1; done; fi
 echo "$label: $passed passed, $failed failed, $pending pending"
 [ $failed -eq 0 ]

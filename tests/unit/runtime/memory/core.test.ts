@@ -101,6 +101,46 @@ describe("MemoryCore", () => {
     expect(f.get("/sys/fs/cgroup/bunker/hog/cgroup.freeze")).toBe("1");
   });
 
+  test("keeps each pass's stall totals for the next: a trigger whose stall was spent at a container's own limit acts on no one", async () => {
+    putSystem(f, { availableMiB: 120 });
+    const psi = fakePsi();
+    const pressure = (some: number, full: number) => `some avg10=0.00 avg60=0.00 avg300=0.00 total=${some}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=${full}\n`;
+    const writer = container("writer", "normal", 16 * MiB);
+    f.set("/sys/fs/cgroup/bunker/writer/memory.max", `${16 * MiB}\n`);
+    const fleet = [container("hog", "background", 60 * MiB), writer];
+    let clock = NOW;
+    core = new MemoryCore({ fs: f, config: defaultLadderConfig(), sink: (e) => events.push(e), containers: () => fleet, restart: async () => {}, reserve: { left: 0, step: MiB }, watch: psi.make, now: () => clock });
+    core.start();
+    for (const c of fleet) core.attach(c);
+    // The first pass has nothing to compare with: it answers the trigger.
+    f.set("/proc/pressure/memory", pressure(400_000, 100_000));
+    psi.fire("psi system some", clock);
+    await until(() => events.some((e) => e.action === "throttle"), "the first throttle");
+    // Since then the system stalled 575 ms more, all of it the writer's at its own limit.
+    clock += 2_000;
+    f.set("/proc/pressure/memory", pressure(975_000, 455_000));
+    f.set("/sys/fs/cgroup/bunker/writer/memory.pressure", pressure(575_000, 355_000));
+    psi.fire("psi system some", clock);
+    psi.fire("psi system full", clock);
+    await until(() => !core!["busy"], "the second pass");
+    expect(events.filter((e) => e.action === "throttle" || e.action === "freeze").map((e) => `${e.action} ${e.container}`)).toEqual(["throttle hog"]);
+    // 100 ms later another pass (a faint trigger) still sees those signals as fresh; the write is over, the writer far
+    // below its limit. It compares with a pass 2 s back, not the one just before, so the stall is still the writer's
+    // (it hit its limit in that time).
+    clock += 100;
+    f.set("/sys/fs/cgroup/bunker/writer/memory.current", `${MiB}\n`);
+    f.set("/sys/fs/cgroup/bunker/writer/memory.events", "low 0\nhigh 0\nmax 686\noom 0\noom_kill 0\noom_group_kill 0\n");
+    psi.fire("psi system some look", clock);
+    await until(() => !core!["busy"], "the third pass");
+    expect(events.filter((e) => e.action === "throttle" || e.action === "freeze").map((e) => `${e.action} ${e.container}`)).toEqual(["throttle hog"]);
+    // Stall that is not the writer's is answered again (the writer, back at its limit, is the one left to throttle).
+    clock += 2_000;
+    f.set("/sys/fs/cgroup/bunker/writer/memory.current", `${16 * MiB}\n`);
+    f.set("/proc/pressure/memory", pressure(1_975_000, 455_000));
+    psi.fire("psi system some", clock);
+    await until(() => events.filter((e) => e.action === "throttle").length === 2, "the second throttle");
+  });
+
   test("plans again when a background reclaim is done, so the next one is timed", async () => {
     putSystem(f, { availableMiB: 150 });
     const fleet = [{ ...container("idle", "normal", 100 * MiB), policy: memoryPolicy({ "bunker.reclaim": "on" }) }];

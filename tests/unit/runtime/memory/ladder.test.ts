@@ -248,3 +248,51 @@ describe("planLadder() restarts", () => {
     expect(planLadder(calm({ ...looping, managed: { gaveUp: true } }), config).steps).toEqual([]);
   });
 });
+
+describe("planLadder() and stall at a container's own limit", () => {
+  // A container writing through its 16 MiB limit, beside the fleet; memory itself is plentiful.
+  const writer: Spec = { id: "writer", cls: "normal", current: 16 * MiB, max: 16 * MiB };
+  /** Sets the PSI totals (µs) the pass read, as the kernel counts them. */
+  const totals = (o: Observation, system: { some: number; full: number }, own: Record<string, { some: number; full: number }>): Observation => {
+    o.system.psi!.some.total = system.some;
+    o.system.psi!.full!.total = system.full;
+    for (const c of o.containers) if (own[c.id]) Object.assign(c.memory!.psi!, { some: { ...c.memory!.psi!.some, total: own[c.id]!.some }, full: { ...c.memory!.psi!.full!, total: own[c.id]!.full } });
+    return o;
+  };
+  const before = { system: { some: 400_000, full: 100_000 }, containers: { writer: { some: 0, full: 0, max: 0 } } };
+
+  test("a system trigger whose stall was spent at the writer's own limit acts on no one", () => {
+    for (const kind of ["some", "full"] as const) {
+      const o = totals(observe({ availableMiB: 120 }, [...fleet, writer], { signals: [signal("system", kind)], previousStalls: before }), { some: 975_000, full: 455_000 }, { writer: { some: 575_000, full: 355_000 } });
+      const plan = planLadder(o, config);
+      expect([kind, plan.level, plan.steps]).toEqual([kind, "calm", []]);
+    }
+  });
+
+  test("acts when others stalled too: the writer's share is under 80 % of the system's stall", () => {
+    const o = totals(observe({ availableMiB: 120 }, [...fleet, writer], { signals: [signal("system", "some")], previousStalls: before }), { some: 1_400_000, full: 400_000 }, { writer: { some: 575_000, full: 355_000 } });
+    const plan = planLadder(o, config);
+    expect(plan.level).toBe("tight");
+    expect(plan.steps.map((s) => `${s.action} ${s.id}`)).toEqual(["throttle hog"]);
+  });
+
+  test("a writer below its limit by the time of the pass still owns the stall if it hit the limit since the last one", () => {
+    const o = totals(observe({ availableMiB: 120 }, [...fleet, { ...writer, current: MiB }], { signals: [signal("system", "some")], previousStalls: before }), { some: 975_000, full: 455_000 }, { writer: { some: 575_000, full: 355_000 } });
+    expect(planLadder(o, config).level).toBe("tight");
+    o.containers.find((c) => c.id === "writer")!.memory!.events.max = 686;
+    expect(planLadder(o, config).level).toBe("calm");
+  });
+
+  test("without an earlier pass, or for a container that never reached its limit, nothing is discounted", () => {
+    const first = totals(observe({ availableMiB: 120 }, [...fleet, writer], { signals: [signal("system", "some")] }), { some: 975_000, full: 455_000 }, { writer: { some: 575_000, full: 355_000 } });
+    expect(planLadder(first, config).level).toBe("tight");
+    const roomy = totals(observe({ availableMiB: 120 }, [...fleet, { ...writer, max: 64 * MiB }], { signals: [signal("system", "some")], previousStalls: before }), { some: 975_000, full: 455_000 }, { writer: { some: 575_000, full: 355_000 } });
+    expect(planLadder(roomy, config).level).toBe("tight");
+  });
+
+  test("a writer restarted since the last pass counts its totals from zero", () => {
+    const restarted = { ...before, containers: { writer: { some: 9_000_000, full: 9_000_000, max: 0 } } };
+    const o = totals(observe({ availableMiB: 120 }, [...fleet, writer], { signals: [signal("system", "some")], previousStalls: restarted }), { some: 975_000, full: 455_000 }, { writer: { some: 575_000, full: 355_000 } });
+    expect(planLadder(o, config).level).toBe("calm");
+  });
+});
