@@ -43,9 +43,14 @@ const loadCommand = async (name: string): Promise<Command | undefined> =>
 
 const usageLine = (c: Command): string => `bunker ${c.name} ${c.args}`;
 
-export const parseCommandLine = async (argv: string[]): Promise<CommandLine> => {
-  const { global: globalArgv, name, rest } = splitGlobal(argv);
-  const global = parseArgs(globalArgv, globalFlags);
+/** The global flags parsed, the command's name and its arguments (not parsed: their flags live in its module). */
+export const parseGlobal = (argv: string[]): { global: ParsedArgs; name: string | undefined; rest: string[] } => {
+  const { global, name, rest } = splitGlobal(argv);
+  return { global: parseArgs(global, globalFlags), name, rest };
+};
+
+export const parseCommandLine = async (argv: string[], head = parseGlobal(argv)): Promise<CommandLine> => {
+  const { global, name, rest } = head;
   if (flagBool(global, "version")) return { global, action: "version" };
   const logFormat = flagString(global, "log-format");
   if (logFormat !== undefined && logFormat !== "text" && logFormat !== "json")
@@ -71,20 +76,19 @@ export const main = async (argv: string[]): Promise<number> => {
   let command: Command | undefined;
   let opts: GlobalOptions | undefined;
   try {
-    const ahead = splitGlobal(argv);
+    const head = parseGlobal(argv);
     // Before the command's modules load: create and run start their setup stage now (launch-ahead.ts), which sees
     // --debug in its environment.
-    if (ahead.global.includes("--debug")) process.env[DEBUG_ENV] = "1";
+    if (flagBool(head.global, "debug")) process.env[DEBUG_ENV] = "1";
     debug("cli: main loaded");
-    if (ahead.name !== undefined) await launchAheadFor(ahead.name, ahead.rest);
-    const line = await parseCommandLine(argv);
-    debug(`cli: ${ahead.name} loaded`);
+    if (head.name !== undefined) await launchAheadFor(head.name, head.rest);
+    const line = await parseCommandLine(argv, head);
+    debug(`cli: ${head.name} loaded`);
     const g = line.global;
     if (line.action === "version") {
       console.log(`bunker version ${VERSION}\nspec: 1.2.0`);
       return EXIT.ok;
     }
-    if (flagBool(g, "debug")) process.env[DEBUG_ENV] = "1";
     const root = flagString(g, "root") ?? DEFAULT_ROOT;
     opts = {
       root,
