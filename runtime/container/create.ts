@@ -61,11 +61,6 @@ const withLimitsView = (config: Config, view: readonly Mount[]): Config => {
   return { ...config, mounts: [...(config.mounts ?? []), ...shown] };
 };
 
-const pidNamespaceOf = (config: Config): "new" | string | null => {
-  const ns = config.linux?.namespaces?.find((n) => n.type === "pid");
-  return ns ? (ns.path ?? "new") : null;
-};
-
 export const createContainer = async (opts: CreateOptions, env: ContainerEnv = hostEnv): Promise<Created> => {
   checkId(opts.id);
   const bundle = resolve(opts.bundle);
@@ -118,7 +113,6 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
     const state = (pid: number, status: string): string => JSON.stringify(ociState(record, status, pid));
     const { pair, target, socketPath } = consoleFor(terminal);
     if (pair) cleanups.push(() => pair.close());
-    const pidns = pidNamespaceOf(config);
     const placement = planPlacement(cgroup.procsFiles(), config.linux?.namespaces?.some((n) => n.type === "cgroup" && !n.path) ?? false);
     const host = env.stages.openHostFiles({ cgroupProcs: placement.stage, start: { dir, name: START_SOCKET }, console: target, idmapped: idmapRequests(config, bundle) });
     cleanups.push(() => host.close());
@@ -127,7 +121,7 @@ export const createContainer = async (opts: CreateOptions, env: ContainerEnv = h
       id: opts.id, bundle, config: withLimitsView(config, env.state.renderLimitsView(opts.root, opts.id, config.linux?.resources)), consoleSocket: socketPath,
       cgroupProcs: placement.stage, hostFds: host.layout, cgroupDirs: cgroup.dirs(), cgroupV2: cgroup.layout === "v2",
       stateJson: "", // the init's pid is known once the stage runs: see `hookState`
-      procTakesPidns: pidns !== null && pidns !== "new" && takesPidns(), nullStdio: opts.nullStdio ?? false,
+      procTakesPidns: takesPidns, nullStdio: opts.nullStdio ?? false,
     });
     // The network may change linux.namespaces, but never what the stage was started with (PID, user, time).
     const launch = stageLaunch(config.linux?.namespaces ?? [], takesPidns);

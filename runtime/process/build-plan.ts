@@ -14,6 +14,7 @@ import { isProcRoot } from "../spec/proc-mounts.ts";
 import { ioPriorityValue, schedulerStep } from "../spec/scheduler.ts";
 import { apparmorProfileFor } from "./apparmor.ts";
 import { earlySteps } from "./early.ts";
+import { spawnsInit, spawnsProgram } from "./stage-launch.ts";
 import type { DeviceStep, MountStep } from "../rootfs/steps.ts";
 import { seccompStep } from "./seccomp-plan.ts";
 import type { CapabilityMasks, HookStep, HostFds, StagePlan } from "./plan.ts";
@@ -113,8 +114,8 @@ export interface PlanInputs {
   cgroupDirs: { hierarchy: string; dir: string }[];
   cgroupV2: boolean;
   stateJson: string;
-  /** proc takes a "pidns" (ffi/mount.ts procTakesPidns). */
-  procTakesPidns: boolean;
+  /** proc takes a "pidns" (ffi/mount.ts procTakesPidns); asked only for a config that joins a PID namespace. */
+  procTakesPidns: () => boolean;
   nullStdio: boolean;
 }
 
@@ -124,9 +125,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
   const namespaces = linux.namespaces ?? [];
   const has = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t);
   const fresh = (t: NamespaceType): boolean => namespaces.some((n) => n.type === t && !n.path);
-  // Joining another container's PID namespace: the stage stays in the host's and spawns the program into it, where
-  // the kernel lets it mount that namespace's /proc from outside; elsewhere the parent starts it inside.
-  const joinsPid = p.procTakesPidns && namespaces.some((n) => n.type === "pid" && n.path);
+  const joinsPid = spawnsProgram(namespaces, p.procTakesPidns);
   const rootfs = config.root.path;
   const mounts = (config.mounts ?? []).map((m, i) => toMountStep(m, i, p.bundle, p.hostFds));
   const devMount = mounts.find((m) => m.destination === "/dev");
@@ -150,7 +149,7 @@ export const buildPlan = (p: PlanInputs): StagePlan => {
     early: earlySteps(namespaces.map((n) => ({ type: n.type, path: n.path }))),
     join: joinSteps(namespaces, joinsPid),
     newUserNamespace: fresh("user"),
-    spawnInit: fresh("user") && fresh("pid"),
+    spawnInit: spawnsInit(namespaces),
     spawnProcess: joinsPid,
     newCgroupNamespace: fresh("cgroup"),
     newMountNamespace: has("mount"),

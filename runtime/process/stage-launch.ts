@@ -14,17 +14,23 @@ export interface StageLaunch {
 
 type Namespaces = readonly { type: NamespaceType; path?: string }[];
 
+const made = (namespaces: Namespaces, type: NamespaceType): boolean => namespaces.some((n) => n.type === type && !n.path);
+
+/** A stage that makes a user and a PID namespace starts its init itself (stage.ts). */
+export const spawnsInit = (namespaces: Namespaces): boolean => made(namespaces, "user") && made(namespaces, "pid");
+
 /**
- * A stage that makes a user and a PID namespace starts its init itself (stage.ts), and one that joins another
- * container's PID namespace spawns the program into it from the caller's (where proc takes "pidns"); any other
- * starts in the container's PID namespace.
+ * A stage that joins another container's PID namespace stays in the caller's and spawns the program into it, where
+ * the kernel lets it mount that namespace's /proc from outside (proc takes "pidns": asked only then, it is a probe).
  */
+export const spawnsProgram = (namespaces: Namespaces, procTakesPidns: () => boolean): boolean =>
+  namespaces.some((n) => n.type === "pid" && n.path) && procTakesPidns();
+
+/** Any other stage starts in the container's PID namespace (made, or joined). */
 export const stageLaunch = (namespaces: Namespaces, procTakesPidns: () => boolean): StageLaunch => {
   const pid = namespaces.find((n) => n.type === "pid");
-  const user = namespaces.find((n) => n.type === "user");
-  const spawnsInit = pid !== undefined && !pid.path && user !== undefined && !user.path;
-  const joinsForProgram = pid?.path !== undefined && procTakesPidns();
-  return { pid: !pid || spawnsInit || joinsForProgram ? null : (pid.path ?? "new"), early: encodeEarly(earlySteps(namespaces)) };
+  const outside = !pid || spawnsInit(namespaces) || spawnsProgram(namespaces, procTakesPidns);
+  return { pid: outside ? null : (pid.path ?? "new"), early: encodeEarly(earlySteps(namespaces)) };
 };
 
 /**
