@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Static, Type } from "@sinclair/typebox";
-import { decode, parseJson } from "../runtime/spec/validate.ts";
+import { decode } from "../runtime/spec/validate.ts";
+import { parseJson } from "../runtime/spec/json-text.ts";
 
 export const PROFILES_DIR = join(import.meta.dir, "profiles");
 

@@ -11,7 +11,7 @@ import { readRecord } from "../container/record.ts";
 import { runContainer } from "../container/run.ts";
 import { statusOf } from "../container/status.ts";
 import { loadConfig, parseConfig } from "../spec/config.ts";
-import { parseJson } from "../spec/validate.ts";
+import { parseJson } from "../spec/json-text.ts";
 import { debug } from "../debug.ts";
 import { readCheckpoint } from "./checkpoint-file.ts";
 import { checkRestorable, restoreProcesses } from "./process-restore.ts";

@@ -1,10 +1,9 @@
 // A setup stage started ahead of need: `create` and `run` start theirs before they load their modules and check the
 // config, so that the stage loads while bunker does (runtime/cli/launch-ahead.ts). The next spawn with the same options
 // takes it; any other lets it go. The stage knows nothing of the container until its plan comes.
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { procTakesPidns } from "../../ffi/mount.ts";
 import { debug } from "../debug.ts";
+import { readConfig } from "../spec/json-text.ts";
 import { spawnStage, type SpawnOptions, type StageProcess } from "./spawn-stage.ts";
 import { setupSpawnOptions, uncheckedLaunch } from "./stage-launch.ts";
 
@@ -16,7 +15,7 @@ const keyOf = (o: SpawnOptions): string => JSON.stringify([o.pid, o.stageName, o
 export const launchAhead = (bundleDir: string): void => {
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(join(resolve(bundleDir), "config.json"), "utf8"));
+    document = readConfig(bundleDir);
   } catch {
     return; // the command's own read reports it
   }

@@ -4,7 +4,7 @@ import type { Arch } from "../../ffi/arch.ts";
 import { SECCOMP_FILTER_FLAG, SECCOMP_RET } from "../../ffi/constants.ts";
 import type { LinuxSeccomp } from "../spec/config.ts";
 import { ARCHES_OF, SECCOMP_FLAGS, type SeccompActionName, type SeccompArchName, type SeccompOperatorName } from "../spec/seccomp-names.ts";
-import { exactInteger, InvalidDocumentError } from "../spec/validate.ts";
+import { exactInteger, InvalidDocumentError } from "../spec/json-text.ts";
 import { SECCOMP_ARCH, syscallTable, type SeccompArch } from "./arches.ts";
 
 const EPERM = 1;

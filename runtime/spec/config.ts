@@ -2,8 +2,7 @@
 // a schema cannot say, and loadConfig(). Unknown properties are allowed, as the spec asks of runtimes (they must be
 // ignored, not rejected).
 import { Type, type Static, type TLiteral } from "@sinclair/typebox";
-import { readFileSync, statSync } from "node:fs";
-import { join, posix, resolve } from "node:path";
+import { posix, resolve } from "node:path";
 import { DeviceMajor, DeviceMinor, Id, Int32, Int64Exact, Uint16, Uint32, Uint63, Uint64 } from "./integers.ts";
 import { NAMESPACE_TYPES, type NamespaceType } from "./namespaces.ts";
 import { MS } from "../../ffi/constants.ts";
@@ -20,7 +19,8 @@ import { escapePointer, type Problem } from "./problem.ts";
 import { schedulerProblems } from "./scheduler.ts";
 import { sysctlNamespace } from "./sysctl.ts";
 import { unsupportedLinuxProblems, unsupportedProcessProblems } from "./unsupported.ts";
-import { decode, InvalidDocumentError, MAX_DOCUMENT_BYTES, parseJson } from "./validate.ts";
+import { decode } from "./validate.ts";
+import { InvalidDocumentError, readConfig } from "./json-text.ts";
 
 export type { LinuxResources } from "./resources.ts";
 
@@ -487,22 +487,6 @@ export const parseProcess = (json: unknown, file = "process.json"): Process => {
   const p = decode(ProcessSchema, json, file);
   rejectFirst(processProblems(p, ""), file);
   return p;
-};
-
-/** Reads `<bundleDir>/config.json` as JSON, not checked yet (parseConfig checks it). */
-export const readConfig = (bundleDir: string): unknown => {
-  const file = join(resolve(bundleDir), "config.json");
-  let size = 0;
-  let text = "";
-  try {
-    // Checked before reading: a huge file would be read whole into memory first.
-    size = statSync(file).size;
-    if (size <= MAX_DOCUMENT_BYTES) text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`Cannot read the bundle's config: '${file}'`, { cause: err });
-  }
-  if (size > MAX_DOCUMENT_BYTES) throw new InvalidDocumentError("config.json", "", `Larger than ${MAX_DOCUMENT_BYTES} bytes`);
-  return parseJson(text, "config.json");
 };
 
 /** Reads and checks `<bundleDir>/config.json`. */

@@ -3,7 +3,8 @@
 // a failing gate is rolled back. Images are pinned by digest inside the target, so the signature covers every byte
 // that will run. Checked where it enters: schema, signature by a trusted key, expiry, a version above the installed.
 import { Type, type Static } from "@sinclair/typebox";
-import { decode, InvalidDocumentError, parseJson } from "../spec/validate.ts";
+import { decode } from "../spec/validate.ts";
+import { InvalidDocumentError, parseJson } from "../spec/json-text.ts";
 import { DURATION_PATTERN } from "../units.ts";
 import { parseTarget, type DecodedTarget } from "./target-state.ts";
 

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeError } from "../errors.ts";
 import { parseConfig } from "../spec/config.ts";
-import { InvalidDocumentError, parseJson } from "../spec/validate.ts";
+import { InvalidDocumentError, parseJson } from "../spec/json-text.ts";
 import { desiredOf, type Desired } from "./desired.ts";
 import { serviceHash } from "./spec-hash.ts";
 import type { DecodedTarget } from "./target-state.ts";

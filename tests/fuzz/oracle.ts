@@ -4,7 +4,7 @@ import { parseCommandLine } from "../../runtime/cli/main.ts";
 import { checkId } from "../../runtime/container/record.ts";
 import { describeError, isEngineError } from "../../runtime/errors.ts";
 import { parseConfig } from "../../runtime/spec/config.ts";
-import { parseJson } from "../../runtime/spec/validate.ts";
+import { parseJson } from "../../runtime/spec/json-text.ts";
 
 export type Outcome =
   /** `command`: for a command line, the command it runs. */

@@ -2,7 +2,7 @@
 // unknown and monstrous properties, flags without values. Each is refused with one line naming the field (or, for
 // what the spec says to ignore, ignored), and leaves nothing behind.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, type TestConfig } from "../support/bundle.ts";
@@ -120,6 +120,16 @@ describe.skipIf(!!skip)("hostile configs", () => {
     const r = bunker(root, ["create", "--bundle", b, "deep"]);
     expect(r.code).toBe(1);
     expect(oneLine(r)).toContain("Nested deeper than");
+  });
+
+  test("a config.json of 1 GiB is refused by its size, never read (create's early stage start once read it whole)", () => {
+    const b = bundle(["true"], (c) => c);
+    truncateSync(join(b, "config.json"), 2 ** 30); // sparse: no disk space
+    const r = Bun.spawnSync([BIN, "--root", root, "create", "--bundle", b, "huge"], { stdout: "pipe", stderr: "pipe" });
+    expect([r.exitCode, r.stderr.toString()]).toEqual([1, "bunker: Invalid config.json: Larger than 4194304 bytes\n"]);
+    // Bounded as a 256 MiB board needs: the file is not in memory at any moment.
+    expect(r.resourceUsage.maxRSS).toBeLessThan(256 * 2 ** 20);
+    expect(readdirSync(root)).toEqual([]);
   });
 
   test("a NUL byte in args, env, hostname, domainname, cwd, paths or mount options is refused, naming the field", () => {

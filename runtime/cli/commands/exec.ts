@@ -8,7 +8,7 @@ import { waitForeground } from "../../container/wait.ts";
 import { readRecord } from "../../container/record.ts";
 import { parseProcess, type Config, type Process } from "../../spec/config.ts";
 import { ID_MAX } from "../../spec/integers.ts";
-import { parseJson } from "../../spec/validate.ts";
+import { parseJson } from "../../spec/json-text.ts";
 
 const parseId = (flag: string, what: string, text: string): number => {
   const n = Number(text);

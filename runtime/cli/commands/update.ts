@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { LinuxResources } from "../../spec/resources.ts";
-import { parseJson } from "../../spec/validate.ts";
+import { parseJson } from "../../spec/json-text.ts";
 import { updateNetworkAnnotations, updateResources } from "../../container/update.ts";
 import { NETWORK_ANNOTATIONS } from "../../network/request.ts";
 import { POLICY_ANNOTATIONS } from "../../network/sock-policy.ts";

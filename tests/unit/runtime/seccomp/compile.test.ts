@@ -6,7 +6,7 @@ import { SECCOMP_RET } from "../../../../ffi/constants.ts";
 import { SECCOMP_ARCH, syscallTable, X32_SYSCALL_BIT } from "../../../../runtime/seccomp/arches.ts";
 import { compileSeccomp } from "../../../../runtime/seccomp/compile.ts";
 import { parseConfig } from "../../../../runtime/spec/config.ts";
-import { parseJson } from "../../../../runtime/spec/validate.ts";
+import { parseJson } from "../../../../runtime/spec/json-text.ts";
 import { podmanProfileMissing, podmanSeccomp } from "../../../support/podman-seccomp.ts";
 import { decodeProgram, run, verdict, type SeccompData } from "./bpf-interpreter.ts";
 

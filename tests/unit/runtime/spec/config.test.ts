@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, parseConfig, parseProcess, processProblems } from "../../../../runtime/spec/config.ts";
-import { exactInteger, parseJson } from "../../../../runtime/spec/validate.ts";
+import { exactInteger, parseJson } from "../../../../runtime/spec/json-text.ts";
 
 // Plain JSON as a user would write it; each test changes one thing.
 const minimal = (): any => ({

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Type } from "@sinclair/typebox";
-import { decode, MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH, parseJson } from "../../../../runtime/spec/validate.ts";
+import { decode } from "../../../../runtime/spec/validate.ts";
+import { MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH, parseJson } from "../../../../runtime/spec/json-text.ts";
 
 describe("decode()", () => {
   const S = Type.Object({ n: Type.Integer({ default: 3 }), kind: Type.Union([Type.Literal("a"), Type.Literal(1)]) });
