@@ -1,7 +1,7 @@
 // JSON text where it enters, before any schema: bounded in size and depth, integers beyond 2^53 kept exactly, and a
 // document file read with the bound checked first. No TypeBox here: the start path reads a bundle's config.json
 // before the schemas load (runtime/process/ahead.ts).
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /** One problem in a JSON document: `Invalid <file>: <JSON pointer>: <detail>`. */
@@ -72,18 +72,43 @@ export const parseJson = (text: string, file: string): unknown => {
   }
 };
 
-/** Reads and parses the JSON document `file` (named `name` in errors), its size checked before it is read. */
-export const readJsonFile = (file: string, name: string, what: string): unknown => {
-  let size = 0;
-  let text = "";
-  try {
-    // Checked before reading: a huge file would be read whole into memory first.
-    size = statSync(file).size;
-    if (size <= MAX_DOCUMENT_BYTES) text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`Cannot read ${what}: '${file}'`, { cause: err });
+const CHUNK_BYTES = 64 * 1024;
+
+/** The text of `fd` to its end, or undefined as soon as it passes MAX_DOCUMENT_BYTES. */
+const boundedText = (fd: number): string | undefined => {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const n = readSync(fd, chunk, 0, CHUNK_BYTES, null);
+    if (n === 0) return Buffer.concat(chunks).toString("utf8");
+    total += n;
+    if (total > MAX_DOCUMENT_BYTES) return undefined;
+    chunks.push(chunk.subarray(0, n));
   }
-  if (size > MAX_DOCUMENT_BYTES) throw new InvalidDocumentError(name, "", `Larger than ${MAX_DOCUMENT_BYTES} bytes`);
+};
+
+/**
+ * Reads and parses the JSON document `file` (0: standard input; named `name` in errors), read with the bound: a huge
+ * file, or one whose size says nothing (/dev/zero, a pipe, a FIFO: opened without waiting for a writer), is never
+ * read whole.
+ */
+export const readJsonFile = (file: string | 0, name: string, what: string): unknown => {
+  let text: string | undefined;
+  try {
+    if (file === 0) text = boundedText(0);
+    else {
+      const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        text = boundedText(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } catch (err) {
+    throw new Error(`Cannot read ${what}: '${file === 0 ? "-" : file}'`, { cause: err });
+  }
+  if (text === undefined) throw new InvalidDocumentError(name, "", `Larger than ${MAX_DOCUMENT_BYTES} bytes`);
   return parseJson(text, name);
 };
 

@@ -2,13 +2,13 @@
 // manager with its control socket, log rings and health checks, and the heartbeat (hardware watchdog, systemd), with
 // the daemon's configuration (TypeBox, defaults) and its event logs.
 import { Type, type Static } from "@sinclair/typebox";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { posix } from "node:path";
 import { lockTouchedPages, setNice } from "../../ffi/residency.ts";
 import { hostCgroupFs, type CgroupFs } from "../cgroups/fs.ts";
 import { parseMountinfo } from "../cgroups/mounts.ts";
 import { decode } from "../spec/validate.ts";
-import { parseJson } from "../spec/json-text.ts";
+import { readJsonFile } from "../spec/json-text.ts";
 import { writeFileAtomic } from "../durable/atomic-file.ts";
 import { hostContainerOps } from "./container-ops.ts";
 import { MemoryCore } from "../memory/core.ts";
@@ -84,7 +84,7 @@ export const DaemonConfigSchema = Type.Object(
 export type DaemonConfig = Static<typeof DaemonConfigSchema>;
 
 export const loadDaemonConfig = (file: string | undefined): DaemonConfig =>
-  decode(DaemonConfigSchema, file === undefined ? {} : parseJson(readFileSync(file, "utf8"), file), file ?? "daemon configuration");
+  decode(DaemonConfigSchema, file === undefined ? {} : readJsonFile(file, file, "the daemon configuration"), file ?? "daemon configuration");
 
 /** The root of the v1 memory hierarchy, whose pressure_level stands for the system; undefined on pure v2. */
 const v1MemoryRoot = (fs: CgroupFs): string | undefined => {

@@ -90,7 +90,7 @@ describe.skipIf(!!skip)("hostile configs", () => {
     expect(r.stdout).toBe("2147483647\n");
   });
 
-  test("exec -u refuses ids past 2^31-1 naming the flag (4294967295, 4294967296 and 99999999999 ran as root or wrapped)", () => {
+  test("exec -u refuses ids past 2^31-1 naming the flag (4294967295, 4294967296 and 99999999999 ran as root or wrapped); exec --process reads with the bound", () => {
     const b = bundle(["sleep", "100"], (c) => c);
     expect(bunker(root, ["run", "-d", "--bundle", b, "execuid"]).code).toBe(0);
     try {
@@ -101,6 +101,10 @@ describe.skipIf(!!skip)("hostile configs", () => {
         expect(oneLine(r)).toContain("--user");
       }
       expect(bunker(root, ["exec", "-u", "2147483647:5", "execuid", "id", "-u"]).stdout).toBe("2147483647\n");
+      // A process file whose size says nothing is read only up to the bound (it was read whole: /dev/zero never ends).
+      const zero = Bun.spawnSync([BIN, "--root", root, "exec", "--process", "/dev/zero", "execuid"], { stdout: "pipe", stderr: "pipe" });
+      expect([zero.exitCode, zero.stderr.toString()]).toEqual([1, "bunker: Invalid process.json: Larger than 4194304 bytes\n"]);
+      expect(zero.resourceUsage.maxRSS).toBeLessThan(256 * 2 ** 20);
     } finally {
       bunker(root, ["delete", "--force", "execuid"]);
     }
@@ -122,13 +126,24 @@ describe.skipIf(!!skip)("hostile configs", () => {
     expect(oneLine(r)).toContain("Nested deeper than");
   });
 
-  test("a config.json of 1 GiB is refused by its size, never read (create's early stage start once read it whole)", () => {
+  test("a config.json of 1 GiB, a link to /dev/zero or a FIFO is refused without reading it whole or waiting (create's early stage start once read it whole)", () => {
     const b = bundle(["true"], (c) => c);
     truncateSync(join(b, "config.json"), 2 ** 30); // sparse: no disk space
     const r = Bun.spawnSync([BIN, "--root", root, "create", "--bundle", b, "huge"], { stdout: "pipe", stderr: "pipe" });
     expect([r.exitCode, r.stderr.toString()]).toEqual([1, "bunker: Invalid config.json: Larger than 4194304 bytes\n"]);
     // Bounded as a 256 MiB board needs: the file is not in memory at any moment.
     expect(r.resourceUsage.maxRSS).toBeLessThan(256 * 2 ** 20);
+    expect(readdirSync(root)).toEqual([]);
+    // Nor one whose size says nothing: a link to /dev/zero, a FIFO with no writer (opened without waiting for one).
+    rmSync(join(b, "config.json"));
+    symlinkSync("/dev/zero", join(b, "config.json"));
+    const zero = Bun.spawnSync([BIN, "--root", root, "create", "--bundle", b, "zero"], { stdout: "pipe", stderr: "pipe" });
+    expect([zero.exitCode, zero.stderr.toString()]).toEqual([1, "bunker: Invalid config.json: Larger than 4194304 bytes\n"]);
+    expect(zero.resourceUsage.maxRSS).toBeLessThan(256 * 2 ** 20);
+    rmSync(join(b, "config.json"));
+    expect(Bun.spawnSync(["mkfifo", join(b, "config.json")]).exitCode).toBe(0);
+    const fifo = Bun.spawnSync([BIN, "--root", root, "create", "--bundle", b, "fifo"], { stdout: "pipe", stderr: "pipe", timeout: 20_000 });
+    expect([fifo.exitCode, fifo.stderr.toString()]).toEqual([1, "bunker: Invalid config.json: Not JSON: JSON Parse error: Unexpected EOF\n"]);
     expect(readdirSync(root)).toEqual([]);
   });
 

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../durable/atomic-file.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
@@ -8,7 +7,7 @@ import { waitForeground } from "../../container/wait.ts";
 import { readRecord } from "../../container/record.ts";
 import { parseProcess, type Config, type Process } from "../../spec/config.ts";
 import { ID_MAX } from "../../spec/integers.ts";
-import { parseJson } from "../../spec/json-text.ts";
+import { readJsonFile } from "../../spec/json-text.ts";
 
 const parseId = (flag: string, what: string, text: string): number => {
   const n = Number(text);
@@ -54,7 +53,7 @@ export const command: Command = {
     const file = flagString(a, "process");
     if (file !== undefined) {
       if (argv.length) throw new UsageError("Give either --process or a command, not both");
-      proc = parseProcess(parseJson(readFileSync(file === "-" ? 0 : file, "utf8"), "process.json"));
+      proc = parseProcess(readJsonFile(file === "-" ? 0 : file, "process.json", "the process"));
     } else {
       if (!argv.length) throw new UsageError("Give a command to run or --process FILE");
       const user = flagString(a, "user");
