@@ -39,3 +39,13 @@ export const lockContainer = (root: string, id: string): ContainerLock => {
     lock.release();
   }
 };
+
+/** `fn` done holding the lock of container `id`, released however `fn` ends. */
+export const withContainerLock = <T>(root: string, id: string, fn: () => T): T => {
+  const lock = lockContainer(root, id);
+  try {
+    return fn();
+  } finally {
+    lock.release();
+  }
+};

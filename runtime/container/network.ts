@@ -21,7 +21,7 @@ import { readCache } from "../network/cache.ts";
 import { checkNetworkList } from "../network/cni.ts";
 import { runtimeConfOf } from "../network/attachment.ts";
 import { sweepNetworks, type Swept } from "../network/sweep.ts";
-import { lockContainer } from "./lock.ts";
+import { withContainerLock } from "./lock.ts";
 import { readRecord, stateDir, writeRecord, type ContainerRecord } from "./record.ts";
 
 export interface ContainerNetwork {
@@ -105,9 +105,8 @@ export const updateNetwork = (
  * not, and the new program ids recorded, so that the next check compares with what is attached). Returns what to
  * report.
  */
-export const readoptPolicy = (root: string, id: string, sys: NetworkSys = hostNetworkSys()): string | undefined => {
-  const lock = lockContainer(root, id);
-  try {
+export const readoptPolicy = (root: string, id: string, sys: NetworkSys = hostNetworkSys()): string | undefined =>
+  withContainerLock(root, id, () => {
     const rec = readRecord(root, id);
     const policy = rec.network?.policy;
     const request = recordRequest(rec);
@@ -117,10 +116,7 @@ export const readoptPolicy = (root: string, id: string, sys: NetworkSys = hostNe
     const programs = applySockPolicy(policy.dir, request.policy, sys.bpf);
     writeRecord(root, { ...rec, network: { ...rec.network, policy: { dir: policy.dir, programs } } });
     return `Container '${id}': the socket policy's ${missing.join(", ")} program${missing.length > 1 ? "s were" : " was"} no longer attached and was attached again`;
-  } finally {
-    lock.release();
-  }
-};
+  });
 
 /** CHECK of the container's CNI attachment, from its cache entry (nothing without one). */
 export const checkContainerNetwork = (rec: ContainerRecord, sys: NetworkSys = hostNetworkSys()): void => {

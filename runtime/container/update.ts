@@ -10,7 +10,7 @@ import { recordChanges } from "./journal.ts";
 import { renderLimitsView } from "./limits-view.ts";
 import { updateNetwork } from "./network.ts";
 import { limitsViewDir, writeRecord } from "./record.ts";
-import { lockContainer } from "./lock.ts";
+import { withContainerLock } from "./lock.ts";
 
 /** Objects (memory, cpu...) merge field by field; lists (devices, hugepageLimits...) and `unified` keys replace. */
 export const mergeResources = (current: LinuxResources, change: LinuxResources): LinuxResources => {
@@ -26,17 +26,14 @@ export const mergeResources = (current: LinuxResources, change: LinuxResources):
 /** Applies the change to the cgroup and the state record, under the container's lock. */
 const updateCgroup = (root: string, id: string, change: unknown, source: string): LinuxResources => {
   const valid = decode(LinuxResourcesSchema, change, source);
-  const lock = lockContainer(root, id);
-  try {
+  return withContainerLock(root, id, () => {
     const { record, cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "update");
     const config = record.config as Config;
     const resources = mergeResources(config.linux?.resources ?? {}, valid);
     cgroup.apply(resources);
     writeRecord(root, { ...record, config: { ...config, linux: { ...config.linux, resources } } });
     return resources;
-  } finally {
-    lock.release();
-  }
+  });
 };
 
 /** `change` is checked against the runtime-spec schema here, where it enters; `source` names it in errors. */
@@ -53,12 +50,9 @@ export const updateResources = (root: string, id: string, change: unknown, sourc
  * record, also as overrides, so that a restart by the daemon keeps them.
  */
 export const updateNetworkAnnotations = (root: string, id: string, change: Record<string, string>): void => {
-  const lock = lockContainer(root, id);
-  try {
+  withContainerLock(root, id, () => {
     const { record, cgroup } = containerCgroup(root, id, ["created", "running", "paused"], "update");
     const { annotations, network } = updateNetwork(record, cgroup, change);
     writeRecord(root, { ...record, annotations, annotationOverrides: { ...record.annotationOverrides, ...change }, ...(network ? { network } : {}) });
-  } finally {
-    lock.release();
-  }
+  });
 };
