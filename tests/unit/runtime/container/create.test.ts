@@ -182,6 +182,21 @@ describe("createContainer()", () => {
     await expect(create(w)).rejects.toThrow("Must be absolute");
     expect(w.r.names()).toEqual(["config.read", "config.check"]);
   });
+  test("a stage started ahead that the network's config no longer fits (another user namespace) is killed, and one that fits started", async () => {
+    const w = world([READY], {
+      network: {
+        prepare: (cfg) => ({ prepared: { config: { ...cfg, linux: { ...cfg.linux, namespaces: [...(cfg.linux?.namespaces ?? []), { type: "user" }] } } } }) as ContainerNetwork,
+      },
+    });
+    await create(w);
+    const names = w.r.names();
+    expect(names.filter((n) => n === "stages.spawn")).toHaveLength(2);
+    expect(names.indexOf("stage.kill")).toBeGreaterThan(names.indexOf("stages.spawn"));
+    expect(names.indexOf("stage.kill")).toBeLessThan(names.lastIndexOf("stages.spawn"));
+    const spawned = w.r.calls.filter((c) => c.name === "stages.spawn").map((c) => (c.args[0] as { env: Record<string, string> }).env._BUNKER_EARLY);
+    expect(spawned).toEqual(["", "new-user"]);
+  });
+
   test("the network's config is what the stage gets and the record keeps; it is attached once the stage is ready", async () => {
     const state = { mode: "cni" as const, network: "bunker", netns: "/run/b/t/netns", cache: "/n/cache/bunker-t-eth0" };
     const w = world([READY], {
