@@ -8,8 +8,8 @@ need=()
 # golang-github-containers-common: podman's default seccomp profile; python3: the seccomp tests' probes and agent.
 # containernetworking-plugins, iproute2, iptables, iperf3: the network tests (CNI plugins, namespaces, rate measurements).
 # The image suites: umoci, skopeo, docker save, podman (a multi-platform index), a registry, TLS certificates, script
-# (util-linux: a terminal for the progress lines); the image bench: containerd, strace.
-for pkg in busybox-static crun runc hyperfine golang-github-containers-common python3 containernetworking-plugins iproute2 iptables iperf3 umoci skopeo docker-registry docker.io podman util-linux containerd openssl strace; do
+# (util-linux: a terminal for the progress lines); the image bench: containerd, strace; time: a command's own peak RSS.
+for pkg in busybox-static crun runc hyperfine golang-github-containers-common python3 containernetworking-plugins iproute2 iptables iperf3 umoci skopeo docker-registry docker.io podman util-linux containerd openssl strace time; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
